@@ -1,0 +1,289 @@
+/* app.c -- assembles one mock and dispatches requests. Every request except
+ * reads of the control API is a journal record ("request"); the changes it
+ * makes follow it as "change" records whose cause is the request. */
+#include "app.h"
+#include "control/control.h"
+#include "desk/api.h"
+#include "http/server.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== Changes into the journal ==== */
+
+static void on_change(void *ud, const dm_change *c)
+{
+    dm_app *app = ud;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "resource", c->resource);
+    cJSON_AddStringToObject(f, "action", c->action);
+    cJSON_AddStringToObject(f, "id", c->id);
+    if (c->ticket_id) cJSON_AddStringToObject(f, "ticketId", c->ticket_id);
+    dm_json_set_str(f, "actor", c->origin->actor_id);
+    dm_json_set_str(f, "sourceId", c->origin->source_id);
+    cJSON_AddBoolToObject(f, "automation", c->origin->automation);
+    cJSON_AddItemToObject(f, "before", c->before ? cJSON_Duplicate(c->before, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "after", c->after ? cJSON_Duplicate(c->after, 1) : cJSON_CreateNull());
+    dm_journal_add(app->journal, "change", c->origin->cause, f);
+}
+
+/* ==== Lifecycle ==== */
+
+static int load_org(dm_app *app, char *err, size_t errlen)
+{
+    const char *name = app->opts.org_file ? app->opts.org_file : "<built-in default org>";
+    char *text = NULL;
+    size_t len = 0;
+    if (app->opts.org_file) {
+        FILE *f = fopen(app->opts.org_file, "rb");
+        if (!f) {
+            snprintf(err, errlen, "%s: %s", name, strerror(errno));
+            return DM_EIO;
+        }
+        dm_buf b = {0};
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
+        int bad = ferror(f);
+        fclose(f);
+        if (bad) {
+            dm_buf_free(&b);
+            snprintf(err, errlen, "%s: read error", name);
+            return DM_EIO;
+        }
+        len = b.len;
+        text = dm_buf_steal(&b);
+    } else {
+        text = dm_xstrndup(dm_default_org_json, dm_default_org_json_len);
+        len = dm_default_org_json_len;
+    }
+    char why[160];
+    int rc = dm_json_parse(text, len, &app->org_spec, why, sizeof why);
+    free(text);
+    if (rc) {
+        /* why is "line L, column C: ..."; make it file:line:column: ... */
+        int line = 0, col = 0, used = 0;
+        if (sscanf(why, "line %d, column %d: %n", &line, &col, &used) == 2)
+            snprintf(err, errlen, "%s:%d:%d: %s", name, line, col, why + used);
+        else
+            snprintf(err, errlen, "%s: %s", name, why);
+        return DM_EPARSE;
+    }
+    char lerr[256];
+    if (dm_store_load(app->store, app->org_spec, lerr, sizeof lerr)) {
+        snprintf(err, errlen, "%s: %s", name, lerr);
+        return DM_EINVAL;
+    }
+    return 0;
+}
+
+dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
+{
+    dm_app *app = dm_xcalloc(1, sizeof *app);
+    app->opts = *opts;
+    if (!app->opts.bind) app->opts.bind = "127.0.0.1";
+    if (!app->opts.seed) app->opts.seed = 1;
+    if (!app->opts.journal_limit) app->opts.journal_limit = DM_JOURNAL_LIMIT_DEFAULT;
+    app->clock.is_virtual = opts->clock_virtual;
+    app->clock.virt_ms = opts->clock_start ? opts->clock_start : dm_wall_ms();
+    dm_ids_seed(&app->ids, app->opts.seed);
+    app->store = dm_store_new(&app->clock, &app->ids);
+    app->journal = dm_journal_new(&app->clock, app->opts.journal_limit);
+    app->loop = dm_loop_new(&app->clock);
+    if (!app->loop) {
+        snprintf(err, errlen, "cannot create the event loop");
+        goto fail;
+    }
+    if (load_org(app, err, errlen)) goto fail;
+    if (app->opts.journal_file && dm_journal_open_file(app->journal, app->opts.journal_file)) {
+        snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
+        goto fail;
+    }
+    dm_store_set_observer(app->store, on_change, app);
+    return app;
+fail:
+    dm_app_free(app);
+    return NULL;
+}
+
+void dm_app_free(dm_app *app)
+{
+    if (!app) return;
+    if (app->loop) dm_control_flush(app);
+    if (app->server) {
+        /* let resumed connections send their answers before closing */
+        for (int i = 0; i < 3; i++) dm_loop_once(app->loop, 0);
+        dm_server_free(app->server);
+    }
+    dm_loop_free(app->loop);
+    dm_store_free(app->store);
+    dm_journal_free(app->journal);
+    cJSON_Delete(app->org_spec);
+    dm_vec_free(&app->polls);
+    free(app);
+}
+
+int dm_app_listen(dm_app *app, char *err, size_t errlen)
+{
+    app->server = dm_server_new(app, app->opts.bind, app->opts.port, err, errlen);
+    if (!app->server) return DM_EBIND;
+    dm_loop_set_daemon(app->loop, dm_server_daemon(app->server));
+    int v6 = strchr(app->opts.bind, ':') != NULL;
+    snprintf(app->url, sizeof app->url, "http://%s%s%s:%d", v6 ? "[" : "", app->opts.bind,
+             v6 ? "]" : "", dm_server_port(app->server));
+    return 0;
+}
+
+const char *dm_app_url(const dm_app *app)
+{
+    return app->url;
+}
+
+int dm_app_port(const dm_app *app)
+{
+    return app->server ? dm_server_port(app->server) : 0;
+}
+
+int dm_app_run(dm_app *app)
+{
+    return dm_loop_run(app->loop);
+}
+
+void dm_app_stop(dm_app *app)
+{
+    dm_loop_stop(app->loop);
+}
+
+int dm_app_reset(dm_app *app)
+{
+    char err[256];
+    dm_ids_seed(&app->ids, app->opts.seed);
+    dm_journal_clear(app->journal);
+    if (dm_store_load(app->store, app->org_spec, err, sizeof err)) return DM_EINVAL;
+    return 0;
+}
+
+int dm_app_write_ready(const dm_app *app, const char *path)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "url", app->url);
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON *tokens = cJSON_AddObjectToObject(o, "tokens");
+    for (size_t i = 0; i < app->store->tokens.n; i++) {
+        const dm_token *t = app->store->tokens.items[i];
+        if (!cJSON_GetObjectItemCaseSensitive(tokens, t->role))
+            cJSON_AddStringToObject(tokens, t->role, t->token);
+    }
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    /* write then rename, so a watcher never reads half a file */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f || fputs(text, f) < 0 || fputc('\n', f) == EOF) rc = DM_EIO;
+    if (f && fclose(f) != 0) rc = DM_EIO;
+    if (!rc && rename(tmp, path) != 0) rc = DM_EIO;
+    if (rc) remove(tmp);
+    cJSON_free(text);
+    return rc;
+}
+
+/* ==== Dispatch ==== */
+
+static int has_prefix(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(s, prefix, n) == 0 && (s[n] == '/' || s[n] == '\0');
+}
+
+static void not_found(dm_req *req, dm_resp *resp)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg, "No such URL: %s %.200s", req->method, req->path);
+    dm_resp_error(resp, 404, "URL_NOT_FOUND", msg, NULL);
+}
+
+static void route(dm_app *app, dm_req *req, dm_resp *resp, const dm_route *routes, size_t n,
+                  int desk)
+{
+    int known = 0;
+    char allow[64];
+    const dm_route *r = dm_route_match(routes, n, req, &known, allow, sizeof allow);
+    if (!r) {
+        if (!known) {
+            not_found(req, resp);
+            return;
+        }
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s is not allowed here; allowed: %s", req->method, allow);
+        dm_resp_error(resp, 405, "METHOD_NOT_ALLOWED", msg, NULL);
+        dm_resp_header(resp, "Allow", allow);
+        return;
+    }
+    if (desk) {
+        if (dm_desk_auth(app, r, req, resp)) return;
+        if (app->principal && app->principal->agent)
+            app->origin.actor_id = dm_json_str(app->principal->agent, "id");
+    }
+    r->handler(app, req, resp);
+}
+
+/* Adds the request body to a journal record when it is a JSON value. */
+static void add_body(cJSON *f, const dm_req *req)
+{
+    if (!req->body_len || req->body_len > 65536) return;
+    cJSON *body = NULL;
+    if (dm_json_parse(req->body, req->body_len, &body, NULL, 0) == 0)
+        cJSON_AddItemToObject(f, "body", body);
+}
+
+void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    int64_t t0 = dm_mono_us();
+    int control = has_prefix(req->path, "/mock/v1");
+    int journaled = !(control && strcmp(req->method, "GET") == 0);
+    uint64_t seq = journaled ? dm_journal_begin(app->journal) : 0;
+    const char *sid = dm_kvs_get(&req->headers, "sourceId");
+    snprintf(app->source_id, sizeof app->source_id, "%s", sid ? sid : "");
+    app->origin = (dm_origin){seq, sid ? app->source_id : NULL, 0, NULL};
+    app->principal = NULL;
+
+    if (req->body_too_large) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "The request body is larger than %d bytes.", DM_BODY_MAX);
+        dm_resp_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
+    } else if (has_prefix(req->path, "/api/v1")) {
+        route(app, req, resp, dm_desk_routes, dm_desk_nroutes, 1);
+    } else if (control) {
+        route(app, req, resp, dm_control_routes, dm_control_nroutes, 0);
+    } else {
+        not_found(req, resp);
+    }
+
+    if (!journaled) return;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "method", req->method);
+    cJSON_AddStringToObject(f, "path", req->path);
+    if (req->query.n) {
+        cJSON *q = cJSON_AddObjectToObject(f, "query");
+        for (size_t i = 0; i < req->query.n; i++)
+            if (!cJSON_GetObjectItemCaseSensitive(q, req->query.items[i].key))
+                cJSON_AddStringToObject(q, req->query.items[i].key, req->query.items[i].value);
+    }
+    if (resp->deferred)
+        cJSON_AddNullToObject(f, "status");
+    else
+        cJSON_AddNumberToObject(f, "status", resp->status);
+    if (resp->error_code && !resp->deferred) cJSON_AddStringToObject(f, "errorCode", resp->error_code);
+    dm_json_set_str(f, "actor", app->origin.actor_id);
+    dm_json_set_str(f, "sourceId", app->origin.source_id);
+    if (req->remote) cJSON_AddStringToObject(f, "remote", req->remote);
+    add_body(f, req);
+    cJSON_AddNumberToObject(f, "latencyUs", (double)(dm_mono_us() - t0));
+    dm_journal_commit(app->journal, seq, "request", 0, f);
+}

@@ -1,0 +1,154 @@
+/* serve.c -- `deskmock serve`: runs the mock until SIGINT or SIGTERM, then
+ * stops cleanly (pending long-polls answered, journal flushed, exit 0). */
+#include "app.h"
+#include "cli/cli.h"
+#include "util/clock.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dm_app *running;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running) dm_app_stop(running);
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: deskmock serve [options]\n"
+          "\n"
+          "Runs the mock Zoho Desk: the REST API under /api/v1 and the control API\n"
+          "under /mock/v1, on one thread. Stops cleanly on SIGINT or SIGTERM.\n"
+          "\n"
+          "options:\n"
+          "  --port N            port to listen on; 0 picks a free one (default 0)\n"
+          "  --bind ADDR         address to listen on (default 127.0.0.1)\n"
+          "  --org FILE          org file to start from (default: the built-in org,\n"
+          "                      the same as fixtures/orgs/default.json)\n"
+          "  --seed N            seed of the id generator (default 1); the same seed\n"
+          "                      gives the same ids\n"
+          "  --journal FILE      also append every journal record to FILE as JSON lines\n"
+          "  --journal-limit N   records kept in memory (default 200000; older ones are\n"
+          "                      evicted, the file keeps all)\n"
+          "  --clock MODE        real (default) or virtual\n"
+          "  --clock-start TIME  start of a virtual clock, e.g. 2026-01-01T00:00:00.000Z\n"
+          "  --ready-file FILE   when ready, write {\"url\",\"orgId\",\"tokens\"} to FILE\n"
+          "  -q, --quiet         print nothing when ready\n"
+          "  -h, --help          show this help\n",
+          out);
+}
+
+int dm_cli_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"org", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 's'},
+        {"journal", required_argument, NULL, 'j'},
+        {"journal-limit", required_argument, NULL, 'J'},
+        {"clock", required_argument, NULL, 'c'},
+        {"clock-start", required_argument, NULL, 'C'},
+        {"ready-file", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    dm_app_opts o = {0};
+    const char *ready = NULL;
+    int quiet = 0;
+    long long n;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (dm_cli_number(optarg, 0, 65535, &n)) {
+                fprintf(stderr, "deskmock serve: --port %s: expected 0 to 65535\n", optarg);
+                return 2;
+            }
+            o.port = (int)n;
+            break;
+        case 'b': o.bind = optarg; break;
+        case 'o': o.org_file = optarg; break;
+        case 's':
+            if (dm_cli_number(optarg, 1, INT64_MAX, &n)) {
+                fprintf(stderr, "deskmock serve: --seed %s: expected a positive number\n",
+                        optarg);
+                return 2;
+            }
+            o.seed = (uint64_t)n;
+            break;
+        case 'j': o.journal_file = optarg; break;
+        case 'J':
+            if (dm_cli_number(optarg, 1, 100000000, &n)) {
+                fprintf(stderr, "deskmock serve: --journal-limit %s: expected 1 to 100000000\n",
+                        optarg);
+                return 2;
+            }
+            o.journal_limit = (size_t)n;
+            break;
+        case 'c':
+            if (strcmp(optarg, "real") && strcmp(optarg, "virtual")) {
+                fprintf(stderr, "deskmock serve: --clock %s: expected real or virtual\n", optarg);
+                return 2;
+            }
+            o.clock_virtual = strcmp(optarg, "virtual") == 0;
+            break;
+        case 'C':
+            if (dm_iso_parse(optarg, &o.clock_start)) {
+                fprintf(stderr,
+                        "deskmock serve: --clock-start %s: expected a time like "
+                        "2026-01-01T00:00:00.000Z\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'r': ready = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "deskmock serve: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    char err[512];
+    dm_app *app = dm_app_new(&o, err, sizeof err);
+    if (!app) {
+        fprintf(stderr, "deskmock serve: %s\n", err);
+        return 1;
+    }
+    if (dm_app_listen(app, err, sizeof err)) {
+        fprintf(stderr, "deskmock serve: %s\n", err);
+        dm_app_free(app);
+        return 1;
+    }
+    running = app;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (ready && dm_app_write_ready(app, ready)) {
+        fprintf(stderr, "deskmock serve: cannot write the ready file %s\n", ready);
+        running = NULL;
+        dm_app_free(app);
+        return 1;
+    }
+    if (!quiet) {
+        printf("deskmock listening on %s\n", dm_app_url(app));
+        fflush(stdout);
+    }
+    int rc = dm_app_run(app);
+    running = NULL;
+    dm_app_free(app);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,13 @@
+/* control.h -- the mock's own API under /mock/v1: health, reset, the journal. */
+#ifndef DM_CONTROL_H
+#define DM_CONTROL_H
+
+#include "app.h"
+
+extern const dm_route dm_control_routes[];
+extern const size_t dm_control_nroutes;
+
+/* Answers every pending long-poll now; call before the server stops. */
+void dm_control_flush(dm_app *app);
+
+#endif

@@ -1,0 +1,95 @@
+/* api.h -- the Desk REST API under /api/v1: routes, handlers and the helpers
+ * they share (body parsing, paging, field validation). */
+#ifndef DM_DESK_API_H
+#define DM_DESK_API_H
+
+#include "app.h"
+#include "http/http.h"
+
+#include <cjson/cJSON.h>
+
+/* The /api/v1 route table. */
+extern const dm_route dm_desk_routes[];
+extern const size_t dm_desk_nroutes;
+
+/* Authenticates req (token, orgId header, route scope). Returns 0, or writes
+ * the error into resp and returns -1. Sets app->principal. */
+int dm_desk_auth(dm_app *app, const dm_route *route, dm_req *req, dm_resp *resp);
+
+/* ==== Helpers ==== */
+
+/* The request body as a JSON object (owned), or NULL after writing 415, 400
+ * or 422 into resp. */
+cJSON *dm_api_body(dm_req *req, dm_resp *resp);
+
+/* Reads from/limit: from counts from 0 or 1 (both mean the first item);
+ * limit 1..max, default dflt. Returns 0, or -1 after writing 422. */
+int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from,
+                  size_t *limit);
+
+/* Writes 200 {"data":[...]} with items[from .. from+limit) of a vector of
+ * cJSON objects; omit, when given, names a key left out of each item. */
+void dm_api_list(dm_resp *resp, const dm_vec *items, size_t from, size_t limit,
+                 const char *omit);
+
+/* 404 for a resource that does not exist. */
+void dm_api_not_found(dm_resp *resp, const char *what, const char *id);
+
+/* Field types for dm_api_validate. */
+typedef enum {
+    DM_F_STR,   /* string up to maxlen */
+    DM_F_ENUM,  /* one of choices */
+    DM_F_ID,    /* id string */
+    DM_F_TIME,  /* ISO-8601 string */
+    DM_F_BOOL,
+    DM_F_OBJ,   /* any object */
+    DM_F_IDS,   /* array of id strings */
+    DM_F_CF,    /* object of cf_* keys with string, number, boolean or null values */
+    DM_F_EMAIL, /* string with one @ */
+} dm_ftype;
+
+typedef struct dm_field_spec {
+    const char *name;
+    dm_ftype type;
+    int nullable;
+    size_t maxlen;              /* DM_F_STR; 0 = 65535 */
+    const char *const *choices; /* DM_F_ENUM, NULL-terminated */
+} dm_field_spec;
+
+/* Checks every member of body against specs: unknown keys, wrong types,
+ * bad values. Adds one error per problem; returns how many were added. */
+size_t dm_api_validate(const cJSON *body, const dm_field_spec *specs, size_t n,
+                       dm_field_errs *errs);
+/* Adds a "missing" error for each name absent (or null) in body. */
+size_t dm_api_require(const cJSON *body, const char *const *names, dm_field_errs *errs);
+/* Writes 422 INVALID_DATA with errs. */
+void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs);
+
+/* ==== Handlers ==== */
+
+void dm_h_organizations(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_organization_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_departments(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_department_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_agents(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_agent_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_myinfo(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_contacts(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_contact_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_contact_create(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp);
+
+void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_ticket_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp);
+
+void dm_h_threads(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_thread_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_comments(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_comment_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_comment_create(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp);
+
+#endif

@@ -1,0 +1,502 @@
+/* store.c -- state lifecycle, loading an org file, lookups and change emission.
+ * Request validation lives in the handlers; this file trusts its callers. */
+#include "desk/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== Vectors ==== */
+
+void dm_vec_push(dm_vec *v, void *item)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 8;
+        v->items = dm_xrealloc(v->items, v->cap * sizeof *v->items);
+    }
+    v->items[v->n++] = item;
+}
+
+int dm_vec_remove(dm_vec *v, const void *item)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->items[i] != item) continue;
+        memmove(v->items + i, v->items + i + 1, (v->n - i - 1) * sizeof *v->items);
+        v->n--;
+        return 1;
+    }
+    return 0;
+}
+
+void dm_vec_free(dm_vec *v)
+{
+    free(v->items);
+    memset(v, 0, sizeof *v);
+}
+
+/* ==== Lifecycle ==== */
+
+dm_store *dm_store_new(dm_clock *clock, dm_ids *ids)
+{
+    dm_store *s = dm_xcalloc(1, sizeof *s);
+    s->clock = clock;
+    s->ids = ids;
+    s->departments_by_id = dm_map_new();
+    s->agents_by_id = dm_map_new();
+    s->contacts_by_id = dm_map_new();
+    s->tickets_by_id = dm_map_new();
+    s->threads_by_id = dm_map_new();
+    s->comments_by_id = dm_map_new();
+    s->tokens_by_value = dm_map_new();
+    return s;
+}
+
+static void free_objs(dm_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++) cJSON_Delete(v->items[i]);
+    dm_vec_free(v);
+}
+
+static void clear(dm_store *s)
+{
+    cJSON_Delete(s->org);
+    s->org = NULL;
+    free_objs(&s->departments);
+    free_objs(&s->agents);
+    free_objs(&s->contacts);
+    for (size_t i = 0; i < s->tickets.n; i++) {
+        dm_ticket *t = s->tickets.items[i];
+        cJSON_Delete(t->obj);
+        free_objs(&t->threads);
+        free_objs(&t->comments);
+        free(t);
+    }
+    dm_vec_free(&s->tickets);
+    for (size_t i = 0; i < s->tokens.n; i++) {
+        dm_token *t = s->tokens.items[i];
+        free(t->token);
+        free(t->role);
+        cJSON_Delete(t->scopes);
+        free(t);
+    }
+    dm_vec_free(&s->tokens);
+    dm_map_clear(s->departments_by_id);
+    dm_map_clear(s->agents_by_id);
+    dm_map_clear(s->contacts_by_id);
+    dm_map_clear(s->tickets_by_id);
+    dm_map_clear(s->threads_by_id);
+    dm_map_clear(s->comments_by_id);
+    dm_map_clear(s->tokens_by_value);
+}
+
+void dm_store_free(dm_store *s)
+{
+    if (!s) return;
+    clear(s);
+    dm_map_free(s->departments_by_id);
+    dm_map_free(s->agents_by_id);
+    dm_map_free(s->contacts_by_id);
+    dm_map_free(s->tickets_by_id);
+    dm_map_free(s->threads_by_id);
+    dm_map_free(s->comments_by_id);
+    dm_map_free(s->tokens_by_value);
+    free(s);
+}
+
+void dm_store_set_observer(dm_store *s, dm_change_fn fn, void *ud)
+{
+    s->observer = fn;
+    s->observer_ud = ud;
+}
+
+/* ==== Lookups ==== */
+
+const cJSON *dm_store_department(const dm_store *s, const char *id)
+{
+    return id ? dm_map_get(s->departments_by_id, id) : NULL;
+}
+
+const cJSON *dm_store_agent(const dm_store *s, const char *id)
+{
+    return id ? dm_map_get(s->agents_by_id, id) : NULL;
+}
+
+const cJSON *dm_store_contact(const dm_store *s, const char *id)
+{
+    return id ? dm_map_get(s->contacts_by_id, id) : NULL;
+}
+
+dm_ticket *dm_store_ticket(const dm_store *s, const char *id)
+{
+    return id ? dm_map_get(s->tickets_by_id, id) : NULL;
+}
+
+const dm_token *dm_store_token(const dm_store *s, const char *token)
+{
+    return token ? dm_map_get(s->tokens_by_value, token) : NULL;
+}
+
+const dm_token *dm_store_token_for_role(const dm_store *s, const char *role)
+{
+    for (size_t i = 0; i < s->tokens.n; i++) {
+        const dm_token *t = s->tokens.items[i];
+        if (strcmp(t->role, role) == 0) return t;
+    }
+    return NULL;
+}
+
+static int id_taken(const dm_store *s, const char *id)
+{
+    return dm_map_get(s->departments_by_id, id) || dm_map_get(s->agents_by_id, id) ||
+           dm_map_get(s->contacts_by_id, id) || dm_map_get(s->tickets_by_id, id) ||
+           dm_map_get(s->threads_by_id, id) || dm_map_get(s->comments_by_id, id) ||
+           (s->org && strcmp(dm_json_str(s->org, "id"), id) == 0);
+}
+
+void dm_store_new_id(dm_store *s, char out[DM_ID_MAX])
+{
+    do
+        dm_ids_next(s->ids, out);
+    while (id_taken(s, out));
+}
+
+void dm_store_emit(dm_store *s, const char *resource, const char *action, const char *id,
+                   const char *ticket_id, const cJSON *before, const cJSON *after,
+                   const dm_origin *origin)
+{
+    if (!s->observer) return;
+    dm_change c = {resource, action, id, ticket_id, before, after, origin};
+    s->observer(s->observer_ud, &c);
+}
+
+/* ==== Loading an org file ==== */
+
+typedef struct loader {
+    dm_store *s;
+    char *err;
+    size_t errlen;
+    int failed;
+} loader;
+
+static int fail(loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(loader *ld, const char *fmt, ...)
+{
+    if (!ld->failed && ld->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ld->err, ld->errlen, fmt, ap);
+        va_end(ap);
+    }
+    ld->failed = 1;
+    return DM_EINVAL;
+}
+
+static const char *need_str(loader *ld, const cJSON *obj, const char *key, const char *path)
+{
+    const char *v = dm_json_str(obj, key);
+    if (!v || !*v) fail(ld, "%s/%s: expected a non-empty string", path, key);
+    return v;
+}
+
+/* An explicit id, checked for shape and uniqueness; or a fresh one when absent
+ * and optional. */
+static int take_id(loader *ld, const cJSON *obj, const char *path, int required,
+                   char out[DM_ID_MAX])
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "id");
+    if (!v) {
+        if (required) return fail(ld, "%s/id: missing; ids here are referenced, so give one", path);
+        dm_store_new_id(ld->s, out);
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !dm_id_valid(v->valuestring))
+        return fail(ld, "%s/id: expected a string of 1 to 19 digits", path);
+    if (id_taken(ld->s, v->valuestring))
+        return fail(ld, "%s/id: \"%s\" is already used", path, v->valuestring);
+    snprintf(out, DM_ID_MAX, "%s", v->valuestring);
+    return 0;
+}
+
+static const cJSON *need_array(loader *ld, const cJSON *spec, const char *key)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(spec, key);
+    if (a && !cJSON_IsArray(a)) {
+        fail(ld, "/%s: expected an array", key);
+        return NULL;
+    }
+    return a;
+}
+
+static void load_org(loader *ld, const cJSON *spec)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(spec, "org");
+    if (!cJSON_IsObject(o)) {
+        fail(ld, "/org: expected an object");
+        return;
+    }
+    const char *id = dm_json_str(o, "id");
+    if (!id || !dm_id_valid(id)) {
+        fail(ld, "/org/id: expected a string of 1 to 19 digits");
+        return;
+    }
+    const char *name = need_str(ld, o, "companyName", "/org");
+    const char *portal = need_str(ld, o, "portalName", "/org");
+    const char *edition = need_str(ld, o, "edition", "/org");
+    if (ld->failed) return;
+    static const char *const editions[] = {"Free", "Express", "Standard", "Professional",
+                                           "Enterprise"};
+    int ok = 0;
+    for (size_t i = 0; i < sizeof editions / sizeof *editions; i++)
+        ok |= strcmp(edition, editions[i]) == 0;
+    if (!ok) {
+        fail(ld, "/org/edition: expected Free, Express, Standard, Professional or Enterprise");
+        return;
+    }
+    const cJSON *start = cJSON_GetObjectItemCaseSensitive(o, "ticketNumberStart");
+    if (start && (!cJSON_IsNumber(start) || start->valuedouble < 1 || start->valuedouble > 1e9)) {
+        fail(ld, "/org/ticketNumberStart: expected a number from 1 to 1000000000");
+        return;
+    }
+    ld->s->next_ticket_number = start ? (long)start->valuedouble : 101;
+    snprintf(ld->s->portal, sizeof ld->s->portal, "%s", portal);
+    cJSON *org = cJSON_CreateObject();
+    dm_json_set_str(org, "id", id);
+    dm_json_set_str(org, "companyName", name);
+    dm_json_set_str(org, "portalName", portal);
+    dm_json_set_str(org, "portalURL", NULL);
+    char url[160];
+    snprintf(url, sizeof url, "https://desk.zoho.com/support/%s", portal);
+    dm_json_set_str(org, "portalURL", url);
+    dm_json_set_str(org, "edition", edition);
+    const char *tz = dm_json_str(o, "timeZone");
+    dm_json_set_str(org, "timeZone", tz ? tz : "Etc/UTC");
+    const char *country = dm_json_str(o, "countryCode");
+    dm_json_set_str(org, "countryCode", country ? country : "US");
+    dm_json_set_str(org, "currencyCode", "USD");
+    dm_json_set_bool(org, "isDefault", 1);
+    dm_json_set_bool(org, "isAdminInOrg", 1);
+    dm_json_set_bool(org, "isPayloadEncryptionEnabled", 0);
+    ld->s->org = org;
+}
+
+static void load_departments(loader *ld, const cJSON *spec, int64_t now)
+{
+    const cJSON *a = need_array(ld, spec, "departments");
+    if (!a || !cJSON_GetArraySize(a)) {
+        if (!ld->failed) fail(ld, "/departments: expected at least one department");
+        return;
+    }
+    int i = 0;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, a) {
+        char path[64], id[DM_ID_MAX];
+        snprintf(path, sizeof path, "/departments/%d", i++);
+        if (!cJSON_IsObject(d)) {
+            fail(ld, "%s: expected an object", path);
+            return;
+        }
+        if (take_id(ld, d, path, 1, id) || !need_str(ld, d, "name", path)) return;
+        cJSON *obj = dm_shape_department(d, now);
+        dm_vec_push(&ld->s->departments, obj);
+        dm_map_put(ld->s->departments_by_id, id, obj);
+    }
+}
+
+static int check_ref(loader *ld, const cJSON *obj, const char *key, const char *path,
+                     const dm_map *m, int required)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v)) {
+        if (required) return fail(ld, "%s/%s: missing", path, key);
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !dm_map_get(m, v->valuestring))
+        return fail(ld, "%s/%s: no such id in this org file", path, key);
+    return 0;
+}
+
+static void load_agents(loader *ld, const cJSON *spec)
+{
+    const cJSON *a = need_array(ld, spec, "agents");
+    int i = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, a) {
+        char path[64], id[DM_ID_MAX];
+        snprintf(path, sizeof path, "/agents/%d", i++);
+        if (!cJSON_IsObject(g)) {
+            fail(ld, "%s: expected an object", path);
+            return;
+        }
+        if (take_id(ld, g, path, 1, id)) return;
+        need_str(ld, g, "lastName", path);
+        need_str(ld, g, "emailId", path);
+        const char *role = need_str(ld, g, "role", path);
+        const char *token = need_str(ld, g, "token", path);
+        if (ld->failed) return;
+        if (dm_map_get(ld->s->tokens_by_value, token)) {
+            fail(ld, "%s/token: already used by another agent", path);
+            return;
+        }
+        const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(g, "scopes");
+        const cJSON *sc;
+        int ok = cJSON_IsArray(scopes);
+        cJSON_ArrayForEach(sc, scopes) ok &= cJSON_IsString(sc);
+        if (!ok) {
+            fail(ld, "%s/scopes: expected an array of scope strings", path);
+            return;
+        }
+        const cJSON *deps = cJSON_GetObjectItemCaseSensitive(g, "departmentIds"), *dep;
+        int k = 0;
+        cJSON_ArrayForEach(dep, deps) {
+            if (!cJSON_IsString(dep) || !dm_map_get(ld->s->departments_by_id, dep->valuestring)) {
+                fail(ld, "%s/departmentIds/%d: no such department in this org file", path, k);
+                return;
+            }
+            k++;
+        }
+        cJSON *obj = dm_shape_agent(g);
+        dm_vec_push(&ld->s->agents, obj);
+        dm_map_put(ld->s->agents_by_id, id, obj);
+        dm_token *t = dm_xcalloc(1, sizeof *t);
+        t->token = dm_xstrdup(token);
+        t->role = dm_xstrdup(role);
+        t->agent = obj;
+        t->scopes = cJSON_Duplicate(scopes, 1);
+        dm_vec_push(&ld->s->tokens, t);
+        dm_map_put(ld->s->tokens_by_value, token, t);
+    }
+    if (!ld->failed && (!dm_store_token_for_role(ld->s, "admin")))
+        fail(ld, "/agents: expected an agent with role \"admin\"");
+}
+
+static void load_contacts(loader *ld, const cJSON *spec, int64_t now)
+{
+    const cJSON *a = need_array(ld, spec, "contacts");
+    int i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, a) {
+        char path[64], id[DM_ID_MAX];
+        snprintf(path, sizeof path, "/contacts/%d", i++);
+        if (!cJSON_IsObject(c)) {
+            fail(ld, "%s: expected an object", path);
+            return;
+        }
+        if (take_id(ld, c, path, 1, id) || !need_str(ld, c, "lastName", path)) return;
+        cJSON *obj = dm_shape_contact(ld->s, c, id, now);
+        dm_vec_push(&ld->s->contacts, obj);
+        dm_map_put(ld->s->contacts_by_id, id, obj);
+    }
+}
+
+static int64_t time_or(loader *ld, const cJSON *obj, const char *key, const char *path,
+                       int64_t dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    int64_t ms;
+    if (!v) return dflt;
+    if (!cJSON_IsString(v) || dm_iso_parse(v->valuestring, &ms)) {
+        fail(ld, "%s/%s: expected a time like 2026-01-31T09:30:00.000Z", path, key);
+        return dflt;
+    }
+    return ms;
+}
+
+static void load_children(loader *ld, dm_ticket *t, const cJSON *spec, const char *tpath,
+                          int64_t created)
+{
+    const char *tid = dm_json_str(t->obj, "id");
+    const char *kinds[] = {"threads", "comments"};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(spec, kinds[k]);
+        if (a && !cJSON_IsArray(a)) {
+            fail(ld, "%s/%s: expected an array", tpath, kinds[k]);
+            return;
+        }
+        int i = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, a) {
+            char path[96], id[DM_ID_MAX];
+            snprintf(path, sizeof path, "%s/%s/%d", tpath, kinds[k], i++);
+            if (!cJSON_IsObject(c)) {
+                fail(ld, "%s: expected an object", path);
+                return;
+            }
+            if (take_id(ld, c, path, 0, id) || !need_str(ld, c, "content", path)) return;
+            if (k == 0) {
+                const char *dir = dm_json_str(c, "direction");
+                if (!dir || (strcmp(dir, "in") && strcmp(dir, "out"))) {
+                    fail(ld, "%s/direction: expected \"in\" or \"out\"", path);
+                    return;
+                }
+                if (check_ref(ld, c, "authorId", path, ld->s->agents_by_id, 0)) return;
+                int64_t when = time_or(ld, c, "createdTime", path, created);
+                cJSON *obj = dm_shape_thread(ld->s, c, id, tid, dm_json_str(c, "authorId"), when);
+                dm_vec_push(&t->threads, obj);
+                dm_map_put(ld->s->threads_by_id, id, obj);
+            } else {
+                if (check_ref(ld, c, "commenterId", path, ld->s->agents_by_id, 1)) return;
+                int64_t when = time_or(ld, c, "commentedTime", path, created);
+                cJSON *obj =
+                    dm_shape_comment(ld->s, c, id, tid, dm_json_str(c, "commenterId"), when);
+                dm_vec_push(&t->comments, obj);
+                dm_map_put(ld->s->comments_by_id, id, obj);
+            }
+            if (ld->failed) return;
+        }
+    }
+    dm_json_set_count(t->obj, "threadCount", (long long)t->threads.n);
+    dm_json_set_count(t->obj, "commentCount", (long long)t->comments.n);
+}
+
+static void load_tickets(loader *ld, const cJSON *spec, int64_t now)
+{
+    const cJSON *a = need_array(ld, spec, "tickets");
+    int i = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, a) {
+        char path[64], id[DM_ID_MAX];
+        snprintf(path, sizeof path, "/tickets/%d", i++);
+        if (!cJSON_IsObject(t)) {
+            fail(ld, "%s: expected an object", path);
+            return;
+        }
+        if (take_id(ld, t, path, 0, id) || !need_str(ld, t, "subject", path) ||
+            check_ref(ld, t, "departmentId", path, ld->s->departments_by_id, 1) ||
+            check_ref(ld, t, "contactId", path, ld->s->contacts_by_id, 1) ||
+            check_ref(ld, t, "assigneeId", path, ld->s->agents_by_id, 0))
+            return;
+        int64_t created = time_or(ld, t, "createdTime", path, now);
+        if (ld->failed) return;
+        dm_ticket *tk = dm_xcalloc(1, sizeof *tk);
+        tk->obj = dm_shape_ticket(ld->s, t, id, NULL, created);
+        dm_vec_push(&ld->s->tickets, tk);
+        dm_map_put(ld->s->tickets_by_id, id, tk);
+        load_children(ld, tk, t, path, created);
+        if (ld->failed) return;
+    }
+}
+
+int dm_store_load(dm_store *s, const cJSON *spec, char *err, size_t errlen)
+{
+    clear(s);
+    loader ld = {s, err, errlen, 0};
+    if (!cJSON_IsObject(spec)) {
+        fail(&ld, "/: expected an object");
+        return DM_EINVAL;
+    }
+    int64_t now = dm_clock_now(s->clock);
+    load_org(&ld, spec);
+    if (!ld.failed) load_departments(&ld, spec, now);
+    if (!ld.failed) load_agents(&ld, spec);
+    if (!ld.failed) load_contacts(&ld, spec, now);
+    if (!ld.failed) load_tickets(&ld, spec, now);
+    if (ld.failed) {
+        clear(s);
+        return DM_EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,159 @@
+/* http.c -- key/value lists, responses, the Desk error envelope, and routing.
+ * No I/O here: see server.c for the libmicrohttpd side. */
+#include "http/http.h"
+#include "util/json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value)
+{
+    if (kvs->n == kvs->cap) {
+        kvs->cap = kvs->cap ? kvs->cap * 2 : 8;
+        kvs->items = dm_xrealloc(kvs->items, kvs->cap * sizeof *kvs->items);
+    }
+    kvs->items[kvs->n].key = dm_xstrdup(key);
+    kvs->items[kvs->n].value = dm_xstrdup(value ? value : "");
+    kvs->n++;
+}
+
+const char *dm_kvs_get(const dm_kvs *kvs, const char *key)
+{
+    for (size_t i = 0; i < kvs->n; i++)
+        if (strcasecmp(kvs->items[i].key, key) == 0) return kvs->items[i].value;
+    return NULL;
+}
+
+void dm_kvs_free(dm_kvs *kvs)
+{
+    for (size_t i = 0; i < kvs->n; i++) {
+        free(kvs->items[i].key);
+        free(kvs->items[i].value);
+    }
+    free(kvs->items);
+    memset(kvs, 0, sizeof *kvs);
+}
+
+void dm_resp_init(dm_resp *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = 200;
+    r->content_type = "application/json;charset=UTF-8";
+}
+
+void dm_resp_free(dm_resp *r)
+{
+    dm_buf_free(&r->body);
+    dm_kvs_free(&r->headers);
+}
+
+void dm_resp_json(dm_resp *r, int status, const cJSON *item)
+{
+    char *s = dm_json_print(item);
+    dm_resp_raw(r, status, s, strlen(s));
+    free(s);
+}
+
+void dm_resp_raw(dm_resp *r, int status, const char *json, size_t len)
+{
+    r->status = status;
+    dm_buf_reset(&r->body);
+    dm_buf_append(&r->body, json, len);
+}
+
+void dm_resp_header(dm_resp *r, const char *key, const char *value)
+{
+    dm_kvs_add(&r->headers, key, value);
+}
+
+void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt, ...)
+{
+    if (e->n == sizeof e->items / sizeof e->items[0]) return;
+    dm_field_err *f = &e->items[e->n++];
+    snprintf(f->field, sizeof f->field, "%s", field);
+    f->type = type;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+}
+
+void dm_resp_error(dm_resp *r, int status, const char *code, const char *message,
+                   const dm_field_errs *errs)
+{
+    dm_buf_reset(&r->body);
+    r->status = status;
+    r->error_code = code;
+    dm_buf_puts(&r->body, "{\"errorCode\":");
+    dm_buf_json_str(&r->body, code);
+    dm_buf_puts(&r->body, ",\"message\":");
+    dm_buf_json_str(&r->body, message);
+    if (errs && errs->n) {
+        dm_buf_puts(&r->body, ",\"errors\":[");
+        for (size_t i = 0; i < errs->n; i++) {
+            if (i) dm_buf_putc(&r->body, ',');
+            dm_buf_puts(&r->body, "{\"fieldName\":");
+            dm_buf_json_str(&r->body, errs->items[i].field);
+            dm_buf_puts(&r->body, ",\"errorType\":");
+            dm_buf_json_str(&r->body, errs->items[i].type);
+            dm_buf_puts(&r->body, ",\"errorMessage\":");
+            dm_buf_json_str(&r->body, errs->items[i].message);
+            dm_buf_putc(&r->body, '}');
+        }
+        dm_buf_putc(&r->body, ']');
+    }
+    dm_buf_putc(&r->body, '}');
+}
+
+/* Matches one pattern against path, capturing {} segments. */
+static int match(const char *pattern, const char *path, dm_req *req)
+{
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (p[0] == '{' && p[1] == '}') {
+            size_t n = strcspn(s, "/");
+            if (n == 0 || n >= sizeof req->params[0] || np == DM_MAX_PARAMS) return 0;
+            memcpy(req->params[np], s, n);
+            req->params[np][n] = '\0';
+            np++;
+            p += 2;
+            s += n;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else {
+            return 0;
+        }
+    }
+    /* One trailing slash on the request is tolerated. */
+    if (*s == '/' && s[1] == '\0') s++;
+    if (*p || *s) return 0;
+    req->nparams = np;
+    return 1;
+}
+
+const dm_route *dm_route_match(const dm_route *routes, size_t n, dm_req *req, int *path_known,
+                               char *allow, size_t allowlen)
+{
+    *path_known = 0;
+    if (allow && allowlen) allow[0] = '\0';
+    const dm_route *hit = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!match(routes[i].pattern, req->path, req)) continue;
+        if (strcmp(routes[i].method, req->method) == 0) {
+            hit = &routes[i];
+            break;
+        }
+        if (allow && !strstr(allow, routes[i].method)) {
+            size_t used = strlen(allow);
+            snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "", routes[i].method);
+        }
+        *path_known = 1;
+    }
+    if (hit) match(hit->pattern, req->path, req); /* captures may have been overwritten */
+    return hit;
+}

@@ -1,0 +1,122 @@
+/* http.h -- requests and responses as plain data, independent of libmicrohttpd.
+ * The server adapter (server.c) fills a dm_req from a connection; handlers,
+ * tests and fuzzers use the same structs, so every route runs without sockets. */
+#ifndef DM_HTTP_H
+#define DM_HTTP_H
+
+#include "util/buf.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DM_BODY_MAX (1024 * 1024) /* larger request bodies get 413 */
+#define DM_MAX_PARAMS 4           /* {} captures in one route pattern */
+
+typedef struct dm_kv {
+    char *key;
+    char *value;
+} dm_kv;
+
+typedef struct dm_kvs {
+    dm_kv *items;
+    size_t n, cap;
+} dm_kvs;
+
+void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value);
+/* First value for key, compared case-insensitively; NULL when absent. */
+const char *dm_kvs_get(const dm_kvs *kvs, const char *key);
+void dm_kvs_free(dm_kvs *kvs);
+
+typedef struct dm_async dm_async;
+
+typedef struct dm_req {
+    const char *method;
+    const char *path; /* without the query string */
+    dm_kvs query;     /* decoded */
+    dm_kvs headers;
+    const char *body;
+    size_t body_len;
+    int body_too_large; /* the client sent more than DM_BODY_MAX */
+    const char *remote; /* peer address, "127.0.0.1" */
+    /* Set by the router: */
+    char params[DM_MAX_PARAMS][128];
+    int nparams;
+    /* Non-NULL when the transport can answer later (see dm_resp.deferred). */
+    dm_async *async;
+} dm_req;
+
+typedef struct dm_resp {
+    int status;
+    dm_buf body;
+    const char *content_type; /* static string; default application/json */
+    dm_kvs headers;
+    /* A handler that cannot answer yet sets deferred and later calls
+     * dm_async_complete() with the final response. Only when req->async. */
+    int deferred;
+    const char *error_code; /* set by dm_resp_error; a string literal */
+} dm_resp;
+
+void dm_resp_init(dm_resp *r);
+void dm_resp_free(dm_resp *r);
+/* Sets status and a JSON body printed from item (borrowed). */
+void dm_resp_json(dm_resp *r, int status, const cJSON *item);
+/* Sets status and a body taken as-is (already JSON). */
+void dm_resp_raw(dm_resp *r, int status, const char *json, size_t len);
+void dm_resp_header(dm_resp *r, const char *key, const char *value);
+
+/* ==== Desk error envelope ==== */
+
+/* One entry of the envelope's errors[]; fieldName is a JSON pointer. */
+typedef struct dm_field_err {
+    char field[128];
+    const char *type; /* "missing", "invalid", "duplicate", "unknown" */
+    char message[256];
+} dm_field_err;
+
+typedef struct dm_field_errs {
+    dm_field_err items[16];
+    size_t n;
+} dm_field_errs;
+
+void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+/* Writes {"errorCode","message","errors"?} with status. errs may be NULL. */
+void dm_resp_error(dm_resp *r, int status, const char *code, const char *message,
+                   const dm_field_errs *errs);
+
+/* ==== Deferred answers ==== */
+
+/* Registers fn(ud) to run if the connection goes away while deferred; the
+ * handler must then drop the handle without completing it. */
+void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud);
+
+/* Completes a deferred request: takes ownership of *resp's contents. Called on
+ * the loop thread. The async handle is invalid afterwards. */
+void dm_async_complete(dm_async *a, dm_resp *resp);
+
+/* ==== Router ==== */
+
+typedef struct dm_app dm_app;
+typedef void (*dm_handler)(dm_app *app, dm_req *req, dm_resp *resp);
+
+typedef struct dm_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/tickets/{}/comments"; {} captures one segment */
+    dm_handler handler;
+    const char *scope; /* OAuth scope needed, NULL for none */
+    unsigned flags;
+} dm_route;
+
+enum {
+    DM_ROUTE_NO_ORG = 1u << 0, /* /api/v1 route that needs no orgId header */
+};
+
+/* Finds the route for req among n routes. Returns it and fills req->params, or
+ * NULL with *path_known set when the path exists under another method; allow
+ * then lists the methods it has ("GET, POST"). */
+const dm_route *dm_route_match(const dm_route *routes, size_t n, dm_req *req, int *path_known,
+                               char *allow, size_t allowlen);
+
+#endif

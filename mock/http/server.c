@@ -1,0 +1,245 @@
+/* server.c -- the libmicrohttpd side: turns connections into dm_req, runs
+ * dm_app_dispatch, queues the dm_resp. External epoll mode, no MHD threads;
+ * the loop calls MHD_run(). Bodies are capped at DM_BODY_MAX (413 as soon as
+ * the cap is passed). Responses are queued on the handler's second call or
+ * later, never its first: libmicrohttpd 0.9.75 drops keep-alive otherwise. */
+#include "http/server.h"
+#include "app.h"
+#include "util/err.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct dm_async {
+    void (*on_abort)(void *ud);
+    void *abort_ud;
+};
+
+typedef struct conn_ctx {
+    dm_async async; /* first: a dm_async * is a conn_ctx * */
+    struct MHD_Connection *conn;
+    dm_buf body;
+    int too_large;
+    int answered; /* a response is queued */
+    int deferred; /* suspended, waiting for dm_async_complete */
+    int ready;    /* resumed with resp filled */
+    dm_resp resp;
+} conn_ctx;
+
+struct dm_server {
+    dm_app *app;
+    struct MHD_Daemon *daemon;
+    int port;
+};
+
+void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud)
+{
+    a->on_abort = fn;
+    a->abort_ud = ud;
+}
+
+void dm_async_complete(dm_async *a, dm_resp *resp)
+{
+    conn_ctx *ctx = (conn_ctx *)a;
+    dm_resp_free(&ctx->resp);
+    ctx->resp = *resp;
+    memset(resp, 0, sizeof *resp);
+    ctx->resp.deferred = 0;
+    ctx->deferred = 0;
+    ctx->ready = 1;
+    a->on_abort = NULL;
+    MHD_resume_connection(ctx->conn);
+}
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    dm_kvs_add(cls, key, value);
+    return MHD_YES;
+}
+
+static enum MHD_Result queue(conn_ctx *ctx)
+{
+    dm_resp *r = &ctx->resp;
+    size_t len = r->body.len;
+    char *data = dm_buf_steal(&r->body);
+    struct MHD_Response *mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        free(data);
+        return MHD_NO;
+    }
+    if (len || r->status != 204)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (size_t i = 0; i < r->headers.n; i++)
+        MHD_add_response_header(mr, r->headers.items[i].key, r->headers.items[i].value);
+    enum MHD_Result rc = MHD_queue_response(ctx->conn, (unsigned)r->status, mr);
+    MHD_destroy_response(mr);
+    ctx->answered = 1;
+    return rc;
+}
+
+static void peer(struct MHD_Connection *conn, char *out, size_t len)
+{
+    snprintf(out, len, "unknown");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)len);
+}
+
+static void dispatch(dm_server *srv, conn_ctx *ctx, const char *url, const char *method)
+{
+    dm_req req = {0};
+    char remote[64];
+    peer(ctx->conn, remote, sizeof remote);
+    req.method = method;
+    req.path = url;
+    req.body = ctx->body.data ? ctx->body.data : "";
+    req.body_len = ctx->body.len;
+    req.body_too_large = ctx->too_large;
+    req.remote = remote;
+    req.async = &ctx->async;
+    MHD_get_connection_values(ctx->conn, MHD_HEADER_KIND, collect, &req.headers);
+    MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, collect, &req.query);
+    dm_resp_init(&ctx->resp);
+    dm_app_dispatch(srv->app, &req, &ctx->resp);
+    dm_kvs_free(&req.headers);
+    dm_kvs_free(&req.query);
+    dm_buf_free(&ctx->body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    dm_server *srv = cls;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = dm_xcalloc(1, sizeof *ctx);
+        ctx->conn = conn;
+        dm_resp_init(&ctx->resp);
+        *con_cls = ctx;
+        return MHD_YES;
+    }
+    if (ctx->ready) {
+        ctx->ready = 0;
+        return queue(ctx);
+    }
+    if (ctx->deferred || ctx->answered) {
+        *upload_data_size = 0; /* discard what follows an early answer */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (ctx->body.len + *upload_data_size > DM_BODY_MAX) {
+            ctx->too_large = 1;
+            dm_buf_free(&ctx->body);
+            *upload_data_size = 0;
+            dispatch(srv, ctx, url, method);
+            return queue(ctx); /* MHD closes the connection after it */
+        }
+        dm_buf_append(&ctx->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    dispatch(srv, ctx, url, method);
+    if (ctx->resp.deferred) {
+        ctx->deferred = 1;
+        MHD_suspend_connection(conn);
+        return MHD_YES;
+    }
+    return queue(ctx);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    if (ctx->deferred && ctx->async.on_abort) ctx->async.on_abort(ctx->async.abort_ud);
+    dm_buf_free(&ctx->body);
+    dm_resp_free(&ctx->resp);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static void quiet_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    (void)fmt;
+    (void)ap;
+}
+
+dm_server *dm_server_new(dm_app *app, const char *bind, int port, char *err, size_t errlen)
+{
+    struct sockaddr_in v4 = {0};
+    struct sockaddr_in6 v6 = {0};
+    const struct sockaddr *sa;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    if (port < 0 || port > 65535) {
+        snprintf(err, errlen, "port %d: expected 0 to 65535", port);
+        return NULL;
+    }
+    if (inet_pton(AF_INET, bind, &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons((uint16_t)port);
+        sa = (const struct sockaddr *)&v4;
+    } else if (inet_pton(AF_INET6, bind, &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons((uint16_t)port);
+        sa = (const struct sockaddr *)&v6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(err, errlen, "bind address %s: expected an IPv4 or IPv6 address", bind);
+        return NULL;
+    }
+    dm_server *srv = dm_xcalloc(1, sizeof *srv);
+    srv->app = app;
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not an address of this host)",
+                 bind, port);
+        free(srv);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : port;
+    return srv;
+}
+
+int dm_server_port(const dm_server *srv)
+{
+    return srv->port;
+}
+
+struct MHD_Daemon *dm_server_daemon(dm_server *srv)
+{
+    return srv->daemon;
+}
+
+void dm_server_free(dm_server *srv)
+{
+    if (!srv) return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

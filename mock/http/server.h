@@ -1,0 +1,19 @@
+/* server.h -- the HTTP listener (libmicrohttpd, external epoll mode). */
+#ifndef DM_SERVER_H
+#define DM_SERVER_H
+
+#include "http/http.h"
+
+struct MHD_Daemon;
+typedef struct dm_server dm_server;
+
+/* Listens on bind:port (port 0 = any free port). NULL on failure, with the
+ * reason in err. Requests go to dm_app_dispatch(app, ...). */
+dm_server *dm_server_new(dm_app *app, const char *bind, int port, char *err, size_t errlen);
+int dm_server_port(const dm_server *srv);
+struct MHD_Daemon *dm_server_daemon(dm_server *srv);
+/* Stops listening and closes every connection. Deferred requests must have
+ * been completed first. NULL does nothing. */
+void dm_server_free(dm_server *srv);
+
+#endif

@@ -1,0 +1,309 @@
+/* journal.c -- records kept as their JSON text in a bounded in-memory window,
+ * optionally mirrored to a file. Waiters are woken on publish, never polled. */
+#include "journal/journal.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct record {
+    uint64_t seq;
+    uint64_t cause;
+    char *kind;
+    char *text; /* the whole record as one JSON object */
+} record;
+
+typedef struct waiter {
+    struct waiter *next;
+    uint64_t after;
+    uint64_t cause;
+    char *kinds;
+    dm_journal_wake_fn fn;
+    void *ud;
+} waiter;
+
+struct dm_journal {
+    const dm_clock *clock;
+    size_t limit;
+    record *recs;
+    size_t head, n, cap; /* live records are recs[head .. head+n) */
+    uint64_t next_seq;
+    uint64_t evicted;
+    FILE *file;
+    /* an open request: its seq, and the records it caused, not yet published */
+    uint64_t open_seq;
+    record *held;
+    size_t nheld, capheld;
+    waiter *waiters;
+};
+
+dm_journal *dm_journal_new(const dm_clock *clock, size_t limit)
+{
+    dm_journal *j = dm_xcalloc(1, sizeof *j);
+    j->clock = clock;
+    j->limit = limit;
+    j->next_seq = 1;
+    return j;
+}
+
+static void record_free(record *r)
+{
+    free(r->kind);
+    free(r->text);
+}
+
+void dm_journal_clear(dm_journal *j)
+{
+    for (size_t i = 0; i < j->n; i++) record_free(&j->recs[j->head + i]);
+    j->head = j->n = 0;
+    j->evicted = 0;
+}
+
+void dm_journal_free(dm_journal *j)
+{
+    if (!j) return;
+    dm_journal_clear(j);
+    for (size_t i = 0; i < j->nheld; i++) record_free(&j->held[i]);
+    free(j->held);
+    free(j->recs);
+    while (j->waiters) {
+        waiter *w = j->waiters;
+        j->waiters = w->next;
+        free(w->kinds);
+        free(w);
+    }
+    if (j->file) fclose(j->file);
+    free(j);
+}
+
+int dm_journal_open_file(dm_journal *j, const char *path)
+{
+    FILE *f = fopen(path, "a");
+    if (!f) return DM_EIO;
+    if (j->file) fclose(j->file);
+    j->file = f;
+    return 0;
+}
+
+static record make(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause, cJSON *fields)
+{
+    char when[DM_ISO_LEN];
+    dm_iso_time(dm_clock_now(j->clock), when);
+    dm_buf b = {0};
+    dm_buf_printf(&b, "{\"seq\":%llu,\"kind\":", (unsigned long long)seq);
+    dm_buf_json_str(&b, kind);
+    dm_buf_printf(&b, ",\"time\":\"%s\",\"cause\":", when);
+    if (cause)
+        dm_buf_printf(&b, "%llu", (unsigned long long)cause);
+    else
+        dm_buf_puts(&b, "null");
+    if (fields && fields->child) {
+        char *s = dm_json_print(fields);
+        dm_buf_putc(&b, ',');
+        dm_buf_puts(&b, s + 1); /* skip the object's opening brace */
+        free(s);
+    } else {
+        dm_buf_putc(&b, '}');
+    }
+    cJSON_Delete(fields);
+    record r = {seq, cause, dm_xstrdup(kind), dm_buf_steal(&b)};
+    return r;
+}
+
+static int kind_in(const char *kinds, const char *kind)
+{
+    if (!kinds || !*kinds) return 1;
+    size_t k = strlen(kind);
+    for (const char *p = kinds; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == k && strncmp(p, kind, n) == 0) return 1;
+        p += n;
+        if (*p == ',') p++;
+    }
+    return 0;
+}
+
+static int matches(const record *r, uint64_t after, const char *kinds, uint64_t cause)
+{
+    return r->seq > after && kind_in(kinds, r->kind) && (!cause || r->cause == cause);
+}
+
+/* Stores a record (and mirrors it to the file); wakes no one. */
+static void store(dm_journal *j, record r)
+{
+    if (j->file) {
+        fputs(r.text, j->file);
+        fputc('\n', j->file);
+        fflush(j->file);
+    }
+    if (j->limit && j->n == j->limit) {
+        record_free(&j->recs[j->head]);
+        j->head++;
+        j->n--;
+        j->evicted++;
+    }
+    if (j->head + j->n == j->cap) {
+        if (j->head > j->cap / 2) {
+            memmove(j->recs, j->recs + j->head, j->n * sizeof *j->recs);
+            j->head = 0;
+        } else {
+            j->cap = j->cap ? j->cap * 2 : 256;
+            j->recs = dm_xrealloc(j->recs, j->cap * sizeof *j->recs);
+        }
+    }
+    j->recs[j->head + j->n++] = r;
+}
+
+static size_t lower(const dm_journal *j, uint64_t after);
+
+/* Wakes the waiters that a record with seq >= first now satisfies. A woken
+ * waiter may add records or waiters, so each is unlinked before its call and
+ * the scan starts over after it. */
+static void wake(dm_journal *j, uint64_t first)
+{
+    for (waiter **pw = &j->waiters; *pw;) {
+        waiter *w = *pw;
+        uint64_t from = w->after >= first ? w->after : first - 1;
+        int hit = 0;
+        for (size_t i = lower(j, from); i < j->n && !hit; i++)
+            hit = matches(&j->recs[j->head + i], w->after, w->kinds, w->cause);
+        if (!hit) {
+            pw = &w->next;
+            continue;
+        }
+        *pw = w->next;
+        dm_journal_wake_fn fn = w->fn;
+        void *ud = w->ud;
+        free(w->kinds);
+        free(w);
+        fn(ud);
+        pw = &j->waiters;
+    }
+}
+
+uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *fields)
+{
+    uint64_t seq = j->next_seq++;
+    record r = make(j, seq, kind, cause, fields);
+    if (j->open_seq) {
+        if (j->nheld == j->capheld) {
+            j->capheld = j->capheld ? j->capheld * 2 : 8;
+            j->held = dm_xrealloc(j->held, j->capheld * sizeof *j->held);
+        }
+        j->held[j->nheld++] = r;
+    } else {
+        store(j, r);
+        wake(j, seq);
+    }
+    return seq;
+}
+
+uint64_t dm_journal_begin(dm_journal *j)
+{
+    j->open_seq = j->next_seq++;
+    return j->open_seq;
+}
+
+void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                       cJSON *fields)
+{
+    store(j, make(j, seq, kind, cause, fields));
+    for (size_t i = 0; i < j->nheld; i++) store(j, j->held[i]);
+    j->nheld = 0;
+    j->open_seq = 0;
+    wake(j, seq);
+}
+
+uint64_t dm_journal_last_seq(const dm_journal *j)
+{
+    return j->n ? j->recs[j->head + j->n - 1].seq : 0;
+}
+
+size_t dm_journal_count(const dm_journal *j)
+{
+    return j->n;
+}
+
+uint64_t dm_journal_evicted(const dm_journal *j)
+{
+    return j->evicted;
+}
+
+/* First index whose seq > after (records are in seq order). */
+static size_t lower(const dm_journal *j, uint64_t after)
+{
+    size_t lo = 0, hi = j->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->recs[j->head + mid].seq <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void dm_journal_visit(const dm_journal *j, const dm_journal_filter *f, dm_journal_visit_fn fn,
+                      void *ud)
+{
+    size_t count = 0;
+    for (size_t i = lower(j, f->after); i < j->n; i++) {
+        const record *r = &j->recs[j->head + i];
+        if (!matches(r, f->after, f->kinds, f->cause)) continue;
+        if (fn(ud, r->seq, r->kind, r->text)) break;
+        if (f->limit && ++count == f->limit) break;
+    }
+}
+
+typedef struct query_ctx {
+    dm_buf *out;
+    size_t n;
+} query_ctx;
+
+static int query_one(void *ud, uint64_t seq, const char *kind, const char *json)
+{
+    (void)seq;
+    (void)kind;
+    query_ctx *q = ud;
+    if (q->n++) dm_buf_putc(q->out, ',');
+    dm_buf_puts(q->out, json);
+    return 0;
+}
+
+size_t dm_journal_query(const dm_journal *j, const dm_journal_filter *f, dm_buf *out)
+{
+    query_ctx q = {out, 0};
+    dm_buf_puts(out, "{\"data\":[");
+    dm_journal_visit(j, f, query_one, &q);
+    dm_buf_printf(out, "],\"lastSeq\":%llu,\"evicted\":%llu}",
+                  (unsigned long long)dm_journal_last_seq(j), (unsigned long long)j->evicted);
+    return q.n;
+}
+
+void *dm_journal_wait(dm_journal *j, const dm_journal_filter *f, dm_journal_wake_fn fn, void *ud)
+{
+    waiter *w = dm_xcalloc(1, sizeof *w);
+    w->after = f->after;
+    w->cause = f->cause;
+    w->kinds = f->kinds ? dm_xstrdup(f->kinds) : NULL;
+    w->fn = fn;
+    w->ud = ud;
+    w->next = j->waiters;
+    j->waiters = w;
+    return w;
+}
+
+void dm_journal_unwait(dm_journal *j, void *handle)
+{
+    for (waiter **pw = &j->waiters; *pw; pw = &(*pw)->next) {
+        if (*pw == handle) {
+            waiter *w = *pw;
+            *pw = w->next;
+            free(w->kinds);
+            free(w);
+            return;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/* journal.h -- the causal journal: every request, change, event, attempt and
+ * call is one record with a monotonic seq, a kind, a time and the seq of its
+ * cause. Records are immutable once published. Single-threaded: the loop's. */
+#ifndef DM_JOURNAL_H
+#define DM_JOURNAL_H
+
+#include "util/buf.h"
+#include "util/clock.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dm_journal dm_journal;
+
+/* limit: records kept in memory (older ones are evicted and counted); 0 = no limit. */
+dm_journal *dm_journal_new(const dm_clock *clock, size_t limit);
+void dm_journal_free(dm_journal *j); /* NULL does nothing; flushes and closes the file */
+
+/* Also append every record to path as one JSON line, flushed per record.
+ * Returns 0 or DM_EIO (errno left set). */
+int dm_journal_open_file(dm_journal *j, const char *path);
+
+/* Publishes a record. fields (owned, may be NULL) holds the kind-specific
+ * members; cause 0 means none. Returns the record's seq. While a request is
+ * open (dm_journal_begin), the record gets its seq now but is published when
+ * the request commits, after the request's own record. */
+uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *fields);
+
+/* Opens a request: reserves and returns its seq. */
+uint64_t dm_journal_begin(dm_journal *j);
+/* Publishes the open request's record (fields owned), then what it caused. */
+void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                       cJSON *fields);
+
+/* Clears the records (seq keeps counting, so waiters stay valid). */
+void dm_journal_clear(dm_journal *j);
+
+uint64_t dm_journal_last_seq(const dm_journal *j);
+size_t dm_journal_count(const dm_journal *j);
+uint64_t dm_journal_evicted(const dm_journal *j);
+
+/* A filter over records. kinds: comma-separated kinds, NULL for all. */
+typedef struct dm_journal_filter {
+    uint64_t after;
+    const char *kinds;
+    uint64_t cause; /* 0 = any */
+    size_t limit;   /* 0 = no limit */
+} dm_journal_filter;
+
+/* Appends {"data":[...],"lastSeq":N,"evicted":N} of matching records to out.
+ * Returns how many records matched. */
+size_t dm_journal_query(const dm_journal *j, const dm_journal_filter *f, dm_buf *out);
+
+/* Visits matching records in order as parsed JSON (borrowed for the call);
+ * stops when fn returns nonzero. */
+typedef int (*dm_journal_visit_fn)(void *ud, uint64_t seq, const char *kind, const char *json);
+void dm_journal_visit(const dm_journal *j, const dm_journal_filter *f, dm_journal_visit_fn fn,
+                      void *ud);
+
+/* Calls fn(ud) once, when a record matching f (limit ignored) is published.
+ * The filter's kinds string is copied. Returns a handle for dm_journal_unwait. */
+typedef void (*dm_journal_wake_fn)(void *ud);
+void *dm_journal_wait(dm_journal *j, const dm_journal_filter *f, dm_journal_wake_fn fn,
+                      void *ud);
+/* Cancels a wait that has not fired. */
+void dm_journal_unwait(dm_journal *j, void *handle);
+
+#endif

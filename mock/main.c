@@ -1,0 +1,65 @@
+/* main.c -- the deskmock command: picks the subcommand. */
+#include "cli/cli.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DESKMOCK_VERSION
+#define DESKMOCK_VERSION "dev"
+#endif
+
+int dm_cli_number(const char *s, long long min, long long max, long long *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: deskmock <command> [options]\n"
+          "\n"
+          "A mock Zoho Desk for testing Desk extensions and webhook receivers.\n"
+          "\n"
+          "commands:\n"
+          "  serve     run the mock: the Desk REST API, the journal and the control API\n"
+          "\n"
+          "Run 'deskmock <command> --help' for a command's options.\n"
+          "  -h, --help     show this help\n"
+          "  --version      print the version\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("deskmock %s\n", DESKMOCK_VERSION);
+        return 0;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc;
+    if (strcmp(cmd, "serve") == 0) {
+        rc = dm_cli_serve(argc - 1, argv + 1);
+    } else {
+        fprintf(stderr, "deskmock: '%s' is not a command; see 'deskmock --help'\n", cmd);
+        rc = 2;
+    }
+    curl_global_cleanup();
+    return rc;
+}

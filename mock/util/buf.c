@@ -1,0 +1,132 @@
+/* buf.c -- growable buffers and aborting allocators. */
+#include "util/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+    fputs("deskmock: out of memory\n", stderr);
+    abort();
+}
+
+void *dm_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+
+void *dm_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom();
+    return p;
+}
+
+void *dm_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+
+char *dm_xstrdup(const char *s)
+{
+    return dm_xstrndup(s, strlen(s));
+}
+
+char *dm_xstrndup(const char *s, size_t n)
+{
+    char *p = dm_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void reserve(dm_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) cap *= 2;
+    b->data = dm_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void dm_buf_append(dm_buf *b, const void *data, size_t len)
+{
+    reserve(b, len);
+    if (len) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void dm_buf_puts(dm_buf *b, const char *s)
+{
+    dm_buf_append(b, s, strlen(s));
+}
+
+void dm_buf_putc(dm_buf *b, char c)
+{
+    dm_buf_append(b, &c, 1);
+}
+
+void dm_buf_printf(dm_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void dm_buf_json_str(dm_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    dm_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': dm_buf_puts(b, "\\\""); break;
+        case '\\': dm_buf_puts(b, "\\\\"); break;
+        case '\n': dm_buf_puts(b, "\\n"); break;
+        case '\r': dm_buf_puts(b, "\\r"); break;
+        case '\t': dm_buf_puts(b, "\\t"); break;
+        default:
+            if (*p < 0x20) {
+                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+                dm_buf_append(b, esc, sizeof esc);
+            } else {
+                dm_buf_putc(b, (char)*p);
+            }
+        }
+    }
+    dm_buf_putc(b, '"');
+}
+
+void dm_buf_reset(dm_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+char *dm_buf_steal(dm_buf *b)
+{
+    char *p = b->data ? b->data : dm_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void dm_buf_free(dm_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}

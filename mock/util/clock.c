@@ -1,0 +1,92 @@
+/* clock.c -- real and virtual time, ISO-8601 in and out. */
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t dm_clock_now(const dm_clock *c)
+{
+    return c->is_virtual ? c->virt_ms : dm_wall_ms();
+}
+
+void dm_clock_advance(dm_clock *c, int64_t ms)
+{
+    if (c->is_virtual && ms > 0) c->virt_ms += ms;
+}
+
+int64_t dm_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t dm_mono_ms(void)
+{
+    return dm_mono_us() / 1000;
+}
+
+int64_t dm_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void dm_iso_time(int64_t ms, char out[DM_ISO_LEN])
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int millis = (int)(ms - secs * 1000);
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, DM_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int dm_iso_parse(const char *s, int64_t *ms)
+{
+    int y, mo, d, h, mi, se, milli = 0;
+    size_t n = strlen(s);
+    if (n < 20) return DM_EPARSE;
+    if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
+        digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
+        return DM_EPARSE;
+    const char *p = s + 19;
+    if (*p == '.') {
+        if (digits(p + 1, 3, &milli)) return DM_EPARSE;
+        p += 4;
+    }
+    if (strcmp(p, "Z") != 0) return DM_EPARSE;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+        return DM_EPARSE;
+    int64_t days = days_from_civil(y, mo, d);
+    *ms = ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + milli;
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* json.h -- cJSON helpers: parsing with positions, typed getters, printing. */
+#ifndef DM_JSON_H
+#define DM_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* Parses len bytes of text. On success *out is an owned tree (cJSON_Delete it) and
+ * 0 is returned. On failure returns DM_EPARSE and, when msg is given, writes
+ * "line L, column C: <what>" into it. Nesting deeper than DM_JSON_MAX_DEPTH fails. */
+#define DM_JSON_MAX_DEPTH 64
+int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t msglen);
+
+/* Line and column (both from 1) of byte offset off in text. */
+void dm_json_pos(const char *text, size_t off, int *line, int *col);
+
+/* The string value of obj[key], or NULL when absent or not a string. */
+const char *dm_json_str(const cJSON *obj, const char *key);
+/* Prints unformatted; the caller frees. Aborts on allocation failure. */
+char *dm_json_print(const cJSON *item);
+/* Sets obj[key] to item, replacing any existing member; takes ownership of item. */
+void dm_json_set(cJSON *obj, const char *key, cJSON *item);
+/* Convenience setters built on dm_json_set; NULL s stores JSON null. */
+void dm_json_set_str(cJSON *obj, const char *key, const char *s);
+void dm_json_set_bool(cJSON *obj, const char *key, int v);
+/* Stores a count the way Desk does: as a decimal string. */
+void dm_json_set_count(cJSON *obj, const char *key, long long v);
+/* Adds delta to a string count (missing or unparsable counts as 0). */
+void dm_json_add_count(cJSON *obj, const char *key, long long delta);
+
+#endif
