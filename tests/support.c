@@ -1,0 +1,168 @@
+/* support.c -- see support.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "support.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *run(void *arg)
+{
+    dm_app_run(arg);
+    return NULL;
+}
+
+dmt_mock *dmt_mock_start(const dm_app_opts *opts)
+{
+    static int curl_ready;
+    if (!curl_ready) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        curl_ready = 1;
+    }
+    dm_app_opts o = {0};
+    if (opts) o = *opts;
+    o.port = 0;
+    char err[512];
+    dmt_mock *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    m->app = dm_app_new(&o, err, sizeof err);
+    if (!m->app) fail_msg("dm_app_new: %s", err);
+    if (dm_app_listen(m->app, err, sizeof err)) fail_msg("dm_app_listen: %s", err);
+    snprintf(m->url, sizeof m->url, "%s", dm_app_url(m->app));
+    assert_int_equal(pthread_create(&m->thread, NULL, run, m->app), 0);
+    return m;
+}
+
+void dmt_mock_stop(dmt_mock *m)
+{
+    if (!m) return;
+    dm_app_stop(m->app);
+    pthread_join(m->thread, NULL);
+    dm_app_free(m->app);
+    free(m);
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+    dm_buf_append(ud, p, size * n);
+    return size * n;
+}
+
+int dmt_http(const char *method, const char *url, const char *const *headers, const char *body,
+             size_t body_len, dmt_resp *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c) return -1;
+    dm_buf b = {0}, h = {0};
+    struct curl_slist *hl = NULL;
+    for (const char *const *p = headers; p && *p; p++) hl = curl_slist_append(hl, *p);
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    out->len = b.len;
+    out->body = dm_buf_steal(&b);
+    out->headers = dm_buf_steal(&h);
+    if (out->len) dm_json_parse(out->body, out->len, &out->json, NULL, 0);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+dmt_resp dmt_api_h(dmt_mock *m, const char *method, const char *path, const char *token,
+                   const char *body, const char *const *extra)
+{
+    char url[2048], auth[256];
+    const char *h[16];
+    size_t n = 0;
+    snprintf(url, sizeof url, "%s%s", m->url, path);
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Zoho-oauthtoken %s", token);
+        h[n++] = auth;
+    }
+    h[n++] = "orgId: " DMT_ORG;
+    if (body) h[n++] = "Content-Type: application/json";
+    for (const char *const *p = extra; p && *p && n < 15; p++) h[n++] = *p;
+    h[n] = NULL;
+    dmt_resp r;
+    if (dmt_http(method, url, h, body, body ? strlen(body) : 0, &r))
+        fail_msg("%s %s: no response", method, path);
+    return r;
+}
+
+dmt_resp dmt_api(dmt_mock *m, const char *method, const char *path, const char *token,
+                 const char *body)
+{
+    return dmt_api_h(m, method, path, token, body, NULL);
+}
+
+dmt_resp dmt_ctl(dmt_mock *m, const char *method, const char *path, const char *body)
+{
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", m->url, path);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    dmt_resp r;
+    if (dmt_http(method, url, body ? h : NULL, body, body ? strlen(body) : 0, &r))
+        fail_msg("%s %s: no response", method, path);
+    return r;
+}
+
+void dmt_resp_free(dmt_resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    cJSON_Delete(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+const char *dmt_str(const cJSON *obj, const char *key)
+{
+    return dm_json_str(obj, key);
+}
+
+void dmt_assert_error(const dmt_resp *r, long status, const char *code)
+{
+    if (r->status != status)
+        fail_msg("expected status %ld, got %ld: %s", status, r->status, r->body);
+    assert_non_null(r->json);
+    const char *got = dm_json_str(r->json, "errorCode");
+    if (!got || strcmp(got, code) != 0)
+        fail_msg("expected errorCode %s, got %s", code, r->body);
+    assert_non_null(dm_json_str(r->json, "message"));
+}
+
+char *dmt_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    dm_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
+    fclose(f);
+    if (len) *len = b.len;
+    return dm_buf_steal(&b);
+}

@@ -1,6 +1,7 @@
 /* http.c -- key/value lists, responses, the Desk error envelope, and routing.
  * No I/O here: see server.c for the libmicrohttpd side. */
 #include "http/http.h"
+#include "util/err.h"
 #include "util/json.h"
 
 #include <stdarg.h>
@@ -35,6 +36,61 @@ void dm_kvs_free(dm_kvs *kvs)
     }
     free(kvs->items);
     memset(kvs, 0, sizeof *kvs);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes one form component into out; -1 on a bad escape or a NUL. */
+static int decode(const char *s, size_t len, dm_buf *out)
+{
+    dm_buf_reset(out);
+    dm_buf_append(out, "", 0);
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = i + 1 < len ? hexval(s[i + 1]) : -1;
+            int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) return -1;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c == '\0') return -1;
+        dm_buf_putc(out, c);
+    }
+    return 0;
+}
+
+int dm_form_parse(const char *s, size_t len, dm_kvs *kvs)
+{
+    dm_buf k = {0}, v = {0};
+    int rc = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && s[end] != '&') end++;
+        if (end > i) {
+            size_t eq = i;
+            while (eq < end && s[eq] != '=') eq++;
+            if (decode(s + i, eq - i, &k) ||
+                decode(s + (eq < end ? eq + 1 : end), eq < end ? end - eq - 1 : 0, &v)) {
+                rc = DM_EPARSE;
+                break;
+            }
+            dm_kvs_add(kvs, k.data, v.data);
+        }
+        i = end + 1;
+    }
+    dm_buf_free(&k);
+    dm_buf_free(&v);
+    return rc;
 }
 
 void dm_resp_init(dm_resp *r)

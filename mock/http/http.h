@@ -28,6 +28,12 @@ void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value);
 const char *dm_kvs_get(const dm_kvs *kvs, const char *key);
 void dm_kvs_free(dm_kvs *kvs);
 
+/* Parses application/x-www-form-urlencoded text (also a URL's query string)
+ * into kvs: '&'-separated pairs, '+' is a space, %XX is decoded. A pair with
+ * no '=' has an empty value. Returns 0, or DM_EPARSE on a bad %-escape or a
+ * decoded NUL byte (kvs then holds the pairs before it). */
+int dm_form_parse(const char *s, size_t len, dm_kvs *kvs);
+
 typedef struct dm_async dm_async;
 
 typedef struct dm_req {
