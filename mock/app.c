@@ -3,7 +3,11 @@
  * makes follow it as "change" records whose cause is the request. */
 #include "app.h"
 #include "control/control.h"
+#include "delivery/delivery.h"
+#include "delivery/jwt.h"
 #include "desk/api.h"
+#include "events/events.h"
+#include "events/webhooks.h"
 #include "http/server.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -28,7 +32,70 @@ static void on_change(void *ud, const dm_change *c)
     cJSON_AddBoolToObject(f, "automation", c->origin->automation);
     cJSON_AddItemToObject(f, "before", c->before ? cJSON_Duplicate(c->before, 1) : cJSON_CreateNull());
     cJSON_AddItemToObject(f, "after", c->after ? cJSON_Duplicate(c->after, 1) : cJSON_CreateNull());
-    dm_journal_add(app->journal, "change", c->origin->cause, f);
+    uint64_t seq = dm_journal_add(app->journal, "change", c->origin->cause, f);
+    dm_events_on_change(app, c, seq);
+}
+
+/* ==== Webhooks ==== */
+
+static void journal_webhook(dm_app *app, const char *action, const dm_webhook *w,
+                            const cJSON *before, const cJSON *after, const char *reason,
+                            uint64_t cause)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "action", action);
+    cJSON_AddStringToObject(f, "id", w->id);
+    if (w->installation_id[0]) cJSON_AddStringToObject(f, "installationId", w->installation_id);
+    if (reason) cJSON_AddStringToObject(f, "reason", reason);
+    cJSON_AddItemToObject(f, "before", before ? cJSON_Duplicate(before, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "after", after ? cJSON_Duplicate(after, 1) : cJSON_CreateNull());
+    dm_journal_add(app->journal, "webhook", cause, f);
+}
+
+void dm_app_add_webhook(dm_app *app, dm_webhook *w, uint64_t cause)
+{
+    dm_vec_push(&app->webhooks, w);
+    journal_webhook(app, "create", w, NULL, w->obj, NULL, cause);
+}
+
+dm_webhook *dm_app_webhook(const dm_app *app, const char *id)
+{
+    for (size_t i = 0; id && i < app->webhooks.n; i++) {
+        dm_webhook *w = app->webhooks.items[i];
+        if (strcmp(w->id, id) == 0) return w;
+    }
+    return NULL;
+}
+
+void dm_app_webhook_updated(dm_app *app, dm_webhook *w, const cJSON *before, uint64_t cause)
+{
+    journal_webhook(app, "update", w, before, w->obj, NULL, cause);
+}
+
+static void webhook_free(dm_webhook *w)
+{
+    cJSON_Delete(w->obj);
+    for (size_t i = 0; i < w->departments.n; i++) free(w->departments.items[i]);
+    dm_vec_free(&w->departments);
+    free(w);
+}
+
+void dm_app_delete_webhook(dm_app *app, dm_webhook *w, const char *reason, uint64_t cause)
+{
+    dm_delivery_forget(app->delivery, w, "webhook deleted");
+    dm_vec_remove(&app->webhooks, w);
+    journal_webhook(app, "delete", w, w->obj, NULL, reason, cause);
+    webhook_free(w);
+}
+
+static void clear_webhooks(dm_app *app)
+{
+    for (size_t i = 0; i < app->webhooks.n; i++) {
+        dm_webhook *w = app->webhooks.items[i];
+        if (app->delivery) dm_delivery_forget(app->delivery, w, NULL);
+        webhook_free(w);
+    }
+    app->webhooks.n = 0;
 }
 
 /* ==== Lifecycle ==== */
@@ -81,6 +148,27 @@ static int load_org(dm_app *app, char *err, size_t errlen)
     return 0;
 }
 
+static int load_jwt(dm_app *app, char *err, size_t errlen)
+{
+    char why[160];
+    if (!app->opts.jwt_key_file) {
+        app->jwt = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, why, sizeof why);
+        if (!app->jwt) snprintf(err, errlen, "built-in JWT key: %s", why);
+        return app->jwt ? 0 : DM_EINVAL;
+    }
+    FILE *f = fopen(app->opts.jwt_key_file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, strerror(errno));
+        return DM_EIO;
+    }
+    char pem[16384];
+    size_t n = fread(pem, 1, sizeof pem, f);
+    fclose(f);
+    app->jwt = dm_jwt_new(pem, n, why, sizeof why);
+    if (!app->jwt) snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, why);
+    return app->jwt ? 0 : DM_EINVAL;
+}
+
 dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
 {
     dm_app *app = dm_xcalloc(1, sizeof *app);
@@ -99,6 +187,11 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
         goto fail;
     }
     if (load_org(app, err, errlen)) goto fail;
+    if (load_jwt(app, err, errlen)) goto fail;
+    dm_delivery_opts dopts = {app->opts.delivery_timeout_ms, app->opts.retry_schedule,
+                              app->opts.retry_count, app->opts.batch_max,
+                              app->opts.batch_window_ms};
+    app->delivery = dm_delivery_new(app, &dopts);
     if (app->opts.journal_file && dm_journal_open_file(app->journal, app->opts.journal_file)) {
         snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
         goto fail;
@@ -119,6 +212,10 @@ void dm_app_free(dm_app *app)
         for (int i = 0; i < 3; i++) dm_loop_once(app->loop, 0);
         dm_server_free(app->server);
     }
+    clear_webhooks(app);
+    dm_delivery_free(app->delivery);
+    dm_vec_free(&app->webhooks);
+    dm_jwt_free(app->jwt);
     dm_loop_free(app->loop);
     dm_store_free(app->store);
     dm_journal_free(app->journal);
@@ -162,6 +259,7 @@ int dm_app_reset(dm_app *app)
 {
     char err[256];
     dm_ids_seed(&app->ids, app->opts.seed);
+    clear_webhooks(app);
     dm_journal_clear(app->journal);
     if (dm_store_load(app->store, app->org_spec, err, sizeof err)) return DM_EINVAL;
     return 0;
@@ -191,6 +289,47 @@ int dm_app_write_ready(const dm_app *app, const char *path)
     if (rc) remove(tmp);
     cJSON_free(text);
     return rc;
+}
+
+/* ==== Deferred requests ==== */
+
+static void pending_gone(void *ud)
+{
+    dm_pending *p = ud;
+    p->async = NULL;
+}
+
+void dm_app_defer(dm_app *app, dm_req *req, dm_resp *resp, dm_pending *p)
+{
+    p->app = app;
+    p->async = req->async;
+    p->origin = app->origin;
+    snprintf(p->source_id, sizeof p->source_id, "%s", app->source_id);
+    if (p->origin.source_id) p->origin.source_id = p->source_id;
+    p->principal = app->principal;
+    p->t0_us = dm_mono_us();
+    if (p->async) dm_async_on_abort(p->async, pending_gone, p);
+    resp->deferred = 1;
+}
+
+void dm_app_resume(dm_pending *p)
+{
+    p->app->origin = p->origin;
+    p->app->principal = p->principal;
+}
+
+void dm_app_finish(dm_pending *p, dm_resp *resp)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "status", resp->status);
+    if (resp->error_code) cJSON_AddStringToObject(f, "errorCode", resp->error_code);
+    cJSON_AddBoolToObject(f, "clientGone", p->async == NULL);
+    cJSON_AddNumberToObject(f, "latencyUs", (double)(dm_mono_us() - p->t0_us));
+    dm_journal_add(p->app->journal, "response", p->origin.cause, f);
+    if (p->async)
+        dm_async_complete(p->async, resp);
+    else
+        dm_resp_free(resp);
 }
 
 /* ==== Dispatch ==== */
@@ -246,7 +385,8 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
 {
     int64_t t0 = dm_mono_us();
     int control = has_prefix(req->path, "/mock/v1");
-    int journaled = !(control && strcmp(req->method, "GET") == 0);
+    int journaled = !((control || strncmp(req->path, "/.well-known/", 13) == 0) &&
+                      strcmp(req->method, "GET") == 0);
     uint64_t seq = journaled ? dm_journal_begin(app->journal) : 0;
     const char *sid = dm_kvs_get(&req->headers, "sourceId");
     snprintf(app->source_id, sizeof app->source_id, "%s", sid ? sid : "");
@@ -261,6 +401,9 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         route(app, req, resp, dm_desk_routes, dm_desk_nroutes, 1);
     } else if (control) {
         route(app, req, resp, dm_control_routes, dm_control_nroutes, 0);
+    } else if (strcmp(req->path, "/.well-known/jwks.json") == 0) {
+        static const dm_route jwks[] = {{"GET", "/.well-known/jwks.json", dm_control_jwks, NULL, 0}};
+        route(app, req, resp, jwks, 1, 0);
     } else {
         not_found(req, resp);
     }

@@ -23,11 +23,21 @@ typedef struct dm_app_opts {
     size_t journal_limit;     /* records kept in memory; 0 = default */
     int clock_virtual;
     int64_t clock_start;      /* epoch ms for a virtual clock; 0 = now */
+    int prev_state_changed;   /* --prev-state changed (default full) */
+    int64_t delivery_timeout_ms;   /* default 5000 */
+    const int64_t *retry_schedule; /* NULL = the default ladder */
+    size_t retry_count;
+    int batch_max;                 /* default 1 */
+    int64_t batch_window_ms;       /* default 0 */
+    const char *jwt_key_file;      /* NULL = the built-in key */
 } dm_app_opts;
 
 #define DM_JOURNAL_LIMIT_DEFAULT 200000
 
 struct dm_server;
+struct dm_delivery;
+struct dm_jwt;
+struct dm_webhook;
 
 struct dm_app {
     dm_app_opts opts;
@@ -44,6 +54,9 @@ struct dm_app {
     dm_origin origin;
     char source_id[128];
     dm_vec polls; /* pending journal long-polls (control.c) */
+    dm_vec webhooks; /* dm_webhook *, oldest first */
+    struct dm_delivery *delivery;
+    struct dm_jwt *jwt;
 };
 
 /* Builds a mock from opts (copied; strings must outlive the app). Loads the org
@@ -62,6 +75,36 @@ void dm_app_stop(dm_app *app);
 
 /* Routes one request to its handler and fills resp. Also journals it. */
 void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp);
+
+/* Adds a webhook (takes ownership of w) and journals it with cause. */
+void dm_app_add_webhook(dm_app *app, struct dm_webhook *w, uint64_t cause);
+/* The webhook with id, or NULL. */
+struct dm_webhook *dm_app_webhook(const dm_app *app, const char *id);
+/* Journals a webhook update (before is borrowed, w->obj is the after). */
+void dm_app_webhook_updated(dm_app *app, struct dm_webhook *w, const cJSON *before,
+                            uint64_t cause);
+/* Deletes w: drops its deliveries (fate "dropped", reason), journals the
+ * deletion with cause, frees it. */
+void dm_app_delete_webhook(dm_app *app, struct dm_webhook *w, const char *reason, uint64_t cause);
+
+/* A request answered later (after a URL check, a forwarded call): what the
+ * handler must restore to act for it, and how to answer it. */
+typedef struct dm_pending {
+    dm_app *app;
+    dm_async *async; /* NULL once the client is gone */
+    dm_origin origin;
+    char source_id[128];
+    const dm_token *principal;
+    int64_t t0_us;
+} dm_pending;
+
+/* Captures the request being dispatched; arranges for p->async to be cleared
+ * if the client goes away. p must stay valid until dm_app_finish. */
+void dm_app_defer(dm_app *app, dm_req *req, dm_resp *resp, dm_pending *p);
+/* Makes the deferred request current again (origin, principal) for writes. */
+void dm_app_resume(dm_pending *p);
+/* Journals the answer ("response" record, cause = the request) and sends it. */
+void dm_app_finish(dm_pending *p, dm_resp *resp);
 
 /* Back to the starting state: org reloaded, ids reseeded, journal cleared. */
 int dm_app_reset(dm_app *app);

@@ -226,6 +226,20 @@ int dm_loop_add_transfer(dm_loop *l, CURL *easy, dm_transfer_fn done, void *ud)
     return 0;
 }
 
+void dm_loop_cancel_transfer(dm_loop *l, CURL *easy)
+{
+    for (transfer *t = l->transfers; t; t = t->next) {
+        if (t->easy != easy) continue;
+        curl_multi_remove_handle(l->multi, easy);
+        if (t->prev) t->prev->next = t->next;
+        else l->transfers = t->next;
+        if (t->next) t->next->prev = t->prev;
+        l->running--;
+        free(t);
+        return;
+    }
+}
+
 int dm_loop_transfers(const dm_loop *l)
 {
     return l->running;

@@ -36,6 +36,9 @@ void dm_loop_advance(dm_loop *l, int64_t ms);
 
 /* Starts a transfer on the multi handle; done is called on completion. */
 int dm_loop_add_transfer(dm_loop *l, CURL *easy, dm_transfer_fn done, void *ud);
+/* Removes a transfer without calling its done callback; the caller still
+ * owns (and cleans up) the easy handle. Unknown handles are ignored. */
+void dm_loop_cancel_transfer(dm_loop *l, CURL *easy);
 /* Transfers in flight. */
 int dm_loop_transfers(const dm_loop *l);
 

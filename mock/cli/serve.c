@@ -38,6 +38,20 @@ static void usage(FILE *out)
           "  --clock MODE        real (default) or virtual\n"
           "  --clock-start TIME  start of a virtual clock, e.g. 2026-01-01T00:00:00.000Z\n"
           "  --ready-file FILE   when ready, write {\"url\",\"orgId\",\"tokens\"} to FILE\n"
+          "\n"
+          "deliveries:\n"
+          "  --prev-state MODE   full (default: prevState is the whole previous resource)\n"
+          "                      or changed (only the changed fields, plus id)\n"
+          "  --delivery-timeout MS\n"
+          "                      a receiver that has not answered in MS fails (default 5000)\n"
+          "  --retry-schedule LIST\n"
+          "                      delays before each retry, e.g. 0,1s,30s (suffixes ms, s, m,\n"
+          "                      h; default 1m,5m,30m,2h,6h,24h); 'none' for no retries;\n"
+          "                      after the last, the event is dead-lettered\n"
+          "  --batch-max N       events per POST, at most (default 1)\n"
+          "  --batch-window MS   wait up to MS for a batch to fill (default 0)\n"
+          "  --jwt-key FILE      RSA private key (PEM) that signs X-ZDesk-JWT (default:\n"
+          "                      the built-in key, fixtures/keys/jwt-signing-key.pem)\n"
           "  -q, --quiet         print nothing when ready\n"
           "  -h, --help          show this help\n",
           out);
@@ -56,10 +70,17 @@ int dm_cli_serve(int argc, char **argv)
         {"clock-start", required_argument, NULL, 'C'},
         {"ready-file", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
+        {"prev-state", required_argument, NULL, 'P'},
+        {"delivery-timeout", required_argument, NULL, 'T'},
+        {"retry-schedule", required_argument, NULL, 'R'},
+        {"batch-max", required_argument, NULL, 'B'},
+        {"batch-window", required_argument, NULL, 'W'},
+        {"jwt-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     dm_app_opts o = {0};
+    static int64_t retry[32];
     const char *ready = NULL;
     int quiet = 0;
     long long n;
@@ -110,6 +131,48 @@ int dm_cli_serve(int argc, char **argv)
             }
             break;
         case 'r': ready = optarg; break;
+        case 'P':
+            if (strcmp(optarg, "full") && strcmp(optarg, "changed")) {
+                fprintf(stderr, "deskmock serve: --prev-state %s: expected full or changed\n",
+                        optarg);
+                return 2;
+            }
+            o.prev_state_changed = strcmp(optarg, "changed") == 0;
+            break;
+        case 'T':
+            if (dm_cli_number(optarg, 1, 3600000, &n)) {
+                fprintf(stderr, "deskmock serve: --delivery-timeout %s: expected 1 to 3600000\n",
+                        optarg);
+                return 2;
+            }
+            o.delivery_timeout_ms = n;
+            break;
+        case 'R':
+            if (dm_cli_durations(optarg, retry, 32, &o.retry_count)) {
+                fprintf(stderr,
+                        "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
+                        "delays like 0,10s,5m, or none\n",
+                        optarg);
+                return 2;
+            }
+            o.retry_schedule = retry;
+            break;
+        case 'B':
+            if (dm_cli_number(optarg, 1, 1000, &n)) {
+                fprintf(stderr, "deskmock serve: --batch-max %s: expected 1 to 1000\n", optarg);
+                return 2;
+            }
+            o.batch_max = (int)n;
+            break;
+        case 'W':
+            if (dm_cli_number(optarg, 0, 3600000, &n)) {
+                fprintf(stderr, "deskmock serve: --batch-window %s: expected 0 to 3600000\n",
+                        optarg);
+                return 2;
+            }
+            o.batch_window_ms = n;
+            break;
+        case 'K': o.jwt_key_file = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

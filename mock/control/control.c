@@ -2,6 +2,9 @@
  * A long-poll is a suspended connection plus a journal waiter and a real-time
  * timer; whichever fires first answers it, the other is cancelled. */
 #include "control/control.h"
+#include "delivery/delivery.h"
+#include "delivery/jwt.h"
+#include "desk/api.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -143,9 +146,213 @@ static void h_journal(dm_app *app, dm_req *req, dm_resp *resp)
     resp->deferred = 1;
 }
 
+/* ==== What happened to one event ==== */
+
+typedef struct story {
+    uint64_t event;
+    dm_buf *attempts, *fates;
+    int nattempts, nfates;
+    const char *event_json;
+} story;
+
+static int story_one(void *ud, uint64_t seq, const char *kind, const char *json)
+{
+    story *s = ud;
+    (void)seq;
+    if (strcmp(kind, "fate") == 0 || strcmp(kind, "attempt") == 0) {
+        cJSON *r = NULL;
+        if (dm_json_parse(json, strlen(json), &r, NULL, 0)) return 0;
+        int hit = 0;
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "event");
+        if (cJSON_IsNumber(ev) && (uint64_t)ev->valuedouble == s->event) hit = 1;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "events"))
+            if (cJSON_IsNumber(x) && (uint64_t)x->valuedouble == s->event) hit = 1;
+        cJSON_Delete(r);
+        if (!hit) return 0;
+        int fate = kind[0] == 'f';
+        dm_buf *b = fate ? s->fates : s->attempts;
+        if ((fate ? s->nfates++ : s->nattempts++)) dm_buf_putc(b, ',');
+        dm_buf_puts(b, json);
+    }
+    return 0;
+}
+
+static int find_event(void *ud, uint64_t seq, const char *kind, const char *json)
+{
+    story *s = ud;
+    if (seq == s->event && strcmp(kind, "event") == 0) s->event_json = json;
+    return seq >= s->event;
+}
+
+/* GET /mock/v1/events/{seq}: the event record, every attempt that carried
+ * it and its fate at each webhook, in one answer. */
+static void h_event_story(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    char *end;
+    unsigned long long seq = strtoull(req->params[0], &end, 10);
+    story s = {0};
+    s.event = seq;
+    dm_journal_filter all = {seq ? seq - 1 : 0, "event", 0, 1};
+    if (!*end && seq) dm_journal_visit(app->journal, &all, find_event, &s);
+    if (!s.event_json) {
+        dm_api_not_found(resp, "event record", req->params[0]);
+        return;
+    }
+    dm_buf attempts = {0}, fates = {0};
+    s.attempts = &attempts;
+    s.fates = &fates;
+    dm_journal_filter after = {seq, "attempt,fate", 0, 0};
+    dm_journal_visit(app->journal, &after, story_one, &s);
+    dm_buf *b = &resp->body;
+    dm_buf_puts(b, "{\"event\":");
+    dm_buf_puts(b, s.event_json);
+    dm_buf_puts(b, ",\"attempts\":[");
+    if (attempts.len) dm_buf_puts(b, attempts.data);
+    dm_buf_puts(b, "],\"fates\":[");
+    if (fates.len) dm_buf_puts(b, fates.data);
+    /* pending: some webhook the event went to has no fate yet */
+    cJSON *ev = NULL;
+    int targets = 0;
+    if (dm_json_parse(s.event_json, strlen(s.event_json), &ev, NULL, 0) == 0)
+        targets = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "webhooks"));
+    cJSON_Delete(ev);
+    dm_buf_printf(b, "],\"pending\":%s}", s.nfates < targets ? "true" : "false");
+    dm_buf_free(&attempts);
+    dm_buf_free(&fates);
+    resp->status = 200;
+}
+
+/* ==== Faults ==== */
+
+static void faults_json(dm_app *app, dm_resp *resp)
+{
+    const dm_faults *f = dm_delivery_faults(app->delivery);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *d = cJSON_AddObjectToObject(o, "delivery");
+    cJSON_AddNumberToObject(d, "duplicate", f->duplicate);
+    cJSON_AddNumberToObject(d, "reorder", f->reorder);
+    cJSON_AddNumberToObject(d, "delay", f->delay);
+    cJSON_AddNumberToObject(d, "delayMs", (double)f->delay_ms);
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+static void h_faults_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    faults_json(app, resp);
+}
+
+/* PUT {"delivery":{"duplicate":N,"reorder":N,"delay":N,"delayMs":MS}}: the
+ * next N POSTs are sent twice / have their batch reversed / are held back. */
+static void h_faults_put(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    static const dm_field_spec top[] = {{"delivery", DM_F_OBJ, 0, 0, NULL}};
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    dm_api_validate(body, top, 1, &e);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "delivery"), *v;
+    static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs"};
+    cJSON_ArrayForEach(v, d) {
+        int known = 0;
+        for (size_t i = 0; i < 4; i++) known |= strcmp(keys[i], v->string) == 0;
+        char ptr[160];
+        snprintf(ptr, sizeof ptr, "/delivery/%.100s", v->string);
+        if (!known)
+            dm_field_errs_add(&e, ptr, "invalid", "unknown fault");
+        else if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e7 ||
+                 v->valuedouble != (double)(int64_t)v->valuedouble)
+            dm_field_errs_add(&e, ptr, "invalid", "expected a whole number from 0 to 10000000");
+    }
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(body);
+        return;
+    }
+    dm_faults *f = dm_delivery_faults(app->delivery);
+    cJSON_ArrayForEach(v, d) {
+        if (strcmp(v->string, "duplicate") == 0) f->duplicate = (int)v->valuedouble;
+        else if (strcmp(v->string, "reorder") == 0) f->reorder = (int)v->valuedouble;
+        else if (strcmp(v->string, "delay") == 0) f->delay = (int)v->valuedouble;
+        else f->delay_ms = (int64_t)v->valuedouble;
+    }
+    cJSON_Delete(body);
+    faults_json(app, resp);
+}
+
+static void h_faults_delete(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
+    faults_json(app, resp);
+}
+
+/* ==== Clock ==== */
+
+static void clock_json(dm_app *app, dm_resp *resp)
+{
+    char iso[DM_ISO_LEN];
+    int64_t now = dm_clock_now(&app->clock);
+    dm_iso_time(now, iso);
+    dm_buf_reset(&resp->body);
+    dm_buf_printf(&resp->body, "{\"mode\":\"%s\",\"now\":\"%s\",\"nowMs\":%lld,\"timers\":%zu}",
+                  app->clock.is_virtual ? "virtual" : "real", iso, (long long)now,
+                  dm_loop_clock_timers(app->loop));
+    resp->status = 200;
+}
+
+static void h_clock_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    clock_json(app, resp);
+}
+
+/* POST {"advanceMs": N}: moves a virtual clock, firing what falls due. */
+static void h_clock_post(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    static const dm_field_spec fields[] = {{"advanceMs", DM_F_OBJ, 0, 0, NULL}};
+    (void)fields;
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    const cJSON *adv = cJSON_GetObjectItemCaseSensitive(body, "advanceMs");
+    dm_field_errs e = {0};
+    if (!cJSON_IsNumber(adv) || adv->valuedouble < 0 || adv->valuedouble > 3.2e10)
+        dm_field_errs_add(&e, "/advanceMs", "invalid", "expected milliseconds from 0 to 32000000000");
+    else if (!app->clock.is_virtual)
+        dm_field_errs_add(&e, "/advanceMs", "invalid", "the clock is real; start with --clock virtual");
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(body);
+        return;
+    }
+    int64_t ms = (int64_t)adv->valuedouble;
+    cJSON_Delete(body);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "advanceMs", (double)ms);
+    dm_journal_add(app->journal, "clock", app->origin.cause, f);
+    dm_loop_advance(app->loop, ms);
+    clock_json(app, resp);
+}
+
+/* GET /.well-known/jwks.json */
+void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    dm_jwt_jwks(app->jwt, &resp->body);
+    resp->status = 200;
+}
+
 const dm_route dm_control_routes[] = {
     {"GET", "/mock/v1/health", h_health, NULL, 0},
     {"POST", "/mock/v1/reset", h_reset, NULL, 0},
     {"GET", "/mock/v1/journal", h_journal, NULL, 0},
+    {"GET", "/mock/v1/events/{}", h_event_story, NULL, 0},
+    {"GET", "/mock/v1/faults", h_faults_get, NULL, 0},
+    {"PUT", "/mock/v1/faults", h_faults_put, NULL, 0},
+    {"DELETE", "/mock/v1/faults", h_faults_delete, NULL, 0},
+    {"GET", "/mock/v1/clock", h_clock_get, NULL, 0},
+    {"POST", "/mock/v1/clock", h_clock_post, NULL, 0},
 };
 const size_t dm_control_nroutes = sizeof dm_control_routes / sizeof dm_control_routes[0];

@@ -7,6 +7,9 @@
 extern const dm_route dm_control_routes[];
 extern const size_t dm_control_nroutes;
 
+/* GET /.well-known/jwks.json: the key that signs X-ZDesk-JWT. */
+void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp);
+
 /* Answers every pending long-poll now; call before the server stops. */
 void dm_control_flush(dm_app *app);
 

@@ -31,6 +31,11 @@ const dm_route dm_desk_routes[] = {
     {"POST", "/api/v1/tickets/{}/comments", dm_h_comment_create, "Desk.tickets.UPDATE", 0},
     {"GET", "/api/v1/tickets/{}/comments/{}", dm_h_comment_get, "Desk.tickets.READ", 0},
     {"PATCH", "/api/v1/tickets/{}/comments/{}", dm_h_comment_update, "Desk.tickets.UPDATE", 0},
+    {"GET", "/api/v1/webhooks", dm_h_webhooks, "Desk.events.READ", 0},
+    {"POST", "/api/v1/webhooks", dm_h_webhook_create, "Desk.events.CREATE", 0},
+    {"GET", "/api/v1/webhooks/{}", dm_h_webhook_get, "Desk.events.READ", 0},
+    {"PATCH", "/api/v1/webhooks/{}", dm_h_webhook_update, "Desk.events.UPDATE", 0},
+    {"DELETE", "/api/v1/webhooks/{}", dm_h_webhook_delete, "Desk.events.DELETE", 0},
 };
 const size_t dm_desk_nroutes = sizeof dm_desk_routes / sizeof dm_desk_routes[0];
 

@@ -92,4 +92,10 @@ void dm_h_comment_get(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_comment_create(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp);
 
+void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_webhook_delete(dm_app *app, dm_req *req, dm_resp *resp);
+
 #endif

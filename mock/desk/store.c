@@ -80,6 +80,7 @@ static void clear(dm_store *s)
         dm_token *t = s->tokens.items[i];
         free(t->token);
         free(t->role);
+        free(t->installation_id);
         cJSON_Delete(t->scopes);
         free(t);
     }

@@ -56,6 +56,7 @@ typedef struct dm_token {
     char *role;          /* "admin", "agent", ... */
     const cJSON *agent;  /* borrowed from the store; NULL for non-agents */
     cJSON *scopes;       /* owned array of strings */
+    char *installation_id; /* extension tokens: their installation; else NULL */
 } dm_token;
 
 typedef struct dm_store {

@@ -1,0 +1,439 @@
+/* delivery.c -- posts queued events to webhook URLs with libcurl multi.
+ * One thread, the loop's; no persistence beyond the journal.
+ *
+ * Per webhook: a FIFO of event references and at most one batch in flight.
+ * A batch is retried as a whole on the retry schedule (clock timers, so a
+ * virtual clock runs the ladder at once); 200 delivers it, 410 deletes the
+ * webhook, anything else (or no answer in time) fails the attempt. */
+#include "delivery/delivery.h"
+#include "delivery/jwt.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const int64_t dm_retry_default[] = {60000, 300000, 1800000, 7200000, 21600000, 86400000};
+const size_t dm_retry_default_n = sizeof dm_retry_default / sizeof dm_retry_default[0];
+
+#define RESPONSE_KEEP 512 /* bytes of a receiver's answer kept in the journal */
+
+typedef struct item {
+    struct item *next;
+    dm_event_ref *ev;
+} item;
+
+typedef struct queue {
+    dm_delivery *d;
+    dm_webhook *w;
+    item *head, *tail;
+    size_t n;
+    dm_event_ref **batch; /* in flight or waiting for a retry */
+    size_t nbatch;
+    int attempts;         /* attempts made for this batch */
+    int reversed;         /* reorder fault applied to this batch */
+    int dup_pending;      /* duplicate fault: send once more after this */
+    int duplicate;        /* the attempt in flight is the duplicate */
+    uint64_t timer;       /* retry, window or delay timer; 0 = none */
+    CURL *easy;
+    struct curl_slist *headers;
+    dm_buf body, answer;
+    char *jwt;
+    int64_t jwt_exp; /* epoch s */
+} queue;
+
+struct dm_delivery {
+    dm_app *app;
+    dm_delivery_opts opts;
+    int64_t *retry;
+    dm_faults faults;
+    size_t pending;
+};
+
+void dm_event_ref_release(dm_event_ref *r)
+{
+    if (!r || --r->refs > 0) return;
+    free(r->text);
+    free(r);
+}
+
+dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts)
+{
+    dm_delivery *d = dm_xcalloc(1, sizeof *d);
+    d->app = app;
+    d->opts = *opts;
+    if (d->opts.timeout_ms <= 0) d->opts.timeout_ms = 5000;
+    if (d->opts.batch_max <= 0) d->opts.batch_max = 1;
+    if (!opts->retry) {
+        d->opts.retry = dm_retry_default;
+        d->opts.nretry = dm_retry_default_n;
+    }
+    d->retry = dm_xcalloc(d->opts.nretry ? d->opts.nretry : 1, sizeof *d->retry);
+    if (d->opts.nretry) memcpy(d->retry, d->opts.retry, d->opts.nretry * sizeof *d->retry);
+    d->opts.retry = d->retry;
+    return d;
+}
+
+dm_faults *dm_delivery_faults(dm_delivery *d)
+{
+    return &d->faults;
+}
+
+size_t dm_delivery_pending(const dm_delivery *d)
+{
+    return d->pending;
+}
+
+/* ==== Journal ==== */
+
+void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
+                      const char *reason, int attempts)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "event", (double)seq);
+    cJSON_AddStringToObject(f, "webhookId", w->id);
+    cJSON_AddStringToObject(f, "fate", fate);
+    if (reason) cJSON_AddStringToObject(f, "reason", reason);
+    cJSON_AddNumberToObject(f, "attempts", attempts);
+    dm_journal_add(d->app->journal, "fate", seq, f);
+}
+
+/* ==== Queue plumbing ==== */
+
+static queue *queue_of(dm_delivery *d, dm_webhook *w)
+{
+    if (!w->queue) {
+        queue *q = dm_xcalloc(1, sizeof *q);
+        q->d = d;
+        q->w = w;
+        w->queue = q;
+    }
+    return w->queue;
+}
+
+static void free_transfer(queue *q)
+{
+    if (q->easy) curl_easy_cleanup(q->easy);
+    q->easy = NULL;
+    curl_slist_free_all(q->headers);
+    q->headers = NULL;
+    dm_buf_free(&q->body);
+    dm_buf_free(&q->answer);
+}
+
+static void release_batch(queue *q)
+{
+    for (size_t i = 0; i < q->nbatch; i++) dm_event_ref_release(q->batch[i]);
+    q->d->pending -= q->nbatch;
+    free(q->batch);
+    q->batch = NULL;
+    q->nbatch = 0;
+    q->attempts = 0;
+    q->reversed = 0;
+    q->dup_pending = 0;
+    q->duplicate = 0;
+}
+
+static void kick(queue *q);
+static void send_batch(queue *q);
+
+static void on_timer(void *ud)
+{
+    queue *q = ud;
+    q->timer = 0;
+    if (q->nbatch)
+        send_batch(q);
+    else
+        kick(q);
+}
+
+static void take_batch(queue *q)
+{
+    size_t max = (size_t)q->d->opts.batch_max;
+    size_t k = q->n < max ? q->n : max;
+    q->batch = dm_xcalloc(k, sizeof *q->batch);
+    for (size_t i = 0; i < k; i++) {
+        item *it = q->head;
+        q->head = it->next;
+        if (!q->head) q->tail = NULL;
+        q->batch[i] = it->ev;
+        free(it);
+    }
+    q->n -= k;
+    q->nbatch = k;
+}
+
+/* Starts the next batch when nothing is in flight or waiting. */
+static void kick(queue *q)
+{
+    if (q->nbatch || q->timer || !q->n) return;
+    dm_delivery *d = q->d;
+    if (d->opts.batch_max > 1 && d->opts.batch_window_ms > 0 && q->n < (size_t)d->opts.batch_max) {
+        q->timer = dm_loop_after(d->app->loop, d->opts.batch_window_ms, 1, on_timer, q);
+        return;
+    }
+    take_batch(q);
+    send_batch(q);
+}
+
+void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev)
+{
+    queue *q = queue_of(d, w);
+    item *it = dm_xcalloc(1, sizeof *it);
+    ev->refs++;
+    it->ev = ev;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->n++;
+    d->pending++;
+    /* A full batch need not wait for its window. */
+    if (q->timer && !q->nbatch && q->n >= (size_t)d->opts.batch_max) {
+        dm_loop_cancel(d->app->loop, q->timer);
+        q->timer = 0;
+    }
+    kick(q);
+}
+
+/* ==== Sending ==== */
+
+static size_t keep_answer(char *p, size_t size, size_t n, void *ud)
+{
+    queue *q = ud;
+    size_t len = size * n;
+    if (q->answer.len < RESPONSE_KEEP) {
+        size_t take = RESPONSE_KEEP - q->answer.len;
+        dm_buf_append(&q->answer, p, len < take ? len : take);
+    }
+    return len; /* read and discard the rest, however large */
+}
+
+static const char *token(queue *q)
+{
+    dm_app *app = q->d->app;
+    int64_t now = dm_clock_now(&app->clock) / 1000;
+    /* The token does not cover the body: reuse it until a minute before expiry. */
+    if (!q->jwt || now >= q->jwt_exp - 60 || now < q->jwt_exp - 600) {
+        free(q->jwt);
+        q->jwt_exp = now + 600;
+        q->jwt = dm_jwt_sign(app->jwt, dm_json_str(app->store->org, "id"), q->w->id, now,
+                             q->jwt_exp);
+    }
+    return q->jwt;
+}
+
+static void on_done(void *ud, CURL *easy, CURLcode rc);
+
+static void journal_fault(dm_app *app, const char *what, uint64_t cause, int64_t ms)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "fault", what);
+    if (ms) cJSON_AddNumberToObject(f, "delayMs", (double)ms);
+    dm_journal_add(app->journal, "fault", cause, f);
+}
+
+static void start_transfer(queue *q)
+{
+    dm_app *app = q->d->app;
+    free_transfer(q);
+    dm_buf_putc(&q->body, '[');
+    for (size_t i = 0; i < q->nbatch; i++) {
+        const dm_event_ref *ev = q->batch[q->reversed ? q->nbatch - 1 - i : i];
+        if (i) dm_buf_putc(&q->body, ',');
+        dm_buf_append(&q->body, ev->text, ev->len);
+    }
+    dm_buf_putc(&q->body, ']');
+    const char *jwt = token(q);
+    char hdr[4096];
+    q->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (jwt) {
+        snprintf(hdr, sizeof hdr, "X-ZDesk-JWT: %s", jwt);
+        q->headers = curl_slist_append(q->headers, hdr);
+    }
+    q->headers = curl_slist_append(q->headers, "User-Agent: deskmock");
+    q->headers = curl_slist_append(q->headers, "Expect:");
+    CURL *e = curl_easy_init();
+    q->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, dm_webhook_url(q->w));
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body.data);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.len);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->headers);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)q->d->opts.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_answer);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
+    if (dm_loop_add_transfer(app->loop, e, on_done, q) != 0) on_done(q, e, CURLE_FAILED_INIT);
+}
+
+static void on_delay(void *ud)
+{
+    queue *q = ud;
+    q->timer = 0;
+    start_transfer(q);
+}
+
+static void send_batch(queue *q)
+{
+    dm_delivery *d = q->d;
+    dm_faults *f = &d->faults;
+    uint64_t cause = q->batch[0]->seq;
+    if (q->attempts == 0 && !q->duplicate) {
+        if (f->reorder > 0 && q->nbatch > 1) {
+            f->reorder--;
+            q->reversed = 1;
+            journal_fault(d->app, "reorder", cause, 0);
+        }
+        if (f->duplicate > 0) {
+            f->duplicate--;
+            q->dup_pending = 1;
+            journal_fault(d->app, "duplicate", cause, 0);
+        }
+        if (f->delay > 0 && f->delay_ms > 0) {
+            f->delay--;
+            journal_fault(d->app, "delay", cause, f->delay_ms);
+            q->timer = dm_loop_after(d->app->loop, f->delay_ms, 0, on_delay, q);
+            return;
+        }
+    }
+    start_transfer(q);
+}
+
+/* Journals one attempt; returns its outcome. */
+static void journal_attempt(queue *q, CURLcode rc, long status, double secs, const char *outcome,
+                            int64_t next_ms)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "webhookId", q->w->id);
+    cJSON_AddStringToObject(f, "url", dm_webhook_url(q->w));
+    cJSON *evs = cJSON_AddArrayToObject(f, "events");
+    for (size_t i = 0; i < q->nbatch; i++)
+        cJSON_AddItemToArray(evs, cJSON_CreateNumber((double)q->batch[q->reversed ? q->nbatch - 1 - i : i]->seq));
+    cJSON_AddNumberToObject(f, "attempt", q->attempts);
+    if (status)
+        cJSON_AddNumberToObject(f, "status", status);
+    else
+        cJSON_AddNullToObject(f, "status");
+    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
+    if (rc != CURLE_OK) cJSON_AddStringToObject(f, "error", curl_easy_strerror(rc));
+    cJSON_AddStringToObject(f, "outcome", outcome);
+    if (q->duplicate) cJSON_AddBoolToObject(f, "duplicate", 1);
+    if (next_ms >= 0) cJSON_AddNumberToObject(f, "nextRetryMs", (double)next_ms);
+    if (q->answer.len) cJSON_AddStringToObject(f, "response", q->answer.data);
+    dm_journal_add(q->d->app->journal, "attempt", q->batch[0]->seq, f);
+}
+
+static void fates(queue *q, const char *fate, const char *reason)
+{
+    for (size_t i = 0; i < q->nbatch; i++)
+        dm_delivery_fate(q->d, q->w, q->batch[i]->seq, fate, reason, q->attempts);
+}
+
+static void on_done(void *ud, CURL *easy, CURLcode rc)
+{
+    queue *q = ud;
+    dm_delivery *d = q->d;
+    dm_app *app = d->app;
+    long status = 0;
+    double secs = 0;
+    (void)easy;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && dm_loop_stopping(app->loop)) {
+        q->easy = NULL; /* the loop is going away and cleans up the handle */
+        curl_easy_cleanup(easy);
+        return;
+    }
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &secs);
+    if (rc != CURLE_OK) status = 0;
+    if (!q->duplicate) q->attempts++;
+
+    if (q->duplicate) {
+        journal_attempt(q, rc, status, secs, status == 200 ? "delivered" : "failed", -1);
+        free_transfer(q);
+        release_batch(q);
+        kick(q);
+        return;
+    }
+    if (status == 200) {
+        journal_attempt(q, rc, status, secs, "delivered", -1);
+        fates(q, "delivered", NULL);
+        free_transfer(q);
+        if (q->dup_pending) {
+            q->dup_pending = 0;
+            q->duplicate = 1;
+            start_transfer(q);
+            return;
+        }
+        release_batch(q);
+        kick(q);
+        return;
+    }
+    if (status == 410) {
+        journal_attempt(q, rc, status, secs, "gone", -1);
+        fates(q, "dropped", "webhook answered 410 Gone");
+        free_transfer(q);
+        release_batch(q);
+        dm_app_delete_webhook(app, q->w, "the receiver answered 410 Gone",
+                              dm_journal_last_seq(app->journal));
+        return; /* q is gone */
+    }
+    size_t tried = (size_t)q->attempts;
+    if (tried <= d->opts.nretry) {
+        int64_t delay = d->opts.retry[tried - 1];
+        journal_attempt(q, rc, status, secs, "failed", delay);
+        free_transfer(q);
+        q->timer = dm_loop_after(app->loop, delay, 1, on_timer, q);
+        return;
+    }
+    journal_attempt(q, rc, status, secs, "failed", -1);
+    fates(q, "dead-lettered", "no 200 after the last retry");
+    free_transfer(q);
+    release_batch(q);
+    kick(q);
+}
+
+/* ==== Teardown ==== */
+
+static void drop_queue(queue *q, const char *reason)
+{
+    dm_app *app = q->d->app;
+    if (q->timer) dm_loop_cancel(app->loop, q->timer);
+    q->timer = 0;
+    if (q->easy) {
+        dm_loop_cancel_transfer(app->loop, q->easy);
+        free_transfer(q);
+    }
+    if (reason && !q->duplicate) fates(q, "dropped", reason);
+    release_batch(q);
+    while (q->head) {
+        item *it = q->head;
+        q->head = it->next;
+        if (reason) dm_delivery_fate(q->d, q->w, it->ev->seq, "dropped", reason, 0);
+        dm_event_ref_release(it->ev);
+        q->d->pending--;
+        free(it);
+    }
+    free(q->jwt);
+    q->w->queue = NULL;
+    free(q);
+}
+
+void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason)
+{
+    (void)d;
+    if (w->queue) drop_queue(w->queue, reason);
+}
+
+void dm_delivery_free(dm_delivery *d)
+{
+    if (!d) return;
+    for (size_t i = 0; i < d->app->webhooks.n; i++) {
+        dm_webhook *w = d->app->webhooks.items[i];
+        if (w->queue) drop_queue(w->queue, NULL);
+    }
+    free(d->retry);
+    free(d);
+}

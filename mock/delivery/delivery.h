@@ -1,0 +1,64 @@
+/* delivery.h -- posts queued events to webhook URLs on the loop's libcurl
+ * multi handle: one request in flight per webhook, in order, optional
+ * batching, X-ZDesk-JWT, a timeout, 410 deletes the webhook, a retry
+ * schedule, then dead-lettering. Every attempt and every event's final fate
+ * is a journal record. One thread (the loop's); no persistence. */
+#ifndef DM_DELIVERY_H
+#define DM_DELIVERY_H
+
+#include "app.h"
+#include "events/webhooks.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One event's JSON element, shared by every webhook queue that holds it. */
+typedef struct dm_event_ref {
+    int refs;
+    uint64_t seq; /* the event's journal record */
+    char *text;
+    size_t len;
+} dm_event_ref;
+
+void dm_event_ref_release(dm_event_ref *r); /* NULL does nothing */
+
+typedef struct dm_delivery_opts {
+    int64_t timeout_ms;       /* no answer within this is a failure; default 5000 */
+    const int64_t *retry;     /* delays before each retry, ms */
+    size_t nretry;
+    int batch_max;            /* events per POST; default 1 */
+    int64_t batch_window_ms;  /* wait this long for a batch to fill; default 0 */
+} dm_delivery_opts;
+
+/* The default retry schedule: 1 min, 5 min, 30 min, 2 h, 6 h, 24 h. */
+extern const int64_t dm_retry_default[];
+extern const size_t dm_retry_default_n;
+
+typedef struct dm_delivery dm_delivery;
+
+dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts);
+/* Aborts transfers and drops queues without journaling. NULL does nothing. */
+void dm_delivery_free(dm_delivery *d);
+
+/* Queues ev for w (takes a reference) and starts delivery when w is idle. */
+void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev);
+/* Journals the final fate of event seq at w. */
+void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
+                      const char *reason, int attempts);
+/* Drops everything queued or in flight for w (fate "dropped", reason) and
+ * frees w's delivery state; call before w itself goes away. */
+void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason);
+
+/* Delivery faults (PUT /mock/v1/faults). Counts apply to the next N POSTs. */
+typedef struct dm_faults {
+    int duplicate; /* send each of the next N POSTs twice */
+    int reorder;   /* reverse the events of the next N batches */
+    int delay;     /* hold the next N POSTs back by delay_ms (real time) */
+    int64_t delay_ms;
+} dm_faults;
+
+dm_faults *dm_delivery_faults(dm_delivery *d);
+/* Events queued or in flight, over all webhooks. */
+size_t dm_delivery_pending(const dm_delivery *d);
+
+#endif

@@ -1,0 +1,19 @@
+/* probe.h -- one unsigned GET on the loop's multi handle, for the URL checks
+ * Desk makes when a webhook is created or its URL changes. */
+#ifndef DM_PROBE_H
+#define DM_PROBE_H
+
+#include "app.h"
+
+/* status is the HTTP status (0 when none came); error is curl's message or
+ * NULL. Called exactly once, on the loop thread, also when the mock shuts
+ * down (status 0, error set). */
+typedef void (*dm_probe_fn)(void *ud, long status, const char *error, double secs);
+
+void dm_probe_get(dm_app *app, const char *url, int64_t timeout_ms, dm_probe_fn fn, void *ud);
+
+/* 0 when url is an absolute http or https URL with a host; else -1 and a
+ * reason in why. */
+int dm_url_check(const char *url, char *why, size_t whylen);
+
+#endif

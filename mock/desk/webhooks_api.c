@@ -1,0 +1,284 @@
+/* webhooks_api.c -- /api/v1/webhooks: list, get, create, update, delete.
+ * Creating a webhook, or changing its URL, first sends the URL an unsigned
+ * GET that must answer 200; the request waits for it (suspended, the loop
+ * keeps running). Extension webhooks are listed, but only their extension's
+ * own token may change or delete them. */
+#include "delivery/probe.h"
+#include "desk/api.h"
+#include "events/webhooks.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_TIMEOUT_MS 5000
+
+static const char *const sources[] = {"AUTOMATION", NULL};
+
+static const dm_field_spec webhook_fields[] = {
+    {"name", DM_F_STR, 0, 50, NULL},
+    {"url", DM_F_STR, 0, 2048, NULL},
+    {"description", DM_F_STR, 1, 500, NULL},
+    {"subscriptions", DM_F_OBJ, 0, 0, NULL},
+    {"ignoreSourceId", DM_F_STR, 1, 64, NULL},
+    {"includeEventsFrom", DM_F_OBJ, 0, 0, NULL}, /* checked below: an array */
+    {"isEnabled", DM_F_BOOL, 0, 0, NULL},
+};
+#define NFIELDS (sizeof webhook_fields / sizeof webhook_fields[0])
+
+static size_t count_enabled(const dm_app *app, const dm_webhook *except)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < app->webhooks.n; i++) {
+        const dm_webhook *w = app->webhooks.items[i];
+        if (w != except && dm_webhook_enabled(w)) n++;
+    }
+    return n;
+}
+
+/* Field checks shared by create and update; adds to e. */
+static void check_body(dm_app *app, cJSON *body, const dm_webhook *self, dm_field_errs *e)
+{
+    /* includeEventsFrom is an array; validate it apart from the generic table */
+    cJSON *from = cJSON_DetachItemFromObjectCaseSensitive(body, "includeEventsFrom");
+    dm_api_validate(body, webhook_fields, NFIELDS, e);
+    if (from) {
+        const cJSON *x;
+        int ok = cJSON_IsArray(from);
+        cJSON_ArrayForEach(x, from) {
+            int known = 0;
+            for (const char *const *s = sources; cJSON_IsString(x) && *s; s++)
+                known |= strcmp(*s, x->valuestring) == 0;
+            ok &= known;
+        }
+        if (!ok)
+            dm_field_errs_add(e, "/includeEventsFrom", "invalid",
+                              "expected an array holding only \"AUTOMATION\"");
+        cJSON_AddItemToObject(body, "includeEventsFrom", from);
+    }
+    const char *url = dm_json_str(body, "url");
+    char why[128];
+    if (url && dm_url_check(url, why, sizeof why))
+        dm_field_errs_add(e, "/url", "invalid", "%s", why);
+    const char *ign = dm_json_str(body, "ignoreSourceId");
+    if (ign && !dm_is_uuid(ign)) dm_field_errs_add(e, "/ignoreSourceId", "invalid", "expected a UUID");
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(body, "subscriptions");
+    if (subs) dm_subscriptions_check(subs, !self || !self->installation_id[0], "/subscriptions",
+                                     app->store, e);
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
+    int enabling = en ? cJSON_IsTrue(en) : !self;
+    if (enabling && (!self || !dm_webhook_enabled(self))) {
+        int cap = dm_webhooks_enabled_cap(dm_json_str(app->store->org, "edition"));
+        if (count_enabled(app, self) >= (size_t)cap)
+            dm_field_errs_add(e, "/isEnabled", "invalid",
+                              "the %s edition allows at most %d enabled webhooks",
+                              dm_json_str(app->store->org, "edition"), cap);
+    }
+}
+
+void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    dm_buf *b = &resp->body;
+    dm_buf_puts(b, "{\"data\":[");
+    for (size_t i = 0; i < app->webhooks.n; i++) {
+        char *s = dm_json_print(((dm_webhook *)app->webhooks.items[i])->obj);
+        if (i) dm_buf_putc(b, ',');
+        dm_buf_puts(b, s);
+        free(s);
+    }
+    dm_buf_puts(b, "]}");
+    resp->status = 200;
+}
+
+void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_webhook *w = dm_app_webhook(app, req->params[0]);
+    if (!w) dm_api_not_found(resp, "webhook", req->params[0]);
+    else dm_resp_json(resp, 200, w->obj);
+}
+
+/* ==== The URL check, then the write ==== */
+
+typedef struct check {
+    dm_pending p;
+    cJSON *body;          /* create: the validated body; update: the changes */
+    char id[DM_ID_MAX];   /* update: the webhook being changed */
+    char *url;
+} check;
+
+static void apply(dm_app *app, dm_webhook *w, const cJSON *body, int64_t now)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, body) dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
+    char iso[DM_ISO_LEN];
+    dm_iso_time(now, iso);
+    dm_json_set_str(w->obj, "modifiedTime", iso);
+    (void)app;
+}
+
+static void do_create(dm_app *app, const cJSON *body, dm_resp *resp)
+{
+    int64_t now = dm_clock_now(&app->clock);
+    char iso[DM_ISO_LEN];
+    dm_iso_time(now, iso);
+    dm_webhook *w = dm_xcalloc(1, sizeof *w);
+    dm_store_new_id(app->store, w->id);
+    cJSON *o = cJSON_CreateObject();
+    dm_json_set_str(o, "id", w->id);
+    dm_json_set_str(o, "name", dm_json_str(body, "name"));
+    dm_json_set_str(o, "url", dm_json_str(body, "url"));
+    dm_json_set_str(o, "description", dm_json_str(body, "description"));
+    dm_json_set(o, "subscriptions",
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(body, "subscriptions"), 1));
+    dm_json_set_str(o, "ignoreSourceId", dm_json_str(body, "ignoreSourceId"));
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(body, "includeEventsFrom");
+    dm_json_set(o, "includeEventsFrom", from ? cJSON_Duplicate(from, 1) : cJSON_CreateArray());
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
+    dm_json_set_bool(o, "isEnabled", en ? cJSON_IsTrue(en) : 1);
+    dm_json_set_str(o, "createdBy", app->origin.actor_id);
+    dm_json_set_str(o, "createdTime", iso);
+    dm_json_set_str(o, "modifiedTime", iso);
+    w->obj = o;
+    dm_app_add_webhook(app, w, app->origin.cause);
+    dm_resp_json(resp, 200, w->obj);
+}
+
+static void do_update(dm_app *app, const char *id, const cJSON *body, dm_resp *resp)
+{
+    dm_webhook *w = dm_app_webhook(app, id);
+    if (!w) { /* deleted while its URL was being checked */
+        dm_api_not_found(resp, "webhook", id);
+        return;
+    }
+    cJSON *before = cJSON_Duplicate(w->obj, 1);
+    apply(app, w, body, dm_clock_now(&app->clock));
+    dm_app_webhook_updated(app, w, before, app->origin.cause);
+    cJSON_Delete(before);
+    dm_resp_json(resp, 200, w->obj);
+}
+
+static void journal_check(dm_app *app, const char *url, long status, const char *error,
+                          double secs)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "method", "GET");
+    cJSON_AddStringToObject(f, "url", url);
+    if (status) cJSON_AddNumberToObject(f, "status", status);
+    else cJSON_AddNullToObject(f, "status");
+    if (error) cJSON_AddStringToObject(f, "error", error);
+    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
+    dm_journal_add(app->journal, "check", app->origin.cause, f);
+}
+
+static void checked(void *ud, long status, const char *error, double secs)
+{
+    check *c = ud;
+    dm_app *app = c->p.app;
+    dm_app_resume(&c->p);
+    journal_check(app, c->url, status, error, secs);
+    dm_resp resp;
+    dm_resp_init(&resp);
+    if (status != 200) {
+        dm_field_errs e = {0};
+        if (status)
+            dm_field_errs_add(&e, "/url", "invalid", "the URL answered the check GET with %ld, not 200",
+                              status);
+        else
+            dm_field_errs_add(&e, "/url", "invalid", "the check GET to the URL failed: %s",
+                              error ? error : "no answer");
+        dm_api_invalid(&resp, &e);
+    } else if (c->id[0]) {
+        do_update(app, c->id, c->body, &resp);
+    } else {
+        do_create(app, c->body, &resp);
+    }
+    dm_app_finish(&c->p, &resp);
+    cJSON_Delete(c->body);
+    free(c->url);
+    free(c);
+}
+
+/* Checks url, then creates (id NULL) or updates; without a transport (tests
+ * and fuzzers dispatching in-process) the check is skipped. */
+static void check_then(dm_app *app, dm_req *req, dm_resp *resp, cJSON *body, const char *id,
+                       const char *url)
+{
+    if (!url || !req->async) {
+        if (id) do_update(app, id, body, resp);
+        else do_create(app, body, resp);
+        cJSON_Delete(body);
+        return;
+    }
+    check *c = dm_xcalloc(1, sizeof *c);
+    c->body = body;
+    c->url = dm_xstrdup(url);
+    if (id) snprintf(c->id, sizeof c->id, "%s", id);
+    dm_app_defer(app, req, resp, &c->p);
+    dm_probe_get(app, url, CHECK_TIMEOUT_MS, checked, c);
+}
+
+void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    static const char *const required[] = {"name", "url", "subscriptions", NULL};
+    check_body(app, body, NULL, &e);
+    dm_api_require(body, required, &e);
+    if (app->webhooks.n >= DM_WEBHOOKS_MAX)
+        dm_field_errs_add(&e, "", "invalid", "a portal has at most %d webhooks", DM_WEBHOOKS_MAX);
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(body);
+        return;
+    }
+    check_then(app, req, resp, body, NULL, dm_json_str(body, "url"));
+}
+
+/* Extension webhooks: only the extension's own token may touch them. */
+static int may_change(dm_app *app, const dm_webhook *w, dm_resp *resp)
+{
+    if (!w->installation_id[0]) return 1;
+    const char *inst = app->principal ? app->principal->installation_id : NULL;
+    if (inst && strcmp(inst, w->installation_id) == 0) return 1;
+    dm_resp_error(resp, 403, "FORBIDDEN",
+                  "This webhook belongs to an extension; only the extension can change it.", NULL);
+    return 0;
+}
+
+void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_webhook *w = dm_app_webhook(app, req->params[0]);
+    if (!w) {
+        dm_api_not_found(resp, "webhook", req->params[0]);
+        return;
+    }
+    if (!may_change(app, w, resp)) return;
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    check_body(app, body, w, &e);
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(body);
+        return;
+    }
+    const char *url = dm_json_str(body, "url");
+    if (url && strcmp(url, dm_webhook_url(w)) == 0) url = NULL; /* unchanged: no check */
+    check_then(app, req, resp, body, w->id, url);
+}
+
+void dm_h_webhook_delete(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_webhook *w = dm_app_webhook(app, req->params[0]);
+    if (!w) {
+        dm_api_not_found(resp, "webhook", req->params[0]);
+        return;
+    }
+    if (!may_change(app, w, resp)) return;
+    dm_app_delete_webhook(app, w, "deleted through the API", app->origin.cause);
+    resp->status = 204;
+    dm_buf_reset(&resp->body);
+}

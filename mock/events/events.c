@@ -1,0 +1,276 @@
+/* events.c -- change -> event -> per-webhook decision. Builds each event's
+ * JSON element once (with and without prevState) and hands shared references
+ * to the delivery engine. Does no I/O itself. */
+#include "events/events.h"
+#include "delivery/delivery.h"
+#include "events/catalog.h"
+#include "events/webhooks.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *resource, *action, *type;
+} mapping[] = {
+    {"ticket", "create", "Ticket_Add"},          {"ticket", "update", "Ticket_Update"},
+    {"ticket", "delete", "Ticket_Delete"},       {"thread", "create", "Ticket_Thread_Add"},
+    {"comment", "create", "Ticket_Comment_Add"}, {"comment", "update", "Ticket_Comment_Update"},
+    {"contact", "create", "Contact_Add"},        {"contact", "update", "Contact_Update"},
+    {"contact", "delete", "Contact_Delete"},
+};
+
+const char *dm_events_type_for(const char *resource, const char *action)
+{
+    for (size_t i = 0; i < sizeof mapping / sizeof mapping[0]; i++)
+        if (strcmp(mapping[i].resource, resource) == 0 && strcmp(mapping[i].action, action) == 0)
+            return mapping[i].type;
+    return NULL;
+}
+
+void dm_events_changed_fields(const cJSON *before, const cJSON *after, cJSON *out)
+{
+    const cJSON *a;
+    cJSON_ArrayForEach(a, after) {
+        if (strcmp(a->string, "modifiedTime") == 0 || strcmp(a->string, "modifiedBy") == 0)
+            continue;
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, a->string);
+        if (strcmp(a->string, "cf") == 0 && cJSON_IsObject(a)) {
+            const cJSON *f;
+            cJSON_ArrayForEach(f, a) {
+                const cJSON *old = cJSON_GetObjectItemCaseSensitive(b, f->string);
+                if (!old || !cJSON_Compare(old, f, 1))
+                    cJSON_AddItemToArray(out, cJSON_CreateString(f->string));
+            }
+            continue;
+        }
+        if (!b || !cJSON_Compare(a, b, 1)) cJSON_AddItemToArray(out, cJSON_CreateString(a->string));
+    }
+}
+
+/* prevState in "changed" mode: id plus the old values of what changed; a
+ * changed cf carries only its changed cf_* keys. */
+static cJSON *prev_changed(const cJSON *before, const cJSON *after)
+{
+    cJSON *p = cJSON_CreateObject();
+    const char *id = dm_json_str(before, "id");
+    dm_json_set_str(p, "id", id);
+    const cJSON *a;
+    cJSON_ArrayForEach(a, after) {
+        if (strcmp(a->string, "modifiedTime") == 0 || strcmp(a->string, "modifiedBy") == 0 ||
+            strcmp(a->string, "id") == 0)
+            continue;
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, a->string);
+        if (strcmp(a->string, "cf") == 0 && cJSON_IsObject(a) && cJSON_IsObject(b)) {
+            cJSON *cf = NULL;
+            const cJSON *f;
+            cJSON_ArrayForEach(f, a) {
+                const cJSON *old = cJSON_GetObjectItemCaseSensitive(b, f->string);
+                if (old && cJSON_Compare(old, f, 1)) continue;
+                if (!cf) cf = cJSON_AddObjectToObject(p, "cf");
+                cJSON_AddItemToObject(cf, f->string, old ? cJSON_Duplicate(old, 1) : cJSON_CreateNull());
+            }
+            continue;
+        }
+        if (b && cJSON_Compare(a, b, 1)) continue;
+        cJSON_AddItemToObject(p, a->string, b ? cJSON_Duplicate(b, 1) : cJSON_CreateNull());
+    }
+    return p;
+}
+
+static int in_list(const cJSON *arr, const char *s)
+{
+    const cJSON *x;
+    if (!s) return 0;
+    cJSON_ArrayForEach(x, arr) if (cJSON_IsString(x) && strcmp(x->valuestring, s) == 0) return 1;
+    return 0;
+}
+
+static int in_vec(const dm_vec *v, const char *s)
+{
+    for (size_t i = 0; s && i < v->n; i++)
+        if (strcmp(v->items[i], s) == 0) return 1;
+    return 0;
+}
+
+/* What one event looks like to matching. */
+typedef struct event_ctx {
+    const char *type;
+    const dm_event_type *info;
+    const dm_change *c;
+    const char *dept;        /* the resource's department now */
+    const char *dept_before; /* Ticket_Update: before the change */
+    const char *direction;   /* Ticket_Thread_Add */
+    cJSON *changed;          /* update events: changed field names */
+} event_ctx;
+
+/* NULL when w takes the event, else the reason it drops it. *prev is set
+ * when the subscription asks for prevState. */
+static const char *decide(dm_app *app, const dm_webhook *w, const cJSON *sub, const event_ctx *e,
+                          int *prev)
+{
+    *prev = 0;
+    if (!dm_webhook_enabled(w)) return "webhook disabled";
+    if (e->c->origin->automation && !dm_webhook_wants_automation(w))
+        return "made by automation; webhook lacks includeEventsFrom AUTOMATION";
+    const char *ign = dm_webhook_ignore_source_id(w);
+    if (ign && e->c->origin->source_id && strcasecmp(ign, e->c->origin->source_id) == 0)
+        return "sourceId equals the webhook's ignoreSourceId";
+    if (e->info->options & DM_OPT_DEPARTMENTS) {
+        const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sub, "departmentIds");
+        int limited = w->installation_id[0] ? w->departments.n > 0 : cJSON_GetArraySize(deps) > 0;
+        if (limited) {
+            int now = w->installation_id[0] ? in_vec(&w->departments, e->dept) : in_list(deps, e->dept);
+            int was = e->dept_before &&
+                      (w->installation_id[0] ? in_vec(&w->departments, e->dept_before)
+                                             : in_list(deps, e->dept_before));
+            if (!now && !was) return "department not chosen";
+        }
+    }
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(sub, "fields");
+    if ((e->info->options & DM_OPT_FIELDS) && cJSON_GetArraySize(fields) > 0) {
+        int hit = 0;
+        const cJSON *f;
+        cJSON_ArrayForEach(f, fields) hit |= cJSON_IsString(f) && in_list(e->changed, f->valuestring);
+        if (!hit) return "none of the subscription's fields changed";
+    }
+    const char *dir = dm_json_str(sub, "direction");
+    if ((e->info->options & DM_OPT_DIRECTION) && dir && e->direction &&
+        strcmp(dir, e->direction) != 0)
+        return "thread direction not subscribed";
+    *prev = (e->info->options & DM_OPT_PREVSTATE) &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sub, "includePrevState"));
+    (void)app;
+    return NULL;
+}
+
+static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, const char *when,
+                              const cJSON *payload, const cJSON *prev)
+{
+    dm_buf b = {0};
+    char *p = dm_json_print(payload);
+    dm_buf_puts(&b, "{\"eventType\":");
+    dm_buf_json_str(&b, type);
+    dm_buf_puts(&b, ",\"orgId\":");
+    dm_buf_json_str(&b, org);
+    dm_buf_printf(&b, ",\"eventTime\":\"%s\",\"payload\":", when);
+    dm_buf_puts(&b, p);
+    free(p);
+    if (prev) {
+        char *q = dm_json_print(prev);
+        dm_buf_puts(&b, ",\"prevState\":");
+        dm_buf_puts(&b, q);
+        free(q);
+    }
+    dm_buf_putc(&b, '}');
+    dm_event_ref *r = dm_xcalloc(1, sizeof *r);
+    r->refs = 1;
+    r->seq = seq;
+    r->len = b.len;
+    r->text = dm_buf_steal(&b);
+    return r;
+}
+
+void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
+{
+    event_ctx e = {0};
+    e.type = dm_events_type_for(c->resource, c->action);
+    if (!e.type) return;
+    e.info = dm_event_type_find(e.type);
+    e.c = c;
+    const cJSON *now_obj = c->after ? c->after : c->before;
+    if (strcmp(c->resource, "ticket") == 0) {
+        e.dept = dm_json_str(now_obj, "departmentId");
+        if (c->before && c->after) e.dept_before = dm_json_str(c->before, "departmentId");
+    } else if (c->ticket_id) {
+        dm_ticket *t = dm_store_ticket(app->store, c->ticket_id);
+        e.dept = t ? dm_json_str(t->obj, "departmentId") : NULL;
+    }
+    if (strcmp(c->resource, "thread") == 0) e.direction = dm_json_str(now_obj, "direction");
+    e.changed = cJSON_CreateArray();
+    if (c->before && c->after) dm_events_changed_fields(c->before, c->after, e.changed);
+
+    /* The payload is the resource as GET returns it; deletes carry only the id. */
+    cJSON *payload;
+    if (c->after) {
+        payload = cJSON_Duplicate(c->after, 1);
+    } else {
+        payload = cJSON_CreateObject();
+        dm_json_set_str(payload, "id", c->id);
+    }
+    cJSON *prev = NULL;
+    if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE))
+        prev = app->opts.prev_state_changed ? prev_changed(c->before, c->after)
+                                            : cJSON_Duplicate(c->before, 1);
+
+    int64_t ms = dm_clock_now(&app->clock);
+    char when[32];
+    snprintf(when, sizeof when, "%lld", (long long)ms);
+    const char *org = dm_json_str(app->store->org, "id");
+
+    /* Decide for every webhook subscribed to this type. */
+    size_t n = app->webhooks.n;
+    dm_webhook **targets = dm_xcalloc(n ? n : 1, sizeof *targets);
+    int *with_prev = dm_xcalloc(n ? n : 1, sizeof *with_prev);
+    const char **reasons = dm_xcalloc(n ? n : 1, sizeof *reasons);
+    size_t nt = 0;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        dm_webhook *w = app->webhooks.items[i];
+        int found;
+        const cJSON *sub = dm_webhook_subscription(w, e.type, &found);
+        if (!found) continue;
+        int p;
+        const char *why = decide(app, w, sub, &e, &p);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "webhookId", w->id);
+        if (why) {
+            cJSON_AddStringToObject(t, "fate", "dropped");
+            cJSON_AddStringToObject(t, "reason", why);
+        } else {
+            cJSON_AddStringToObject(t, "fate", "queued");
+            cJSON_AddBoolToObject(t, "prevState", p && prev);
+        }
+        cJSON_AddItemToArray(list, t);
+        targets[nt] = w;
+        with_prev[nt] = p && prev;
+        reasons[nt] = why;
+        nt++;
+    }
+
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "eventType", e.type);
+    cJSON_AddStringToObject(f, "orgId", org);
+    cJSON_AddStringToObject(f, "eventTime", when);
+    cJSON_AddStringToObject(f, "resourceId", c->id);
+    if (c->ticket_id) cJSON_AddStringToObject(f, "ticketId", c->ticket_id);
+    dm_json_set_str(f, "departmentId", e.dept);
+    if (c->before && c->after) cJSON_AddItemToObject(f, "changedFields", cJSON_Duplicate(e.changed, 1));
+    dm_json_set_str(f, "sourceId", c->origin->source_id);
+    cJSON_AddBoolToObject(f, "automation", c->origin->automation);
+    cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
+    if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_Duplicate(prev, 1));
+    cJSON_AddItemToObject(f, "webhooks", list);
+    uint64_t seq = dm_journal_add(app->journal, "event", change_seq, f);
+
+    dm_event_ref *plain = NULL, *full = NULL;
+    for (size_t i = 0; i < nt; i++) {
+        if (reasons[i]) {
+            dm_delivery_fate(app->delivery, targets[i], seq, "dropped", reasons[i], 0);
+            continue;
+        }
+        dm_event_ref **r = with_prev[i] ? &full : &plain;
+        if (!*r) *r = make_ref(seq, e.type, org, when, payload, with_prev[i] ? prev : NULL);
+        dm_delivery_enqueue(app->delivery, targets[i], *r);
+    }
+    dm_event_ref_release(plain);
+    dm_event_ref_release(full);
+    free(targets);
+    free(with_prev);
+    free(reasons);
+    cJSON_Delete(payload);
+    cJSON_Delete(prev);
+    cJSON_Delete(e.changed);
+}
