@@ -8,6 +8,8 @@
 #include "desk/api.h"
 #include "events/events.h"
 #include "events/webhooks.h"
+#include "ext/install.h"
+#include "invoke/invoke.h"
 #include "http/server.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -213,6 +215,12 @@ void dm_app_free(dm_app *app)
         dm_server_free(app->server);
     }
     clear_webhooks(app);
+    dm_installations_clear(app);
+    dm_invoke_clear(app);
+    dm_vec_free(&app->stubs);
+    dm_vec_free(&app->invoke_faults);
+    dm_vec_free(&app->installations);
+    dm_vec_free(&app->revoked);
     dm_delivery_free(app->delivery);
     dm_vec_free(&app->webhooks);
     dm_jwt_free(app->jwt);
@@ -260,6 +268,8 @@ int dm_app_reset(dm_app *app)
     char err[256];
     dm_ids_seed(&app->ids, app->opts.seed);
     clear_webhooks(app);
+    dm_installations_clear(app);
+    dm_invoke_clear(app);
     dm_journal_clear(app->journal);
     if (dm_store_load(app->store, app->org_spec, err, sizeof err)) return DM_EINVAL;
     return 0;
@@ -364,12 +374,20 @@ static void route(dm_app *app, dm_req *req, dm_resp *resp, const dm_route *route
         dm_resp_header(resp, "Allow", allow);
         return;
     }
-    if (desk) {
+    if (desk && !(r->flags & DM_ROUTE_NO_AUTH)) {
         if (dm_desk_auth(app, r, req, resp)) return;
         if (app->principal && app->principal->agent)
             app->origin.actor_id = dm_json_str(app->principal->agent, "id");
     }
     r->handler(app, req, resp);
+}
+
+void dm_app_desk_call(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    if (has_prefix(req->path, "/api/v1"))
+        route(app, req, resp, dm_desk_routes, dm_desk_nroutes, 1);
+    else
+        not_found(req, resp);
 }
 
 /* Adds the request body to a journal record when it is a JSON value. */

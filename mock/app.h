@@ -30,7 +30,12 @@ typedef struct dm_app_opts {
     int batch_max;                 /* default 1 */
     int64_t batch_window_ms;       /* default 0 */
     const char *jwt_key_file;      /* NULL = the built-in key */
+    int invoke_passthrough;        /* forward unstubbed loopback URLs */
+    int invoke_hash_query;         /* where queryParams enters HASH: DM_HASH_Q_* */
+    int64_t invoke_cause_window_ms;/* default 5000 */
 } dm_app_opts;
+
+enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };
 
 #define DM_JOURNAL_LIMIT_DEFAULT 200000
 
@@ -57,6 +62,11 @@ struct dm_app {
     dm_vec webhooks; /* dm_webhook *, oldest first */
     struct dm_delivery *delivery;
     struct dm_jwt *jwt;
+    dm_vec installations; /* dm_installation * (ext/install.c) */
+    dm_vec revoked;       /* char *, securityContexts of uninstalled extensions */
+    dm_vec stubs;         /* invoke stubs (invoke/invoke.c) */
+    dm_vec invoke_faults; /* invoke fault rules (invoke/invoke.c) */
+    uint64_t next_stub_id;
 };
 
 /* Builds a mock from opts (copied; strings must outlive the app). Loads the org
@@ -72,6 +82,10 @@ int dm_app_port(const dm_app *app);
 /* Runs the loop until dm_app_stop(); stop is thread- and signal-safe. */
 int dm_app_run(dm_app *app);
 void dm_app_stop(dm_app *app);
+
+/* Routes a request to the Desk API as dispatch does, without journaling it
+ * as a request of its own: invoke's calls into Desk. app->origin must be set. */
+void dm_app_desk_call(dm_app *app, dm_req *req, dm_resp *resp);
 
 /* Routes one request to its handler and fills resp. Also journals it. */
 void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp);

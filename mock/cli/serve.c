@@ -52,6 +52,17 @@ static void usage(FILE *out)
           "  --batch-window MS   wait up to MS for a batch to fill (default 0)\n"
           "  --jwt-key FILE      RSA private key (PEM) that signs X-ZDesk-JWT (default:\n"
           "                      the built-in key, fixtures/keys/jwt-signing-key.pem)\n"
+          "\n"
+          "invoke:\n"
+          "  --invoke-passthrough\n"
+          "                      forward invoke calls with no stub to their URL when it is\n"
+          "                      on this machine (127.0.0.1, localhost, [::1]); off by default\n"
+          "  --invoke-hash-query MODE\n"
+          "                      where queryParams enters the HASH string: skip (default,\n"
+          "                      as documented), before-link (before connectionLinkName) or end\n"
+          "  --invoke-cause-window MS\n"
+          "                      an invoke call within MS of a delivery to its extension's\n"
+          "                      webhook is journaled as caused by that event (default 5000)\n"
           "  -q, --quiet         print nothing when ready\n"
           "  -h, --help          show this help\n",
           out);
@@ -76,6 +87,9 @@ int dm_cli_serve(int argc, char **argv)
         {"batch-max", required_argument, NULL, 'B'},
         {"batch-window", required_argument, NULL, 'W'},
         {"jwt-key", required_argument, NULL, 'K'},
+        {"invoke-passthrough", no_argument, NULL, 'X'},
+        {"invoke-hash-query", required_argument, NULL, 'H'},
+        {"invoke-cause-window", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -173,6 +187,26 @@ int dm_cli_serve(int argc, char **argv)
             o.batch_window_ms = n;
             break;
         case 'K': o.jwt_key_file = optarg; break;
+        case 'X': o.invoke_passthrough = 1; break;
+        case 'H':
+            if (strcmp(optarg, "skip") == 0) o.invoke_hash_query = DM_HASH_Q_SKIP;
+            else if (strcmp(optarg, "before-link") == 0) o.invoke_hash_query = DM_HASH_Q_BEFORE_LINK;
+            else if (strcmp(optarg, "end") == 0) o.invoke_hash_query = DM_HASH_Q_END;
+            else {
+                fprintf(stderr,
+                        "deskmock serve: --invoke-hash-query %s: expected skip, before-link or end\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'w':
+            if (dm_cli_number(optarg, 0, 3600000, &n)) {
+                fprintf(stderr, "deskmock serve: --invoke-cause-window %s: expected 0 to 3600000\n",
+                        optarg);
+                return 2;
+            }
+            o.invoke_cause_window_ms = n ? n : -1;
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -5,6 +5,8 @@
 #include "delivery/delivery.h"
 #include "delivery/jwt.h"
 #include "desk/api.h"
+#include "ext/install.h"
+#include "invoke/invoke.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -234,6 +236,7 @@ static void faults_json(dm_app *app, dm_resp *resp)
     cJSON_AddNumberToObject(d, "reorder", f->reorder);
     cJSON_AddNumberToObject(d, "delay", f->delay);
     cJSON_AddNumberToObject(d, "delayMs", (double)f->delay_ms);
+    cJSON_AddItemToObject(o, "invoke", dm_invoke_faults_json(app));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
@@ -252,7 +255,10 @@ static void h_faults_put(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
+    cJSON *inv = cJSON_DetachItemFromObjectCaseSensitive(body, "invoke");
     dm_api_validate(body, top, 1, &e);
+    if (inv) dm_invoke_set_faults(app, inv, "/invoke", &e);
+    cJSON_Delete(inv);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "delivery"), *v;
     static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs"};
     cJSON_ArrayForEach(v, d) {
@@ -286,6 +292,10 @@ static void h_faults_delete(dm_app *app, dm_req *req, dm_resp *resp)
 {
     (void)req;
     memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
+    cJSON *none = cJSON_CreateArray();
+    dm_field_errs e = {0};
+    dm_invoke_set_faults(app, none, "/invoke", &e);
+    cJSON_Delete(none);
     faults_json(app, resp);
 }
 
@@ -354,5 +364,13 @@ const dm_route dm_control_routes[] = {
     {"DELETE", "/mock/v1/faults", h_faults_delete, NULL, 0},
     {"GET", "/mock/v1/clock", h_clock_get, NULL, 0},
     {"POST", "/mock/v1/clock", h_clock_post, NULL, 0},
+    {"GET", "/mock/v1/invoke-stubs", dm_h_stubs, NULL, 0},
+    {"POST", "/mock/v1/invoke-stubs", dm_h_stub_create, NULL, 0},
+    {"DELETE", "/mock/v1/invoke-stubs", dm_h_stubs_clear, NULL, 0},
+    {"DELETE", "/mock/v1/invoke-stubs/{}", dm_h_stub_delete, NULL, 0},
+    {"GET", "/mock/v1/installations", dm_h_installations, NULL, 0},
+    {"POST", "/mock/v1/installations", dm_h_installation_create, NULL, 0},
+    {"GET", "/mock/v1/installations/{}", dm_h_installation_get, NULL, 0},
+    {"DELETE", "/mock/v1/installations/{}", dm_h_installation_delete, NULL, 0},
 };
 const size_t dm_control_nroutes = sizeof dm_control_routes / sizeof dm_control_routes[0];

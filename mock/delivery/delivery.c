@@ -254,6 +254,7 @@ static void start_transfer(queue *q)
     }
     q->headers = curl_slist_append(q->headers, "User-Agent: deskmock");
     q->headers = curl_slist_append(q->headers, "Expect:");
+    q->w->active_event = q->batch[0]->seq;
     CURL *e = curl_easy_init();
     q->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, dm_webhook_url(q->w));
@@ -349,6 +350,9 @@ static void on_done(void *ud, CURL *easy, CURLcode rc)
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &secs);
     if (rc != CURLE_OK) status = 0;
     if (!q->duplicate) q->attempts++;
+    q->w->last_event = q->w->active_event;
+    q->w->active_event = 0;
+    q->w->last_done_ms = dm_mono_ms();
 
     if (q->duplicate) {
         journal_attempt(q, rc, status, secs, status == 200 ? "delivered" : "failed", -1);

@@ -66,3 +66,16 @@ int dm_url_check(const char *url, char *why, size_t whylen)
     curl_url_cleanup(u);
     return rc;
 }
+
+int dm_url_is_loopback(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    int ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+             (strncmp(host, "127.", 4) == 0 || strcasecmp(host, "localhost") == 0 ||
+              strcmp(host, "[::1]") == 0);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}

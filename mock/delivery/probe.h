@@ -16,4 +16,7 @@ void dm_probe_get(dm_app *app, const char *url, int64_t timeout_ms, dm_probe_fn 
  * reason in why. */
 int dm_url_check(const char *url, char *why, size_t whylen);
 
+/* 1 when url's host is 127.0.0.1 (or 127.x), localhost or [::1]. */
+int dm_url_is_loopback(const char *url);
+
 #endif

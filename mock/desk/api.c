@@ -1,5 +1,7 @@
 /* api.c -- the /api/v1 route table, authentication and shared helpers. */
 #include "desk/api.h"
+#include "ext/install.h"
+#include "invoke/invoke.h"
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -36,6 +38,9 @@ const dm_route dm_desk_routes[] = {
     {"GET", "/api/v1/webhooks/{}", dm_h_webhook_get, "Desk.events.READ", 0},
     {"PATCH", "/api/v1/webhooks/{}", dm_h_webhook_update, "Desk.events.UPDATE", 0},
     {"DELETE", "/api/v1/webhooks/{}", dm_h_webhook_delete, "Desk.events.DELETE", 0},
+    {"POST", "/api/v1/invoke", dm_h_invoke, NULL, DM_ROUTE_NO_AUTH},
+    {"GET", "/api/v1/installedExtensions/{}/configParams", dm_h_config_params_get, NULL, 0},
+    {"POST", "/api/v1/installedExtensions/{}/configParams", dm_h_config_params_post, NULL, 0},
 };
 const size_t dm_desk_nroutes = sizeof dm_desk_routes / sizeof dm_desk_routes[0];
 

@@ -150,6 +150,33 @@ const dm_token *dm_store_token_for_role(const dm_store *s, const char *role)
     return NULL;
 }
 
+const dm_token *dm_store_add_token(dm_store *s, const char *token, const char *role,
+                                   const cJSON *agent, const cJSON *scopes,
+                                   const char *installation_id)
+{
+    dm_token *t = dm_xcalloc(1, sizeof *t);
+    t->token = dm_xstrdup(token);
+    t->role = dm_xstrdup(role);
+    t->agent = agent;
+    t->scopes = scopes ? cJSON_Duplicate(scopes, 1) : cJSON_CreateArray();
+    t->installation_id = installation_id ? dm_xstrdup(installation_id) : NULL;
+    dm_vec_push(&s->tokens, t);
+    dm_map_put(s->tokens_by_value, token, t);
+    return t;
+}
+
+void dm_store_remove_token(dm_store *s, const char *token)
+{
+    dm_token *t = dm_map_del(s->tokens_by_value, token);
+    if (!t) return;
+    dm_vec_remove(&s->tokens, t);
+    free(t->token);
+    free(t->role);
+    free(t->installation_id);
+    cJSON_Delete(t->scopes);
+    free(t);
+}
+
 static int id_taken(const dm_store *s, const char *id)
 {
     return dm_map_get(s->departments_by_id, id) || dm_map_get(s->agents_by_id, id) ||

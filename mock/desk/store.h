@@ -92,6 +92,14 @@ const dm_token *dm_store_token(const dm_store *s, const char *token);
 /* The first token with role, or NULL. */
 const dm_token *dm_store_token_for_role(const dm_store *s, const char *role);
 
+/* Registers a token (copied) with role, acting agent (borrowed, may be
+ * NULL), scopes (copied array) and installation id (copied, may be NULL). */
+const dm_token *dm_store_add_token(dm_store *s, const char *token, const char *role,
+                                   const cJSON *agent, const cJSON *scopes,
+                                   const char *installation_id);
+/* Revokes a token; unknown tokens are ignored. */
+void dm_store_remove_token(dm_store *s, const char *token);
+
 /* A fresh id not used by any resource. */
 void dm_store_new_id(dm_store *s, char out[DM_ID_MAX]);
 

@@ -18,6 +18,10 @@ typedef struct dm_webhook {
     char installation_id[DM_ID_MAX]; /* "" for a user's webhook */
     dm_vec departments;            /* char *, chosen departments; empty = all */
     void *queue;                   /* delivery.c's per-webhook state */
+    /* For invoke's cause rule: the event being delivered now (0 = none), and
+     * the last one delivered with when it finished (real ms). */
+    uint64_t active_event, last_event;
+    int64_t last_done_ms;
 } dm_webhook;
 
 /* Accessors over obj. */

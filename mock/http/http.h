@@ -116,7 +116,8 @@ typedef struct dm_route {
 } dm_route;
 
 enum {
-    DM_ROUTE_NO_ORG = 1u << 0, /* /api/v1 route that needs no orgId header */
+    DM_ROUTE_NO_ORG = 1u << 0,  /* /api/v1 route that needs no orgId header */
+    DM_ROUTE_NO_AUTH = 1u << 1, /* authenticates by itself (invoke: HASH) */
 };
 
 /* Finds the route for req among n routes. Returns it and fills req->params, or

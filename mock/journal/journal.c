@@ -183,9 +183,14 @@ static void wake(dm_journal *j, uint64_t first)
     }
 }
 
-uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *fields)
+uint64_t dm_journal_reserve(dm_journal *j)
 {
-    uint64_t seq = j->next_seq++;
+    return j->next_seq++;
+}
+
+void dm_journal_add_at(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                       cJSON *fields)
+{
     record r = make(j, seq, kind, cause, fields);
     if (j->open_seq) {
         if (j->nheld == j->capheld) {
@@ -197,7 +202,19 @@ uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *
         store(j, r);
         wake(j, seq);
     }
+}
+
+uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *fields)
+{
+    uint64_t seq = dm_journal_reserve(j);
+    dm_journal_add_at(j, seq, kind, cause, fields);
     return seq;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const record *)a)->seq, y = ((const record *)b)->seq;
+    return x < y ? -1 : x > y;
 }
 
 uint64_t dm_journal_begin(dm_journal *j)
@@ -210,6 +227,7 @@ void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t c
                        cJSON *fields)
 {
     store(j, make(j, seq, kind, cause, fields));
+    qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
     for (size_t i = 0; i < j->nheld; i++) store(j, j->held[i]);
     j->nheld = 0;
     j->open_seq = 0;

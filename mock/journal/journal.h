@@ -27,6 +27,13 @@ int dm_journal_open_file(dm_journal *j, const char *path);
  * the request commits, after the request's own record. */
 uint64_t dm_journal_add(dm_journal *j, const char *kind, uint64_t cause, cJSON *fields);
 
+/* Reserves a seq for a record whose fields are known only later; publish it
+ * with dm_journal_add_at. Records are kept in seq order even when the
+ * reserved one is added after records that followed it (within a request). */
+uint64_t dm_journal_reserve(dm_journal *j);
+void dm_journal_add_at(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                       cJSON *fields);
+
 /* Opens a request: reserves and returns its seq. */
 uint64_t dm_journal_begin(dm_journal *j);
 /* Publishes the open request's record (fields owned), then what it caused. */

@@ -84,7 +84,9 @@ int dm_iso_parse(const char *s, int64_t *ms)
     }
     if (strcmp(p, "Z") != 0) return DM_EPARSE;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || se > 60)
         return DM_EPARSE;
     int64_t days = days_from_civil(y, mo, d);
     *ms = ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + milli;

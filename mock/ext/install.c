@@ -1,0 +1,578 @@
+/* install.c -- installing and uninstalling extensions. Installing validates
+ * with the same rules as `deskmock validate` (422 with its messages), checks
+ * the webhook URL with an unsigned GET (the request waits for it), then
+ * creates the webhook with orgId and securityContext appended to its URL.
+ * callbackListener URLs are told, and a failing listener is journaled, not
+ * fatal. Uninstalling deletes the webhook and revokes context and token. */
+#include "ext/install.h"
+#include "delivery/probe.h"
+#include "desk/api.h"
+#include "events/webhooks.h"
+#include "ext/validate.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_TIMEOUT_MS 5000
+
+/* ==== Lookups ==== */
+
+dm_installation *dm_installation_by_id(const dm_app *app, const char *id)
+{
+    for (size_t i = 0; id && i < app->installations.n; i++) {
+        dm_installation *x = app->installations.items[i];
+        if (strcmp(x->id, id) == 0) return x;
+    }
+    return NULL;
+}
+
+dm_installation *dm_installation_by_context(const dm_app *app, const char *ctx)
+{
+    for (size_t i = 0; ctx && i < app->installations.n; i++) {
+        dm_installation *x = app->installations.items[i];
+        if (strcmp(x->security_context, ctx) == 0) return x;
+    }
+    return NULL;
+}
+
+int dm_installation_revoked(const dm_app *app, const char *ctx)
+{
+    for (size_t i = 0; ctx && i < app->revoked.n; i++)
+        if (strcmp(app->revoked.items[i], ctx) == 0) return 1;
+    return 0;
+}
+
+static void installation_free(dm_installation *x)
+{
+    free(x->name);
+    free(x->secret);
+    cJSON_Delete(x->manifest);
+    cJSON_Delete(x->resources);
+    cJSON_Delete(x->departments);
+    cJSON_Delete(x->config);
+    cJSON_Delete(x->callbacks);
+    free(x);
+}
+
+void dm_installations_clear(dm_app *app)
+{
+    for (size_t i = 0; i < app->installations.n; i++) installation_free(app->installations.items[i]);
+    app->installations.n = 0;
+    for (size_t i = 0; i < app->revoked.n; i++) free(app->revoked.items[i]);
+    app->revoked.n = 0;
+}
+
+static cJSON *describe(const dm_installation *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "installationId", x->id);
+    cJSON_AddStringToObject(o, "name", x->name);
+    cJSON_AddStringToObject(o, "securityContext", x->security_context);
+    cJSON_AddStringToObject(o, "token", x->token);
+    dm_json_set_str(o, "webhookId", x->webhook_id[0] ? x->webhook_id : NULL);
+    cJSON_AddItemToObject(o, "departments", cJSON_Duplicate(x->departments, 1));
+    char iso[DM_ISO_LEN];
+    dm_iso_time(x->installed_ms, iso);
+    cJSON_AddStringToObject(o, "installedTime", iso);
+    return o;
+}
+
+void dm_h_installations(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *data = cJSON_AddArrayToObject(o, "data");
+    for (size_t i = 0; i < app->installations.n; i++)
+        cJSON_AddItemToArray(data, describe(app->installations.items[i]));
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+void dm_h_installation_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_installation *x = dm_installation_by_id(app, req->params[0]);
+    if (!x) {
+        dm_api_not_found(resp, "installation", req->params[0]);
+        return;
+    }
+    cJSON *o = describe(x);
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+/* ==== Platform callbacks (callbackListener) ==== */
+
+typedef struct callback {
+    dm_app *app;
+    uint64_t cause;
+    char *url, *which, *body;
+    struct curl_slist *headers;
+} callback;
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+static void callback_done(void *ud, CURL *easy, CURLcode rc)
+{
+    callback *cb = ud;
+    long status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "listener", cb->which);
+    cJSON_AddStringToObject(f, "url", cb->url);
+    if (status) cJSON_AddNumberToObject(f, "status", status);
+    else cJSON_AddNullToObject(f, "status");
+    if (rc != CURLE_OK) cJSON_AddStringToObject(f, "error", curl_easy_strerror(rc));
+    cJSON_AddBoolToObject(f, "ok", status >= 200 && status < 300);
+    if (!dm_loop_stopping(cb->app->loop)) dm_journal_add(cb->app->journal, "callback", cb->cause, f);
+    else cJSON_Delete(f);
+    curl_easy_cleanup(easy);
+    curl_slist_free_all(cb->headers);
+    free(cb->url);
+    free(cb->which);
+    free(cb->body);
+    free(cb);
+}
+
+/* POSTs {"orgId","securityContext","installationId"} to the listener for
+ * which: the install's callbackUrls override, else the manifest's
+ * callbackListener when it points at this machine. A listener elsewhere is
+ * journaled as skipped: tests never reach beyond loopback by surprise. */
+static void notify(dm_app *app, const dm_installation *x, const char *which, uint64_t cause)
+{
+    const char *url = dm_json_str(x->callbacks, which);
+    if (!url) {
+        const cJSON *cl = cJSON_GetObjectItemCaseSensitive(x->manifest, "callbackListener");
+        url = dm_json_str(cl, which);
+        if (url && !dm_url_is_loopback(url)) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "listener", which);
+            cJSON_AddStringToObject(f, "url", url);
+            cJSON_AddBoolToObject(f, "skipped", 1);
+            cJSON_AddStringToObject(f, "reason",
+                                    "not a loopback URL; give callbackUrls when installing to call it");
+            dm_journal_add(app->journal, "callback", cause, f);
+            return;
+        }
+    }
+    char why[128];
+    if (!url || dm_url_check(url, why, sizeof why)) return;
+    callback *cb = dm_xcalloc(1, sizeof *cb);
+    cb->app = app;
+    cb->cause = cause;
+    cb->url = dm_xstrdup(url);
+    cb->which = dm_xstrdup(which);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON_AddStringToObject(b, "securityContext", x->security_context);
+    cJSON_AddStringToObject(b, "installationId", x->id);
+    cb->body = dm_json_print(b);
+    cJSON_Delete(b);
+    cb->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    cb->headers = curl_slist_append(cb->headers, "Expect:");
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, cb->url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, cb->body);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, cb->headers);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)CHECK_TIMEOUT_MS);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    if (dm_loop_add_transfer(app->loop, e, callback_done, cb) != 0)
+        callback_done(cb, e, CURLE_FAILED_INIT);
+}
+
+/* ==== Installing ==== */
+
+typedef struct install {
+    dm_pending p;
+    dm_installation *x; /* not yet added */
+    char *url;          /* the webhook's final URL; NULL without a webhook */
+} install;
+
+/* Reads an extension folder's two files into trees; on failure writes the
+ * error into resp and returns -1. Validation diagnostics go to diags. */
+static int load_folder(const char *dir, cJSON **manifest, cJSON **resources, dm_ext_diags *d,
+                       dm_resp *resp)
+{
+    char msg[512];
+    if (dm_ext_validate_dir(dir, d, msg, sizeof msg) != 0) {
+        dm_field_errs e = {0};
+        dm_field_errs_add(&e, "/extension", "invalid", "%s", msg);
+        dm_api_invalid(resp, &e);
+        return -1;
+    }
+    if (dm_ext_diags_errors(d)) return 0; /* reported by the caller */
+    const char *names[] = {DM_EXT_MANIFEST, DM_EXT_RESOURCES};
+    cJSON **outs[] = {manifest, resources};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        dm_buf b = {0};
+        char chunk[8192];
+        size_t n;
+        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
+        if (f) fclose(f);
+        if (!b.len || dm_json_parse(b.data, b.len, outs[i], NULL, 0)) {
+            dm_buf_free(&b);
+            dm_field_errs e = {0};
+            dm_field_errs_add(&e, "/extension", "invalid", "cannot read %s", path);
+            dm_api_invalid(resp, &e);
+            return -1;
+        }
+        dm_buf_free(&b);
+    }
+    return 0;
+}
+
+/* 422 listing every validation error, each as `deskmock validate` words it. */
+static void invalid_extension(dm_resp *resp, const dm_ext_diags *d)
+{
+    dm_field_errs e = {0};
+    for (size_t i = 0; i < dm_ext_diags_count(d); i++) {
+        const dm_ext_diag *g = dm_ext_diags_get(d, i);
+        if (g->severity != DM_EXT_ERROR) continue;
+        char field[128];
+        snprintf(field, sizeof field, "%s%s%s", g->file, *g->path ? "#" : "", g->path);
+        dm_buf line = {0};
+        if (g->line)
+            dm_buf_printf(&line, "%s:%d:%d: ", g->file, g->line, g->col);
+        else
+            dm_buf_printf(&line, "%s: ", g->file);
+        if (*g->path) dm_buf_printf(&line, "%s: ", g->path);
+        dm_buf_puts(&line, g->message);
+        dm_field_errs_add(&e, field, "invalid", "%s", line.data);
+        dm_buf_free(&line);
+    }
+    dm_resp_error(resp, 422, "INVALID_DATA", "The extension is not valid; see errors.", &e);
+}
+
+/* The declared URL (or the override) with orgId and securityContext added. */
+static char *webhook_url(dm_app *app, const char *base, const char *ctx)
+{
+    dm_buf b = {0};
+    const char *hash = strchr(base, '#');
+    size_t len = hash ? (size_t)(hash - base) : strlen(base);
+    dm_buf_append(&b, base, len);
+    char sep = memchr(base, '?', len) ? '&' : '?';
+    if (len && (base[len - 1] == '?' || base[len - 1] == '&')) sep = 0;
+    if (sep) dm_buf_putc(&b, sep);
+    dm_buf_printf(&b, "orgId=%s&securityContext=%s", dm_json_str(app->store->org, "id"), ctx);
+    if (hash) dm_buf_puts(&b, hash);
+    return dm_buf_steal(&b);
+}
+
+static void finish_install(dm_app *app, install *in, dm_resp *resp)
+{
+    dm_installation *x = in->x;
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(x->resources, "webhook");
+    uint64_t cause = app->origin.cause;
+    dm_vec_push(&app->installations, x);
+    const cJSON *scope =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(x->manifest, "zohoAuthorisation"), "scope");
+    const dm_token *admin = dm_store_token_for_role(app->store, "admin");
+    dm_store_add_token(app->store, x->token, "extension", admin ? admin->agent : NULL, scope, x->id);
+    if (cJSON_IsObject(wh) && in->url) {
+        dm_webhook *w = dm_xcalloc(1, sizeof *w);
+        dm_store_new_id(app->store, w->id);
+        snprintf(x->webhook_id, sizeof x->webhook_id, "%s", w->id);
+        snprintf(w->installation_id, sizeof w->installation_id, "%s", x->id);
+        const cJSON *d;
+        cJSON_ArrayForEach(d, x->departments) dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
+        char iso[DM_ISO_LEN];
+        dm_iso_time(dm_clock_now(&app->clock), iso);
+        cJSON *o = cJSON_CreateObject();
+        dm_json_set_str(o, "id", w->id);
+        dm_json_set_str(o, "name", dm_json_str(wh, "name"));
+        dm_json_set_str(o, "url", in->url);
+        dm_json_set_str(o, "description", dm_json_str(wh, "description"));
+        dm_json_set(o, "subscriptions",
+                    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(wh, "subscriptions"), 1));
+        dm_json_set_str(o, "ignoreSourceId", dm_json_str(wh, "ignoreSourceId"));
+        const cJSON *from = cJSON_GetObjectItemCaseSensitive(wh, "includeEventsFrom");
+        dm_json_set(o, "includeEventsFrom", from ? cJSON_Duplicate(from, 1) : cJSON_CreateArray());
+        dm_json_set_bool(o, "isEnabled", 1);
+        dm_json_set_str(o, "createdBy", admin ? dm_json_str(admin->agent, "id") : NULL);
+        dm_json_set_str(o, "createdTime", iso);
+        dm_json_set_str(o, "modifiedTime", iso);
+        w->obj = o;
+        dm_app_add_webhook(app, w, cause);
+    }
+    cJSON *f = describe(x);
+    cJSON_AddStringToObject(f, "action", "install");
+    cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
+    dm_journal_add(app->journal, "installation", cause, f);
+    notify(app, x, "onDeskAuthorise", cause);
+    cJSON *o = describe(x);
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
+    dm_resp_json(resp, 201, o);
+    cJSON_Delete(o);
+    in->x = NULL;
+}
+
+static void install_checked(void *ud, long status, const char *error, double secs)
+{
+    install *in = ud;
+    dm_app *app = in->p.app;
+    dm_app_resume(&in->p);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "method", "GET");
+    cJSON_AddStringToObject(f, "url", in->url);
+    if (status) cJSON_AddNumberToObject(f, "status", status);
+    else cJSON_AddNullToObject(f, "status");
+    if (error) cJSON_AddStringToObject(f, "error", error);
+    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
+    dm_journal_add(app->journal, "check", app->origin.cause, f);
+    dm_resp resp;
+    dm_resp_init(&resp);
+    if (status == 200) {
+        finish_install(app, in, &resp);
+    } else {
+        char msg[700];
+        if (status)
+            snprintf(msg, sizeof msg, "The webhook URL %.400s answered the check GET with %ld, not 200.",
+                     in->url, status);
+        else
+            snprintf(msg, sizeof msg, "The check GET to the webhook URL %.400s failed: %s.", in->url,
+                     error ? error : "no answer");
+        dm_field_errs e = {0};
+        dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", msg);
+        dm_resp_error(&resp, 422, "INVALID_DATA", msg, &e);
+    }
+    dm_app_finish(&in->p, &resp);
+    if (in->x) installation_free(in->x);
+    free(in->url);
+    free(in);
+}
+
+static const dm_field_spec install_fields[] = {
+    {"extension", DM_F_STR, 0, 4096, NULL}, {"manifest", DM_F_OBJ, 0, 0, NULL},
+    {"resources", DM_F_OBJ, 0, 0, NULL},    {"departments", DM_F_IDS, 0, 0, NULL},
+    {"webhookUrl", DM_F_STR, 0, 2048, NULL}, {"configParams", DM_F_OBJ, 0, 0, NULL},
+    {"callbackUrls", DM_F_OBJ, 0, 0, NULL},
+};
+
+void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    cJSON *manifest = NULL, *resources = NULL;
+    dm_ext_diags *diags = dm_ext_diags_new();
+    dm_installation *x = NULL;
+    dm_field_errs e = {0};
+    cJSON *cfg = cJSON_DetachItemFromObjectCaseSensitive(body, "configParams");
+    dm_api_validate(body, install_fields, sizeof install_fields / sizeof install_fields[0], &e);
+    const char *dir = dm_json_str(body, "extension");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "manifest");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "resources");
+    if (!e.n && !dir && !(m && r))
+        dm_field_errs_add(&e, "/extension", "missing",
+                          "give \"extension\" (a folder) or both \"manifest\" and \"resources\"");
+    if (!e.n && dir && (m || r))
+        dm_field_errs_add(&e, "/extension", "invalid",
+                          "give either \"extension\" or \"manifest\" and \"resources\", not both");
+    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(body, "departments"), *d;
+    cJSON_ArrayForEach(d, deps) if (cJSON_IsString(d) && !dm_store_department(app->store, d->valuestring))
+        dm_field_errs_add(&e, "/departments", "invalid", "no department with id %s", d->valuestring);
+    if (cfg && !cJSON_IsArray(cfg))
+        dm_field_errs_add(&e, "/configParams", "invalid", "expected an array of {\"name\",\"value\"}");
+    const char *override = dm_json_str(body, "webhookUrl");
+    char why[128];
+    if (override && dm_url_check(override, why, sizeof why))
+        dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", why);
+    const cJSON *cb;
+    cJSON_ArrayForEach(cb, cJSON_GetObjectItemCaseSensitive(body, "callbackUrls")) {
+        char ptr[128];
+        snprintf(ptr, sizeof ptr, "/callbackUrls/%.60s", cb->string);
+        if (!cJSON_IsString(cb) || dm_url_check(cb->valuestring, why, sizeof why))
+            dm_field_errs_add(&e, ptr, "invalid", "expected an http or https URL");
+    }
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        goto done;
+    }
+    if (dir) {
+        if (load_folder(dir, &manifest, &resources, diags, resp)) goto done;
+    } else {
+        manifest = cJSON_Duplicate(m, 1);
+        resources = cJSON_Duplicate(r, 1);
+        dm_ext_validate_json(manifest, NULL, resources, NULL, diags);
+    }
+    if (dm_ext_diags_errors(diags)) {
+        invalid_extension(resp, diags);
+        goto done;
+    }
+
+    x = dm_xcalloc(1, sizeof *x);
+    dm_store_new_id(app->store, x->id);
+    char token_hex[72];
+    if (dm_random_hex(x->security_context, 32) || dm_random_hex(token_hex, 20)) {
+        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "no randomness for a securityContext", NULL);
+        goto done;
+    }
+    snprintf(x->token, sizeof x->token, "1000.ext.%s", token_hex);
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(resources, "webhook");
+    const char *name = dm_json_str(manifest, "name");
+    if (!name) name = dm_json_str(wh, "name");
+    if (!name && dir) name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    x->name = dm_xstrdup(name ? name : "extension");
+    const char *secret = dm_json_str(manifest, "secret");
+    x->secret = secret ? dm_xstrdup(secret) : NULL;
+    x->manifest = manifest;
+    x->resources = resources;
+    manifest = resources = NULL;
+    if (deps && cJSON_GetArraySize(deps)) {
+        x->departments = cJSON_Duplicate(deps, 1);
+    } else {
+        x->departments = cJSON_CreateArray();
+        for (size_t i = 0; i < app->store->departments.n; i++)
+            cJSON_AddItemToArray(x->departments,
+                                 cJSON_CreateString(dm_json_str(app->store->departments.items[i], "id")));
+    }
+    x->config = cfg ? cfg : cJSON_CreateArray();
+    cfg = NULL;
+    const cJSON *cbs = cJSON_GetObjectItemCaseSensitive(body, "callbackUrls");
+    x->callbacks = cbs ? cJSON_Duplicate(cbs, 1) : cJSON_CreateObject();
+    x->installed_ms = dm_clock_now(&app->clock);
+
+    install *in = dm_xcalloc(1, sizeof *in);
+    in->x = x;
+    x = NULL;
+    const char *declared = dm_json_str(wh, "url");
+    if (cJSON_IsObject(wh) && !override && declared && !dm_url_is_loopback(declared)) {
+        dm_field_errs_add(&e, "/webhookUrl", "missing",
+                          "resources.json's webhook URL %.300s is not on this machine; give "
+                          "webhookUrl to point the extension at your receiver",
+                          declared);
+        dm_api_invalid(resp, &e);
+        installation_free(in->x);
+        free(in);
+        goto done;
+    }
+    if (cJSON_IsObject(wh) && (override || declared))
+        in->url = webhook_url(app, override ? override : declared, in->x->security_context);
+    if (!in->url || !req->async) {
+        /* no webhook to check, or no transport to check it with */
+        finish_install(app, in, resp);
+        free(in->url);
+        free(in);
+    } else {
+        dm_app_defer(app, req, resp, &in->p);
+        dm_probe_get(app, in->url, CHECK_TIMEOUT_MS, install_checked, in);
+    }
+done:
+    if (x) installation_free(x);
+    cJSON_Delete(manifest);
+    cJSON_Delete(resources);
+    cJSON_Delete(cfg);
+    cJSON_Delete(body);
+    dm_ext_diags_free(diags);
+}
+
+void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_installation *x = dm_installation_by_id(app, req->params[0]);
+    if (!x) {
+        dm_api_not_found(resp, "installation", req->params[0]);
+        return;
+    }
+    uint64_t cause = app->origin.cause;
+    dm_webhook *w = dm_app_webhook(app, x->webhook_id);
+    if (w) dm_app_delete_webhook(app, w, "extension uninstalled", cause);
+    dm_store_remove_token(app->store, x->token);
+    dm_vec_push(&app->revoked, dm_xstrdup(x->security_context));
+    dm_vec_remove(&app->installations, x);
+    cJSON *f = describe(x);
+    cJSON_AddStringToObject(f, "action", "uninstall");
+    cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
+    dm_journal_add(app->journal, "installation", cause, f);
+    notify(app, x, "onUninstall", cause);
+    installation_free(x);
+    resp->status = 204;
+    dm_buf_reset(&resp->body);
+}
+
+/* ==== configParams (Desk API, usually reached through invoke) ==== */
+
+static dm_installation *config_target(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_installation *x = dm_installation_by_id(app, req->params[0]);
+    if (!x) {
+        dm_api_not_found(resp, "installed extension", req->params[0]);
+        return NULL;
+    }
+    const char *inst = app->principal ? app->principal->installation_id : NULL;
+    int admin = app->principal && strcmp(app->principal->role, "admin") == 0;
+    if (!admin && !(inst && strcmp(inst, x->id) == 0)) {
+        dm_resp_error(resp, 403, "FORBIDDEN",
+                      "Only the extension itself or an administrator can use its configParams.", NULL);
+        return NULL;
+    }
+    return x;
+}
+
+void dm_h_config_params_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_installation *x = config_target(app, req, resp);
+    if (!x) return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "data", cJSON_Duplicate(x->config, 1));
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+/* {"variables":[{"name","value"}]}: sets each named variable (adds new ones). */
+void dm_h_config_params_post(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_installation *x = config_target(app, req, resp);
+    if (!x) return;
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables"), *v;
+    if (!cJSON_IsArray(vars)) dm_field_errs_add(&e, "/variables", "missing", "expected an array");
+    int i = 0;
+    cJSON_ArrayForEach(v, vars) {
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/variables/%d", i++);
+        const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
+        if (!dm_json_str(v, "name") || !val || cJSON_IsObject(val) || cJSON_IsArray(val))
+            dm_field_errs_add(&e, ptr, "invalid", "expected {\"name\": string, \"value\": string}");
+    }
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(body);
+        return;
+    }
+    cJSON *before = cJSON_Duplicate(x->config, 1);
+    cJSON_ArrayForEach(v, vars) {
+        const char *name = dm_json_str(v, "name");
+        cJSON *slot = NULL, *c;
+        cJSON_ArrayForEach(c, x->config) if (dm_json_str(c, "name") && strcmp(dm_json_str(c, "name"), name) == 0)
+            slot = c;
+        if (!slot) {
+            slot = cJSON_CreateObject();
+            dm_json_set_str(slot, "name", name);
+            cJSON_AddItemToArray(x->config, slot);
+        }
+        dm_json_set(slot, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "value"), 1));
+    }
+    cJSON_Delete(body);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "action", "configParams");
+    cJSON_AddStringToObject(f, "installationId", x->id);
+    cJSON_AddItemToObject(f, "before", before);
+    cJSON_AddItemToObject(f, "after", cJSON_Duplicate(x->config, 1));
+    dm_journal_add(app->journal, "installation", app->origin.cause, f);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "data", cJSON_Duplicate(x->config, 1));
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}

@@ -1,0 +1,746 @@
+/* invoke.c -- the invoke API. Order of checks (each a distinct error, see
+ * README "Invoke"): form body, orgId, required fields, requestType, the
+ * securityContext (unknown / revoked / other org), HASH. Then the target:
+ * Desk URLs run through the Desk routes as the extension, synchronously;
+ * stubs and passthrough answer later when they have a delay or go to the
+ * network (the connection is suspended; the loop keeps running). */
+#include "invoke/invoke.h"
+#include "delivery/probe.h"
+#include "desk/api.h"
+#include "events/webhooks.h"
+#include "ext/install.h"
+#include "util/json.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PASSTHROUGH_TIMEOUT_MS 10000
+
+typedef struct stub {
+    uint64_t id;
+    char *method; /* NULL = any */
+    char *url;    /* exact, or NULL */
+    char *prefix; /* prefix, or NULL */
+    int status;
+    cJSON *headers;
+    cJSON *body; /* any JSON; a string is sent as text */
+    int64_t delay_ms;
+    unsigned hits;
+} stub;
+
+typedef struct fault {
+    char *prefix; /* NULL with desk set: every Desk URL */
+    int desk;
+    int64_t latency_ms;
+    int status; /* 0 = none */
+    int retry_after;
+    int remaining; /* 0 = unlimited */
+} fault;
+
+/* ==== HASH ==== */
+
+char *dm_invoke_hash_input(const dm_kvs *form, int query_mode)
+{
+    static const char *const order[] = {"requestURL", "requestType", "postBody", "headers",
+                                        "connectionLinkName"};
+    dm_buf b = {0};
+    int n = 0;
+    for (size_t i = 0; i < 5; i++) {
+        if (i == 4 && query_mode == DM_HASH_Q_BEFORE_LINK && dm_kvs_get(form, "queryParams"))
+            dm_buf_printf(&b, "%squeryParams=%s", n++ ? "&" : "", dm_kvs_get(form, "queryParams"));
+        const char *v = dm_kvs_get(form, order[i]);
+        if (!v) continue;
+        dm_buf_printf(&b, "%s%s=%s", n++ ? "&" : "", order[i], v);
+    }
+    if (query_mode == DM_HASH_Q_END && dm_kvs_get(form, "queryParams"))
+        dm_buf_printf(&b, "%squeryParams=%s", n++ ? "&" : "", dm_kvs_get(form, "queryParams"));
+    return dm_buf_steal(&b);
+}
+
+void dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &maclen);
+    for (unsigned i = 0; i < 32 && i < maclen; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* ==== Answers ==== */
+
+/* 200 {"response": "<JSON text of {statusMessage, statusCode}>"}; the target's
+ * body becomes statusMessage as JSON when it parses, else as a string. */
+static void answer(dm_resp *resp, long status, const char *body, size_t len)
+{
+    cJSON *inner = cJSON_CreateObject();
+    cJSON *parsed = NULL;
+    if (len && dm_json_parse(body, len, &parsed, NULL, 0) == 0)
+        cJSON_AddItemToObject(inner, "statusMessage", parsed);
+    else
+        cJSON_AddItemToObject(inner, "statusMessage", cJSON_CreateString(len ? body : ""));
+    cJSON_AddNumberToObject(inner, "statusCode", (double)status);
+    char *text = dm_json_print(inner);
+    cJSON_Delete(inner);
+    cJSON *outer = cJSON_CreateObject();
+    cJSON_AddStringToObject(outer, "response", text);
+    free(text);
+    dm_resp_json(resp, 200, outer);
+    cJSON_Delete(outer);
+}
+
+/* ==== Targets ==== */
+
+static const char *const dcs[] = {"com", "eu", "in", "com.au", "jp", "ca", "sa", "uk", "com.cn"};
+
+/* The /api/v1/... path when url is a Desk URL (the mock's own, or
+ * desk.zoho.<dc> for any data centre), else NULL. */
+static const char *desk_path(const dm_app *app, const char *url)
+{
+    size_t n = strlen(app->url);
+    if (n && strncmp(url, app->url, n) == 0 && strncmp(url + n, "/api/v1", 7) == 0) return url + n;
+    for (size_t i = 0; i < sizeof dcs / sizeof dcs[0]; i++) {
+        char base[64];
+        snprintf(base, sizeof base, "https://desk.zoho.%s/api/v1", dcs[i]);
+        size_t k = strlen(base);
+        if (strncmp(url, base, k) == 0 && (url[k] == '/' || url[k] == '?' || url[k] == '\0'))
+            return url + k - 7;
+    }
+    return NULL;
+}
+
+/* Adds queryParams (JSON object text, or a=b&c=d) to kvs. */
+static int add_query(const char *qp, dm_kvs *kvs)
+{
+    if (!qp || !*qp) return 0;
+    if (qp[0] != '{') return dm_form_parse(qp, strlen(qp), kvs);
+    cJSON *o = NULL;
+    if (dm_json_parse(qp, strlen(qp), &o, NULL, 0) || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    const cJSON *v;
+    cJSON_ArrayForEach(v, o) {
+        if (cJSON_IsString(v)) {
+            dm_kvs_add(kvs, v->string, v->valuestring);
+        } else {
+            char *s = dm_json_print(v);
+            dm_kvs_add(kvs, v->string, s);
+            free(s);
+        }
+    }
+    cJSON_Delete(o);
+    return 0;
+}
+
+/* Adds the headers JSON (object of strings) to kvs; -1 when malformed. */
+static int add_headers(const char *hj, dm_kvs *kvs)
+{
+    if (!hj || !*hj) return 0;
+    cJSON *o = NULL;
+    if (dm_json_parse(hj, strlen(hj), &o, NULL, 0) || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    const cJSON *v;
+    int rc = 0;
+    cJSON_ArrayForEach(v, o) {
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v)) rc = -1;
+        else if (cJSON_IsString(v)) dm_kvs_add(kvs, v->string, v->valuestring);
+        else {
+            char num[64];
+            snprintf(num, sizeof num, "%g", v->valuedouble);
+            dm_kvs_add(kvs, v->string, num);
+        }
+    }
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* A Desk URL, served from state as the extension. */
+static void call_desk(dm_app *app, const dm_installation *x, const char *method, const char *path,
+                      const char *body, const dm_kvs *headers, const char *qp, dm_resp *inner)
+{
+    dm_req r = {0};
+    char *p = dm_xstrdup(path);
+    char *q = strchr(p, '?');
+    if (q) {
+        *q++ = '\0';
+        dm_form_parse(q, strlen(q), &r.query);
+    }
+    add_query(qp, &r.query);
+    for (size_t i = 0; i < headers->n; i++) {
+        const char *k = headers->items[i].key;
+        if (strcasecmp(k, "Authorization") && strcasecmp(k, "orgId"))
+            dm_kvs_add(&r.headers, k, headers->items[i].value);
+    }
+    char auth[160];
+    snprintf(auth, sizeof auth, "Zoho-oauthtoken %s", x->token);
+    dm_kvs_add(&r.headers, "Authorization", auth);
+    dm_kvs_add(&r.headers, "orgId", dm_json_str(app->store->org, "id"));
+    if (body && *body && !dm_kvs_get(&r.headers, "Content-Type"))
+        dm_kvs_add(&r.headers, "Content-Type", "application/json");
+    r.method = method;
+    r.path = p;
+    r.body = body ? body : "";
+    r.body_len = body ? strlen(body) : 0;
+    r.remote = "invoke";
+    dm_app_desk_call(app, &r, inner);
+    dm_kvs_free(&r.query);
+    dm_kvs_free(&r.headers);
+    free(p);
+}
+
+static const stub *find_stub(dm_app *app, const char *method, const char *url)
+{
+    for (size_t i = 0; i < app->stubs.n; i++) {
+        stub *s = app->stubs.items[i];
+        if (s->method && strcasecmp(s->method, method) != 0) continue;
+        if (s->url && strcmp(s->url, url) != 0) continue;
+        if (s->prefix && strncmp(s->prefix, url, strlen(s->prefix)) != 0) continue;
+        s->hits++;
+        return s;
+    }
+    return NULL;
+}
+
+static fault *find_fault(dm_app *app, const char *url, int is_desk)
+{
+    for (size_t i = 0; i < app->invoke_faults.n; i++) {
+        fault *f = app->invoke_faults.items[i];
+        int hit = (f->desk && is_desk) || (f->prefix && strncmp(f->prefix, url, strlen(f->prefix)) == 0);
+        if (!hit) continue;
+        if (f->remaining > 0 && --f->remaining == 0) {
+            /* used up: answer with it once more, then forget it */
+            static fault last;
+            free(last.prefix);
+            last = *f;
+            last.prefix = NULL;
+            dm_vec_remove(&app->invoke_faults, f);
+            free(f->prefix);
+            free(f);
+            return &last;
+        }
+        return f;
+    }
+    return NULL;
+}
+
+/* ==== Deferred answers (delays, passthrough) ==== */
+
+typedef struct later {
+    dm_pending p;
+    uint64_t invoke_seq;
+    long status;
+    dm_buf body;
+    uint64_t timer;
+    struct curl_slist *headers;
+    char *post;
+    int forward; /* passthrough: go to the network after the delay */
+    char *url, *method;
+} later;
+
+static void later_finish(later *l)
+{
+    dm_resp resp;
+    dm_resp_init(&resp);
+    answer(&resp, l->status, l->body.data ? l->body.data : "", l->body.len);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "invoke", (double)l->invoke_seq);
+    cJSON_AddNumberToObject(f, "statusCode", (double)l->status);
+    dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
+    dm_app_finish(&l->p, &resp);
+    dm_buf_free(&l->body);
+    curl_slist_free_all(l->headers);
+    free(l->post);
+    free(l->url);
+    free(l->method);
+    free(l);
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    later *l = ud;
+    if (l->body.len < DM_BODY_MAX) dm_buf_append(&l->body, p, size * n);
+    return size * n;
+}
+
+static void forwarded(void *ud, CURL *easy, CURLcode rc)
+{
+    later *l = ud;
+    long status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    if (rc != CURLE_OK) {
+        dm_buf_reset(&l->body);
+        dm_buf_printf(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":");
+        dm_buf_json_str(&l->body, curl_easy_strerror(rc));
+        dm_buf_putc(&l->body, '}');
+        status = 502;
+    }
+    l->status = status;
+    later_finish(l);
+}
+
+static void forward(later *l)
+{
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, l->url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, l->method);
+    if (l->post && *l->post) curl_easy_setopt(e, CURLOPT_POSTFIELDS, l->post);
+    else if (strcmp(l->method, "GET") == 0) curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, l->headers);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)PASSTHROUGH_TIMEOUT_MS);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
+    if (dm_loop_add_transfer(l->p.app->loop, e, forwarded, l) != 0) forwarded(l, e, CURLE_FAILED_INIT);
+}
+
+static void later_due(void *ud)
+{
+    later *l = ud;
+    l->timer = 0;
+    if (l->forward) forward(l);
+    else later_finish(l);
+}
+
+/* ==== The handler ==== */
+
+static const char *const request_types[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+
+/* The event this call answers: the one being delivered to the installation's
+ * webhook, or the last one delivered within the cause window; else 0. */
+static uint64_t prompting_event(const dm_app *app, const dm_installation *x)
+{
+    const dm_webhook *w = dm_app_webhook(app, x->webhook_id);
+    if (!w) return 0;
+    if (w->active_event) return w->active_event;
+    /* 0 means the default; a window of 0 ms was given as -1 */
+    int64_t window = app->opts.invoke_cause_window_ms ? app->opts.invoke_cause_window_ms : 5000;
+    if (window < 0) window = 0;
+    if (w->last_event && dm_mono_ms() - w->last_done_ms <= window) return w->last_event;
+    return 0;
+}
+
+void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    dm_kvs form = {0}, headers = {0};
+    char *hashed = NULL, *url = NULL;
+    const char *ct = dm_kvs_get(&req->headers, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+        dm_resp_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
+                      "invoke takes a form: Content-Type application/x-www-form-urlencoded", NULL);
+        goto done;
+    }
+    if (dm_form_parse(req->body, req->body_len, &form)) {
+        dm_resp_error(resp, 400, "INVALID_DATA", "The form body has a bad %-escape or a NUL byte.",
+                      NULL);
+        goto done;
+    }
+    const char *org = dm_kvs_get(&req->query, "orgId");
+    dm_field_errs e = {0};
+    if (!org || !*org) dm_field_errs_add(&e, "orgId", "missing", "the orgId query parameter is required");
+    static const char *const required[] = {"securityContext", "requestURL", "requestType"};
+    for (size_t i = 0; i < 3; i++)
+        if (!dm_kvs_get(&form, required[i]) || !*dm_kvs_get(&form, required[i]))
+            dm_field_errs_add(&e, required[i], "missing", "is required");
+    if (e.n) {
+        dm_resp_error(resp, 422, "INVALID_DATA", "A required invoke parameter is missing.", &e);
+        goto done;
+    }
+    const char *type = dm_kvs_get(&form, "requestType");
+    int known = 0;
+    for (size_t i = 0; i < 5; i++) known |= strcmp(type, request_types[i]) == 0;
+    if (!known) {
+        dm_field_errs_add(&e, "requestType", "invalid", "expected GET, POST, PUT, PATCH or DELETE");
+        dm_resp_error(resp, 422, "UNSUPPORTED_REQUEST_TYPE", "Unsupported requestType.", &e);
+        goto done;
+    }
+    const char *ctx = dm_kvs_get(&form, "securityContext");
+    dm_installation *x = dm_installation_by_context(app, ctx);
+    if (!x) {
+        if (dm_installation_revoked(app, ctx))
+            dm_resp_error(resp, 401, "SECURITY_CONTEXT_REVOKED",
+                          "This securityContext belonged to an extension that was uninstalled.", NULL);
+        else
+            dm_resp_error(resp, 401, "INVALID_SECURITY_CONTEXT",
+                          "No installed extension has this securityContext.", NULL);
+        goto done;
+    }
+    if (strcmp(org, dm_json_str(app->store->org, "id")) != 0) {
+        dm_resp_error(resp, 403, "OAUTH_ORG_MISMATCH",
+                      "The securityContext does not belong to the organization in orgId.", NULL);
+        goto done;
+    }
+    const char *given = dm_kvs_get(&req->headers, "HASH");
+    char want[65];
+    hashed = dm_invoke_hash_input(&form, app->opts.invoke_hash_query);
+    if (!x->secret) {
+        dm_resp_error(resp, 401, "INVALID_HASH",
+                      "The extension's manifest has no secret, so no HASH can match.", NULL);
+        goto done;
+    }
+    dm_invoke_hmac(x->secret, hashed, strlen(hashed), want);
+    if (!given || strlen(given) != 64 || CRYPTO_memcmp(given, want, 64) != 0) {
+        dm_resp_error(resp, 401, "INVALID_HASH",
+                      given ? "The HASH header does not match: expected lowercase hex "
+                              "HMAC-SHA256 of the request fields with the manifest secret."
+                            : "The HASH header is missing.",
+                      NULL);
+        goto done;
+    }
+    if (add_headers(dm_kvs_get(&form, "headers"), &headers)) {
+        dm_field_errs_add(&e, "headers", "invalid", "expected a JSON object of strings");
+        dm_resp_error(resp, 422, "INVALID_DATA", "Invalid invoke parameter.", &e);
+        goto done;
+    }
+
+    /* {{installationId}} is Desk's to fill in. */
+    dm_buf u = {0};
+    for (const char *p = dm_kvs_get(&form, "requestURL"); *p;) {
+        static const char tag[] = "{{installationId}}";
+        if (strncmp(p, tag, sizeof tag - 1) == 0) {
+            dm_buf_puts(&u, x->id);
+            p += sizeof tag - 1;
+        } else {
+            dm_buf_putc(&u, *p++);
+        }
+    }
+    url = dm_buf_steal(&u);
+    const char *post = dm_kvs_get(&form, "postBody");
+    const char *qp = dm_kvs_get(&form, "queryParams");
+    const char *path = desk_path(app, url);
+    const char *sid = dm_kvs_get(&headers, "sourceId");
+
+    /* The invoke record; what the call writes is caused by it. */
+    uint64_t event = prompting_event(app, x);
+    uint64_t seq = dm_journal_reserve(app->journal);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "request", (double)app->origin.cause);
+    cJSON_AddStringToObject(f, "installationId", x->id);
+    if (x->webhook_id[0]) cJSON_AddStringToObject(f, "webhookId", x->webhook_id);
+    cJSON_AddStringToObject(f, "requestURL", url);
+    cJSON_AddStringToObject(f, "requestType", type);
+    dm_json_set_str(f, "sourceId", sid);
+    if (event) cJSON_AddNumberToObject(f, "event", (double)event);
+
+    fault *ft = find_fault(app, url, path != NULL);
+    dm_resp inner;
+    dm_resp_init(&inner);
+    later *l = NULL;
+    int64_t delay = ft ? ft->latency_ms : 0;
+    if (ft && ft->status) {
+        cJSON_AddStringToObject(f, "target", "fault");
+        char body[200];
+        snprintf(body, sizeof body, "{\"errorCode\":\"%s\",\"message\":\"injected by deskmock\"}",
+                 ft->status == 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_SERVER_ERROR");
+        dm_resp_raw(&inner, ft->status, body, strlen(body));
+        if (ft->retry_after) {
+            char ra[32];
+            snprintf(ra, sizeof ra, "%d", ft->retry_after);
+            dm_resp_header(resp, "Retry-After", ra);
+        }
+    } else if (path) {
+        cJSON_AddStringToObject(f, "target", "desk");
+        dm_origin saved = app->origin;
+        const dm_token *who = app->principal;
+        char saved_sid[128];
+        snprintf(saved_sid, sizeof saved_sid, "%s", app->source_id);
+        snprintf(app->source_id, sizeof app->source_id, "%s", sid ? sid : "");
+        app->origin = (dm_origin){seq, sid ? app->source_id : NULL, 0, NULL};
+        call_desk(app, x, type, path, post, &headers, qp, &inner);
+        app->origin = saved;
+        app->principal = who;
+        snprintf(app->source_id, sizeof app->source_id, "%s", saved_sid);
+    } else {
+        const stub *s = find_stub(app, type, url);
+        if (s) {
+            delay += s->delay_ms;
+            cJSON_AddStringToObject(f, "target", "stub");
+            cJSON_AddNumberToObject(f, "stubId", (double)s->id);
+            char *b = cJSON_IsString(s->body) ? dm_xstrdup(s->body->valuestring)
+                      : s->body                ? dm_json_print(s->body)
+                                               : dm_xstrdup("");
+            dm_resp_raw(&inner, s->status, b, strlen(b));
+            free(b);
+        } else if (app->opts.invoke_passthrough && dm_url_is_loopback(url)) {
+            cJSON_AddStringToObject(f, "target", "passthrough");
+            l = dm_xcalloc(1, sizeof *l);
+            l->forward = 1;
+            l->url = dm_xstrdup(url);
+            l->method = dm_xstrdup(type);
+            l->post = post ? dm_xstrdup(post) : NULL;
+            for (size_t i = 0; i < headers.n; i++) {
+                char h[1024];
+                snprintf(h, sizeof h, "%s: %s", headers.items[i].key, headers.items[i].value);
+                l->headers = curl_slist_append(l->headers, h);
+            }
+            l->headers = curl_slist_append(l->headers, "Expect:");
+        } else {
+            char msg[700];
+            if (app->opts.invoke_passthrough)
+                snprintf(msg, sizeof msg,
+                         "No invoke stub matches %s %.300s, and passthrough only reaches 127.0.0.1, "
+                         "localhost or [::1]. Register a stub: POST /mock/v1/invoke-stubs "
+                         "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}}.",
+                         type, url, type);
+            else
+                snprintf(msg, sizeof msg,
+                         "No invoke stub matches %s %.300s. Register one: POST /mock/v1/invoke-stubs "
+                         "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}} "
+                         "(or urlPrefix), or start the mock with --invoke-passthrough for "
+                         "loopback URLs.",
+                         type, url, type);
+            cJSON_AddStringToObject(f, "target", "none");
+            cJSON_AddNumberToObject(f, "statusCode", 502);
+            dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+            dm_resp_error(resp, 502, "NO_INVOKE_STUB", msg, NULL);
+            dm_resp_free(&inner);
+            goto done;
+        }
+    }
+    if (l || delay > 0) {
+        if (!req->async) delay = 0;
+        if (!l) {
+            l = dm_xcalloc(1, sizeof *l);
+            l->status = inner.status;
+            dm_buf_append(&l->body, inner.body.data ? inner.body.data : "", inner.body.len);
+        }
+        l->invoke_seq = seq;
+        cJSON_AddNullToObject(f, "statusCode");
+        dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+        if (!req->async) {
+            /* no transport to wait on: answer now, without the network */
+            if (l->forward) {
+                l->status = 502;
+                dm_buf_puts(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
+            }
+            answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
+            dm_buf_free(&l->body);
+            curl_slist_free_all(l->headers);
+            free(l->post);
+            free(l->url);
+            free(l->method);
+            free(l);
+        } else {
+            dm_app_defer(app, req, resp, &l->p);
+            l->timer = dm_loop_after(app->loop, delay, 0, later_due, l);
+        }
+        dm_resp_free(&inner);
+        goto done;
+    }
+    cJSON_AddNumberToObject(f, "statusCode", inner.status);
+    dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+    answer(resp, inner.status, inner.body.data ? inner.body.data : "", inner.body.len);
+    dm_resp_free(&inner);
+done:
+    free(url);
+    free(hashed);
+    dm_kvs_free(&form);
+    dm_kvs_free(&headers);
+}
+
+/* ==== Stubs: /mock/v1/invoke-stubs ==== */
+
+static cJSON *stub_json(const stub *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)s->id);
+    dm_json_set_str(o, "method", s->method);
+    if (s->url) cJSON_AddStringToObject(o, "url", s->url);
+    if (s->prefix) cJSON_AddStringToObject(o, "urlPrefix", s->prefix);
+    cJSON_AddNumberToObject(o, "status", s->status);
+    if (s->headers) cJSON_AddItemToObject(o, "headers", cJSON_Duplicate(s->headers, 1));
+    cJSON_AddItemToObject(o, "body", s->body ? cJSON_Duplicate(s->body, 1) : cJSON_CreateNull());
+    cJSON_AddNumberToObject(o, "delayMs", (double)s->delay_ms);
+    cJSON_AddNumberToObject(o, "hits", s->hits);
+    return o;
+}
+
+static void stub_free(stub *s)
+{
+    free(s->method);
+    free(s->url);
+    free(s->prefix);
+    cJSON_Delete(s->headers);
+    cJSON_Delete(s->body);
+    free(s);
+}
+
+void dm_h_stubs(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *data = cJSON_AddArrayToObject(o, "data");
+    for (size_t i = 0; i < app->stubs.n; i++) cJSON_AddItemToArray(data, stub_json(app->stubs.items[i]));
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    static const dm_field_spec fields[] = {
+        {"method", DM_F_ENUM, 1, 0, methods}, {"url", DM_F_STR, 0, 4096, NULL},
+        {"urlPrefix", DM_F_STR, 0, 4096, NULL}, {"headers", DM_F_OBJ, 0, 0, NULL},
+    };
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    cJSON *payload = cJSON_DetachItemFromObjectCaseSensitive(body, "body");
+    cJSON *status = cJSON_DetachItemFromObjectCaseSensitive(body, "status");
+    cJSON *delay = cJSON_DetachItemFromObjectCaseSensitive(body, "delayMs");
+    dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
+    const char *url = dm_json_str(body, "url"), *prefix = dm_json_str(body, "urlPrefix");
+    if (!url == !prefix) dm_field_errs_add(&e, "/url", "missing", "give exactly one of url and urlPrefix");
+    if (status && (!cJSON_IsNumber(status) || status->valuedouble < 100 || status->valuedouble > 599))
+        dm_field_errs_add(&e, "/status", "invalid", "expected an HTTP status from 100 to 599");
+    if (delay && (!cJSON_IsNumber(delay) || delay->valuedouble < 0 || delay->valuedouble > 600000))
+        dm_field_errs_add(&e, "/delayMs", "invalid", "expected 0 to 600000");
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(body, "headers")) if (!cJSON_IsString(h))
+        dm_field_errs_add(&e, "/headers", "invalid", "header values are strings");
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+    } else {
+        stub *s = dm_xcalloc(1, sizeof *s);
+        s->id = ++app->next_stub_id;
+        const char *m = dm_json_str(body, "method");
+        s->method = m ? dm_xstrdup(m) : NULL;
+        s->url = url ? dm_xstrdup(url) : NULL;
+        s->prefix = prefix ? dm_xstrdup(prefix) : NULL;
+        s->status = status ? (int)status->valuedouble : 200;
+        s->delay_ms = delay ? (int64_t)delay->valuedouble : 0;
+        s->headers = cJSON_DetachItemFromObjectCaseSensitive(body, "headers");
+        s->body = payload;
+        payload = NULL;
+        dm_vec_push(&app->stubs, s);
+        cJSON *o = stub_json(s);
+        dm_resp_json(resp, 201, o);
+        cJSON_Delete(o);
+    }
+    cJSON_Delete(payload);
+    cJSON_Delete(status);
+    cJSON_Delete(delay);
+    cJSON_Delete(body);
+}
+
+void dm_h_stubs_clear(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    for (size_t i = 0; i < app->stubs.n; i++) stub_free(app->stubs.items[i]);
+    app->stubs.n = 0;
+    resp->status = 204;
+}
+
+void dm_h_stub_delete(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    for (size_t i = 0; i < app->stubs.n; i++) {
+        stub *s = app->stubs.items[i];
+        char id[32];
+        snprintf(id, sizeof id, "%llu", (unsigned long long)s->id);
+        if (strcmp(id, req->params[0]) != 0) continue;
+        dm_vec_remove(&app->stubs, s);
+        stub_free(s);
+        resp->status = 204;
+        return;
+    }
+    dm_api_not_found(resp, "invoke stub", req->params[0]);
+}
+
+/* ==== Fault rules ==== */
+
+static void faults_clear(dm_app *app)
+{
+    for (size_t i = 0; i < app->invoke_faults.n; i++) {
+        fault *f = app->invoke_faults.items[i];
+        free(f->prefix);
+        free(f);
+    }
+    app->invoke_faults.n = 0;
+}
+
+void dm_invoke_clear(dm_app *app)
+{
+    for (size_t i = 0; i < app->stubs.n; i++) stub_free(app->stubs.items[i]);
+    app->stubs.n = 0;
+    faults_clear(app);
+}
+
+/* [{"urlPrefix": "https://api.example.com/" | "desk": true, "latencyMs": N,
+ *   "status": 429|5xx, "retryAfter": S, "count": N}] */
+void dm_invoke_set_faults(dm_app *app, const cJSON *rules, const char *prefix,
+                          dm_field_errs *errs)
+{
+    size_t before = errs->n;
+    if (!cJSON_IsArray(rules)) {
+        dm_field_errs_add(errs, prefix, "invalid", "expected an array of fault rules");
+        return;
+    }
+    int i = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules) {
+        char ptr[96];
+        snprintf(ptr, sizeof ptr, "%s/%d", prefix, i++);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(r, "latencyMs");
+        int desk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
+        if (!cJSON_IsObject(r)) {
+            dm_field_errs_add(errs, ptr, "invalid", "expected an object");
+        } else if (!desk && !dm_json_str(r, "urlPrefix")) {
+            dm_field_errs_add(errs, ptr, "missing", "give urlPrefix or \"desk\": true");
+        } else if (st && (!cJSON_IsNumber(st) ||
+                          !(st->valuedouble == 429 || (st->valuedouble >= 500 && st->valuedouble <= 599)))) {
+            dm_field_errs_add(errs, ptr, "invalid", "status must be 429 or 5xx");
+        } else if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
+            dm_field_errs_add(errs, ptr, "invalid", "latencyMs must be 0 to 600000");
+        } else if (!st && !lat) {
+            dm_field_errs_add(errs, ptr, "missing", "give status, latencyMs or both");
+        }
+    }
+    if (errs->n != before) return;
+    faults_clear(app);
+    cJSON_ArrayForEach(r, rules) {
+        fault *f = dm_xcalloc(1, sizeof *f);
+        const char *p = dm_json_str(r, "urlPrefix");
+        f->prefix = p ? dm_xstrdup(p) : NULL;
+        f->desk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
+        const cJSON *v;
+        if ((v = cJSON_GetObjectItemCaseSensitive(r, "latencyMs")) && cJSON_IsNumber(v))
+            f->latency_ms = (int64_t)v->valuedouble;
+        if ((v = cJSON_GetObjectItemCaseSensitive(r, "status")) && cJSON_IsNumber(v))
+            f->status = (int)v->valuedouble;
+        if ((v = cJSON_GetObjectItemCaseSensitive(r, "retryAfter")) && cJSON_IsNumber(v))
+            f->retry_after = (int)v->valuedouble;
+        if ((v = cJSON_GetObjectItemCaseSensitive(r, "count")) && cJSON_IsNumber(v))
+            f->remaining = (int)v->valuedouble;
+        dm_vec_push(&app->invoke_faults, f);
+    }
+}
+
+cJSON *dm_invoke_faults_json(const dm_app *app)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < app->invoke_faults.n; i++) {
+        const fault *f = app->invoke_faults.items[i];
+        cJSON *o = cJSON_CreateObject();
+        if (f->prefix) cJSON_AddStringToObject(o, "urlPrefix", f->prefix);
+        if (f->desk) cJSON_AddBoolToObject(o, "desk", 1);
+        if (f->latency_ms) cJSON_AddNumberToObject(o, "latencyMs", (double)f->latency_ms);
+        if (f->status) cJSON_AddNumberToObject(o, "status", f->status);
+        if (f->retry_after) cJSON_AddNumberToObject(o, "retryAfter", f->retry_after);
+        if (f->remaining) cJSON_AddNumberToObject(o, "count", f->remaining);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
