@@ -7,6 +7,7 @@
 #include "delivery/jwt.h"
 #include "desk/api.h"
 #include "events/events.h"
+#include "events/fixtures.h"
 #include "events/webhooks.h"
 #include "ext/install.h"
 #include "invoke/invoke.h"
@@ -190,6 +191,8 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     }
     if (load_org(app, err, errlen)) goto fail;
     if (load_jwt(app, err, errlen)) goto fail;
+    for (const char *const *d = app->opts.fixture_dirs; d && *d; d++)
+        if (dm_fixtures_add_dir(app, *d, err, errlen) < 0) goto fail;
     dm_delivery_opts dopts = {app->opts.delivery_timeout_ms, app->opts.retry_schedule,
                               app->opts.retry_count, app->opts.batch_max,
                               app->opts.batch_window_ms};
@@ -220,6 +223,7 @@ void dm_app_free(dm_app *app)
     dm_vec_free(&app->stubs);
     dm_vec_free(&app->invoke_faults);
     dm_vec_free(&app->installations);
+    dm_fixtures_free(app);
     dm_vec_free(&app->revoked);
     dm_delivery_free(app->delivery);
     dm_vec_free(&app->webhooks);

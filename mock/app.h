@@ -33,6 +33,7 @@ typedef struct dm_app_opts {
     int invoke_passthrough;        /* forward unstubbed loopback URLs */
     int invoke_hash_query;         /* where queryParams enters HASH: DM_HASH_Q_* */
     int64_t invoke_cause_window_ms;/* default 5000 */
+    const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
 } dm_app_opts;
 
 enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };
@@ -67,6 +68,7 @@ struct dm_app {
     dm_vec stubs;         /* invoke stubs (invoke/invoke.c) */
     dm_vec invoke_faults; /* invoke fault rules (invoke/invoke.c) */
     uint64_t next_stub_id;
+    dm_vec user_fixtures; /* --fixtures DIR contents (events/fixtures.c) */
 };
 
 /* Builds a mock from opts (copied; strings must outlive the app). Loads the org

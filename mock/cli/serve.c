@@ -63,6 +63,9 @@ static void usage(FILE *out)
           "  --invoke-cause-window MS\n"
           "                      an invoke call within MS of a delivery to its extension's\n"
           "                      webhook is journaled as caused by that event (default 5000)\n"
+          "  --fixtures DIR      add a folder of event fixtures (DIR/<Event_Type>/<name>.json);\n"
+          "                      repeatable; a user fixture overrides a shipped one of the\n"
+          "                      same name\n"
           "  -q, --quiet         print nothing when ready\n"
           "  -h, --help          show this help\n",
           out);
@@ -81,6 +84,7 @@ int dm_cli_serve(int argc, char **argv)
         {"clock-start", required_argument, NULL, 'C'},
         {"ready-file", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
+        {"fixtures", required_argument, NULL, 'F'},
         {"prev-state", required_argument, NULL, 'P'},
         {"delivery-timeout", required_argument, NULL, 'T'},
         {"retry-schedule", required_argument, NULL, 'R'},
@@ -95,6 +99,8 @@ int dm_cli_serve(int argc, char **argv)
     };
     dm_app_opts o = {0};
     static int64_t retry[32];
+    static const char *fixture_dirs[17];
+    size_t nfixture_dirs = 0;
     const char *ready = NULL;
     int quiet = 0;
     long long n;
@@ -208,6 +214,14 @@ int dm_cli_serve(int argc, char **argv)
             o.invoke_cause_window_ms = n ? n : -1;
             break;
         case 'q': quiet = 1; break;
+        case 'F':
+            if (nfixture_dirs == sizeof fixture_dirs / sizeof fixture_dirs[0] - 1) {
+                fprintf(stderr, "deskmock serve: at most 16 --fixtures folders\n");
+                return 2;
+            }
+            fixture_dirs[nfixture_dirs++] = optarg;
+            o.fixture_dirs = fixture_dirs;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

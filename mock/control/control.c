@@ -39,16 +39,24 @@ static void h_reset(dm_app *app, dm_req *req, dm_resp *resp)
     dm_resp_raw(resp, 200, "{\"status\":\"reset\"}", 18);
 }
 
-/* ==== Journal queries and long-polls ==== */
+/* ==== Long-polls ==== */
 
-typedef struct poll {
+/* A request that waits for the journal: fill() writes the answer into r and
+ * says whether it is ready (final forces an answer: time is up). Each
+ * matching record re-asks fill(); the timer answers when time is up. */
+typedef struct poll poll;
+typedef int (*poll_fill)(poll *p, dm_resp *r, int final);
+
+struct poll {
     dm_app *app;
     dm_async *async;
     dm_journal_filter f;
     char *kinds;
     void *waiter;
     uint64_t timer;
-} poll;
+    poll_fill fill;
+    uint64_t event; /* story polls: the event */
+};
 
 static void poll_free(poll *p)
 {
@@ -57,27 +65,42 @@ static void poll_free(poll *p)
     free(p);
 }
 
-static void poll_answer(poll *p)
+static void poll_complete(poll *p, dm_resp *r)
 {
-    dm_resp r;
-    dm_resp_init(&r);
-    dm_journal_query(p->app->journal, &p->f, &r.body);
-    dm_async_complete(p->async, &r);
+    dm_async_complete(p->async, r);
     poll_free(p);
+}
+
+static void poll_woken(void *ud);
+
+static void poll_arm(poll *p)
+{
+    p->waiter = dm_journal_wait(p->app->journal, &p->f, poll_woken, p);
 }
 
 static void poll_woken(void *ud)
 {
     poll *p = ud;
-    dm_loop_cancel(p->app->loop, p->timer);
-    poll_answer(p);
+    dm_resp r;
+    dm_resp_init(&r);
+    if (p->fill(p, &r, 0)) {
+        dm_loop_cancel(p->app->loop, p->timer);
+        poll_complete(p, &r);
+        return;
+    }
+    dm_resp_free(&r);
+    p->f.after = dm_journal_last_seq(p->app->journal);
+    poll_arm(p);
 }
 
 static void poll_timeout(void *ud)
 {
     poll *p = ud;
     dm_journal_unwait(p->app->journal, p->waiter);
-    poll_answer(p);
+    dm_resp r;
+    dm_resp_init(&r);
+    p->fill(p, &r, 1);
+    poll_complete(p, &r);
 }
 
 static void poll_aborted(void *ud)
@@ -94,8 +117,37 @@ void dm_control_flush(dm_app *app)
         poll *p = app->polls.items[0];
         dm_journal_unwait(app->journal, p->waiter);
         dm_loop_cancel(app->loop, p->timer);
-        poll_answer(p);
+        dm_resp r;
+        dm_resp_init(&r);
+        p->fill(p, &r, 1);
+        poll_complete(p, &r);
     }
+}
+
+/* Suspends req until fill() is ready or wait_ms pass; f's kinds are copied. */
+static void poll_start(dm_app *app, dm_req *req, dm_resp *resp, const dm_journal_filter *f,
+                       poll_fill fill, uint64_t event, uint64_t wait_ms)
+{
+    poll *p = dm_xcalloc(1, sizeof *p);
+    p->app = app;
+    p->async = req->async;
+    p->kinds = f->kinds ? dm_xstrdup(f->kinds) : NULL;
+    p->f = *f;
+    p->f.kinds = p->kinds;
+    p->fill = fill;
+    p->event = event;
+    poll_arm(p);
+    p->timer = dm_loop_after(app->loop, (int64_t)wait_ms, 0, poll_timeout, p);
+    dm_async_on_abort(req->async, poll_aborted, p);
+    dm_vec_push(&app->polls, p);
+    dm_buf_reset(&resp->body);
+    resp->deferred = 1;
+}
+
+static int journal_fill(poll *p, dm_resp *r, int final)
+{
+    size_t n = dm_journal_query(p->app->journal, &p->f, &r->body);
+    return n > 0 || final;
 }
 
 static int query_u64(dm_req *req, const char *key, uint64_t max, uint64_t *out,
@@ -131,21 +183,9 @@ static void h_journal(dm_app *app, dm_req *req, dm_resp *resp)
     dm_journal_filter f = {after, kinds, cause, (size_t)limit};
     size_t n = dm_journal_query(app->journal, &f, &resp->body);
     resp->status = 200;
-    if (n || !wait || !req->async || !app->loop) return;
-
+    if (n || !wait || !req->async) return;
     /* Nothing yet: wait for a matching record, or for the time to pass. */
-    dm_buf_reset(&resp->body);
-    poll *p = dm_xcalloc(1, sizeof *p);
-    p->app = app;
-    p->async = req->async;
-    p->kinds = kinds ? dm_xstrdup(kinds) : NULL;
-    p->f = f;
-    p->f.kinds = p->kinds;
-    p->waiter = dm_journal_wait(app->journal, &p->f, poll_woken, p);
-    p->timer = dm_loop_after(app->loop, (int64_t)wait, 0, poll_timeout, p);
-    dm_async_on_abort(req->async, poll_aborted, p);
-    dm_vec_push(&app->polls, p);
-    resp->deferred = 1;
+    poll_start(app, req, resp, &f, journal_fill, 0, wait);
 }
 
 /* ==== What happened to one event ==== */
@@ -187,42 +227,70 @@ static int find_event(void *ud, uint64_t seq, const char *kind, const char *json
     return seq >= s->event;
 }
 
-/* GET /mock/v1/events/{seq}: the event record, every attempt that carried
- * it and its fate at each webhook, in one answer. */
-static void h_event_story(dm_app *app, dm_req *req, dm_resp *resp)
+/* Writes the story of event seq into out; returns -1 when there is no such
+ * event record, else whether it is still pending (1) or settled (0). */
+static int story_of(dm_app *app, uint64_t seq, dm_buf *out)
 {
-    char *end;
-    unsigned long long seq = strtoull(req->params[0], &end, 10);
     story s = {0};
     s.event = seq;
     dm_journal_filter all = {seq ? seq - 1 : 0, "event", 0, 1};
-    if (!*end && seq) dm_journal_visit(app->journal, &all, find_event, &s);
-    if (!s.event_json) {
-        dm_api_not_found(resp, "event record", req->params[0]);
-        return;
-    }
+    if (seq) dm_journal_visit(app->journal, &all, find_event, &s);
+    if (!s.event_json) return -1;
     dm_buf attempts = {0}, fates = {0};
     s.attempts = &attempts;
     s.fates = &fates;
     dm_journal_filter after = {seq, "attempt,fate", 0, 0};
     dm_journal_visit(app->journal, &after, story_one, &s);
-    dm_buf *b = &resp->body;
-    dm_buf_puts(b, "{\"event\":");
-    dm_buf_puts(b, s.event_json);
-    dm_buf_puts(b, ",\"attempts\":[");
-    if (attempts.len) dm_buf_puts(b, attempts.data);
-    dm_buf_puts(b, "],\"fates\":[");
-    if (fates.len) dm_buf_puts(b, fates.data);
+    dm_buf_puts(out, "{\"event\":");
+    dm_buf_puts(out, s.event_json);
+    dm_buf_puts(out, ",\"attempts\":[");
+    if (attempts.len) dm_buf_puts(out, attempts.data);
+    dm_buf_puts(out, "],\"fates\":[");
+    if (fates.len) dm_buf_puts(out, fates.data);
     /* pending: some webhook the event went to has no fate yet */
     cJSON *ev = NULL;
     int targets = 0;
     if (dm_json_parse(s.event_json, strlen(s.event_json), &ev, NULL, 0) == 0)
         targets = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "webhooks"));
     cJSON_Delete(ev);
-    dm_buf_printf(b, "],\"pending\":%s}", s.nfates < targets ? "true" : "false");
+    int pending = s.nfates < targets;
+    dm_buf_printf(out, "],\"pending\":%s}", pending ? "true" : "false");
     dm_buf_free(&attempts);
     dm_buf_free(&fates);
+    return pending;
+}
+
+static int story_fill(poll *p, dm_resp *r, int final)
+{
+    dm_buf_reset(&r->body);
+    int pending = story_of(p->app, p->event, &r->body);
+    r->status = 200;
+    return pending != 1 || final;
+}
+
+/* GET /mock/v1/events/{seq}[?wait=MS]: the event record, every attempt that
+ * carried it and its fate at each webhook, in one answer; with wait, answers
+ * once every webhook it went to has a fate, or when MS pass. */
+static void h_event_story(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    char *end;
+    unsigned long long seq = strtoull(req->params[0], &end, 10);
+    dm_field_errs e = {0};
+    uint64_t wait = 0;
+    if (query_u64(req, "wait", WAIT_MAX_MS, &wait, &e)) {
+        dm_resp_error(resp, 422, "INVALID_DATA", "Invalid query.", &e);
+        return;
+    }
+    int pending = *end ? -1 : story_of(app, seq, &resp->body);
+    if (pending < 0) {
+        dm_api_not_found(resp, "event record", req->params[0]);
+        return;
+    }
     resp->status = 200;
+    if (pending && wait && req->async) {
+        dm_journal_filter f = {dm_journal_last_seq(app->journal), "fate", seq, 0};
+        poll_start(app, req, resp, &f, story_fill, seq, wait);
+    }
 }
 
 /* ==== Faults ==== */
@@ -358,7 +426,10 @@ const dm_route dm_control_routes[] = {
     {"GET", "/mock/v1/health", h_health, NULL, 0},
     {"POST", "/mock/v1/reset", h_reset, NULL, 0},
     {"GET", "/mock/v1/journal", h_journal, NULL, 0},
+    {"POST", "/mock/v1/events", dm_h_trigger, NULL, 0},
     {"GET", "/mock/v1/events/{}", h_event_story, NULL, 0},
+    {"GET", "/mock/v1/fixtures", dm_h_fixtures, NULL, 0},
+    {"GET", "/mock/v1/fixtures/{}/{}", dm_h_fixture_get, NULL, 0},
     {"GET", "/mock/v1/faults", h_faults_get, NULL, 0},
     {"PUT", "/mock/v1/faults", h_faults_put, NULL, 0},
     {"DELETE", "/mock/v1/faults", h_faults_delete, NULL, 0},

@@ -10,6 +10,11 @@ extern const size_t dm_control_nroutes;
 /* GET /.well-known/jwks.json: the key that signs X-ZDesk-JWT. */
 void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp);
 
+/* trigger.c: POST /mock/v1/events, GET /mock/v1/fixtures[/{type}/{name}] */
+void dm_h_trigger(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_fixtures(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_fixture_get(dm_app *app, dm_req *req, dm_resp *resp);
+
 /* Answers every pending long-poll now; call before the server stops. */
 void dm_control_flush(dm_app *app);
 

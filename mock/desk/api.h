@@ -65,6 +65,14 @@ size_t dm_api_require(const cJSON *body, const char *const *names, dm_field_errs
 /* Writes 422 INVALID_DATA with errs. */
 void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs);
 
+/* ==== Writes shared with the control API ==== */
+
+/* Adds a thread to t (direction from in: "in" from the contact, "out" from
+ * app->origin's agent) and emits its change. Returns the stored thread. */
+const cJSON *dm_desk_add_thread(dm_app *app, dm_ticket *t, const cJSON *in);
+/* Deletes t with its threads and comments and emits the ticket's delete. */
+void dm_desk_delete_ticket(dm_app *app, dm_ticket *t);
+
 /* ==== Handlers ==== */
 
 void dm_h_organizations(dm_app *app, dm_req *req, dm_resp *resp);

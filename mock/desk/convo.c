@@ -84,17 +84,25 @@ void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp)
         return;
     }
     dm_json_set_str(body, "direction", "out");
+    const cJSON *th = dm_desk_add_thread(app, t, body);
+    cJSON_Delete(body);
+    dm_resp_json(resp, 200, th);
+}
+
+const cJSON *dm_desk_add_thread(dm_app *app, dm_ticket *t, const cJSON *in)
+{
     char id[DM_ID_MAX];
     dm_store_new_id(app->store, id);
     const char *tid = dm_json_str(t->obj, "id");
-    cJSON *th = dm_shape_thread(app->store, body, id, tid, app->origin.actor_id,
+    const char *dir = dm_json_str(in, "direction");
+    int out = !dir || strcmp(dir, "out") == 0;
+    cJSON *th = dm_shape_thread(app->store, in, id, tid, out ? app->origin.actor_id : NULL,
                                 dm_clock_now(&app->clock));
-    cJSON_Delete(body);
     dm_vec_push(&t->threads, th);
     dm_map_put(app->store->threads_by_id, id, th);
     dm_json_set_count(t->obj, "threadCount", (long long)t->threads.n);
     dm_store_emit(app->store, "thread", "create", id, tid, NULL, th, &app->origin);
-    dm_resp_json(resp, 200, th);
+    return th;
 }
 
 /* ==== Comments ==== */

@@ -5,6 +5,7 @@
 #include "util/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const statuses[] = {"Open", "On Hold", "Escalated", "Closed", NULL};
@@ -233,4 +234,26 @@ void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp)
     }
     cJSON_Delete(before);
     dm_resp_json(resp, 200, t->obj);
+}
+
+void dm_desk_delete_ticket(dm_app *app, dm_ticket *t)
+{
+    dm_store *s = app->store;
+    char id[DM_ID_MAX];
+    snprintf(id, sizeof id, "%s", dm_json_str(t->obj, "id"));
+    for (size_t i = 0; i < t->threads.n; i++) {
+        dm_map_del(s->threads_by_id, dm_json_str(t->threads.items[i], "id"));
+        cJSON_Delete(t->threads.items[i]);
+    }
+    for (size_t i = 0; i < t->comments.n; i++) {
+        dm_map_del(s->comments_by_id, dm_json_str(t->comments.items[i], "id"));
+        cJSON_Delete(t->comments.items[i]);
+    }
+    dm_vec_free(&t->threads);
+    dm_vec_free(&t->comments);
+    dm_map_del(s->tickets_by_id, id);
+    dm_vec_remove(&s->tickets, t);
+    dm_store_emit(s, "ticket", "delete", id, NULL, t->obj, NULL, &app->origin);
+    cJSON_Delete(t->obj);
+    free(t);
 }

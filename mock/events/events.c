@@ -104,6 +104,7 @@ typedef struct event_ctx {
     const char *dept_before; /* Ticket_Update: before the change */
     const char *direction;   /* Ticket_Thread_Add */
     cJSON *changed;          /* update events: changed field names */
+    const char *fixture;     /* raised from a fixture: its name */
 } event_ctx;
 
 /* NULL when w takes the event, else the reason it drops it. *prev is set
@@ -173,6 +174,82 @@ static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, c
     return r;
 }
 
+/* Decides, journals and queues one event: payload (borrowed) is what GET
+ * returns, prev (borrowed, may be NULL) the prevState to offer. */
+static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payload,
+                            const cJSON *prev, uint64_t cause)
+{
+    const dm_change *c = e->c;
+    int64_t ms = dm_clock_now(&app->clock);
+    char when[32];
+    snprintf(when, sizeof when, "%lld", (long long)ms);
+    const char *org = dm_json_str(app->store->org, "id");
+
+    /* Decide for every webhook subscribed to this type. */
+    size_t n = app->webhooks.n;
+    dm_webhook **targets = dm_xcalloc(n ? n : 1, sizeof *targets);
+    int *with_prev = dm_xcalloc(n ? n : 1, sizeof *with_prev);
+    const char **reasons = dm_xcalloc(n ? n : 1, sizeof *reasons);
+    size_t nt = 0;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        dm_webhook *w = app->webhooks.items[i];
+        int found;
+        const cJSON *sub = dm_webhook_subscription(w, e->type, &found);
+        if (!found) continue;
+        int p;
+        const char *why = decide(app, w, sub, e, &p);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "webhookId", w->id);
+        if (why) {
+            cJSON_AddStringToObject(t, "fate", "dropped");
+            cJSON_AddStringToObject(t, "reason", why);
+        } else {
+            cJSON_AddStringToObject(t, "fate", "queued");
+            cJSON_AddBoolToObject(t, "prevState", p && prev);
+        }
+        cJSON_AddItemToArray(list, t);
+        targets[nt] = w;
+        with_prev[nt] = p && prev;
+        reasons[nt] = why;
+        nt++;
+    }
+
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "eventType", e->type);
+    cJSON_AddStringToObject(f, "orgId", org);
+    cJSON_AddStringToObject(f, "eventTime", when);
+    dm_json_set_str(f, "resourceId", c->id ? c->id : dm_json_str(payload, "id"));
+    if (c->ticket_id) cJSON_AddStringToObject(f, "ticketId", c->ticket_id);
+    dm_json_set_str(f, "departmentId", e->dept);
+    if (cJSON_GetArraySize(e->changed))
+        cJSON_AddItemToObject(f, "changedFields", cJSON_Duplicate(e->changed, 1));
+    dm_json_set_str(f, "sourceId", c->origin->source_id);
+    cJSON_AddBoolToObject(f, "automation", c->origin->automation);
+    if (e->fixture) cJSON_AddStringToObject(f, "fixture", e->fixture);
+    cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
+    if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_Duplicate(prev, 1));
+    cJSON_AddItemToObject(f, "webhooks", list);
+    uint64_t seq = dm_journal_add(app->journal, "event", cause, f);
+
+    dm_event_ref *plain = NULL, *full = NULL;
+    for (size_t i = 0; i < nt; i++) {
+        if (reasons[i]) {
+            dm_delivery_fate(app->delivery, targets[i], seq, "dropped", reasons[i], 0);
+            continue;
+        }
+        dm_event_ref **r = with_prev[i] ? &full : &plain;
+        if (!*r) *r = make_ref(seq, e->type, org, when, payload, with_prev[i] ? prev : NULL);
+        dm_delivery_enqueue(app->delivery, targets[i], *r);
+    }
+    dm_event_ref_release(plain);
+    dm_event_ref_release(full);
+    free(targets);
+    free(with_prev);
+    free(reasons);
+    return seq;
+}
+
 void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
 {
     event_ctx e = {0};
@@ -204,73 +281,35 @@ void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
     if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE))
         prev = app->opts.prev_state_changed ? prev_changed(c->before, c->after)
                                             : cJSON_Duplicate(c->before, 1);
-
-    int64_t ms = dm_clock_now(&app->clock);
-    char when[32];
-    snprintf(when, sizeof when, "%lld", (long long)ms);
-    const char *org = dm_json_str(app->store->org, "id");
-
-    /* Decide for every webhook subscribed to this type. */
-    size_t n = app->webhooks.n;
-    dm_webhook **targets = dm_xcalloc(n ? n : 1, sizeof *targets);
-    int *with_prev = dm_xcalloc(n ? n : 1, sizeof *with_prev);
-    const char **reasons = dm_xcalloc(n ? n : 1, sizeof *reasons);
-    size_t nt = 0;
-    cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        dm_webhook *w = app->webhooks.items[i];
-        int found;
-        const cJSON *sub = dm_webhook_subscription(w, e.type, &found);
-        if (!found) continue;
-        int p;
-        const char *why = decide(app, w, sub, &e, &p);
-        cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "webhookId", w->id);
-        if (why) {
-            cJSON_AddStringToObject(t, "fate", "dropped");
-            cJSON_AddStringToObject(t, "reason", why);
-        } else {
-            cJSON_AddStringToObject(t, "fate", "queued");
-            cJSON_AddBoolToObject(t, "prevState", p && prev);
-        }
-        cJSON_AddItemToArray(list, t);
-        targets[nt] = w;
-        with_prev[nt] = p && prev;
-        reasons[nt] = why;
-        nt++;
-    }
-
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "eventType", e.type);
-    cJSON_AddStringToObject(f, "orgId", org);
-    cJSON_AddStringToObject(f, "eventTime", when);
-    cJSON_AddStringToObject(f, "resourceId", c->id);
-    if (c->ticket_id) cJSON_AddStringToObject(f, "ticketId", c->ticket_id);
-    dm_json_set_str(f, "departmentId", e.dept);
-    if (c->before && c->after) cJSON_AddItemToObject(f, "changedFields", cJSON_Duplicate(e.changed, 1));
-    dm_json_set_str(f, "sourceId", c->origin->source_id);
-    cJSON_AddBoolToObject(f, "automation", c->origin->automation);
-    cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
-    if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_Duplicate(prev, 1));
-    cJSON_AddItemToObject(f, "webhooks", list);
-    uint64_t seq = dm_journal_add(app->journal, "event", change_seq, f);
-
-    dm_event_ref *plain = NULL, *full = NULL;
-    for (size_t i = 0; i < nt; i++) {
-        if (reasons[i]) {
-            dm_delivery_fate(app->delivery, targets[i], seq, "dropped", reasons[i], 0);
-            continue;
-        }
-        dm_event_ref **r = with_prev[i] ? &full : &plain;
-        if (!*r) *r = make_ref(seq, e.type, org, when, payload, with_prev[i] ? prev : NULL);
-        dm_delivery_enqueue(app->delivery, targets[i], *r);
-    }
-    dm_event_ref_release(plain);
-    dm_event_ref_release(full);
-    free(targets);
-    free(with_prev);
-    free(reasons);
+    raise_event(app, &e, payload, prev, change_seq);
     cJSON_Delete(payload);
     cJSON_Delete(prev);
     cJSON_Delete(e.changed);
+}
+
+uint64_t dm_events_raise(dm_app *app, const char *type, const cJSON *payload, const cJSON *prev,
+                         const dm_origin *origin, const char *fixture, uint64_t cause)
+{
+    event_ctx e = {0};
+    e.type = type;
+    e.info = dm_event_type_find(type);
+    if (!e.info) return 0;
+    dm_change c = {0};
+    c.origin = origin;
+    c.id = dm_json_str(payload, "id");
+    c.ticket_id = dm_json_str(payload, "ticketId");
+    e.c = &c;
+    e.fixture = fixture;
+    e.dept = dm_json_str(payload, "departmentId");
+    if (!e.dept && c.ticket_id) {
+        dm_ticket *t = dm_store_ticket(app->store, c.ticket_id);
+        e.dept = t ? dm_json_str(t->obj, "departmentId") : NULL;
+    }
+    if (prev) e.dept_before = dm_json_str(prev, "departmentId");
+    e.direction = dm_json_str(payload, "direction");
+    e.changed = cJSON_CreateArray();
+    if (prev) dm_events_changed_fields(prev, payload, e.changed);
+    uint64_t seq = raise_event(app, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause);
+    cJSON_Delete(e.changed);
+    return seq;
 }

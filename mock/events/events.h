@@ -12,6 +12,13 @@
  * for each webhook that drops it, and queues the rest for delivery. */
 void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq);
 
+/* Raises an event of type with payload and prevState (both borrowed; prev
+ * may be NULL) directly, without a state change: fixtures and event types
+ * the mock keeps no state for. Matching and delivery are as for changes.
+ * Returns the event's seq, or 0 for an unknown type. */
+uint64_t dm_events_raise(dm_app *app, const char *type, const cJSON *payload, const cJSON *prev,
+                         const dm_origin *origin, const char *fixture, uint64_t cause);
+
 /* The Desk event type a change raises, or NULL. */
 const char *dm_events_type_for(const char *resource, const char *action);
 

@@ -275,6 +275,15 @@ void dm_journal_visit(const dm_journal *j, const dm_journal_filter *f, dm_journa
     }
 }
 
+void dm_journal_visit_held(const dm_journal *j, const dm_journal_filter *f, dm_journal_visit_fn fn,
+                           void *ud)
+{
+    for (size_t i = 0; i < j->nheld; i++) {
+        const record *r = &j->held[i];
+        if (matches(r, f->after, f->kinds, f->cause) && fn(ud, r->seq, r->kind, r->text)) break;
+    }
+}
+
 typedef struct query_ctx {
     dm_buf *out;
     size_t n;

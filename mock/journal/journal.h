@@ -65,6 +65,10 @@ typedef int (*dm_journal_visit_fn)(void *ud, uint64_t seq, const char *kind, con
 void dm_journal_visit(const dm_journal *j, const dm_journal_filter *f, dm_journal_visit_fn fn,
                       void *ud);
 
+/* Like dm_journal_visit, over the records the open request holds back. */
+void dm_journal_visit_held(const dm_journal *j, const dm_journal_filter *f, dm_journal_visit_fn fn,
+                           void *ud);
+
 /* Calls fn(ud) once, when a record matching f (limit ignored) is published.
  * The filter's kinds string is copied. Returns a handle for dm_journal_unwait. */
 typedef void (*dm_journal_wake_fn)(void *ud);

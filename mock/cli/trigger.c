@@ -1,0 +1,265 @@
+/* trigger.c -- `deskmock trigger`: asks a running mock to raise an event
+ * (POST /mock/v1/events), waits for its deliveries, and prints, for each
+ * webhook, what became of it. Exit 0 only when every webhook that took the
+ * event answered 200. */
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "util/jpath.h"
+#include "util/json.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage: deskmock trigger [options] EVENT_TYPE\n"
+          "       deskmock trigger [options] --fixture FILE|NAME\n"
+          "\n"
+          "Makes a running mock raise a Desk event and waits for its deliveries.\n"
+          "EVENT_TYPE changes the mock's state through the Desk API, so prevState,\n"
+          "department filters and ignoreSourceId apply exactly: Ticket_Add,\n"
+          "Ticket_Update, Ticket_Delete, Ticket_Thread_Add, Ticket_Comment_Add,\n"
+          "Ticket_Comment_Update, Contact_Add, Contact_Update. A fixture (a file, or a\n"
+          "name like Ticket_Update/status-change from the mock's library) loads its\n"
+          "resource into state and raises its event; any event type can be a fixture.\n"
+          "\n"
+          "options:\n"
+          "  --mock URL          the mock (default: $DESKMOCK_URL, then --ready-file)\n"
+          "  --ready-file FILE   read the mock's URL from its ready file\n"
+          "                      (default: $DESKMOCK_READY_FILE)\n"
+          "  --ticket ID         the ticket to change (all Ticket_ types but Ticket_Add)\n"
+          "  --comment ID        the comment to edit (Ticket_Comment_Update)\n"
+          "  --contact ID        the contact to change (Contact_Update)\n"
+          "  --direction in|out  Ticket_Thread_Add: an incoming message (default) or a reply\n"
+          "  --set PATH=VALUE    set a field, e.g. status=Closed, cf.cf_region=EU,\n"
+          "                      secondaryContacts[0]=123; with --fixture, paths are in the\n"
+          "                      payload unless they start with payload. or prevState. VALUE\n"
+          "                      is text, or JSON when it is {..}, [..], \"..\", true, false,\n"
+          "                      null (numbers stay text, as Desk sends them)\n"
+          "  --unset PATH        remove a field (fixtures)\n"
+          "  --source-id ID      mark the change with this sourceId (webhooks whose\n"
+          "                      ignoreSourceId equals it do not get it)\n"
+          "  --automation        mark the change as made by automation\n"
+          "  --timeout MS        wait at most MS for deliveries (default 10000)\n"
+          "  --json              print the mock's answers as JSON instead of lines\n"
+          "  -h, --help          show this help\n"
+          "\n"
+          "exit status: 0 every webhook that took the event answered 200; 1 some did not,\n"
+          "none took it, or the mock refused; 2 bad usage or no mock\n",
+          out);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    dm_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
+    fclose(f);
+    return dm_buf_steal(&b);
+}
+
+/* URL without its query: securityContext stays off the screen. */
+static void print_url(const char *url)
+{
+    const char *q = url ? strchr(url, '?') : NULL;
+    printf("%.*s%s", q ? (int)(q - url) : (int)strlen(url ? url : ""), url ? url : "",
+           q ? "?…" : "");
+}
+
+/* Prints one event's story; returns 1 when every webhook that took it got a
+ * 200, 0 otherwise. */
+static int report(const cJSON *story, const char *type, double seq)
+{
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(story, "event");
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(ev, "webhooks");
+    const cJSON *fates = cJSON_GetObjectItemCaseSensitive(story, "fates");
+    const cJSON *attempts = cJSON_GetObjectItemCaseSensitive(story, "attempts");
+    int ok = 1, taken = 0;
+    printf("%s (event %.0f)\n", type, seq);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, targets) {
+        const char *wid = dm_json_str(t, "webhookId");
+        const cJSON *fate = NULL, *f, *last = NULL, *a;
+        cJSON_ArrayForEach(f, fates) if (dm_json_str(f, "webhookId") && strcmp(dm_json_str(f, "webhookId"), wid) == 0) fate = f;
+        cJSON_ArrayForEach(a, attempts) if (dm_json_str(a, "webhookId") && strcmp(dm_json_str(a, "webhookId"), wid) == 0) last = a;
+        printf("  webhook %s ", wid);
+        if (last) print_url(dm_json_str(last, "url"));
+        const char *fs = fate ? dm_json_str(fate, "fate") : "pending";
+        if (strcmp(dm_json_str(t, "fate"), "dropped") == 0) {
+            printf(": not delivered (%s)\n", dm_json_str(t, "reason"));
+            continue;
+        }
+        taken++;
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(last, "status");
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(last, "latencyMs");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(last, "attempt");
+        if (strcmp(fs, "delivered") == 0) {
+            printf(": delivered, %.0f in %.2f ms (attempt %.0f)\n", st ? st->valuedouble : 0,
+                   lat ? lat->valuedouble : 0, n ? n->valuedouble : 1);
+        } else {
+            ok = 0;
+            if (last && cJSON_IsNumber(st))
+                printf(": %s, last answer %.0f", fs, st->valuedouble);
+            else if (last)
+                printf(": %s, %s", fs, dm_json_str(last, "error") ? dm_json_str(last, "error") : "no answer");
+            else
+                printf(": %s", fs);
+            const cJSON *next = cJSON_GetObjectItemCaseSensitive(last, "nextRetryMs");
+            if (strcmp(fs, "pending") == 0 && next) printf(", next retry in %.0f ms", next->valuedouble);
+            if (fate && dm_json_str(fate, "reason")) printf(" (%s)", dm_json_str(fate, "reason"));
+            printf("\n");
+        }
+    }
+    if (!taken) {
+        printf("  no webhook took %s: subscribe one (POST /api/v1/webhooks) or install an "
+               "extension whose resources.json subscribes to it\n",
+               type);
+        return 0;
+    }
+    return ok;
+}
+
+int dm_cli_trigger(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"mock", required_argument, NULL, 'm'},      {"ready-file", required_argument, NULL, 'r'},
+        {"ticket", required_argument, NULL, 't'},    {"comment", required_argument, NULL, 'c'},
+        {"contact", required_argument, NULL, 'k'},   {"direction", required_argument, NULL, 'd'},
+        {"set", required_argument, NULL, 's'},       {"unset", required_argument, NULL, 'u'},
+        {"source-id", required_argument, NULL, 'S'}, {"automation", no_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 'T'},   {"fixture", required_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *mock = NULL, *ready = NULL, *fixture = NULL;
+    long long timeout = 10000;
+    int as_json = 0, rc = 2;
+    cJSON *req = cJSON_CreateObject();
+    cJSON *set = cJSON_CreateObject(), *unset = cJSON_CreateArray();
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': mock = optarg; break;
+        case 'r': ready = optarg; break;
+        case 't': dm_json_set_str(req, "ticketId", optarg); break;
+        case 'c': dm_json_set_str(req, "commentId", optarg); break;
+        case 'k': dm_json_set_str(req, "contactId", optarg); break;
+        case 'd': dm_json_set_str(req, "direction", optarg); break;
+        case 'S': dm_json_set_str(req, "sourceId", optarg); break;
+        case 'a': dm_json_set_bool(req, "automation", 1); break;
+        case 'j': as_json = 1; break;
+        case 'f': fixture = optarg; break;
+        case 's': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                fprintf(stderr, "deskmock trigger: --set %s: expected PATH=VALUE\n", optarg);
+                goto out;
+            }
+            *eq = '\0';
+            cJSON_AddItemToObject(set, optarg, dm_jpath_value(eq + 1));
+            *eq = '=';
+            break;
+        }
+        case 'u': cJSON_AddItemToArray(unset, cJSON_CreateString(optarg)); break;
+        case 'T':
+            if (dm_cli_number(optarg, 0, 600000, &timeout)) {
+                fprintf(stderr, "deskmock trigger: --timeout %s: expected 0 to 600000\n", optarg);
+                goto out;
+            }
+            break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default: usage(stderr); goto out;
+        }
+    }
+    if (!fixture && optind != argc - 1) {
+        fprintf(stderr, "deskmock trigger: give one EVENT_TYPE or --fixture; see --help\n");
+        goto out;
+    }
+    if (fixture && optind != argc) {
+        fprintf(stderr, "deskmock trigger: give --fixture or an EVENT_TYPE, not both\n");
+        goto out;
+    }
+    char base[512];
+    if (dm_client_mock_url(mock, ready, base, sizeof base)) goto out;
+    if (fixture) {
+        char *text = read_file(fixture);
+        if (text) {
+            cJSON *fx = NULL;
+            char why[160];
+            if (dm_json_parse(text, strlen(text), &fx, why, sizeof why)) {
+                fprintf(stderr, "deskmock trigger: %s: %s\n", fixture, why);
+                free(text);
+                goto out;
+            }
+            cJSON_AddItemToObject(req, "fixture", fx);
+            free(text);
+        } else {
+            dm_json_set_str(req, "fixture", fixture);
+        }
+    } else {
+        dm_json_set_str(req, "eventType", argv[optind]);
+    }
+    if (set->child) cJSON_AddItemToObject(req, "set", set), set = NULL;
+    if (unset->child) cJSON_AddItemToObject(req, "unset", unset), unset = NULL;
+
+    char url[1024], err[512];
+    snprintf(url, sizeof url, "%s/mock/v1/events", base);
+    char *body = dm_json_print(req);
+    cJSON *ans = NULL;
+    long st = dm_client_call("POST", url, body, &ans, 30000, err, sizeof err);
+    free(body);
+    rc = 1;
+    if (st < 0) {
+        fprintf(stderr, "deskmock trigger: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    if (st != 200) {
+        fprintf(stderr, "deskmock trigger: the mock refused (%ld): %s\n", st,
+                ans ? dm_json_str(ans, "message") : "no message");
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(ans, "errors"))
+            fprintf(stderr, "  %s: %s\n", dm_json_str(e, "fieldName"), dm_json_str(e, "errorMessage"));
+        cJSON_Delete(ans);
+        goto out;
+    }
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(ans, "events"), *ev;
+    if (!cJSON_GetArraySize(events)) printf("no event was raised\n");
+    int all_ok = cJSON_GetArraySize(events) > 0;
+    cJSON_ArrayForEach(ev, events) {
+        double seq = cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+        snprintf(url, sizeof url, "%s/mock/v1/events/%.0f?wait=%lld", base, seq, timeout);
+        cJSON *story = NULL;
+        st = dm_client_call("GET", url, NULL, &story, (long)timeout + 5000, err, sizeof err);
+        if (st != 200) {
+            fprintf(stderr, "deskmock trigger: %s\n", st < 0 ? err : "cannot read the event's story");
+            all_ok = 0;
+        } else if (as_json) {
+            char *s = cJSON_Print(story);
+            printf("%s\n", s);
+            free(s);
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(story, "event");
+            int taken = 0, delivered = 0;
+            const cJSON *t, *f;
+            cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "webhooks")) taken += strcmp(dm_json_str(t, "fate"), "queued") == 0;
+            cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(story, "fates")) delivered += strcmp(dm_json_str(f, "fate"), "delivered") == 0;
+            all_ok &= taken > 0 && delivered == taken;
+        } else {
+            all_ok &= report(story, dm_json_str(ev, "eventType"), seq);
+        }
+        cJSON_Delete(story);
+    }
+    cJSON_Delete(ans);
+    rc = all_ok ? 0 : 1;
+out:
+    cJSON_Delete(req);
+    cJSON_Delete(set);
+    cJSON_Delete(unset);
+    return rc;
+}
