@@ -15,6 +15,11 @@ void dm_h_trigger(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_fixtures(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_fixture_get(dm_app *app, dm_req *req, dm_resp *resp);
 
+/* settings.c: GET/PUT /mock/v1/settings, POST /mock/v1/deliveries */
+void dm_h_settings_get(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp);
+void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp);
+
 /* Answers every pending long-poll now; call before the server stops. */
 void dm_control_flush(dm_app *app);
 

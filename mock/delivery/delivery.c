@@ -57,20 +57,31 @@ void dm_event_ref_release(dm_event_ref *r)
     free(r);
 }
 
+void dm_delivery_set_opts(dm_delivery *d, const dm_delivery_opts *opts)
+{
+    const int64_t *src = opts->retry ? opts->retry : dm_retry_default;
+    size_t n = opts->retry ? opts->nretry : dm_retry_default_n;
+    int64_t *retry = dm_xcalloc(n ? n : 1, sizeof *retry);
+    if (n) memcpy(retry, src, n * sizeof *retry);
+    free(d->retry);
+    d->retry = retry;
+    d->opts = *opts;
+    d->opts.retry = retry;
+    d->opts.nretry = n;
+    if (d->opts.timeout_ms <= 0) d->opts.timeout_ms = 5000;
+    if (d->opts.batch_max <= 0) d->opts.batch_max = 1;
+}
+
+const dm_delivery_opts *dm_delivery_get_opts(const dm_delivery *d)
+{
+    return &d->opts;
+}
+
 dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts)
 {
     dm_delivery *d = dm_xcalloc(1, sizeof *d);
     d->app = app;
-    d->opts = *opts;
-    if (d->opts.timeout_ms <= 0) d->opts.timeout_ms = 5000;
-    if (d->opts.batch_max <= 0) d->opts.batch_max = 1;
-    if (!opts->retry) {
-        d->opts.retry = dm_retry_default;
-        d->opts.nretry = dm_retry_default_n;
-    }
-    d->retry = dm_xcalloc(d->opts.nretry ? d->opts.nretry : 1, sizeof *d->retry);
-    if (d->opts.nretry) memcpy(d->retry, d->opts.retry, d->opts.nretry * sizeof *d->retry);
-    d->opts.retry = d->retry;
+    dm_delivery_set_opts(d, opts);
     return d;
 }
 

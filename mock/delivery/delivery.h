@@ -40,6 +40,10 @@ dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts);
 /* Aborts transfers and drops queues without journaling. NULL does nothing. */
 void dm_delivery_free(dm_delivery *d);
 
+/* Replaces the options (copied); deliveries already in flight keep theirs. */
+void dm_delivery_set_opts(dm_delivery *d, const dm_delivery_opts *opts);
+const dm_delivery_opts *dm_delivery_get_opts(const dm_delivery *d);
+
 /* Queues ev for w (takes a reference) and starts delivery when w is idle. */
 void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev);
 /* Journals the final fate of event seq at w. */

@@ -1,0 +1,277 @@
+/* settings.c -- /mock/v1/settings: the delivery and event options that
+ * `serve` takes as flags, readable and changeable at run time, so one mock
+ * can run scenarios that need different ones. Also POST /mock/v1/deliveries:
+ * a delivery the harness shapes itself (a forged JWT, a wrong URL, a
+ * malformed body) sent to a webhook's receiver, its answer returned. */
+#include "control/control.h"
+#include "delivery/delivery.h"
+#include "delivery/jwt.h"
+#include "desk/api.h"
+#include "events/webhooks.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void settings_json(dm_app *app, dm_resp *resp)
+{
+    const dm_delivery_opts *d = dm_delivery_get_opts(app->delivery);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "prevState", app->opts.prev_state_changed ? "changed" : "full");
+    cJSON_AddNumberToObject(o, "deliveryTimeoutMs", (double)d->timeout_ms);
+    cJSON *r = cJSON_AddArrayToObject(o, "retrySchedule");
+    for (size_t i = 0; i < d->nretry; i++) cJSON_AddItemToArray(r, cJSON_CreateNumber((double)d->retry[i]));
+    cJSON_AddNumberToObject(o, "batchMax", d->batch_max);
+    cJSON_AddNumberToObject(o, "batchWindowMs", (double)d->batch_window_ms);
+    cJSON_AddBoolToObject(o, "invokePassthrough", app->opts.invoke_passthrough);
+    static const char *const modes[] = {"skip", "before-link", "end"};
+    cJSON_AddStringToObject(o, "invokeHashQuery", modes[app->opts.invoke_hash_query]);
+    cJSON_AddStringToObject(o, "clock", app->clock.is_virtual ? "virtual" : "real");
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
+void dm_h_settings_get(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    settings_json(app, resp);
+}
+
+static int whole(const cJSON *v, double min, double max)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= min && v->valuedouble <= max &&
+           v->valuedouble == (double)(int64_t)v->valuedouble;
+}
+
+/* PATCH-like: only the given settings change. */
+void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    static const char *const prev[] = {"full", "changed", NULL};
+    static const char *const modes[] = {"skip", "before-link", "end", NULL};
+    static const dm_field_spec fields[] = {
+        {"prevState", DM_F_ENUM, 0, 0, prev},
+        {"invokeHashQuery", DM_F_ENUM, 0, 0, modes},
+        {"invokePassthrough", DM_F_BOOL, 0, 0, NULL},
+    };
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    cJSON *num[4];
+    static const char *const numeric[] = {"deliveryTimeoutMs", "batchMax", "batchWindowMs",
+                                          "retrySchedule"};
+    for (int i = 0; i < 4; i++) num[i] = cJSON_DetachItemFromObjectCaseSensitive(body, numeric[i]);
+    dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
+    if (num[0] && !whole(num[0], 1, 3600000))
+        dm_field_errs_add(&e, "/deliveryTimeoutMs", "invalid", "expected 1 to 3600000");
+    if (num[1] && !whole(num[1], 1, 1000)) dm_field_errs_add(&e, "/batchMax", "invalid", "expected 1 to 1000");
+    if (num[2] && !whole(num[2], 0, 3600000))
+        dm_field_errs_add(&e, "/batchWindowMs", "invalid", "expected 0 to 3600000");
+    if (num[3]) {
+        int ok = cJSON_IsArray(num[3]) && cJSON_GetArraySize(num[3]) <= 32;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, num[3]) ok &= whole(x, 0, 7 * 24 * 3600000.0);
+        if (!ok) dm_field_errs_add(&e, "/retrySchedule", "invalid", "expected up to 32 delays in ms");
+    }
+    if (!e.n) {
+        dm_delivery_opts d = *dm_delivery_get_opts(app->delivery);
+        int64_t retry[32];
+        if (num[0]) d.timeout_ms = (int64_t)num[0]->valuedouble;
+        if (num[1]) d.batch_max = (int)num[1]->valuedouble;
+        if (num[2]) d.batch_window_ms = (int64_t)num[2]->valuedouble;
+        if (num[3]) {
+            size_t n = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, num[3]) retry[n++] = (int64_t)x->valuedouble;
+            d.retry = retry;
+            d.nretry = n;
+        }
+        dm_delivery_set_opts(app->delivery, &d);
+        const char *p = dm_json_str(body, "prevState");
+        if (p) app->opts.prev_state_changed = strcmp(p, "changed") == 0;
+        const char *m = dm_json_str(body, "invokeHashQuery");
+        for (int i = 0; m && modes[i]; i++)
+            if (strcmp(m, modes[i]) == 0) app->opts.invoke_hash_query = i;
+        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(body, "invokePassthrough");
+        if (pt) app->opts.invoke_passthrough = cJSON_IsTrue(pt);
+        settings_json(app, resp);
+    } else {
+        dm_api_invalid(resp, &e);
+    }
+    for (int i = 0; i < 4; i++) cJSON_Delete(num[i]);
+    cJSON_Delete(body);
+}
+
+/* ==== Shaped deliveries ==== */
+
+typedef struct shaped {
+    dm_pending p;
+    uint64_t seq; /* the "forged" record */
+    char webhook_id[DM_ID_MAX];
+    char *url;
+    dm_buf body, answer;
+    struct curl_slist *headers;
+} shaped;
+
+static size_t keep(char *p, size_t size, size_t n, void *ud)
+{
+    shaped *s = ud;
+    if (s->answer.len < 4096) dm_buf_append(&s->answer, p, size * n);
+    return size * n;
+}
+
+static void shaped_done(void *ud, CURL *easy, CURLcode rc)
+{
+    shaped *s = ud;
+    dm_app *app = s->p.app;
+    long status = 0;
+    double secs = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &secs);
+    curl_easy_cleanup(easy);
+    dm_webhook *w = dm_app_webhook(app, s->webhook_id);
+    if (w && w->active_event == s->seq) {
+        w->last_event = s->seq;
+        w->active_event = 0;
+        w->last_done_ms = dm_mono_ms();
+    }
+    dm_app_resume(&s->p);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "forged", (double)s->seq);
+    if (status) cJSON_AddNumberToObject(o, "status", status);
+    else cJSON_AddNullToObject(o, "status");
+    cJSON_AddNumberToObject(o, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
+    if (rc != CURLE_OK) cJSON_AddStringToObject(o, "error", curl_easy_strerror(rc));
+    if (s->answer.len) cJSON_AddStringToObject(o, "response", s->answer.data);
+    dm_journal_add(app->journal, "forged-answer", s->seq, cJSON_Duplicate(o, 1));
+    dm_resp resp;
+    dm_resp_init(&resp);
+    dm_resp_json(&resp, 200, o);
+    cJSON_Delete(o);
+    dm_app_finish(&s->p, &resp);
+    free(s->url);
+    dm_buf_free(&s->body);
+    dm_buf_free(&s->answer);
+    curl_slist_free_all(s->headers);
+    free(s);
+}
+
+/* Replaces (or adds) query parameter key in url; owned result. */
+static char *with_param(const char *url, const char *key, const char *value)
+{
+    dm_buf b = {0};
+    const char *q = strchr(url, '?');
+    dm_buf_append(&b, url, q ? (size_t)(q - url) : strlen(url));
+    int first = 1, done = 0;
+    size_t klen = strlen(key);
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
+        size_t n = strcspn(p, "&");
+        dm_buf_putc(&b, first ? '?' : '&');
+        first = 0;
+        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            dm_buf_printf(&b, "%s=%s", key, value);
+            done = 1;
+        } else {
+            dm_buf_append(&b, p, n);
+        }
+        p += n;
+        if (*p == '&') p++;
+    }
+    if (!done) dm_buf_printf(&b, "%c%s=%s", first ? '?' : '&', key, value);
+    return dm_buf_steal(&b);
+}
+
+/* {"webhookId", "events": [...] | "body": "raw text", "jwt": "valid" |
+ *  "none" | "expired" | "bad-signature" | "wrong-audience" | "wrong-issuer",
+ *  "query": {"securityContext": "...", "orgId": "..."}} */
+void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    static const char *const jwts[] = {"valid", "none", "expired", "bad-signature",
+                                       "wrong-audience", "wrong-issuer", NULL};
+    static const dm_field_spec fields[] = {
+        {"webhookId", DM_F_ID, 0, 0, NULL}, {"body", DM_F_STR, 0, DM_BODY_MAX, NULL},
+        {"jwt", DM_F_ENUM, 0, 0, jwts},     {"query", DM_F_OBJ, 0, 0, NULL},
+    };
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    dm_field_errs e = {0};
+    cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(body, "events");
+    dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
+    dm_webhook *w = dm_app_webhook(app, dm_json_str(body, "webhookId"));
+    if (!e.n && !w) dm_field_errs_add(&e, "/webhookId", dm_json_str(body, "webhookId") ? "invalid" : "missing", "no such webhook");
+    if (!events == !dm_json_str(body, "body"))
+        dm_field_errs_add(&e, "/events", "missing", "give events (an array) or body (raw text)");
+    if (events && !cJSON_IsArray(events)) dm_field_errs_add(&e, "/events", "invalid", "expected an array");
+    const cJSON *q;
+    cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(body, "query")) if (!cJSON_IsString(q))
+        dm_field_errs_add(&e, "/query", "invalid", "values are strings");
+    if (!e.n && !req->async)
+        dm_field_errs_add(&e, "/webhookId", "invalid", "shaped deliveries need a running server");
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        cJSON_Delete(events);
+        cJSON_Delete(body);
+        return;
+    }
+    shaped *s = dm_xcalloc(1, sizeof *s);
+    snprintf(s->webhook_id, sizeof s->webhook_id, "%s", w->id);
+    if (events) {
+        char *t = dm_json_print(events);
+        dm_buf_puts(&s->body, t);
+        free(t);
+    } else {
+        dm_buf_puts(&s->body, dm_json_str(body, "body"));
+    }
+    s->url = dm_xstrdup(dm_webhook_url(w));
+    cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(body, "query")) {
+        char *u = with_param(s->url, q->string, q->valuestring);
+        free(s->url);
+        s->url = u;
+    }
+    const char *kind = dm_json_str(body, "jwt") ? dm_json_str(body, "jwt") : "valid";
+    int64_t now = dm_clock_now(&app->clock) / 1000;
+    const char *org = dm_json_str(app->store->org, "id");
+    char *jwt = NULL;
+    if (strcmp(kind, "none") != 0) {
+        int64_t iat = strcmp(kind, "expired") == 0 ? now - 1200 : now;
+        jwt = dm_jwt_sign(app->jwt, strcmp(kind, "wrong-issuer") == 0 ? "1" : org,
+                          strcmp(kind, "wrong-audience") == 0 ? "1" : w->id, iat, iat + 600);
+        if (jwt && strcmp(kind, "bad-signature") == 0) {
+            size_t n = strlen(jwt);
+            jwt[n - 2] = jwt[n - 2] == 'A' ? 'B' : 'A'; /* still base64url, no longer valid */
+        }
+    }
+    s->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (jwt) {
+        dm_buf h = {0};
+        dm_buf_printf(&h, "X-ZDesk-JWT: %s", jwt);
+        s->headers = curl_slist_append(s->headers, h.data);
+        dm_buf_free(&h);
+    }
+    s->headers = curl_slist_append(s->headers, "User-Agent: deskmock");
+    s->headers = curl_slist_append(s->headers, "Expect:");
+    free(jwt);
+
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "webhookId", w->id);
+    cJSON_AddStringToObject(f, "url", s->url);
+    cJSON_AddStringToObject(f, "jwt", kind);
+    cJSON_AddNumberToObject(f, "bytes", (double)s->body.len);
+    s->seq = dm_journal_add(app->journal, "forged", app->origin.cause, f);
+    w->active_event = s->seq;
+
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, s->url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body.data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body.len);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)dm_delivery_get_opts(app->delivery)->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    dm_app_defer(app, req, resp, &s->p);
+    if (dm_loop_add_transfer(app->loop, c, shaped_done, s) != 0) shaped_done(s, c, CURLE_FAILED_INIT);
+    cJSON_Delete(events);
+    cJSON_Delete(body);
+}
