@@ -22,30 +22,6 @@ int dm_cli_number(const char *s, long long min, long long max, long long *out)
     return 0;
 }
 
-int dm_cli_durations(const char *s, int64_t *out, size_t max, size_t *n)
-{
-    *n = 0;
-    if (strcmp(s, "none") == 0) return 0;
-    const char *p = s;
-    for (;;) {
-        if (*n == max) return -1;
-        char *end;
-        errno = 0;
-        long long v = strtoll(p, &end, 10);
-        if (errno || end == p || v < 0 || *p == '-' || *p == '+' || *p == ' ') return -1;
-        long long mult = 1;
-        if (strncmp(end, "ms", 2) == 0) end += 2;
-        else if (*end == 's') mult = 1000, end++;
-        else if (*end == 'm') mult = 60000, end++;
-        else if (*end == 'h') mult = 3600000, end++;
-        if (v > 7LL * 24 * 3600000 / mult) return -1; /* at most a week */
-        out[(*n)++] = v * mult;
-        if (*end == '\0') return 0;
-        if (*end != ',') return -1;
-        p = end + 1;
-    }
-}
-
 static void usage(FILE *out)
 {
     fputs("usage: deskmock <command> [options]\n"
@@ -54,6 +30,10 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  serve     run the mock: the Desk REST API, the journal and the control API\n"
+          "  trigger   make a running mock raise an event, and show its deliveries\n"
+          "  record    listen as a receiver and save real deliveries as fixtures\n"
+          "  validate  check an extension folder (plugin-manifest.json, resources.json)\n"
+          "  fixtures  lint event fixtures (fixtures lint DIR...)\n"
           "\n"
           "Run 'deskmock <command> --help' for a command's options.\n"
           "  -h, --help     show this help\n"
@@ -80,6 +60,14 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "serve") == 0) {
         rc = dm_cli_serve(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "trigger") == 0) {
+        rc = dm_cli_trigger(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "record") == 0) {
+        rc = dm_cli_record(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "validate") == 0) {
+        rc = dm_cli_validate(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "fixtures") == 0) {
+        rc = dm_cli_fixtures(argc - 1, argv + 1);
     } else {
         fprintf(stderr, "deskmock: '%s' is not a command; see 'deskmock --help'\n", cmd);
         rc = 2;

@@ -168,7 +168,7 @@ int dm_cli_serve(int argc, char **argv)
             o.delivery_timeout_ms = n;
             break;
         case 'R':
-            if (dm_cli_durations(optarg, retry, 32, &o.retry_count)) {
+            if (dm_parse_durations(optarg, retry, 32, &o.retry_count)) {
                 fprintf(stderr,
                         "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
                         "delays like 0,10s,5m, or none\n",

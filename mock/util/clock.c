@@ -2,7 +2,9 @@
 #include "util/clock.h"
 #include "util/err.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -91,4 +93,28 @@ int dm_iso_parse(const char *s, int64_t *ms)
     int64_t days = days_from_civil(y, mo, d);
     *ms = ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + milli;
     return 0;
+}
+
+int dm_parse_durations(const char *s, int64_t *out, size_t max, size_t *n)
+{
+    *n = 0;
+    if (strcmp(s, "none") == 0) return 0;
+    const char *p = s;
+    for (;;) {
+        if (*n == max) return -1;
+        char *end;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        if (errno || end == p || v < 0 || *p == '-' || *p == '+' || *p == ' ') return -1;
+        long long mult = 1;
+        if (strncmp(end, "ms", 2) == 0) end += 2;
+        else if (*end == 's') mult = 1000, end++;
+        else if (*end == 'm') mult = 60000, end++;
+        else if (*end == 'h') mult = 3600000, end++;
+        if (v > 7LL * 24 * 3600000 / mult) return -1; /* at most a week */
+        out[(*n)++] = v * mult;
+        if (*end == '\0') return 0;
+        if (*end != ',') return -1;
+        p = end + 1;
+    }
 }

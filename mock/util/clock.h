@@ -3,6 +3,7 @@
 #ifndef DM_CLOCK_H
 #define DM_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DM_ISO_LEN 64 /* buffer for "YYYY-MM-DDTHH:MM:SS.mmmZ" */
@@ -27,5 +28,9 @@ int64_t dm_wall_ms(void);
 void dm_iso_time(int64_t ms, char out[DM_ISO_LEN]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; 0 on success, DM_EPARSE otherwise. */
 int dm_iso_parse(const char *s, int64_t *ms);
+
+/* Parses "0,1s,5m,2h" (bare numbers are ms; each at most a week) or "none"
+ * into at most max delays in ms; 0 on success, -1 otherwise. */
+int dm_parse_durations(const char *s, int64_t *out, size_t max, size_t *n);
 
 #endif
