@@ -247,6 +247,11 @@ int dm_app_listen(dm_app *app, char *err, size_t errlen)
     return 0;
 }
 
+struct MHD_Daemon *dm_server_daemon_of(dm_app *app)
+{
+    return app->server ? dm_server_daemon(app->server) : NULL;
+}
+
 const char *dm_app_url(const dm_app *app)
 {
     return app->url;
@@ -446,6 +451,11 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         cJSON_AddNumberToObject(f, "status", resp->status);
     if (resp->error_code && !resp->deferred) cJSON_AddStringToObject(f, "errorCode", resp->error_code);
     dm_json_set_str(f, "actor", app->origin.actor_id);
+    if (app->principal) {
+        cJSON_AddStringToObject(f, "as", app->principal->role);
+        if (app->principal->installation_id)
+            cJSON_AddStringToObject(f, "installationId", app->principal->installation_id);
+    }
     dm_json_set_str(f, "sourceId", app->origin.source_id);
     if (req->remote) cJSON_AddStringToObject(f, "remote", req->remote);
     add_body(f, req);

@@ -79,6 +79,8 @@ void dm_app_free(dm_app *app); /* NULL does nothing; stops listening first */
 /* Starts listening; afterwards dm_app_url() is the base URL. 0 or DM_EBIND. */
 int dm_app_listen(dm_app *app, char *err, size_t errlen);
 const char *dm_app_url(const dm_app *app);
+/* The HTTP daemon, or NULL before listening. */
+struct MHD_Daemon *dm_server_daemon_of(dm_app *app);
 int dm_app_port(const dm_app *app);
 
 /* Runs the loop until dm_app_stop(); stop is thread- and signal-safe. */

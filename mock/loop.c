@@ -268,12 +268,17 @@ static void reap(dm_loop *l)
 
 /* ==== The loop ==== */
 
-void dm_loop_stop(dm_loop *l)
+void dm_loop_wake(dm_loop *l)
 {
-    atomic_store(&l->stop, 1);
     char c = 1;
     ssize_t rc = write(l->pipe_fd[1], &c, 1);
     (void)rc; /* a full pipe already wakes the loop */
+}
+
+void dm_loop_stop(dm_loop *l)
+{
+    atomic_store(&l->stop, 1);
+    dm_loop_wake(l);
 }
 
 int dm_loop_stopping(const dm_loop *l)

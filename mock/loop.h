@@ -46,6 +46,10 @@ int dm_loop_transfers(const dm_loop *l);
 int dm_loop_run(dm_loop *l);
 /* Runs one iteration waiting at most max_wait_ms; for tests and shutdown. */
 void dm_loop_once(dm_loop *l, int max_wait_ms);
+/* Makes the loop's next wait return at once (e.g. after a connection was
+ * resumed, so libmicrohttpd runs again without waiting for a timeout).
+ * Async-signal-safe and thread-safe. */
+void dm_loop_wake(dm_loop *l);
 /* Asks the loop to return; async-signal-safe and thread-safe. */
 void dm_loop_stop(dm_loop *l);
 int dm_loop_stopping(const dm_loop *l);

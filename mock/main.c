@@ -32,6 +32,7 @@ static void usage(FILE *out)
           "  serve     run the mock: the Desk REST API, the journal and the control API\n"
           "  trigger   make a running mock raise an event, and show its deliveries\n"
           "  record    listen as a receiver and save real deliveries as fixtures\n"
+          "  check     run the conformance scenarios against a receiver (JUnit, TAP)\n"
           "  validate  check an extension folder (plugin-manifest.json, resources.json)\n"
           "  fixtures  lint event fixtures (fixtures lint DIR...)\n"
           "\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         rc = dm_cli_trigger(argc - 1, argv + 1);
     } else if (strcmp(cmd, "record") == 0) {
         rc = dm_cli_record(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "check") == 0) {
+        rc = dm_cli_check(argc - 1, argv + 1);
     } else if (strcmp(cmd, "validate") == 0) {
         rc = dm_cli_validate(argc - 1, argv + 1);
     } else if (strcmp(cmd, "fixtures") == 0) {

@@ -414,6 +414,23 @@ static void h_clock_post(dm_app *app, dm_req *req, dm_resp *resp)
     clock_json(app, resp);
 }
 
+/* GET /mock/v1/tokens: {"orgId", "tokens": {role: token}}, what the ready
+ * file holds, for clients that attach to a running mock. */
+static void h_tokens(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)req;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON *t = cJSON_AddObjectToObject(o, "tokens");
+    for (size_t i = 0; i < app->store->tokens.n; i++) {
+        const dm_token *k = app->store->tokens.items[i];
+        if (!k->installation_id && !cJSON_GetObjectItemCaseSensitive(t, k->role))
+            cJSON_AddStringToObject(t, k->role, k->token);
+    }
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
 /* GET /.well-known/jwks.json */
 void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
 {
@@ -424,6 +441,7 @@ void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
 
 const dm_route dm_control_routes[] = {
     {"GET", "/mock/v1/health", h_health, NULL, 0},
+    {"GET", "/mock/v1/tokens", h_tokens, NULL, 0},
     {"POST", "/mock/v1/reset", h_reset, NULL, 0},
     {"GET", "/mock/v1/journal", h_journal, NULL, 0},
     {"POST", "/mock/v1/events", dm_h_trigger, NULL, 0},

@@ -23,6 +23,7 @@ struct dm_async {
 typedef struct conn_ctx {
     dm_async async; /* first: a dm_async * is a conn_ctx * */
     struct MHD_Connection *conn;
+    dm_app *app;
     dm_buf body;
     int too_large;
     int answered; /* a response is queued */
@@ -54,6 +55,8 @@ void dm_async_complete(dm_async *a, dm_resp *resp)
     ctx->ready = 1;
     a->on_abort = NULL;
     MHD_resume_connection(ctx->conn);
+    /* libmicrohttpd must run again to send it; do not wait for a timeout */
+    dm_loop_wake(ctx->app->loop);
 }
 
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -131,6 +134,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!ctx) {
         ctx = dm_xcalloc(1, sizeof *ctx);
         ctx->conn = conn;
+        ctx->app = srv->app;
         dm_resp_init(&ctx->resp);
         *con_cls = ctx;
         return MHD_YES;

@@ -432,6 +432,11 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_AddStringToObject(f, "requestURL", url);
     cJSON_AddStringToObject(f, "requestType", type);
     dm_json_set_str(f, "sourceId", sid);
+    if (post) {
+        char *cut = dm_xstrndup(post, strlen(post) > 4096 ? 4096 : strlen(post));
+        cJSON_AddStringToObject(f, "postBody", cut);
+        free(cut);
+    }
     if (event) cJSON_AddNumberToObject(f, "event", (double)event);
 
     fault *ft = find_fault(app, url, path != NULL);

@@ -1,0 +1,40 @@
+/* internal.h -- what the harness's files share; not installed. */
+#ifndef DH_INTERNAL_H
+#define DH_INTERNAL_H
+
+#include "deskmock/harness.h"
+#include "util/buf.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+struct dm_app;
+
+struct dh_mock {
+    struct dm_app *app; /* embedded mock, or NULL when attached */
+    pthread_t thread;
+    int running;
+    char url[128];
+    char org_id[32];
+    cJSON *tokens;      /* role -> token */
+    int64_t timeout_ms; /* the mock's delivery timeout, as last known */
+    CURL *curl;         /* one keep-alive handle for all calls */
+    dm_buf report;
+};
+
+void dh_reportf(dh_mock *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dh_report_reset(dh_mock *m);
+/* One HTTP call without resetting the report. */
+int dh_http(dh_mock *m, const char *method, const char *path, const char *as, const char *body,
+            long timeout_ms, dh_response *out);
+/* A call that must answer 2xx (else -1 and a report). out may be NULL. */
+int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, const char *body,
+          dh_response *out);
+/* Journal records after `after` (kinds may be NULL), waiting up to wait_ms
+ * for the first one. Owned array; empty on failure. */
+cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms);
+
+/* curl_global_init with default flags, callable from pthread_once. */
+void curl_global_init_noargs(void);
+
+#endif

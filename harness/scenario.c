@@ -1,0 +1,381 @@
+/* scenario.c -- runs a conformance scenario (fixtures/scenarios/README.md):
+ * reset the mock, install the extension with its webhook pointed at the
+ * receiver, run the steps, judge the expectations. Data in, a verdict and a
+ * report out; the runner knows nothing about any particular receiver. */
+#include "harness/internal.h"
+#include "util/jpath.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The built-in extension (fixtures/extensions/conformance), compiled in. */
+extern const char dm_conformance_manifest[];
+extern const size_t dm_conformance_manifest_len;
+extern const char dm_conformance_resources[];
+extern const size_t dm_conformance_resources_len;
+
+typedef struct run {
+    dh_mock *m;
+    const dh_scenario_env *env;
+    cJSON *vars; /* name -> string */
+    uint64_t start;
+} run;
+
+/* ==== Variables ==== */
+
+static void var_set(run *r, const char *name, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        dm_json_set_str(r->vars, name, v->valuestring);
+    } else if (v) {
+        char *s = dm_json_print(v);
+        dm_json_set_str(r->vars, name, s);
+        free(s);
+    }
+}
+
+/* Replaces ${name} in s; unknown names stay as they are. Owned result. */
+static char *expand(run *r, const char *s)
+{
+    dm_buf b = {0};
+    dm_buf_append(&b, "", 0);
+    while (*s) {
+        const char *end;
+        if (s[0] == '$' && s[1] == '{' && (end = strchr(s + 2, '}'))) {
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(end - s - 2), s + 2);
+            const char *v = dm_json_str(r->vars, name);
+            if (v) {
+                dm_buf_puts(&b, v);
+                s = end + 1;
+                continue;
+            }
+        }
+        dm_buf_putc(&b, *s++);
+    }
+    return dm_buf_steal(&b);
+}
+
+static void expand_tree(run *r, cJSON *node)
+{
+    if (cJSON_IsString(node)) {
+        char *v = expand(r, node->valuestring);
+        cJSON_SetValuestring(node, v);
+        free(v);
+        return;
+    }
+    cJSON *c;
+    cJSON_ArrayForEach(c, node) expand_tree(r, c);
+}
+
+/* Saves response fields into variables: {"var": "path.in.json"}. */
+static void save(run *r, const cJSON *spec, const cJSON *json)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, spec) if (cJSON_IsString(s)) var_set(r, s->string, dm_jpath_get(json, s->valuestring));
+}
+
+/* ==== Steps ==== */
+
+static int call_json(run *r, const char *method, const char *path, const char *as,
+                     const cJSON *body, dh_response *out)
+{
+    char *text = body ? dm_json_print(body) : NULL;
+    int rc = dh_ok(r->m, method, path, as, text, out);
+    free(text);
+    return rc;
+}
+
+/* A fixture's event as a delivery element: the fixture minus _fixture. */
+static cJSON *fixture_event(run *r, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/mock/v1/fixtures/%s", name);
+    dh_response resp;
+    if (dh_ok(r->m, "GET", path, NULL, NULL, &resp)) return NULL;
+    cJSON *fx = resp.json;
+    resp.json = NULL;
+    dh_response_free(&resp);
+    cJSON_DeleteItemFromObjectCaseSensitive(fx, "_fixture");
+    dm_json_set_str(fx, "orgId", r->m->org_id);
+    return fx;
+}
+
+static int step(run *r, cJSON *st)
+{
+    dh_mock *m = r->m;
+    const cJSON *saves = cJSON_GetObjectItemCaseSensitive(st, "save");
+    cJSON *x;
+    dh_response resp = {0};
+    int rc = 0;
+    if ((x = cJSON_GetObjectItemCaseSensitive(st, "request"))) {
+        const char *as = dm_json_str(x, "as");
+        rc = call_json(r, dm_json_str(x, "method") ? dm_json_str(x, "method") : "GET",
+                       dm_json_str(x, "path"), as ? as : "admin",
+                       cJSON_GetObjectItemCaseSensitive(x, "body"), &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "trigger"))) {
+        rc = call_json(r, "POST", "/mock/v1/events", NULL, x, &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "fixture"))) {
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "fixture", dm_json_str(x, "name"));
+        cJSON *set = cJSON_GetObjectItemCaseSensitive(x, "set");
+        if (set) cJSON_AddItemToObject(b, "set", cJSON_Duplicate(set, 1));
+        rc = call_json(r, "POST", "/mock/v1/events", NULL, b, &resp);
+        cJSON_Delete(b);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "forge"))) {
+        cJSON *b = cJSON_Duplicate(x, 1);
+        dm_json_set_str(b, "webhookId", dm_json_str(r->vars, "webhookId"));
+        const char *fx = dm_json_str(b, "fixture");
+        if (fx) {
+            cJSON *ev = fixture_event(r, fx);
+            if (!ev) {
+                cJSON_Delete(b);
+                return -1;
+            }
+            const cJSON *over = cJSON_GetObjectItemCaseSensitive(b, "set"), *o;
+            char why[160];
+            cJSON_ArrayForEach(o, over) dm_jpath_set(ev, o->string, cJSON_Duplicate(o, 1), why, sizeof why);
+            cJSON *arr = cJSON_CreateArray();
+            cJSON_AddItemToArray(arr, ev);
+            cJSON_DeleteItemFromObjectCaseSensitive(b, "fixture");
+            cJSON_DeleteItemFromObjectCaseSensitive(b, "set");
+            cJSON_AddItemToObject(b, "events", arr);
+        }
+        rc = call_json(r, "POST", "/mock/v1/deliveries", NULL, b, &resp);
+        cJSON_Delete(b);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "faults"))) {
+        rc = call_json(r, "PUT", "/mock/v1/faults", NULL, x, &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "settings"))) {
+        rc = call_json(r, "PUT", "/mock/v1/settings", NULL, x, &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "clock"))) {
+        rc = call_json(r, "POST", "/mock/v1/clock", NULL, x, &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "quiet"))) {
+        /* let the receiver finish: wait until nothing new is journaled */
+        int ms = cJSON_IsNumber(x) ? (int)x->valuedouble : 300;
+        uint64_t after = dh_mark(m);
+        for (;;) {
+            cJSON *got = dh_journal_wait(m, after, NULL, ms);
+            int n = cJSON_GetArraySize(got);
+            if (n) after = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")->valuedouble;
+            cJSON_Delete(got);
+            if (!n) break;
+        }
+    } else {
+        char *s = dm_json_print(st);
+        dh_reportf(m, "unknown step %.200s\n", s);
+        free(s);
+        return -1;
+    }
+    if (!rc && saves) save(r, saves, resp.json);
+    dh_response_free(&resp);
+    return rc;
+}
+
+/* ==== Expectations ==== */
+
+static int num_or(const cJSON *o, const char *key, int dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+}
+
+static uint64_t seq_var(run *r, const char *text)
+{
+    char *s = expand(r, text);
+    uint64_t v = strtoull(s, NULL, 10);
+    free(s);
+    return v;
+}
+
+static int expect(run *r, const cJSON *ex)
+{
+    dh_mock *m = r->m;
+    int wait = (int)m->timeout_ms + 3000;
+    const cJSON *x;
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "delivered"))) {
+        const cJSON *where = cJSON_GetObjectItemCaseSensitive(x, "where");
+        const cJSON *w = where ? where->child : NULL;
+        char *value = NULL;
+        if (w) value = cJSON_IsString(w) ? dm_xstrdup(w->valuestring) : dm_json_print(w);
+        int min = num_or(x, "min", 1), rc = 0;
+        uint64_t after = r->start;
+        for (int i = 0; i < min && !rc; i++) {
+            rc = dh_expect_delivered(m, after, dm_json_str(x, "eventType"), w ? w->string : NULL,
+                                     value, num_or(x, "withinMs", 0), num_or(x, "timeoutMs", wait));
+            /* the next one must be a later event: find this one's seq */
+            if (!rc) {
+                cJSON *evs = dh_journal(m, after, "event");
+                const cJSON *ev;
+                cJSON_ArrayForEach(ev, evs) if (!strcmp(dm_json_str(ev, "eventType"), dm_json_str(x, "eventType"))) {
+                    after = (uint64_t)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+                    break;
+                }
+                cJSON_Delete(evs);
+            }
+        }
+        free(value);
+        return rc;
+    }
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "call")))
+        return dh_expect_call(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
+                              num_or(x, "min", 1), num_or(x, "timeoutMs", wait));
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "noCall")))
+        return dh_expect_no_call(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
+                                 num_or(x, "quietMs", 300));
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "noLoop")))
+        return dh_expect_no_loop(m, r->start, num_or(x, "quietMs", 400));
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "noDuplicateWrites")))
+        return dh_expect_no_duplicate_writes(m, r->start, num_or(x, "quietMs", 400));
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "refused")))
+        return dh_expect_refused(m, seq_var(r, cJSON_IsString(x) ? x->valuestring : ""),
+                                 300);
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "answered"))) {
+        uint64_t f = seq_var(r, dm_json_str(x, "forged") ? dm_json_str(x, "forged") : "");
+        int want = num_or(x, "status", 200);
+        cJSON *recs = dh_journal_wait(m, f, "forged-answer", wait);
+        const cJSON *a, *hit = NULL;
+        cJSON_ArrayForEach(a, recs) if (num_or(a, "cause", 0) == (int)f) hit = a;
+        int got = hit ? num_or(hit, "status", 0) : 0;
+        if (got != want) {
+            dh_reportf(m, "expected the receiver to answer the delivery #%llu with %d; it ", (unsigned long long)f, want);
+            if (!hit) dh_reportf(m, "never answered\n");
+            else if (!got) dh_reportf(m, "gave no answer (%s)\n", dm_json_str(hit, "error") ? dm_json_str(hit, "error") : "?");
+            else dh_reportf(m, "answered %d: %.200s\n", got, dm_json_str(hit, "response") ? dm_json_str(hit, "response") : "");
+        }
+        cJSON_Delete(recs);
+        return got == want ? 0 : -1;
+    }
+    char *s = dm_json_print(ex);
+    dh_reportf(m, "unknown expectation %.200s\n", s);
+    free(s);
+    return -1;
+}
+
+/* ==== The scenario ==== */
+
+static int install(run *r, const cJSON *sc)
+{
+    cJSON *b = cJSON_CreateObject();
+    const char *dir = r->env->extension_dir ? r->env->extension_dir : dm_json_str(sc, "extension");
+    if (dir) {
+        cJSON_AddStringToObject(b, "extension", dir);
+    } else {
+        cJSON *mf = NULL, *rs = NULL;
+        dm_json_parse(dm_conformance_manifest, dm_conformance_manifest_len, &mf, NULL, 0);
+        dm_json_parse(dm_conformance_resources, dm_conformance_resources_len, &rs, NULL, 0);
+        cJSON_AddItemToObject(b, "manifest", mf ? mf : cJSON_CreateObject());
+        cJSON_AddItemToObject(b, "resources", rs ? rs : cJSON_CreateObject());
+    }
+    cJSON_AddStringToObject(b, "webhookUrl", r->env->receiver_url);
+    if (r->env->authorise_url) {
+        cJSON *cb = cJSON_AddObjectToObject(b, "callbackUrls");
+        cJSON_AddStringToObject(cb, "onDeskAuthorise", r->env->authorise_url);
+    }
+    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sc, "departments");
+    if (deps) cJSON_AddItemToObject(b, "departments", cJSON_Duplicate(deps, 1));
+    dh_response resp;
+    int rc = call_json(r, "POST", "/mock/v1/installations", NULL, b, &resp);
+    cJSON_Delete(b);
+    if (rc) return -1;
+    static const char *const keep[] = {"installationId", "securityContext", "webhookId", "orgId"};
+    for (size_t i = 0; i < 4; i++) var_set(r, keep[i], cJSON_GetObjectItemCaseSensitive(resp.json, keep[i]));
+    dh_response_free(&resp);
+    return 0;
+}
+
+dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *env)
+{
+    dh_report_reset(m);
+    cJSON *sc = NULL;
+    char why[160];
+    if (dm_json_parse(json, strlen(json), &sc, why, sizeof why) || !cJSON_IsObject(sc)) {
+        dh_reportf(m, "the scenario is not a JSON object: %s\n", why);
+        cJSON_Delete(sc);
+        return DH_FAIL;
+    }
+    const cJSON *req;
+    cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(sc, "requires")) {
+        if (cJSON_IsString(req) && !strcmp(req->valuestring, "verification") && !env->expects_verification) {
+            dh_reportf(m, "the receiver is declared not to verify deliveries (--no-verification)\n");
+            cJSON_Delete(sc);
+            return DH_SKIP;
+        }
+        if (cJSON_IsString(req) && !strcmp(req->valuestring, "authorise") && !env->authorise_url) {
+            dh_reportf(m, "needs --authorise-url: without Desk's authorise callback the receiver "
+                          "cannot know its securityContext and orgId\n");
+            cJSON_Delete(sc);
+            return DH_SKIP;
+        }
+    }
+    run r = {m, env, cJSON_CreateObject(), 0};
+    dm_json_set_str(r.vars, "receiver", env->receiver_url);
+    dm_json_set_str(r.vars, "mock", m->url);
+    dh_outcome out = DH_FAIL;
+    /* a clean mock with the baseline settings, then the scenario's own */
+    if (dh_ok(m, "POST", "/mock/v1/reset", NULL, "{}", NULL) ||
+        dh_ok(m, "DELETE", "/mock/v1/faults", NULL, NULL, NULL) ||
+        dh_settings(m, "{\"prevState\":\"full\",\"batchMax\":1,\"batchWindowMs\":0}"))
+        goto done;
+    cJSON *settings = cJSON_GetObjectItemCaseSensitive(sc, "settings");
+    if (settings && call_json(&r, "PUT", "/mock/v1/settings", NULL, settings, NULL)) goto done;
+    char tm[32];
+    snprintf(tm, sizeof tm, "%lld", (long long)m->timeout_ms);
+    dm_json_set_str(r.vars, "timeoutMs", tm);
+    if (install(&r, sc)) {
+        dh_reportf(m, "installing the extension with its webhook at %s failed\n", env->receiver_url);
+        goto done;
+    }
+    r.start = dh_mark(m);
+    cJSON *st;
+    int i = 0;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(sc, "steps")) {
+        i++;
+        cJSON *copy = cJSON_Duplicate(st, 1);
+        expand_tree(&r, copy);
+        int rc = step(&r, copy);
+        cJSON_Delete(copy);
+        if (rc) {
+            dh_reportf(m, "(step %d of the scenario failed)\n", i);
+            goto done;
+        }
+    }
+    const cJSON *ex;
+    cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(sc, "expect")) {
+        cJSON *copy = cJSON_Duplicate(ex, 1);
+        expand_tree(&r, copy);
+        int rc = expect(&r, copy);
+        cJSON_Delete(copy);
+        if (rc) goto done;
+    }
+    out = DH_PASS;
+done:
+    cJSON_Delete(r.vars);
+    cJSON_Delete(sc);
+    return out;
+}
+
+/* ==== The built-in suite ==== */
+
+extern const struct {
+    const char *name;
+    const char *data;
+    size_t len;
+} dh_builtin_scenarios[];
+extern const size_t dh_builtin_scenarios_n;
+
+size_t dh_builtin_count(void)
+{
+    return dh_builtin_scenarios_n;
+}
+
+const char *dh_builtin_name(size_t i)
+{
+    return i < dh_builtin_scenarios_n ? dh_builtin_scenarios[i].name : NULL;
+}
+
+const char *dh_builtin_json(size_t i)
+{
+    return i < dh_builtin_scenarios_n ? dh_builtin_scenarios[i].data : NULL;
+}
