@@ -159,9 +159,17 @@ void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp)
     }
     cJSON_Delete(body);
     if (!cJSON_Compare(before, c, 1)) {
+        int64_t now = dm_clock_now(&app->clock);
         char iso[DM_ISO_LEN];
-        dm_iso_time(dm_clock_now(&app->clock), iso);
+        dm_iso_time(now, iso);
         dm_json_set_str(c, "modifiedTime", iso);
+        /* Desk resolves a ticket's contact when read: keep the embeds true,
+         * without a ticket change of their own */
+        for (size_t i = 0; i < app->store->tickets.n; i++) {
+            dm_ticket *t = app->store->tickets.items[i];
+            const char *cid = dm_json_str(t->obj, "contactId");
+            if (cid && strcmp(cid, req->params[0]) == 0) dm_shape_ticket_derive(app->store, t->obj, t->obj, now);
+        }
         dm_store_emit(app->store, "contact", "update", req->params[0], NULL, before, c,
                       &app->origin);
     }

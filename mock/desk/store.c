@@ -378,6 +378,10 @@ static void load_agents(loader *ld, const cJSON *spec)
             return;
         }
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(g, "departmentIds"), *dep;
+        if (deps && !cJSON_IsArray(deps)) {
+            fail(ld, "%s/departmentIds: expected an array of department ids", path);
+            return;
+        }
         int k = 0;
         cJSON_ArrayForEach(dep, deps) {
             if (!cJSON_IsString(dep) || !dm_map_get(ld->s->departments_by_id, dep->valuestring)) {

@@ -1,7 +1,7 @@
 /* server.c -- the libmicrohttpd side: turns connections into dm_req, runs
  * dm_app_dispatch, queues the dm_resp. External epoll mode, no MHD threads;
- * the loop calls MHD_run(). Bodies are capped at DM_BODY_MAX (413 as soon as
- * the cap is passed). Responses are queued on the handler's second call or
+ * the loop calls MHD_run(). Bodies are capped at DM_BODY_MAX (413, once the
+ * rest has been read and dropped). Responses are queued on the handler's second call or
  * later, never its first: libmicrohttpd 0.9.75 drops keep-alive otherwise. */
 #include "http/server.h"
 #include "app.h"
@@ -148,12 +148,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (ctx->body.len + *upload_data_size > DM_BODY_MAX) {
+        /* Past the cap, drop the rest and answer 413 when the body ends:
+         * libmicrohttpd 0.9.75 will not send a response queued mid-upload. */
+        if (ctx->too_large || ctx->body.len + *upload_data_size > DM_BODY_MAX) {
             ctx->too_large = 1;
             dm_buf_free(&ctx->body);
             *upload_data_size = 0;
-            dispatch(srv, ctx, url, method);
-            return queue(ctx); /* MHD closes the connection after it */
+            return MHD_YES;
         }
         dm_buf_append(&ctx->body, upload_data, *upload_data_size);
         *upload_data_size = 0;

@@ -227,7 +227,7 @@ void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t c
                        cJSON *fields)
 {
     store(j, make(j, seq, kind, cause, fields));
-    qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
+    if (j->nheld > 1) qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
     for (size_t i = 0; i < j->nheld; i++) store(j, j->held[i]);
     j->nheld = 0;
     j->open_seq = 0;

@@ -45,6 +45,50 @@ static int too_deep(const char *text, size_t len, size_t *at)
     return 0;
 }
 
+static int is_ws(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* cJSON's error offset is one past the offending character when an object
+ * key does not start with a quote ('{"a":1,}' reports the end of input), and
+ * just past the opening quote of a string that never ends. Rescans the text
+ * (strings and brackets only) to move off to the character actually at fault:
+ * the key position, or the end of input. */
+static size_t error_offset(const char *text, size_t len, size_t off)
+{
+    char stack[DM_JSON_MAX_DEPTH];
+    int depth = 0, in_str = 0;
+    size_t str_start = 0;
+    char prev = 0; /* last non-whitespace character outside strings */
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\') {
+                i++;
+            } else if (ch == '"') {
+                in_str = 0;
+                prev = '"';
+            }
+            continue;
+        }
+        if (i >= off) break;
+        if (i + 1 == off && !is_ws(ch) && ch != '"' && depth && stack[depth - 1] == '{' &&
+            (prev == '{' || prev == ','))
+            return i;
+        if (ch == '"') {
+            in_str = 1;
+            str_start = i;
+        } else if (ch == '{' || ch == '[') {
+            if (depth < DM_JSON_MAX_DEPTH) stack[depth++] = ch;
+        } else if ((ch == '}' || ch == ']') && depth) {
+            depth--;
+        }
+        if (!is_ws(ch)) prev = ch;
+    }
+    return in_str && off > str_start ? len : off;
+}
+
 int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t msglen)
 {
     *out = NULL;
@@ -69,6 +113,7 @@ int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t m
     if (!root) {
         size_t off = end && end >= copy ? (size_t)(end - copy) : 0;
         if (off > len) off = len;
+        off = error_offset(copy, len, off);
         dm_json_pos(copy, off, &line, &col);
         if (msg) {
             if (len == 0 || strspn(copy, " \t\r\n") == len)
