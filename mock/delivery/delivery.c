@@ -146,16 +146,21 @@ static void release_batch(queue *q)
 }
 
 static void kick(queue *q);
+static void take_batch(queue *q);
 static void send_batch(queue *q);
 
+/* A retry is due (a batch is waiting), or a batch window ended: send what
+ * has gathered, however few (kick() would only open another window). */
 static void on_timer(void *ud)
 {
     queue *q = ud;
     q->timer = 0;
-    if (q->nbatch)
+    if (q->nbatch) {
         send_batch(q);
-    else
-        kick(q);
+    } else if (q->n) {
+        take_batch(q);
+        send_batch(q);
+    }
 }
 
 static void take_batch(queue *q)

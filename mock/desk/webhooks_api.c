@@ -37,6 +37,24 @@ static size_t count_enabled(const dm_app *app, const dm_webhook *except)
     return n;
 }
 
+/* The portal's limits: at most DM_WEBHOOKS_MAX webhooks (a create: self
+ * NULL) and the edition's cap on enabled ones. Checked on arrival and again
+ * once the URL check answers, since other writes may have landed meanwhile. */
+static void check_limits(dm_app *app, const cJSON *body, const dm_webhook *self, dm_field_errs *e)
+{
+    if (!self && app->webhooks.n >= DM_WEBHOOKS_MAX)
+        dm_field_errs_add(e, "", "invalid", "a portal has at most %d webhooks", DM_WEBHOOKS_MAX);
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
+    int enabling = en ? cJSON_IsTrue(en) : !self;
+    if (enabling && (!self || !dm_webhook_enabled(self))) {
+        int cap = dm_webhooks_enabled_cap(dm_json_str(app->store->org, "edition"));
+        if (count_enabled(app, self) >= (size_t)cap)
+            dm_field_errs_add(e, "/isEnabled", "invalid",
+                              "the %s edition allows at most %d enabled webhooks",
+                              dm_json_str(app->store->org, "edition"), cap);
+    }
+}
+
 /* Field checks shared by create and update; adds to e. */
 static void check_body(dm_app *app, cJSON *body, const dm_webhook *self, dm_field_errs *e)
 {
@@ -66,15 +84,7 @@ static void check_body(dm_app *app, cJSON *body, const dm_webhook *self, dm_fiel
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(body, "subscriptions");
     if (subs) dm_subscriptions_check(subs, !self || !self->installation_id[0], "/subscriptions",
                                      app->store, e);
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
-    int enabling = en ? cJSON_IsTrue(en) : !self;
-    if (enabling && (!self || !dm_webhook_enabled(self))) {
-        int cap = dm_webhooks_enabled_cap(dm_json_str(app->store->org, "edition"));
-        if (count_enabled(app, self) >= (size_t)cap)
-            dm_field_errs_add(e, "/isEnabled", "invalid",
-                              "the %s edition allows at most %d enabled webhooks",
-                              dm_json_str(app->store->org, "edition"), cap);
-    }
+    check_limits(app, body, self, e);
 }
 
 void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp)
@@ -180,12 +190,17 @@ static void checked(void *ud, long status, const char *error, double secs)
     journal_check(app, c->url, status, error, secs);
     dm_resp resp;
     dm_resp_init(&resp);
-    if (status != 200) {
-        dm_field_errs e = {0};
-        if (status)
+    dm_field_errs e = {0};
+    if (status == 200) {
+        /* other creates or updates may have landed while the GET ran */
+        dm_webhook *self = c->id[0] ? dm_app_webhook(app, c->id) : NULL;
+        if (!c->id[0] || self) check_limits(app, c->body, self, &e);
+    }
+    if (status != 200 || e.n) {
+        if (status != 200 && status)
             dm_field_errs_add(&e, "/url", "invalid", "the URL answered the check GET with %ld, not 200",
                               status);
-        else
+        else if (status != 200)
             dm_field_errs_add(&e, "/url", "invalid", "the check GET to the URL failed: %s",
                               error ? error : "no answer");
         dm_api_invalid(&resp, &e);
@@ -227,8 +242,6 @@ void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp)
     static const char *const required[] = {"name", "url", "subscriptions", NULL};
     check_body(app, body, NULL, &e);
     dm_api_require(body, required, &e);
-    if (app->webhooks.n >= DM_WEBHOOKS_MAX)
-        dm_field_errs_add(&e, "", "invalid", "a portal has at most %d webhooks", DM_WEBHOOKS_MAX);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);

@@ -1,0 +1,338 @@
+/* test_jwt.c -- the X-ZDesk-JWT a receiver gets, checked the way a receiver
+ * would: split the compact JWS, match its kid against GET
+ * /.well-known/jwks.json, rebuild the RSA public key from n and e with
+ * OpenSSL (OSSL_PARAM_BLD, EVP_PKEY_fromdata) and verify RS256 over
+ * header.claims; then the claims: iss, aud, a 600-second life. */
+#include "hooks.h"
+
+#include "delivery/jwt.h"
+#include "util/buf.h"
+
+#include <curl/curl.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+typedef struct fx {
+    dmt_mock *m;
+    dmt_recv *r[2];
+    EVP_PKEY *key;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    for (int i = 0; i < 2; i++)
+        f->r[i] = dmt_recv_start();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    dmt_mock_stop(f->m);
+    for (int i = 0; i < 2; i++)
+        dmt_recv_stop(f->r[i]);
+    EVP_PKEY_free(f->key);
+    free(f);
+    return 0;
+}
+
+static dmt_mock *start(fx *f, const int64_t *ladder, size_t n)
+{
+    dm_app_opts o = {0};
+    o.clock_virtual = 1;
+    o.clock_start = DMH_T0;
+    o.retry_schedule = ladder;
+    o.retry_count = n;
+    return f->m = dmt_mock_start(&o);
+}
+
+/* ==== base64url and the JWS parts ==== */
+
+/* Decodes base64url (no padding) into out; returns the length or -1. */
+static long b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+{
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)s[i], v;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
+        else
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o == cap) return -1;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return (long)o;
+}
+
+typedef struct jws {
+    cJSON *header, *claims;
+    const char *signing_input; /* header.claims, borrowed from the token */
+    size_t signing_len;
+    unsigned char sig[1024];
+    size_t sig_len;
+} jws;
+
+static cJSON *decode_json_part(const char *s, size_t len)
+{
+    unsigned char buf[4096];
+    long n = b64url_decode(s, len, buf, sizeof buf - 1);
+    assert_true(n > 0);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse((const char *)buf);
+    if (!j) fail_msg("JWS part is not JSON: %s", buf);
+    return j;
+}
+
+/* Splits a compact JWS into its three parts; fails the test on a bad shape. */
+static void jws_parse(const char *token, jws *out)
+{
+    memset(out, 0, sizeof *out);
+    assert_non_null(token);
+    const char *d1 = strchr(token, '.');
+    assert_non_null(d1);
+    const char *d2 = strchr(d1 + 1, '.');
+    assert_non_null(d2);
+    assert_null(strchr(d2 + 1, '.'));
+    out->header = decode_json_part(token, (size_t)(d1 - token));
+    out->claims = decode_json_part(d1 + 1, (size_t)(d2 - d1 - 1));
+    out->signing_input = token;
+    out->signing_len = (size_t)(d2 - token);
+    long n = b64url_decode(d2 + 1, strlen(d2 + 1), out->sig, sizeof out->sig);
+    assert_true(n > 0);
+    out->sig_len = (size_t)n;
+}
+
+static void jws_free(jws *j)
+{
+    cJSON_Delete(j->header);
+    cJSON_Delete(j->claims);
+}
+
+/* ==== The key from the JWKS ==== */
+
+static BIGNUM *b64url_bn(const char *s)
+{
+    unsigned char buf[1024];
+    long n = b64url_decode(s, strlen(s), buf, sizeof buf);
+    assert_true(n > 0);
+    return BN_bin2bn(buf, (int)n, NULL);
+}
+
+/* Fetches the JWKS, checks its one key's shape, returns its kid (copied into
+ * kid) and builds the public key into f->key. */
+static void load_jwks(fx *f, char kid[64])
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s/.well-known/jwks.json", f->m->url);
+    dmt_resp r;
+    assert_int_equal(dmt_http("GET", url, NULL, NULL, 0, &r), 0);
+    dmh_status(&r, 200);
+    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(r.json, "keys");
+    assert_int_equal(cJSON_GetArraySize(keys), 1);
+    const cJSON *k = cJSON_GetArrayItem(keys, 0);
+    assert_string_equal(dmt_str(k, "kty"), "RSA");
+    assert_string_equal(dmt_str(k, "alg"), "RS256");
+    assert_string_equal(dmt_str(k, "use"), "sig");
+    snprintf(kid, 64, "%s", dmt_str(k, "kid"));
+    assert_true(strlen(kid) > 0);
+
+    BIGNUM *n = b64url_bn(dmt_str(k, "n")), *e = b64url_bn(dmt_str(k, "e"));
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    assert_non_null(bld);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e), 1);
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    assert_non_null(ctx);
+    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &f->key, EVP_PKEY_PUBLIC_KEY, params), 1);
+    assert_true(EVP_PKEY_get_bits(f->key) >= 2048);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    BN_free(e);
+    dmt_resp_free(&r);
+}
+
+/* 1 when sig is a valid RS256 signature of data under key. */
+static int rs256_ok(EVP_PKEY *key, const void *data, size_t len, const unsigned char *sig,
+                    size_t sig_len)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+             EVP_DigestVerify(md, sig, sig_len, data, len) == 1;
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    return ok;
+}
+
+static int64_t claim(const jws *j, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j->claims, name);
+    assert_true(cJSON_IsNumber(v));
+    return (int64_t)v->valuedouble;
+}
+
+/* ==== Tests ==== */
+
+/* The JWT on a delivery: RS256 with the JWKS's kid, a valid signature under
+ * the JWKS key, iss orgId:<org>, aud webhookId:<id>, iat the mock's now and
+ * exp 600 s later. */
+static void delivery_jwt_verifies_against_jwks_with_org_and_webhook_claims(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = start(f, NULL, 0);
+    char id[32], kid[64];
+    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
+    dmt_resp r =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 1, 5000), 1);
+    load_jwks(f, kid);
+
+    jws j;
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, &j);
+    assert_string_equal(dmt_str(j.header, "alg"), "RS256");
+    assert_string_equal(dmt_str(j.header, "kid"), kid);
+    assert_true(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
+    assert_string_equal(dmt_str(j.claims, "iss"), "orgId:" DMT_ORG);
+    char aud[64];
+    snprintf(aud, sizeof aud, "webhookId:%s", id);
+    assert_string_equal(dmt_str(j.claims, "aud"), aud);
+    assert_int_equal(claim(&j, "iat"), DMH_T0 / 1000);
+    assert_int_equal(claim(&j, "exp") - claim(&j, "iat"), 600);
+    jws_free(&j);
+}
+
+/* The verifier is real: the same signature over claims naming another
+ * webhook, or over a flipped signing input, does not verify. */
+static void tampered_jwt_does_not_verify(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = start(f, NULL, 0);
+    char id[32], kid[64];
+    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
+    dmt_resp r =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 1, 5000), 1);
+    load_jwks(f, kid);
+    jws j;
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, &j);
+    assert_true(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
+
+    /* forged claims: another audience, re-encoded, same signature */
+    dm_buf forged = {0};
+    const char *dot = strchr(j.signing_input, '.');
+    dm_buf_append(&forged, j.signing_input, (size_t)(dot - j.signing_input) + 1);
+    char claims[256];
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"orgId:" DMT_ORG "\",\"aud\":\"webhookId:1\",\"iat\":%lld,\"exp\":%lld}",
+             (long long)claim(&j, "iat"), (long long)claim(&j, "exp"));
+    dm_base64url(&forged, (const unsigned char *)claims, strlen(claims));
+    assert_false(rs256_ok(f->key, forged.data, forged.len, j.sig, j.sig_len));
+    dm_buf_free(&forged);
+
+    unsigned char sig[1024];
+    memcpy(sig, j.sig, j.sig_len);
+    sig[j.sig_len / 2] ^= 0x01;
+    assert_false(rs256_ok(f->key, j.signing_input, j.signing_len, sig, j.sig_len));
+    jws_free(&j);
+}
+
+/* Two webhooks: each delivery's aud names its own webhook; both verify. */
+static void each_webhook_gets_its_own_audience(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = start(f, NULL, 0);
+    char ids[2][32], kid[64];
+    for (int i = 0; i < 2; i++)
+        dmh_create(m, dmt_recv_url(f->r[i]), "{\"Ticket_Update\":null}", "", ids[i]);
+    dmt_resp r =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    load_jwks(f, kid);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(dmt_recv_wait(f->r[i], "POST", 1, 5000), 1);
+        jws j;
+        jws_parse(dmt_recv_hit(f->r[i], "POST", 0)->jwt, &j);
+        assert_true(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
+        char aud[64];
+        snprintf(aud, sizeof aud, "webhookId:%s", ids[i]);
+        assert_string_equal(dmt_str(j.claims, "aud"), aud);
+        jws_free(&j);
+    }
+}
+
+/* A retry sent 10 virtual minutes later carries a fresh token (iat moved by
+ * 600 s), still valid when sent; the URL check GET before it carried none. */
+static void retry_after_expiry_carries_a_fresh_token_and_check_get_none(void **state)
+{
+    fx *f = *state;
+    static const int64_t ladder[] = {600000};
+    dmt_mock *m = start(f, ladder, 1);
+    char id[32], kid[64];
+    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
+    static const int script[] = {500, 200};
+    dmt_recv_script(f->r[0], script, 2);
+    dmt_resp r =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 2, 5000), 2);
+    load_jwks(f, kid);
+    jws a, b;
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, &a);
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 1)->jwt, &b);
+    assert_true(rs256_ok(f->key, b.signing_input, b.signing_len, b.sig, b.sig_len));
+    assert_int_equal(claim(&a, "iat"), DMH_T0 / 1000);
+    assert_int_equal(claim(&b, "iat"), DMH_T0 / 1000 + 600);
+    assert_true(claim(&b, "exp") > DMH_T0 / 1000 + 600);
+    jws_free(&a);
+    jws_free(&b);
+
+    const dmt_hit *check = dmt_recv_hit(f->r[0], "GET", 0);
+    assert_non_null(check);
+    assert_null(check->jwt);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(delivery_jwt_verifies_against_jwks_with_org_and_webhook_claims),
+        T(tampered_jwt_does_not_verify),
+        T(each_webhook_gets_its_own_audience),
+        T(retry_after_expiry_carries_a_fresh_token_and_check_get_none),
+    };
+#undef T
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
