@@ -249,7 +249,7 @@ static void serve_broken_org_file_exits_nonzero_with_position(void **state)
     int code = run(f, args);
     assert_int_not_equal(code, 0);
     char want[200];
-    snprintf(want, sizeof want, "%s:4:3: ", f->org);
+    snprintf(want, sizeof want, "%s:3:24: ", f->org); /* the trailing comma */
     if (!contains(f->err, want)) {
         char *err = dmt_read_file(f->err, NULL);
         fail_msg("stderr lacks \"%s\": %s", want, err ? err : "");

@@ -297,30 +297,33 @@ static void json_parse_errors_carry_positions(void **state)
 {
     (void)state;
     const char *t1 = "{\n  \"a\": x}";
-    assert_parse_error(t1, strlen(t1), "line 2, column 8: unexpected character 'x'");
+    assert_parse_error(t1, strlen(t1), "line 2, column 8: expected a value, got 'x'");
     const char *t2 = "{\"a\": 1";
-    assert_parse_error(t2, strlen(t2), "line 1, column 8: unexpected end of input");
-    assert_parse_error("", 0, "line 1, column 1: no JSON value");
-    assert_parse_error("  \n ", 4, "line 2, column 2: no JSON value");
+    assert_parse_error(t2, strlen(t2), "line 1, column 8: expected ',' or '}', got end of input");
+    assert_parse_error("", 0, "line 1, column 1: no JSON value (the input is empty)");
+    assert_parse_error("  \n ", 4, "line 2, column 2: no JSON value (the input is empty)");
     const char *t3 = "{\"a\": 1} x";
-    assert_parse_error(t3, strlen(t3), "line 1, column 10: unexpected character 'x'");
-    /* a key that is not a string is the error, not what follows it */
+    assert_parse_error(t3, strlen(t3),
+                       "line 1, column 10: expected the end of input after the JSON value, got 'x'");
+    /* a trailing comma is named at the comma */
     const char *t5 = "{\n  \"subject\": \"x\",\n}";
-    assert_parse_error(t5, strlen(t5), "line 3, column 1: unexpected character '}'");
-    assert_parse_str("{1:2}", "line 1, column 2: unexpected character '1'");
-    assert_parse_str("{\"a\":1,,}", "line 1, column 8: unexpected character ','");
-    assert_parse_str("[{ x", "line 1, column 4: unexpected character 'x'");
-    /* ...while in arrays and after values the reported character stays */
-    assert_parse_str("[1,2x]", "line 1, column 5: unexpected character 'x'");
-    assert_parse_str("{\"a\":[1,2x]}", "line 1, column 10: unexpected character 'x'");
-    assert_parse_str("{\"a\":1,\"b\"}", "line 1, column 11: unexpected character '}'");
-    /* a string that never ends runs into the end of input */
+    assert_parse_error(t5, strlen(t5), "line 2, column 17: trailing comma before '}'");
+    assert_parse_str("{1:2}", "line 1, column 2: expected a string key or '}', got '1'");
+    assert_parse_str("{\"a\":1,,}", "line 1, column 8: expected a string key, got ','");
+    assert_parse_str("[{ x", "line 1, column 4: expected a string key or '}', got 'x'");
+    assert_parse_str("[1,2x]", "line 1, column 5: expected ',' or ']', got 'x'");
+    assert_parse_str("{\"a\":[1,2x]}", "line 1, column 10: expected ',' or ']', got 'x'");
+    assert_parse_str("{\"a\":1,\"b\"}", "line 1, column 11: expected ':' after the key, got '}'");
+    /* a string that never ends is named where it starts */
     const char *t6 = "{\"subject\": \"x}";
-    assert_parse_error(t6, strlen(t6), "line 1, column 16: unexpected end of input");
-    assert_parse_str("[\"a\\\"", "line 1, column 6: unexpected end of input");
+    assert_parse_error(t6, strlen(t6), "line 1, column 13: unterminated string");
+    assert_parse_str("[\"a\\\"", "line 1, column 2: unterminated string");
     /* columns count characters, not UTF-8 bytes */
     const char *t4 = "[\"\xc3\xa9\xc3\xa9\", ?]";
-    assert_parse_error(t4, strlen(t4), "line 1, column 8: unexpected character '?'");
+    assert_parse_error(t4, strlen(t4), "line 1, column 8: expected a value, got '?'");
+    /* what JSON allows but the mock refuses: duplicate keys, numbers beyond a double */
+    assert_parse_str("{\"a\":1,\"a\":2}", "line 1, column 8: duplicate key \"a\"");
+    assert_parse_str("[1e400]", "line 1, column 2: number out of range");
 }
 
 /* Only len bytes are read: the text need not be NUL-terminated. */
@@ -354,8 +357,8 @@ static void json_parse_caps_depth(void **state)
     for (int i = 0; i < DM_JSON_MAX_DEPTH + 1; i++)
         deep[n++] = ']';
     char want[80];
-    snprintf(want, sizeof want, "line 1, column %d: nesting deeper than %d", DM_JSON_MAX_DEPTH + 1,
-             DM_JSON_MAX_DEPTH);
+    snprintf(want, sizeof want, "line 1, column %d: nesting deeper than %d levels",
+             DM_JSON_MAX_DEPTH + 1, DM_JSON_MAX_DEPTH);
     assert_parse_error(deep, n, want);
 
     char quoted[300];
@@ -372,7 +375,7 @@ static void json_parse_rejects_nul_byte(void **state)
 {
     (void)state;
     const char text[] = "{\"a\":\0}";
-    assert_parse_error(text, sizeof text - 1, "line 1, column 6: NUL byte in input");
+    assert_parse_error(text, sizeof text - 1, "line 1, column 6: expected a value, got a NUL byte");
 }
 
 /* Counts are stored as strings, and add_count does arithmetic on them. */

@@ -2,7 +2,9 @@
 #include "util/json.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/jsonpos.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,116 +24,83 @@ void dm_json_pos(const char *text, size_t off, int *line, int *col)
     *col = c;
 }
 
-/* Depth of the deepest bracket nesting outside strings; stops early past max. */
-static int too_deep(const char *text, size_t len, size_t *at)
+/* ==== Parsing: the strict parser, then what JSON allows but we refuse ==== */
+
+typedef struct key_at {
+    const char *key;
+    const cJSON *node;
+} key_at;
+
+static int by_key(const void *a, const void *b)
 {
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (in_str) {
-            if (ch == '\\') i++;
-            else if (ch == '"') in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '[' || ch == '{') {
-            if (++depth > DM_JSON_MAX_DEPTH) {
-                *at = i;
-                return 1;
-            }
-        } else if (ch == ']' || ch == '}') {
-            depth--;
-        }
-    }
-    return 0;
+    return strcmp(((const key_at *)a)->key, ((const key_at *)b)->key);
 }
 
-static int is_ws(char ch)
+/* The first duplicate key or non-finite number under node, or NULL; *what
+ * says which. Keys are compared sorted: no quadratic blow-up on big objects. */
+static const cJSON *refused(const cJSON *node, const char **what)
 {
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-/* cJSON's error offset is one past the offending character when an object
- * key does not start with a quote ('{"a":1,}' reports the end of input), and
- * just past the opening quote of a string that never ends. Rescans the text
- * (strings and brackets only) to move off to the character actually at fault:
- * the key position, or the end of input. */
-static size_t error_offset(const char *text, size_t len, size_t off)
-{
-    char stack[DM_JSON_MAX_DEPTH];
-    int depth = 0, in_str = 0;
-    size_t str_start = 0;
-    char prev = 0; /* last non-whitespace character outside strings */
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (in_str) {
-            if (ch == '\\') {
-                i++;
-            } else if (ch == '"') {
-                in_str = 0;
-                prev = '"';
-            }
-            continue;
-        }
-        if (i >= off) break;
-        if (i + 1 == off && !is_ws(ch) && ch != '"' && depth && stack[depth - 1] == '{' &&
-            (prev == '{' || prev == ','))
-            return i;
-        if (ch == '"') {
-            in_str = 1;
-            str_start = i;
-        } else if (ch == '{' || ch == '[') {
-            if (depth < DM_JSON_MAX_DEPTH) stack[depth++] = ch;
-        } else if ((ch == '}' || ch == ']') && depth) {
-            depth--;
-        }
-        if (!is_ws(ch)) prev = ch;
+    if (cJSON_IsNumber(node) && !isfinite(node->valuedouble)) {
+        *what = "number out of range";
+        return node;
     }
-    return in_str && off > str_start ? len : off;
+    if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) return NULL;
+    size_t n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, node) n++;
+    if (cJSON_IsObject(node) && n > 1) {
+        key_at *keys = dm_xmalloc(n * sizeof *keys);
+        size_t i = 0;
+        cJSON_ArrayForEach(c, node) keys[i++] = (key_at){c->string, c};
+        qsort(keys, n, sizeof *keys, by_key);
+        const cJSON *dup = NULL;
+        for (i = 1; i < n && !dup; i++)
+            if (strcmp(keys[i - 1].key, keys[i].key) == 0) dup = keys[i].node;
+        free(keys);
+        if (dup) {
+            *what = "duplicate key";
+            return dup;
+        }
+    }
+    cJSON_ArrayForEach(c, node) {
+        const cJSON *bad = refused(c, what);
+        if (bad) return bad;
+    }
+    return NULL;
 }
 
 int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t msglen)
 {
     *out = NULL;
-    int line, col;
-    size_t at = 0;
-    if (too_deep(text, len, &at)) {
-        dm_json_pos(text, at, &line, &col);
-        if (msg) snprintf(msg, msglen, "line %d, column %d: nesting deeper than %d", line, col,
-                          DM_JSON_MAX_DEPTH);
+    dm_jpos *pos = NULL;
+    char why[200];
+    int rc = dm_jpos_parse(text, len, out, &pos, why, sizeof why);
+    if (rc == DM_ENOMEM) {
+        fputs("deskmock: out of memory parsing JSON\n", stderr);
+        abort();
+    }
+    if (rc) {
+        if (msg) snprintf(msg, msglen, "%s", why);
         return DM_EPARSE;
     }
-    const char *nul = memchr(text, '\0', len);
-    if (nul) {
-        dm_json_pos(text, (size_t)(nul - text), &line, &col);
-        if (msg) snprintf(msg, msglen, "line %d, column %d: NUL byte in input", line, col);
-        return DM_EPARSE;
-    }
-    /* cJSON wants the text NUL-terminated; request bodies are not. */
-    char *copy = dm_xstrndup(text, len);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
-    if (!root) {
-        size_t off = end && end >= copy ? (size_t)(end - copy) : 0;
-        if (off > len) off = len;
-        off = error_offset(copy, len, off);
-        dm_json_pos(copy, off, &line, &col);
+    const char *what = NULL;
+    const cJSON *bad = refused(*out, &what);
+    if (bad) {
+        int line = 0, col = 0;
+        if (strcmp(what, "duplicate key") == 0) dm_jpos_key(pos, bad, &line, &col);
+        else dm_jpos_value(pos, bad, &line, &col);
         if (msg) {
-            if (len == 0 || strspn(copy, " \t\r\n") == len)
-                snprintf(msg, msglen, "line %d, column %d: no JSON value", line, col);
-            else if (off >= len)
-                snprintf(msg, msglen, "line %d, column %d: unexpected end of input", line, col);
+            if (bad->string && strcmp(what, "duplicate key") == 0)
+                snprintf(msg, msglen, "line %d, column %d: duplicate key \"%.60s\"", line, col, bad->string);
             else
-                snprintf(msg, msglen, "line %d, column %d: unexpected character '%c'", line, col,
-                         (unsigned char)copy[off] >= 0x20 && (unsigned char)copy[off] < 0x7f
-                             ? copy[off]
-                             : '?');
+                snprintf(msg, msglen, "line %d, column %d: %s", line, col, what);
         }
-        free(copy);
-        return DM_EPARSE;
+        cJSON_Delete(*out);
+        *out = NULL;
+        rc = DM_EPARSE;
     }
-    free(copy);
-    *out = root;
-    return 0;
+    dm_jpos_free(pos);
+    return rc;
 }
 
 const char *dm_json_str(const cJSON *obj, const char *key)

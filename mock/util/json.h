@@ -2,13 +2,17 @@
 #ifndef DM_JSON_H
 #define DM_JSON_H
 
+#include "util/jsonpos.h"
+
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* Parses len bytes of text. On success *out is an owned tree (cJSON_Delete it) and
- * 0 is returned. On failure returns DM_EPARSE and, when msg is given, writes
- * "line L, column C: <what>" into it. Nesting deeper than DM_JSON_MAX_DEPTH fails. */
-#define DM_JSON_MAX_DEPTH 64
+/* Parses len bytes of text strictly (util/jsonpos.h: RFC 8259, UTF-8, no NUL,
+ * nesting at most DM_JSON_MAX_DEPTH) and also refuses duplicate keys and
+ * numbers too big for a double. On success *out is an owned tree (cJSON_Delete
+ * it) and 0 is returned. On failure returns DM_EPARSE and, when msg is given,
+ * writes "line L, column C: <what>" into it. */
+#define DM_JSON_MAX_DEPTH DM_JPOS_MAX_DEPTH
 int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t msglen);
 
 /* Line and column (both from 1) of byte offset off in text. */
