@@ -61,7 +61,9 @@ static void usage(FILE *out)
           "  --port N         port to listen on; 0 picks a free one (default 0)\n"
           "  --bind ADDR      address to listen on (default 127.0.0.1)\n"
           "  --count N        stop after saving N events\n"
-          "  --no-scrub       keep everything as received (prints a warning)\n"
+          "  --no-scrub       keep everything as received (prints a warning); such files\n"
+          "                   are marked source \"recorded\" and fail `fixtures lint`\n"
+          "                   until scrubbed, so personal data cannot slip into CI\n"
           "  -h, --help       show this help\n",
           out);
 }

@@ -22,7 +22,7 @@ static void usage(FILE *out)
           "department filters and ignoreSourceId apply exactly: Ticket_Add,\n"
           "Ticket_Update, Ticket_Delete, Ticket_Thread_Add, Ticket_Comment_Add,\n"
           "Ticket_Comment_Update, Contact_Add, Contact_Update. A fixture (a file, or a\n"
-          "name like Ticket_Update/status-change from the mock's library) loads its\n"
+          "name like Ticket_Update/status-closed from the mock's library) loads its\n"
           "resource into state and raises its event; any event type can be a fixture.\n"
           "\n"
           "options:\n"
