@@ -151,6 +151,13 @@ static int load_org(dm_app *app, char *err, size_t errlen)
     return 0;
 }
 
+static dm_delivery_opts delivery_opts(const dm_app_opts *o)
+{
+    dm_delivery_opts d = {o->delivery_timeout_ms, o->retry_schedule, o->retry_count, o->batch_max,
+                          o->batch_window_ms};
+    return d;
+}
+
 static int load_jwt(dm_app *app, char *err, size_t errlen)
 {
     char why[160];
@@ -179,8 +186,10 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     if (!app->opts.bind) app->opts.bind = "127.0.0.1";
     if (!app->opts.seed) app->opts.seed = 1;
     if (!app->opts.journal_limit) app->opts.journal_limit = DM_JOURNAL_LIMIT_DEFAULT;
+    if (!app->opts.clock_start) app->opts.clock_start = dm_wall_ms();
+    app->start_opts = app->opts;
     app->clock.is_virtual = opts->clock_virtual;
-    app->clock.virt_ms = opts->clock_start ? opts->clock_start : dm_wall_ms();
+    app->clock.virt_ms = app->opts.clock_start;
     dm_ids_seed(&app->ids, app->opts.seed);
     app->store = dm_store_new(&app->clock, &app->ids);
     app->journal = dm_journal_new(&app->clock, app->opts.journal_limit);
@@ -193,9 +202,7 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     if (load_jwt(app, err, errlen)) goto fail;
     for (const char *const *d = app->opts.fixture_dirs; d && *d; d++)
         if (dm_fixtures_add_dir(app, *d, err, errlen) < 0) goto fail;
-    dm_delivery_opts dopts = {app->opts.delivery_timeout_ms, app->opts.retry_schedule,
-                              app->opts.retry_count, app->opts.batch_max,
-                              app->opts.batch_window_ms};
+    dm_delivery_opts dopts = delivery_opts(&app->opts);
     app->delivery = dm_delivery_new(app, &dopts);
     if (app->opts.journal_file && dm_journal_open_file(app->journal, app->opts.journal_file)) {
         snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
@@ -279,6 +286,11 @@ int dm_app_reset(dm_app *app)
     clear_webhooks(app);
     dm_installations_clear(app);
     dm_invoke_clear(app);
+    memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
+    app->opts = app->start_opts;
+    dm_delivery_opts d = delivery_opts(&app->opts);
+    dm_delivery_set_opts(app->delivery, &d);
+    if (app->clock.is_virtual) app->clock.virt_ms = app->opts.clock_start;
     dm_journal_clear(app->journal);
     if (dm_store_load(app->store, app->org_spec, err, sizeof err)) return DM_EINVAL;
     return 0;

@@ -46,7 +46,8 @@ struct dm_jwt;
 struct dm_webhook;
 
 struct dm_app {
-    dm_app_opts opts;
+    dm_app_opts opts;       /* as now (PUT /mock/v1/settings changes some) */
+    dm_app_opts start_opts; /* as started; reset goes back to them */
     dm_clock clock;
     dm_ids ids;
     dm_loop *loop;
@@ -124,7 +125,9 @@ void dm_app_resume(dm_pending *p);
 /* Journals the answer ("response" record, cause = the request) and sends it. */
 void dm_app_finish(dm_pending *p, dm_resp *resp);
 
-/* Back to the starting state: org reloaded, ids reseeded, journal cleared. */
+/* Back to the starting state: org reloaded, ids reseeded, journal cleared,
+ * webhooks, installations, stubs and faults gone, settings as started, a
+ * virtual clock back at its start. */
 int dm_app_reset(dm_app *app);
 
 /* Writes the ready file: {"url","orgId","tokens":{role: token}}. 0 or DM_EIO. */

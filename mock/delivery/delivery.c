@@ -319,8 +319,8 @@ static void send_batch(queue *q)
     start_transfer(q);
 }
 
-/* Journals one attempt; returns its outcome. */
-static void journal_attempt(queue *q, CURLcode rc, long status, double secs, const char *outcome,
+/* Journals one attempt; returns its seq. */
+static uint64_t journal_attempt(queue *q, CURLcode rc, long status, double secs, const char *outcome,
                             int64_t next_ms)
 {
     cJSON *f = cJSON_CreateObject();
@@ -340,7 +340,7 @@ static void journal_attempt(queue *q, CURLcode rc, long status, double secs, con
     if (q->duplicate) cJSON_AddBoolToObject(f, "duplicate", 1);
     if (next_ms >= 0) cJSON_AddNumberToObject(f, "nextRetryMs", (double)next_ms);
     if (q->answer.len) cJSON_AddStringToObject(f, "response", q->answer.data);
-    dm_journal_add(q->d->app->journal, "attempt", q->batch[0]->seq, f);
+    return dm_journal_add(q->d->app->journal, "attempt", q->batch[0]->seq, f);
 }
 
 static void fates(queue *q, const char *fate, const char *reason)
@@ -392,12 +392,11 @@ static void on_done(void *ud, CURL *easy, CURLcode rc)
         return;
     }
     if (status == 410) {
-        journal_attempt(q, rc, status, secs, "gone", -1);
+        uint64_t seq = journal_attempt(q, rc, status, secs, "gone", -1);
         fates(q, "dropped", "webhook answered 410 Gone");
         free_transfer(q);
         release_batch(q);
-        dm_app_delete_webhook(app, q->w, "the receiver answered 410 Gone",
-                              dm_journal_last_seq(app->journal));
+        dm_app_delete_webhook(app, q->w, "the receiver answered 410 Gone", seq);
         return; /* q is gone */
     }
     size_t tried = (size_t)q->attempts;
@@ -423,7 +422,12 @@ static void drop_queue(queue *q, const char *reason)
     if (q->timer) dm_loop_cancel(app->loop, q->timer);
     q->timer = 0;
     if (q->easy) {
+        /* the receiver may have the POST already: say so */
         dm_loop_cancel_transfer(app->loop, q->easy);
+        if (reason) {
+            if (!q->duplicate) q->attempts++;
+            journal_attempt(q, CURLE_ABORTED_BY_CALLBACK, 0, 0, "aborted", -1);
+        }
         free_transfer(q);
     }
     if (reason && !q->duplicate) fates(q, "dropped", reason);

@@ -218,10 +218,18 @@ static int valid_email(const char *s)
     return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n<>");
 }
 
+/* Characters, not bytes: UTF-8 continuation bytes do not count. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *errs)
 {
     char ptr[128];
-    snprintf(ptr, sizeof ptr, "/%s", f->name);
+    dm_json_pointer(ptr, sizeof ptr, "", f->name, 100);
     if (cJSON_IsNull(v)) {
         if (!f->nullable) dm_field_errs_add(errs, ptr, "invalid", "must not be null");
         return;
@@ -232,7 +240,7 @@ static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *err
     case DM_F_EMAIL:
         if (!cJSON_IsString(v)) {
             dm_field_errs_add(errs, ptr, "invalid", "expected a string");
-        } else if (strlen(v->valuestring) > (f->maxlen ? f->maxlen : 65535)) {
+        } else if (utf8_chars(v->valuestring) > (f->maxlen ? f->maxlen : 65535)) {
             dm_field_errs_add(errs, ptr, "invalid", "longer than %zu characters",
                               f->maxlen ? f->maxlen : 65535);
         } else if (f->type == DM_F_EMAIL && !valid_email(v->valuestring)) {
@@ -282,7 +290,7 @@ static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *err
         const cJSON *x;
         cJSON_ArrayForEach(x, v) {
             char sub[160];
-            snprintf(sub, sizeof sub, "/%s/%s", f->name, x->string);
+            dm_json_pointer(sub, sizeof sub, ptr, x->string, 100);
             if (strncmp(x->string, "cf_", 3) != 0 || !x->string[3])
                 dm_field_errs_add(errs, sub, "invalid", "custom field names start with cf_");
             else if (cJSON_IsObject(x) || cJSON_IsArray(x))
@@ -304,7 +312,7 @@ size_t dm_api_validate(const cJSON *body, const dm_field_spec *specs, size_t n,
             if (strcmp(specs[i].name, v->string) == 0) f = &specs[i];
         if (!f) {
             char ptr[160];
-            snprintf(ptr, sizeof ptr, "/%.120s", v->string);
+            dm_json_pointer(ptr, sizeof ptr, "", v->string, 120);
             dm_field_errs_add(errs, ptr, "invalid", "unknown or read-only field");
             continue;
         }

@@ -3,6 +3,7 @@
  * GET that must answer 200; the request waits for it (suspended, the loop
  * keeps running). Extension webhooks are listed, but only their extension's
  * own token may change or delete them. */
+#include "delivery/delivery.h"
 #include "delivery/probe.h"
 #include "desk/api.h"
 #include "events/webhooks.h"
@@ -231,7 +232,7 @@ static void check_then(dm_app *app, dm_req *req, dm_resp *resp, cJSON *body, con
     c->url = dm_xstrdup(url);
     if (id) snprintf(c->id, sizeof c->id, "%s", id);
     dm_app_defer(app, req, resp, &c->p);
-    dm_probe_get(app, url, CHECK_TIMEOUT_MS, checked, c);
+    dm_probe_get(app, url, dm_delivery_get_opts(app->delivery)->timeout_ms, checked, c);
 }
 
 void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp)

@@ -85,22 +85,6 @@ static size_t check_fields(const cJSON *v, const char *ptr, dm_field_errs *errs)
     return errs->n - before;
 }
 
-/* out = prefix "/" key as a JSON pointer (RFC 6901: "~" becomes "~0" and
- * "/" becomes "~1"), the key cut at max characters. */
-static void pointer_join(char *out, size_t len, const char *prefix, const char *key, size_t max)
-{
-    size_t n = (size_t)snprintf(out, len, "%s/", prefix);
-    for (size_t i = 0; key[i] && i < max && n + 3 < len; i++) {
-        if (key[i] == '~' || key[i] == '/') {
-            out[n++] = '~';
-            out[n++] = key[i] == '~' ? '0' : '1';
-        } else {
-            out[n++] = key[i];
-        }
-    }
-    if (n < len) out[n] = '\0';
-}
-
 size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const char *prefix,
                               const dm_store *store, dm_field_errs *errs)
 {
@@ -112,7 +96,7 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
     const cJSON *s;
     cJSON_ArrayForEach(s, subs) {
         char ptr[256];
-        pointer_join(ptr, sizeof ptr, prefix, s->string, 80);
+        dm_json_pointer(ptr, sizeof ptr, prefix, s->string, 80);
         const dm_event_type *t = dm_event_type_find(s->string);
         if (!t) {
             const char *near = dm_event_type_suggest(s->string);
@@ -130,7 +114,7 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
         const cJSON *o;
         cJSON_ArrayForEach(o, s) {
             char op[400];
-            pointer_join(op, sizeof op, ptr, o->string, 60);
+            dm_json_pointer(op, sizeof op, ptr, o->string, 60);
             if (strcmp(o->string, "departmentIds") == 0) {
                 if (!allow_departments) {
                     dm_field_errs_add(errs, op, "invalid",

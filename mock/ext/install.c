@@ -5,6 +5,7 @@
  * callbackListener URLs are told, and a failing listener is journaled, not
  * fatal. Uninstalling deletes the webhook and revokes context and token. */
 #include "ext/install.h"
+#include "delivery/delivery.h"
 #include "delivery/probe.h"
 #include "desk/api.h"
 #include "events/webhooks.h"
@@ -465,7 +466,7 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
         free(in);
     } else {
         dm_app_defer(app, req, resp, &in->p);
-        dm_probe_get(app, in->url, CHECK_TIMEOUT_MS, install_checked, in);
+        dm_probe_get(app, in->url, dm_delivery_get_opts(app->delivery)->timeout_ms, install_checked, in);
     }
 done:
     if (x) installation_free(x);

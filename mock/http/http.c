@@ -137,6 +137,23 @@ void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, co
     va_end(ap);
 }
 
+void dm_json_pointer(char *out, size_t len, const char *prefix, const char *key, size_t max)
+{
+    if (!len) return;
+    int w = snprintf(out, len, "%s/", prefix);
+    size_t n = w < 0 ? 0 : (size_t)w;
+    if (n >= len) return;
+    for (size_t i = 0; key[i] && i < max && n + 3 < len; i++) {
+        if (key[i] == '~' || key[i] == '/') {
+            out[n++] = '~';
+            out[n++] = key[i] == '~' ? '0' : '1';
+        } else {
+            out[n++] = key[i];
+        }
+    }
+    out[n] = '\0';
+}
+
 void dm_resp_error(dm_resp *r, int status, const char *code, const char *message,
                    const dm_field_errs *errs)
 {

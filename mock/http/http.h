@@ -88,6 +88,10 @@ typedef struct dm_field_errs {
 void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
 
+/* Writes prefix + "/" + key as a JSON pointer (RFC 6901: "~" -> "~0",
+ * "/" -> "~1"), at most max bytes of key, truncated to fit len. */
+void dm_json_pointer(char *out, size_t len, const char *prefix, const char *key, size_t max);
+
 /* Writes {"errorCode","message","errors"?} with status. errs may be NULL. */
 void dm_resp_error(dm_resp *r, int status, const char *code, const char *message,
                    const dm_field_errs *errs);
