@@ -91,26 +91,42 @@ static size_t email_at(const char *p)
 static size_t phone_at(const char *p)
 {
     if (!(*p == '+' || *p == '(' || isdigit((unsigned char)*p))) return 0;
-    size_t i = 0, digits = 0, seps = 0;
-    while (p[i] && (isdigit((unsigned char)p[i]) || strchr("+()-. ", p[i]))) {
-        if (isdigit((unsigned char)p[i])) digits++;
-        else seps++;
-        i++;
-    }
+    size_t i = 0;
+    while (p[i] && (isdigit((unsigned char)p[i]) || strchr("+()-. ", p[i]))) i++;
+    /* a phone ends with a digit (or a closing parenthesis) */
     while (i && !isdigit((unsigned char)p[i - 1]) && p[i - 1] != ')') i--;
-    if (digits < 7 || digits > 15 || (!seps && *p != '+')) return 0;
+    size_t digits = 0, seps = 0, strong = 0;
+    for (size_t k = 0; k < i; k++) {
+        if (isdigit((unsigned char)p[k])) digits++;
+        else seps++, strong += p[k] == '+' || p[k] == '(' || p[k] == ' ';
+    }
+    /* long runs are ids or amounts, unless written like a phone (+, (, spaces) */
+    if (digits < 7 || (digits > 15 && !strong) || (!seps && *p != '+')) return 0;
     /* a time or a date is not a phone */
     if (strchr("T:", p[i]) || (i >= 10 && p[4] == '-' && p[7] == '-')) return 0;
     return i;
 }
 
-int dm_scrub_has_personal(const char *text)
+int dm_scrub_next(const char *text, size_t *off, size_t *len)
 {
-    for (const char *p = text; *p; p++) {
-        if ((p == text || !email_char(p[-1])) && email_at(p)) return 1;
-        if ((p == text || !isalnum((unsigned char)p[-1])) && phone_at(p)) return 1;
+    /* like the sweep, a match may start right where the last one ended */
+    const char *start = text + *off;
+    for (const char *p = start; *p; p++) {
+        size_t n;
+        if (((p == start || !email_char(p[-1])) && (n = email_at(p))) ||
+            ((p == start || !isalnum((unsigned char)p[-1])) && (n = phone_at(p)))) {
+            *off = (size_t)(p - text);
+            *len = n;
+            return 1;
+        }
     }
     return 0;
+}
+
+int dm_scrub_has_personal(const char *text)
+{
+    size_t off = 0, len;
+    return dm_scrub_next(text, &off, &len);
 }
 
 /* Replaces every email and phone inside text; returns owned text. */
@@ -118,23 +134,58 @@ static char *sweep(dm_scrub *s, const char *text)
 {
     dm_buf b = {0};
     dm_buf_append(&b, "", 0);
+    /* a match may also start right where the last one ended: what follows a
+     * replaced address must not hide behind it */
+    const char *start = text;
     for (const char *p = text; *p;) {
         size_t n;
-        if ((p == text || !email_char(p[-1])) && (n = email_at(p))) {
+        if ((p == start || !email_char(p[-1])) && (n = email_at(p))) {
             char *orig = dm_xstrndup(p, n);
             dm_buf_puts(&b, placeholder(s, "email", orig));
             free(orig);
             p += n;
-        } else if ((p == text || !isalnum((unsigned char)p[-1])) && (n = phone_at(p))) {
+            start = p;
+        } else if ((p == start || !isalnum((unsigned char)p[-1])) && (n = phone_at(p))) {
             char *orig = dm_xstrndup(p, n);
             dm_buf_puts(&b, placeholder(s, "phone", orig));
             free(orig);
             p += n;
+            start = p;
         } else {
             dm_buf_putc(&b, *p++);
         }
     }
     return dm_buf_steal(&b);
+}
+
+/* The scrubber's own placeholders look like what they replace. */
+static int is_placeholder(const char *p, size_t n)
+{
+    if (n == 11 && strncmp(p, "+1 555 01", 9) == 0) return 1;
+    return n > 18 && strncmp(p, "person", 6) == 0 && strncmp(p + n - 12, "@example.com", 12) == 0;
+}
+
+static int only_placeholders(const char *text)
+{
+    size_t off = 0, len;
+    while (dm_scrub_next(text, &off, &len)) {
+        if (!is_placeholder(text + off, len)) return 0;
+        off += len;
+    }
+    return 1;
+}
+
+/* Sweeps until nothing but placeholders is left: text next to a placeholder
+ * can form a new match ("1000+" before "+1 555 0101"). Owned result. */
+static char *sweep_clean(dm_scrub *s, const char *text)
+{
+    char *out = sweep(s, text);
+    for (int pass = 0; pass < 8 && !only_placeholders(out); pass++) {
+        char *again = sweep(s, out);
+        free(out);
+        out = again;
+    }
+    return out;
 }
 
 /* ==== Keys ==== */
@@ -190,11 +241,21 @@ static void walk(dm_scrub *s, cJSON *node, const char *key, int person)
     if (cJSON_IsObject(node) || cJSON_IsArray(node)) {
         int p = cJSON_IsObject(node) && is_person(node);
         cJSON *c;
-        cJSON_ArrayForEach(c, node) walk(s, c, cJSON_IsObject(node) ? c->string : key, p);
+        cJSON_ArrayForEach(c, node) {
+            /* keys can carry personal data too (custom fields named by users) */
+            if (cJSON_IsObject(node) && c->string && !(c->type & cJSON_StringIsConst) &&
+                !only_placeholders(c->string)) {
+                char *clean = sweep_clean(s, c->string);
+                cJSON_free(c->string);
+                c->string = clean;
+            }
+            walk(s, c, cJSON_IsObject(node) ? c->string : key, p);
+        }
         return;
     }
-    if (!cJSON_IsString(node) || !*node->valuestring || !key) return;
+    if (!cJSON_IsString(node) || !*node->valuestring) return;
     const char *v = node->valuestring;
+    if (!key) key = ""; /* no key to go by: only the pattern sweep applies */
     if (key_in(key, text_keys)) {
         const char *ph = placeholder(s, "text", v);
         if (strchr(v, '<')) {
@@ -219,8 +280,10 @@ static void walk(dm_scrub *s, cJSON *node, const char *key, int person)
         set_string(node, "https://desk.zoho.com/api/v1/photo/placeholder");
     } else if (strcasecmp(key, "orgId") == 0) {
         set_string(node, DEFAULT_ORG);
-    } else if (dm_scrub_has_personal(v)) {
-        char *clean = sweep(s, v);
+    }
+    /* whatever the key, nothing that looks like an email or phone stays */
+    if (!only_placeholders(node->valuestring)) {
+        char *clean = sweep_clean(s, node->valuestring);
         set_string(node, clean);
         free(clean);
     }

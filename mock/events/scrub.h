@@ -21,5 +21,8 @@ void dm_scrub_event(dm_scrub *s, cJSON *event);
 /* 1 when text holds something that looks like an email address or a phone
  * number: what the scrubber removes, and what its tests look for. */
 int dm_scrub_has_personal(const char *text);
+/* Finds the next such thing at or after text + *off: returns 1 and sets *off
+ * and *len to it, or returns 0. */
+int dm_scrub_next(const char *text, size_t *off, size_t *len);
 
 #endif
