@@ -423,7 +423,7 @@ static void add_body(cJSON *f, const dm_req *req)
 void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
 {
     int64_t t0 = dm_mono_us();
-    int control = has_prefix(req->path, "/mock/v1");
+    int control = has_prefix(req->path, "/mock/v1") || has_prefix(req->path, "/mock/ui");
     int journaled = !((control || strncmp(req->path, "/.well-known/", 13) == 0) &&
                       strcmp(req->method, "GET") == 0);
     uint64_t seq = journaled ? dm_journal_begin(app->journal) : 0;

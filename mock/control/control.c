@@ -431,6 +431,19 @@ static void h_tokens(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_Delete(o);
 }
 
+/* GET /mock/ui: the journal timeline page (mock/ui/index.html, embedded at build). */
+extern const char dm_ui_html[];
+extern const size_t dm_ui_html_len;
+
+static void h_ui(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    (void)app;
+    (void)req;
+    dm_resp_raw(resp, 200, dm_ui_html, dm_ui_html_len);
+    resp->content_type = "text/html; charset=utf-8";
+    dm_resp_header(resp, "Cache-Control", "no-cache");
+}
+
 /* GET /.well-known/jwks.json */
 void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
 {
@@ -440,6 +453,7 @@ void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
 }
 
 const dm_route dm_control_routes[] = {
+    {"GET", "/mock/ui", h_ui, NULL, 0}, /* also /mock/ui/: one trailing slash is tolerated */
     {"GET", "/mock/v1/health", h_health, NULL, 0},
     {"GET", "/mock/v1/tokens", h_tokens, NULL, 0},
     {"POST", "/mock/v1/reset", h_reset, NULL, 0},
