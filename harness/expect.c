@@ -149,12 +149,16 @@ static void describe_call(dh_mock *m, const cJSON *r, const cJSON *all)
 {
     const char *kind = str(r, "kind");
     if (strcmp(kind, "invoke") == 0) {
-        dh_reportf(m, "  invoke #%.0f %s %s -> %.0f", num(r, "seq"), str(r, "requestType"),
-                   str(r, "requestURL"), num(r, "statusCode"));
+        dh_reportf(m, "  invoke #%.0f %s %s -> ", num(r, "seq"), str(r, "requestType"),
+                   str(r, "requestURL"));
+        if (num(r, "statusCode") >= 0) dh_reportf(m, "%.0f", num(r, "statusCode"));
+        else dh_reportf(m, "(answered later)");
         if (num(r, "event") > 0) {
             const cJSON *ev = find_seq(all, (uint64_t)num(r, "event"));
-            dh_reportf(m, ", made while handling #%.0f %s", num(r, "event"),
-                       ev ? str(ev, "eventType") : (ev ? "" : "(a delivery)"));
+            if (ev && !strcmp(str(ev, "kind"), "event"))
+                dh_reportf(m, ", made while handling #%.0f %s", num(r, "event"), str(ev, "eventType"));
+            else
+                dh_reportf(m, ", made while handling the delivery #%.0f", num(r, "event"));
         }
         if (*str(r, "sourceId")) dh_reportf(m, ", sourceId %s", str(r, "sourceId"));
         dh_reportf(m, "\n");
@@ -396,7 +400,7 @@ int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
         char u[256];
         short_url(f ? str(f, "url") : "", u, sizeof u);
         dh_reportf(m, "expected the receiver to refuse a forged delivery (JWT: %s) to %s", f ? str(f, "jwt") : "?", u);
-        dh_reportf(m, " with a 4xx and to act on nothing; ");
+        dh_reportf(m, " (answer it with a 4xx) and to act on nothing; ");
         if (!answer) dh_reportf(m, "it never answered.\n");
         else if (status < 0) dh_reportf(m, "it gave no answer (%s).\n", str(answer, "error"));
         else dh_reportf(m, "it answered %d.\n", status);

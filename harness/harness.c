@@ -194,7 +194,7 @@ dh_mock *dh_start(const dh_options *o, char *err, size_t errlen)
     a.fixture_dirs = o->fixture_dirs;
     a.invoke_passthrough = o->invoke_passthrough;
     a.bind = "127.0.0.1";
-    a.port = 0;
+    a.port = o->port;
     dh_mock *m = mock_new();
     m->app = dm_app_new(&a, err, errlen);
     if (!m->app || dm_app_listen(m->app, err, errlen)) {
@@ -210,6 +210,11 @@ dh_mock *dh_start(const dh_options *o, char *err, size_t errlen)
         return NULL;
     }
     m->running = 1;
+    if (o->ready_file && dm_app_write_ready(m->app, o->ready_file)) {
+        snprintf(err, errlen, "cannot write the ready file %s", o->ready_file);
+        dh_stop(m);
+        return NULL;
+    }
     if (load_identity(m, err, errlen)) {
         dh_stop(m);
         return NULL;
@@ -287,21 +292,45 @@ const char *dh_org_id(const dh_mock *m)
 
 /* ==== Extensions ==== */
 
+/* The built-in extension (fixtures/extensions/conformance), compiled in. */
+extern const char dm_conformance_manifest[];
+extern const size_t dm_conformance_manifest_len;
+extern const char dm_conformance_resources[];
+extern const size_t dm_conformance_resources_len;
+
+cJSON *dh_install_body(const char *dir, const char *webhook_url, const char *authorise_url,
+                       const char *uninstall_url, const cJSON *departments)
+{
+    cJSON *b = cJSON_CreateObject();
+    if (dir) {
+        cJSON_AddStringToObject(b, "extension", dir);
+    } else {
+        cJSON *mf = NULL, *rs = NULL;
+        dm_json_parse(dm_conformance_manifest, dm_conformance_manifest_len, &mf, NULL, 0);
+        dm_json_parse(dm_conformance_resources, dm_conformance_resources_len, &rs, NULL, 0);
+        cJSON_AddItemToObject(b, "manifest", mf ? mf : cJSON_CreateObject());
+        cJSON_AddItemToObject(b, "resources", rs ? rs : cJSON_CreateObject());
+    }
+    if (webhook_url) cJSON_AddStringToObject(b, "webhookUrl", webhook_url);
+    if (authorise_url || uninstall_url) {
+        cJSON *cb = cJSON_AddObjectToObject(b, "callbackUrls");
+        if (authorise_url) cJSON_AddStringToObject(cb, "onDeskAuthorise", authorise_url);
+        if (uninstall_url) cJSON_AddStringToObject(cb, "onUninstall", uninstall_url);
+    }
+    if (departments) cJSON_AddItemToObject(b, "departments", cJSON_Duplicate(departments, 1));
+    return b;
+}
+
 int dh_install(dh_mock *m, const dh_install_options *o, dh_installation *out)
 {
     dh_report_reset(m);
-    cJSON *b = cJSON_CreateObject();
-    if (o->extension_dir) cJSON_AddStringToObject(b, "extension", o->extension_dir);
-    if (o->webhook_url) cJSON_AddStringToObject(b, "webhookUrl", o->webhook_url);
-    if (o->authorise_url || o->uninstall_url) {
-        cJSON *cb = cJSON_AddObjectToObject(b, "callbackUrls");
-        if (o->authorise_url) cJSON_AddStringToObject(cb, "onDeskAuthorise", o->authorise_url);
-        if (o->uninstall_url) cJSON_AddStringToObject(cb, "onUninstall", o->uninstall_url);
-    }
+    cJSON *deps = NULL;
     if (o->departments) {
-        cJSON *d = cJSON_AddArrayToObject(b, "departments");
-        for (const char *const *p = o->departments; *p; p++) cJSON_AddItemToArray(d, cJSON_CreateString(*p));
+        deps = cJSON_CreateArray();
+        for (const char *const *p = o->departments; *p; p++) cJSON_AddItemToArray(deps, cJSON_CreateString(*p));
     }
+    cJSON *b = dh_install_body(o->extension_dir, o->webhook_url, o->authorise_url, o->uninstall_url, deps);
+    cJSON_Delete(deps);
     char *body = dm_json_print(b);
     cJSON_Delete(b);
     dh_response r;

@@ -34,6 +34,11 @@ int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, cons
  * for the first one. Owned array; empty on failure. */
 cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms);
 
+/* The body of POST /mock/v1/installations: dir, or the built-in conformance
+ * extension when dir is NULL; the other arguments may be NULL. Owned. */
+cJSON *dh_install_body(const char *dir, const char *webhook_url, const char *authorise_url,
+                       const char *uninstall_url, const cJSON *departments);
+
 /* curl_global_init with default flags, callable from pthread_once. */
 void curl_global_init_noargs(void);
 

@@ -3,18 +3,13 @@
  * receiver, run the steps, judge the expectations. Data in, a verdict and a
  * report out; the runner knows nothing about any particular receiver. */
 #include "harness/internal.h"
+#include "util/clock.h"
 #include "util/jpath.h"
 #include "util/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The built-in extension (fixtures/extensions/conformance), compiled in. */
-extern const char dm_conformance_manifest[];
-extern const size_t dm_conformance_manifest_len;
-extern const char dm_conformance_resources[];
-extern const size_t dm_conformance_resources_len;
 
 typedef struct run {
     dh_mock *m;
@@ -148,14 +143,18 @@ static int step(run *r, cJSON *st)
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "faults"))) {
         rc = call_json(r, "PUT", "/mock/v1/faults", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "settings"))) {
-        rc = call_json(r, "PUT", "/mock/v1/settings", NULL, x, &resp);
+        char *text = dm_json_print(x);
+        rc = dh_settings(m, text); /* keeps the harness's idea of the timeout true */
+        free(text);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "clock"))) {
         rc = call_json(r, "POST", "/mock/v1/clock", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "quiet"))) {
-        /* let the receiver finish: wait until nothing new is journaled */
+        /* let the receiver finish: wait until nothing new is journaled, but
+         * not forever (a receiver in a loop never goes quiet) */
         int ms = cJSON_IsNumber(x) ? (int)x->valuedouble : 300;
         uint64_t after = dh_mark(m);
-        for (;;) {
+        int64_t end = dm_mono_ms() + 10LL * ms + 2000;
+        while (dm_mono_ms() < end) {
             cJSON *got = dh_journal_wait(m, after, NULL, ms);
             int n = cJSON_GetArraySize(got);
             if (n) after = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")->valuedouble;
@@ -195,25 +194,40 @@ static int expect(run *r, const cJSON *ex)
     int wait = (int)m->timeout_ms + 3000;
     const cJSON *x;
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "delivered"))) {
+        /* where: every path must match; the harness takes one, so the others
+         * are checked on the event it found */
         const cJSON *where = cJSON_GetObjectItemCaseSensitive(x, "where");
         const cJSON *w = where ? where->child : NULL;
         char *value = NULL;
         if (w) value = cJSON_IsString(w) ? dm_xstrdup(w->valuestring) : dm_json_print(w);
         int min = num_or(x, "min", 1), rc = 0;
         uint64_t after = r->start;
+        const char *type = dm_json_str(x, "eventType");
         for (int i = 0; i < min && !rc; i++) {
-            rc = dh_expect_delivered(m, after, dm_json_str(x, "eventType"), w ? w->string : NULL,
-                                     value, num_or(x, "withinMs", 0), num_or(x, "timeoutMs", wait));
-            /* the next one must be a later event: find this one's seq */
-            if (!rc) {
-                cJSON *evs = dh_journal(m, after, "event");
-                const cJSON *ev;
-                cJSON_ArrayForEach(ev, evs) if (!strcmp(dm_json_str(ev, "eventType"), dm_json_str(x, "eventType"))) {
-                    after = (uint64_t)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
-                    break;
+            rc = dh_expect_delivered(m, after, type, w ? w->string : NULL, value,
+                                     num_or(x, "withinMs", 0), num_or(x, "timeoutMs", wait));
+            if (rc) break;
+            /* the next one must be a later event: find this one, and check the
+             * remaining where paths on it */
+            cJSON *evs = dh_journal(m, after, "event");
+            const cJSON *ev, *hit = NULL;
+            cJSON_ArrayForEach(ev, evs) if (!hit && !strcmp(dm_json_str(ev, "eventType"), type)) hit = ev;
+            if (hit) {
+                after = (uint64_t)cJSON_GetObjectItemCaseSensitive(hit, "seq")->valuedouble;
+                const cJSON *payload = cJSON_GetObjectItemCaseSensitive(hit, "payload"), *k;
+                for (k = w ? w->next : NULL; k; k = k->next) {
+                    const cJSON *got = dm_jpath_get(payload, k->string);
+                    if (!got || !cJSON_Compare(got, k, 1)) {
+                        char *want = dm_json_print(k), *had = got ? dm_json_print(got) : dm_xstrdup("(absent)");
+                        dh_reportf(m, "the %s delivery #%llu has payload.%s = %s, expected %s\n", type,
+                                   (unsigned long long)after, k->string, had, want);
+                        free(want);
+                        free(had);
+                        rc = -1;
+                    }
                 }
-                cJSON_Delete(evs);
             }
+            cJSON_Delete(evs);
         }
         free(value);
         return rc;
@@ -255,26 +269,29 @@ static int expect(run *r, const cJSON *ex)
 
 /* ==== The scenario ==== */
 
+/* Waits (a few seconds at most) until the onDeskAuthorise callback has been
+ * answered, so the receiver knows its securityContext before any delivery. */
+static void wait_authorised(run *r, uint64_t after)
+{
+    int64_t end = dm_mono_ms() + 5000;
+    uint64_t cursor = after;
+    while (dm_mono_ms() < end) {
+        cJSON *got = dh_journal_wait(r->m, cursor, "callback", (int)(end - dm_mono_ms()));
+        int n = cJSON_GetArraySize(got), done = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, got) done |= dm_json_str(c, "listener") &&
+                                           !strcmp(dm_json_str(c, "listener"), "onDeskAuthorise");
+        if (n) cursor = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")->valuedouble;
+        cJSON_Delete(got);
+        if (done || !n) return;
+    }
+}
+
 static int install(run *r, const cJSON *sc)
 {
-    cJSON *b = cJSON_CreateObject();
     const char *dir = r->env->extension_dir ? r->env->extension_dir : dm_json_str(sc, "extension");
-    if (dir) {
-        cJSON_AddStringToObject(b, "extension", dir);
-    } else {
-        cJSON *mf = NULL, *rs = NULL;
-        dm_json_parse(dm_conformance_manifest, dm_conformance_manifest_len, &mf, NULL, 0);
-        dm_json_parse(dm_conformance_resources, dm_conformance_resources_len, &rs, NULL, 0);
-        cJSON_AddItemToObject(b, "manifest", mf ? mf : cJSON_CreateObject());
-        cJSON_AddItemToObject(b, "resources", rs ? rs : cJSON_CreateObject());
-    }
-    cJSON_AddStringToObject(b, "webhookUrl", r->env->receiver_url);
-    if (r->env->authorise_url) {
-        cJSON *cb = cJSON_AddObjectToObject(b, "callbackUrls");
-        cJSON_AddStringToObject(cb, "onDeskAuthorise", r->env->authorise_url);
-    }
-    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sc, "departments");
-    if (deps) cJSON_AddItemToObject(b, "departments", cJSON_Duplicate(deps, 1));
+    cJSON *b = dh_install_body(dir, r->env->receiver_url, r->env->authorise_url, NULL,
+                               cJSON_GetObjectItemCaseSensitive(sc, "departments"));
     dh_response resp;
     int rc = call_json(r, "POST", "/mock/v1/installations", NULL, b, &resp);
     cJSON_Delete(b);
@@ -314,19 +331,26 @@ dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *
     dm_json_set_str(r.vars, "mock", m->url);
     dh_outcome out = DH_FAIL;
     /* a clean mock with the baseline settings, then the scenario's own */
+    /* reset also restores the settings the mock started with */
     if (dh_ok(m, "POST", "/mock/v1/reset", NULL, "{}", NULL) ||
-        dh_ok(m, "DELETE", "/mock/v1/faults", NULL, NULL, NULL) ||
         dh_settings(m, "{\"prevState\":\"full\",\"batchMax\":1,\"batchWindowMs\":0}"))
         goto done;
     cJSON *settings = cJSON_GetObjectItemCaseSensitive(sc, "settings");
-    if (settings && call_json(&r, "PUT", "/mock/v1/settings", NULL, settings, NULL)) goto done;
+    if (settings) {
+        char *text = dm_json_print(settings);
+        int rc = dh_settings(m, text);
+        free(text);
+        if (rc) goto done;
+    }
     char tm[32];
     snprintf(tm, sizeof tm, "%lld", (long long)m->timeout_ms);
     dm_json_set_str(r.vars, "timeoutMs", tm);
+    uint64_t before_install = dh_mark(m);
     if (install(&r, sc)) {
         dh_reportf(m, "installing the extension with its webhook at %s failed\n", env->receiver_url);
         goto done;
     }
+    if (env->authorise_url) wait_authorised(&r, before_install);
     r.start = dh_mark(m);
     cJSON *st;
     int i = 0;

@@ -18,7 +18,6 @@ typedef struct scenario {
     char *name;   /* the scenario's "name" (or its file name) */
     char *source; /* "built-in" or the file */
     char *json;
-    const char *description;
     dh_outcome outcome;
     char *report;
     double secs;
@@ -53,6 +52,9 @@ static void usage(FILE *out)
           "  --no-verification    the receiver does not verify deliveries: skip the\n"
           "                       forged-JWT and forged-URL cases (default: it must)\n"
           "  --mock URL           use a running mock instead of starting one\n"
+          "  --port N             the port of the mock check starts (default: any free\n"
+          "                       one); a receiver that calls back into Desk needs it\n"
+          "  --ready-file FILE    write the started mock's {url, orgId, tokens} to FILE\n"
           "  --junit FILE         write JUnit XML to FILE\n"
           "  --tap                print TAP 13 instead of the usual lines\n"
           "  --list               list the scenarios and exit\n"
@@ -193,11 +195,13 @@ int dm_cli_check(int argc, char **argv)
         {"no-verification", no_argument, NULL, 'V'}, {"expects-verification", no_argument, NULL, 'v'},
         {"mock", required_argument, NULL, 'm'},     {"junit", required_argument, NULL, 'j'},
         {"tap", no_argument, NULL, 't'},            {"list", no_argument, NULL, 'l'},
+        {"port", required_argument, NULL, 'p'},     {"ready-file", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     dh_scenario_env env = {0};
     env.expects_verification = 1;
-    const char *mock_url = NULL, *junit = NULL;
+    const char *mock_url = NULL, *junit = NULL, *ready = NULL;
+    long long port = 0;
     const char *dirs[16], *only[64];
     size_t ndirs = 0, nonly = 0;
     int builtin = 1, tap = 0, list_only = 0, c;
@@ -220,6 +224,13 @@ int dm_cli_check(int argc, char **argv)
         case 'j': junit = optarg; break;
         case 't': tap = 1; break;
         case 'l': list_only = 1; break;
+        case 'R': ready = optarg; break;
+        case 'p':
+            if (dm_cli_number(optarg, 0, 65535, &port)) {
+                fprintf(stderr, "deskmock check: --port %s: expected 0 to 65535\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -257,7 +268,10 @@ int dm_cli_check(int argc, char **argv)
         goto out;
     }
     char err[512];
-    dh_mock *m = mock_url ? dh_attach(mock_url, err, sizeof err) : dh_start(NULL, err, sizeof err);
+    dh_options o = {0};
+    o.port = (int)port;
+    o.ready_file = ready;
+    dh_mock *m = mock_url ? dh_attach(mock_url, err, sizeof err) : dh_start(&o, err, sizeof err);
     if (!m) {
         fprintf(stderr, "deskmock check: %s\n", err);
         rc = 2;
@@ -284,7 +298,7 @@ int dm_cli_check(int argc, char **argv)
             }
         } else {
             static const char *const words[] = {"ok  ", "FAIL", "skip"};
-            printf("%s %-22s %6.2f s\n", words[s[i].outcome], s[i].name, s[i].secs);
+            printf("%s %-24s %6.2f s\n", words[s[i].outcome], s[i].name, s[i].secs);
             if (s[i].outcome != DH_PASS) {
                 const char *p = s[i].report;
                 while (*p) {

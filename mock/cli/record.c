@@ -28,6 +28,7 @@ typedef struct recorder {
     long saved, limit;
     pthread_mutex_t mu;
     int failed;
+    int finished; /* --count reached: stop after the current answer is sent */
 } recorder;
 
 static volatile sig_atomic_t stopping;
@@ -181,7 +182,8 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
                 if (cJSON_IsObject(ev)) save(r, ev);
             }
             if (!cJSON_IsArray(arr)) fprintf(stderr, "deskmock record: a delivery that is not a JSON array was not saved\n");
-            if (r->limit && r->saved >= r->limit) on_signal(0);
+            /* stop once this answer has gone out (see on_done), not before */
+            if (r->limit && r->saved >= r->limit) r->finished = 1;
             pthread_mutex_unlock(&r->mu);
             cJSON_Delete(arr);
         }
@@ -195,14 +197,16 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)c;
     (void)toe;
+    recorder *r = cls;
     req_ctx *ctx = *con_cls;
-    if (!ctx) return;
-    dm_buf_free(&ctx->body);
-    free(ctx);
-    *con_cls = NULL;
+    if (ctx) {
+        dm_buf_free(&ctx->body);
+        free(ctx);
+        *con_cls = NULL;
+    }
+    if (r->finished) on_signal(0); /* the last answer is out: stop */
 }
 
 int dm_cli_record(int argc, char **argv)
@@ -264,7 +268,7 @@ int dm_cli_record(int argc, char **argv)
     if (pipe(stop_pipe)) return 1;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_req, &r,
-        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, &r, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "deskmock record: cannot listen on %s:%lld\n", bind, port);
         dm_scrub_free(r.scrubber);

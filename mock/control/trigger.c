@@ -147,7 +147,7 @@ static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
     char path[256];
     dm_resp inner;
     dm_resp_init(&inner);
-    uint64_t before = dm_journal_reserve(app->journal);
+    uint64_t before = dm_journal_next_seq(app->journal) - 1;
     int need_ticket = strcmp(type, "Ticket_Add") != 0 && strncmp(type, "Ticket_", 7) == 0;
     dm_ticket *t = tid ? dm_store_ticket(app->store, tid) : NULL;
     if (need_ticket && !t) {
@@ -376,7 +376,7 @@ static void by_fixture(dm_app *app, const cJSON *body, dm_resp *resp)
         cJSON_Delete(fx);
         return;
     }
-    uint64_t before = dm_journal_reserve(app->journal);
+    uint64_t before = dm_journal_next_seq(app->journal) - 1;
     load_and_emit(app, name, fx);
     cJSON_Delete(fx);
     answer_events(app, before, resp, NULL);

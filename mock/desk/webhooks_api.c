@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_TIMEOUT_MS 5000
 
 static const char *const sources[] = {"AUTOMATION", NULL};
 

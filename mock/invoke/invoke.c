@@ -27,7 +27,6 @@ typedef struct stub {
     char *url;    /* exact, or NULL */
     char *prefix; /* prefix, or NULL */
     int status;
-    cJSON *headers;
     cJSON *body; /* any JSON; a string is sent as text */
     int64_t delay_ms;
     unsigned hits;
@@ -565,7 +564,6 @@ static cJSON *stub_json(const stub *s)
     if (s->url) cJSON_AddStringToObject(o, "url", s->url);
     if (s->prefix) cJSON_AddStringToObject(o, "urlPrefix", s->prefix);
     cJSON_AddNumberToObject(o, "status", s->status);
-    if (s->headers) cJSON_AddItemToObject(o, "headers", cJSON_Duplicate(s->headers, 1));
     cJSON_AddItemToObject(o, "body", s->body ? cJSON_Duplicate(s->body, 1) : cJSON_CreateNull());
     cJSON_AddNumberToObject(o, "delayMs", (double)s->delay_ms);
     cJSON_AddNumberToObject(o, "hits", s->hits);
@@ -577,7 +575,6 @@ static void stub_free(stub *s)
     free(s->method);
     free(s->url);
     free(s->prefix);
-    cJSON_Delete(s->headers);
     cJSON_Delete(s->body);
     free(s);
 }
@@ -597,7 +594,7 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
     static const dm_field_spec fields[] = {
         {"method", DM_F_ENUM, 1, 0, methods}, {"url", DM_F_STR, 0, 4096, NULL},
-        {"urlPrefix", DM_F_STR, 0, 4096, NULL}, {"headers", DM_F_OBJ, 0, 0, NULL},
+        {"urlPrefix", DM_F_STR, 0, 4096, NULL},
     };
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -612,9 +609,6 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
         dm_field_errs_add(&e, "/status", "invalid", "expected an HTTP status from 100 to 599");
     if (delay && (!cJSON_IsNumber(delay) || delay->valuedouble < 0 || delay->valuedouble > 600000))
         dm_field_errs_add(&e, "/delayMs", "invalid", "expected 0 to 600000");
-    const cJSON *h;
-    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(body, "headers")) if (!cJSON_IsString(h))
-        dm_field_errs_add(&e, "/headers", "invalid", "header values are strings");
     if (e.n) {
         dm_api_invalid(resp, &e);
     } else {
@@ -626,7 +620,6 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
         s->prefix = prefix ? dm_xstrdup(prefix) : NULL;
         s->status = status ? (int)status->valuedouble : 200;
         s->delay_ms = delay ? (int64_t)delay->valuedouble : 0;
-        s->headers = cJSON_DetachItemFromObjectCaseSensitive(body, "headers");
         s->body = payload;
         payload = NULL;
         dm_vec_push(&app->stubs, s);

@@ -239,6 +239,11 @@ uint64_t dm_journal_last_seq(const dm_journal *j)
     return j->n ? j->recs[j->head + j->n - 1].seq : 0;
 }
 
+uint64_t dm_journal_next_seq(const dm_journal *j)
+{
+    return j->next_seq;
+}
+
 size_t dm_journal_count(const dm_journal *j)
 {
     return j->n;

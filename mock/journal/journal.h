@@ -44,6 +44,8 @@ void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t c
 void dm_journal_clear(dm_journal *j);
 
 uint64_t dm_journal_last_seq(const dm_journal *j);
+/* The seq the next record will get (nothing is reserved). */
+uint64_t dm_journal_next_seq(const dm_journal *j);
 size_t dm_journal_count(const dm_journal *j);
 uint64_t dm_journal_evicted(const dm_journal *j);
 

@@ -43,10 +43,12 @@ typedef struct dh_options {
     const char *journal_file;        /* also write the journal here */
     const char *const *fixture_dirs; /* NULL-terminated user fixture folders */
     int invoke_passthrough;
+    int port;                        /* 0: any free port */
+    const char *ready_file;          /* write {url, orgId, tokens} here once ready */
 } dh_options;
 
-/* Starts an embedded mock on 127.0.0.1, port 0. NULL on failure, with the
- * reason in err. */
+/* Starts an embedded mock on 127.0.0.1 (port opts->port, 0 = any free one).
+ * NULL on failure, with the reason in err. */
 dh_mock *dh_start(const dh_options *opts, char *err, size_t errlen);
 /* Attaches to a running mock by base URL (e.g. from its ready file). */
 dh_mock *dh_attach(const char *url, char *err, size_t errlen);
@@ -80,7 +82,8 @@ void dh_response_free(dh_response *r);
 /* ==== Extensions ==== */
 
 typedef struct dh_install_options {
-    const char *extension_dir;       /* a folder with plugin-manifest.json, resources.json */
+    const char *extension_dir;       /* a folder with plugin-manifest.json, resources.json;
+                                        NULL: the built-in conformance extension */
     const char *webhook_url;         /* where deliveries go: the receiver */
     const char *authorise_url;       /* gets {orgId, securityContext, installationId}; may be NULL */
     const char *uninstall_url;       /* likewise on uninstall; may be NULL */
