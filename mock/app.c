@@ -245,7 +245,8 @@ void dm_app_free(dm_app *app)
 
 int dm_app_listen(dm_app *app, char *err, size_t errlen)
 {
-    app->server = dm_server_new(app, app->opts.bind, app->opts.port, err, errlen);
+    app->server = dm_server_new(app, app->opts.bind, app->opts.port, app->opts.connection_timeout_s,
+                                app->opts.connection_limit, err, errlen);
     if (!app->server) return DM_EBIND;
     dm_loop_set_daemon(app->loop, dm_server_daemon(app->server));
     int v6 = strchr(app->opts.bind, ':') != NULL;

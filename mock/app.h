@@ -34,6 +34,8 @@ typedef struct dm_app_opts {
     int invoke_hash_query;         /* where queryParams enters HASH: DM_HASH_Q_* */
     int64_t invoke_cause_window_ms;/* default 5000 */
     const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
+    unsigned connection_timeout_s;   /* idle client connections close; default 30 */
+    unsigned connection_limit;       /* open client connections at most; default 1000 */
 } dm_app_opts;
 
 enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };

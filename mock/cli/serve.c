@@ -63,6 +63,10 @@ static void usage(FILE *out)
           "  --invoke-cause-window MS\n"
           "                      an invoke call within MS of a delivery to its extension's\n"
           "                      webhook is journaled as caused by that event (default 5000)\n"
+          "  --connection-timeout S\n"
+          "                      close client connections idle for S seconds (default 30)\n"
+          "  --connection-limit N\n"
+          "                      serve at most N client connections at once (default 1000)\n"
           "  --fixtures DIR      add a folder of event fixtures (DIR/<Event_Type>/<name>.json);\n"
           "                      repeatable; a user fixture overrides a shipped one of the\n"
           "                      same name\n"
@@ -85,6 +89,8 @@ int dm_cli_serve(int argc, char **argv)
         {"ready-file", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
         {"fixtures", required_argument, NULL, 'F'},
+        {"connection-timeout", required_argument, NULL, 'E'},
+        {"connection-limit", required_argument, NULL, 'L'},
         {"prev-state", required_argument, NULL, 'P'},
         {"delivery-timeout", required_argument, NULL, 'T'},
         {"retry-schedule", required_argument, NULL, 'R'},
@@ -214,6 +220,20 @@ int dm_cli_serve(int argc, char **argv)
             o.invoke_cause_window_ms = n ? n : -1;
             break;
         case 'q': quiet = 1; break;
+        case 'E':
+            if (dm_cli_number(optarg, 1, 3600, &n)) {
+                fprintf(stderr, "deskmock serve: --connection-timeout %s: expected 1 to 3600\n", optarg);
+                return 2;
+            }
+            o.connection_timeout_s = (unsigned)n;
+            break;
+        case 'L':
+            if (dm_cli_number(optarg, 1, 100000, &n)) {
+                fprintf(stderr, "deskmock serve: --connection-limit %s: expected 1 to 100000\n", optarg);
+                return 2;
+            }
+            o.connection_limit = (unsigned)n;
+            break;
         case 'F':
             if (nfixture_dirs == sizeof fixture_dirs / sizeof fixture_dirs[0] - 1) {
                 fprintf(stderr, "deskmock serve: at most 16 --fixtures folders\n");

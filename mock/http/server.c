@@ -191,7 +191,8 @@ static void quiet_log(void *cls, const char *fmt, va_list ap)
     (void)ap;
 }
 
-dm_server *dm_server_new(dm_app *app, const char *bind, int port, char *err, size_t errlen)
+dm_server *dm_server_new(dm_app *app, const char *bind, int port, unsigned timeout_s,
+                         unsigned limit, char *err, size_t errlen)
 {
     struct sockaddr_in v4 = {0};
     struct sockaddr_in6 v6 = {0};
@@ -219,7 +220,7 @@ dm_server *dm_server_new(dm_app *app, const char *bind, int port, char *err, siz
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        limit ? limit : 1000u, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 30u,
         MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not an address of this host)",
