@@ -267,6 +267,123 @@ static int expect(run *r, const cJSON *ex)
     return -1;
 }
 
+/* ==== Checking a scenario's shape ==== */
+
+static const char *const step_kinds[] = {"request", "trigger", "fixture", "forge", "faults",
+                                         "settings", "clock", "quiet", NULL};
+static const char *const expect_kinds[] = {"delivered", "call", "noCall", "noLoop",
+                                           "noDuplicateWrites", "refused", "answered", NULL};
+static const char *const top_keys[] = {"name", "description", "requires", "settings", "departments",
+                                       "extension", "steps", "expect", NULL};
+
+static int listed(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0) return 1;
+    return 0;
+}
+
+/* Exactly one known kind among an item's keys (besides "save" for steps). */
+static int one_kind(const cJSON *item, const char *const *kinds, const char *where, int i,
+                    char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(item)) {
+        snprintf(err, errlen, "%s[%d]: expected an object", where, i);
+        return -1;
+    }
+    int n = 0;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, item) {
+        if (strcmp(where, "steps") == 0 && strcmp(k->string, "save") == 0) {
+            const cJSON *v;
+            cJSON_ArrayForEach(v, k) if (!cJSON_IsString(v)) {
+                snprintf(err, errlen, "%s[%d].save.%.60s: expected a path string", where, i, v->string);
+                return -1;
+            }
+            continue;
+        }
+        if (!listed(kinds, k->string)) {
+            snprintf(err, errlen, "%s[%d]: unknown %s \"%.60s\"", where, i,
+                     strcmp(where, "steps") == 0 ? "step" : "expectation", k->string);
+            return -1;
+        }
+        n++;
+    }
+    if (n != 1) {
+        snprintf(err, errlen, "%s[%d]: expected exactly one %s, got %d", where, i,
+                 strcmp(where, "steps") == 0 ? "step kind" : "expectation kind", n);
+        return -1;
+    }
+    return 0;
+}
+
+int dh_scenario_check(const char *json, char *err, size_t errlen)
+{
+    cJSON *sc = NULL;
+    char why[160];
+    if (dm_json_parse(json, strlen(json), &sc, why, sizeof why)) {
+        snprintf(err, errlen, "not valid JSON: %s", why);
+        return -1;
+    }
+    int rc = -1;
+    const cJSON *k;
+    if (!cJSON_IsObject(sc)) {
+        snprintf(err, errlen, "expected a JSON object");
+        goto done;
+    }
+    cJSON_ArrayForEach(k, sc) if (!listed(top_keys, k->string)) {
+        snprintf(err, errlen, "unknown key \"%.60s\"", k->string);
+        goto done;
+    }
+    if (!dm_json_str(sc, "name")) {
+        snprintf(err, errlen, "name: expected a string");
+        goto done;
+    }
+    const char *const strings[] = {"description", "extension"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sc, strings[i]);
+        if (v && !cJSON_IsString(v)) {
+            snprintf(err, errlen, "%s: expected a string", strings[i]);
+            goto done;
+        }
+    }
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(sc, "requires"), *x;
+    if (req && !cJSON_IsArray(req)) {
+        snprintf(err, errlen, "requires: expected an array");
+        goto done;
+    }
+    cJSON_ArrayForEach(x, req) if (!cJSON_IsString(x) || (strcmp(x->valuestring, "verification") &&
+                                                          strcmp(x->valuestring, "authorise"))) {
+        snprintf(err, errlen, "requires: expected \"verification\" or \"authorise\"");
+        goto done;
+    }
+    const cJSON *set = cJSON_GetObjectItemCaseSensitive(sc, "settings");
+    if (set && !cJSON_IsObject(set)) {
+        snprintf(err, errlen, "settings: expected an object");
+        goto done;
+    }
+    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sc, "departments");
+    if (deps && !cJSON_IsArray(deps)) {
+        snprintf(err, errlen, "departments: expected an array of ids");
+        goto done;
+    }
+    const char *const lists[] = {"steps", "expect"};
+    for (size_t l = 0; l < 2; l++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(sc, lists[l]);
+        if (a && !cJSON_IsArray(a)) {
+            snprintf(err, errlen, "%s: expected an array", lists[l]);
+            goto done;
+        }
+        int i = 0;
+        cJSON_ArrayForEach(x, a) if (one_kind(x, l ? expect_kinds : step_kinds, lists[l], i++, err, errlen))
+            goto done;
+    }
+    rc = 0;
+done:
+    cJSON_Delete(sc);
+    return rc;
+}
+
 /* ==== The scenario ==== */
 
 /* Waits (a few seconds at most) until the onDeskAuthorise callback has been
@@ -306,12 +423,12 @@ dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *
 {
     dh_report_reset(m);
     cJSON *sc = NULL;
-    char why[160];
-    if (dm_json_parse(json, strlen(json), &sc, why, sizeof why) || !cJSON_IsObject(sc)) {
-        dh_reportf(m, "the scenario is not a JSON object: %s\n", why);
-        cJSON_Delete(sc);
+    char why[300];
+    if (dh_scenario_check(json, why, sizeof why)) {
+        dh_reportf(m, "the scenario is malformed: %s\n", why);
         return DH_FAIL;
     }
+    dm_json_parse(json, strlen(json), &sc, NULL, 0);
     const cJSON *req;
     cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(sc, "requires")) {
         if (cJSON_IsString(req) && !strcmp(req->valuestring, "verification") && !env->expects_verification) {

@@ -264,7 +264,14 @@ int dm_cli_check(int argc, char **argv)
     }
     int rc = 0;
     if (list_only) {
-        for (size_t i = 0; i < n; i++) printf("%-24s %s\n", s[i].name, s[i].source);
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            char why[300];
+            int ok = dh_scenario_check(s[i].json, why, sizeof why) == 0;
+            printf("%-24s %s%s%s\n", s[i].name, s[i].source, ok ? "" : "\n    invalid: ", ok ? "" : why);
+            bad |= !ok;
+        }
+        rc = bad ? 1 : 0;
         goto out;
     }
     char err[512];

@@ -175,6 +175,11 @@ typedef struct dh_scenario_env {
 
 typedef enum dh_outcome { DH_PASS, DH_FAIL, DH_SKIP } dh_outcome;
 
+/* Checks a scenario's shape (known keys, one kind per step and expectation)
+ * without running it: 0, or -1 with a reason ("steps[2]: unknown step
+ * \"reqest\"") in err. */
+int dh_scenario_check(const char *json, char *err, size_t errlen);
+
 /* Runs one scenario (its JSON text). Returns its outcome; dh_report(m) says
  * why it failed or was skipped. */
 dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *env);
