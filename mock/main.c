@@ -29,6 +29,7 @@ static void usage(FILE *out)
           "A mock Zoho Desk for testing Desk extensions and webhook receivers.\n"
           "\n"
           "commands:\n"
+          "  demo      run the whole loop on built-in defaults and show its timeline\n"
           "  serve     run the mock: the Desk REST API, the journal and the control API\n"
           "  trigger   make a running mock raise an event, and show its deliveries\n"
           "  record    listen as a receiver and save real deliveries as fixtures\n"
@@ -59,7 +60,9 @@ int main(int argc, char **argv)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc;
-    if (strcmp(cmd, "serve") == 0) {
+    if (strcmp(cmd, "demo") == 0) {
+        rc = dm_cli_demo(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "serve") == 0) {
         rc = dm_cli_serve(argc - 1, argv + 1);
     } else if (strcmp(cmd, "trigger") == 0) {
         rc = dm_cli_trigger(argc - 1, argv + 1);

@@ -1,0 +1,554 @@
+/* receiver.c -- a Zoho Desk extension webhook receiver, shared by every
+ * example: the HTTP server (libmicrohttpd, a thread per connection), the
+ * onDeskAuthorise callback, the checks on each delivery, de-duplication and
+ * the one action (a comment written back on each new ticket). Talking to
+ * Desk -- verifying X-ZDesk-JWT, calling invoke -- is in desk.c.
+ *
+ * The switches in rx_behaviour turn the correct receiver into each broken
+ * one: read the code with RX_CORRECT in mind, and every "rx->b.xxx" marks a
+ * place where a real receiver goes wrong.
+ *
+ * Nothing is persisted: the authorisation and the events seen live in
+ * memory, so a restart forgets them. A real extension keeps both in its
+ * database. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "receiver.h"
+#include "desk.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_SECRET "conformance-secret-0001"
+#define DEFAULT_SOURCE_ID "7d1f2b7e-3c4a-4e1b-9a3f-5b6c7d8e9f01"
+
+#define BODY_MAX (10u * 1024 * 1024) /* larger requests get 413 */
+#define SEEN_MAX 4096                /* events remembered for de-duplication */
+
+/* ==== State ==== */
+
+typedef struct rx_server {
+    rx_behaviour b;
+    const char *mock, *secret, *source_id; /* from argv */
+    desk_keys *keys;                       /* the JWKS cache; has its own lock */
+
+    pthread_mutex_t lock; /* guards everything below */
+    bool authorised;
+    char org_id[64], security_context[256], installation_id[64];
+    char *seen[SEEN_MAX]; /* ring of de-duplication keys */
+    size_t seen_next;
+    bool poisoned; /* only the fragile receiver sets it */
+} rx_server;
+
+/* Lets the compiler check the format strings of our printf-like helpers. */
+#if defined(__GNUC__)
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args)
+#endif
+
+static void log_line(const rx_server *rx, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void log_line(const rx_server *rx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flockfile(stderr);
+    fprintf(stderr, "[%s] ", rx->b.name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    funlockfile(stderr);
+    va_end(ap);
+}
+
+/* ==== De-duplication ==== */
+
+/* Desk delivers at least once and gives no delivery id, so an event is known
+ * by what it says: its type, the resource's id and the resource's
+ * modifiedTime (eventTime when the payload has none). Returns a malloc'ed
+ * key, or NULL when out of memory. */
+static char *event_key(const cJSON *ev)
+{
+    const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventType"));
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
+    const char *when = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "modifiedTime"));
+    if (!when) when = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventTime"));
+    if (!type) type = "?";
+    if (!id) id = "?";
+    if (!when) when = "?";
+    size_t len = strlen(type) + strlen(id) + strlen(when) + 3;
+    char *key = malloc(len);
+    if (key) snprintf(key, len, "%s|%s|%s", type, id, when);
+    return key;
+}
+
+/* Claims key: true when it was new (now remembered), false when it had been
+ * seen. Checking and remembering under one lock makes two concurrent
+ * deliveries of the same event claim it once. key is borrowed. */
+static bool seen_claim(rx_server *rx, const char *key)
+{
+    bool fresh = true;
+    pthread_mutex_lock(&rx->lock);
+    for (size_t i = 0; i < SEEN_MAX && fresh; i++)
+        if (rx->seen[i] && strcmp(rx->seen[i], key) == 0) fresh = false;
+    char *copy = fresh ? strdup(key) : NULL;
+    if (copy) {
+        free(rx->seen[rx->seen_next]); /* the oldest is forgotten */
+        rx->seen[rx->seen_next] = copy;
+        rx->seen_next = (rx->seen_next + 1) % SEEN_MAX;
+    }
+    pthread_mutex_unlock(&rx->lock);
+    return fresh;
+}
+
+/* Forgets key again, so that a redelivery gets another chance when handling
+ * the event failed. */
+static void seen_release(rx_server *rx, const char *key)
+{
+    pthread_mutex_lock(&rx->lock);
+    for (size_t i = 0; i < SEEN_MAX; i++) {
+        if (rx->seen[i] && strcmp(rx->seen[i], key) == 0) {
+            free(rx->seen[i]);
+            rx->seen[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&rx->lock);
+}
+
+static void seen_clear(rx_server *rx)
+{
+    for (size_t i = 0; i < SEEN_MAX; i++) {
+        free(rx->seen[i]);
+        rx->seen[i] = NULL;
+    }
+    rx->seen_next = 0;
+}
+
+/* ==== Handling a delivery ==== */
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Ids in Desk are digit strings; anything else is not a ticket we write to. */
+static bool is_id(const char *s)
+{
+    if (!s || !*s || strlen(s) > 32) return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+/* A string or number field as text, into buf. */
+static const char *field_text(const cJSON *obj, const char *name, char *buf, size_t len)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (cJSON_IsString(v)) return v->valuestring;
+    if (cJSON_IsNumber(v)) {
+        snprintf(buf, len, "%.0f", v->valuedouble);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Writes one comment back and logs the outcome; 0 or -1. */
+static int write_back(rx_server *rx, const desk_invoke *inv, const char *ticket, const char *text)
+{
+    char why[300];
+    if (desk_add_comment(inv, ticket, text, why, sizeof why) != 0) {
+        log_line(rx, "write-back on ticket %s failed: %s", ticket, why);
+        return -1;
+    }
+    log_line(rx, "wrote a comment on ticket %s", ticket);
+    return 0;
+}
+
+/* Acts on one event. Returns 0 when done (or nothing to do), -1 when the
+ * action failed and a redelivery should try again. */
+static int handle_event(rx_server *rx, const desk_invoke *inv, const cJSON *ev)
+{
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventType"));
+    const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+    char num[64], content[160];
+    if (!type) return 0;
+
+    if (strcmp(type, "Ticket_Add") == 0) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
+        const char *number = field_text(payload, "ticketNumber", num, sizeof num);
+        if (!is_id(id)) return 0;
+        snprintf(content, sizeof content, "Thanks, we got ticket %s", number ? number : id);
+        return write_back(rx, inv, id, content);
+    }
+    if (rx->b.reply_to_comments && strcmp(type, "Ticket_Comment_Add") == 0) {
+        const char *ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "ticketId"));
+        if (!is_id(ticket)) return 0;
+        snprintf(content, sizeof content, "Thanks, we got your comment on ticket %s", ticket);
+        return write_back(rx, inv, ticket, content);
+    }
+    return 0; /* other and unknown event types: nothing to do, and that is fine */
+}
+
+/* The answer to one request: an HTTP status and a short reason. */
+typedef struct outcome {
+    unsigned status;
+    char reason[200];
+} outcome;
+
+static outcome refuse(unsigned status, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static outcome refuse(unsigned status, const char *fmt, ...)
+{
+    outcome o = {status, ""};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o.reason, sizeof o.reason, fmt, ap);
+    va_end(ap);
+    return o;
+}
+
+static const outcome accepted = {200, ""};
+
+/* POST /authorise {"orgId","securityContext","installationId"}: Desk telling
+ * us an org authorised the extension. A new securityContext is a new
+ * installation, so the events seen for the previous one are forgotten. */
+static outcome on_authorise(rx_server *rx, const char *body, size_t len)
+{
+    cJSON *j = cJSON_ParseWithLength(body, len);
+    const char *org = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "orgId"));
+    const char *ctx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "securityContext"));
+    const char *inst = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "installationId"));
+    outcome o = accepted;
+    if (!org || !ctx || !*org || !*ctx || strlen(org) >= sizeof rx->org_id ||
+        strlen(ctx) >= sizeof rx->security_context ||
+        (inst && strlen(inst) >= sizeof rx->installation_id)) {
+        o = refuse(400, "expected {\"orgId\",\"securityContext\",\"installationId\"}");
+    } else {
+        pthread_mutex_lock(&rx->lock);
+        if (!rx->authorised || strcmp(rx->security_context, ctx) != 0) seen_clear(rx);
+        snprintf(rx->org_id, sizeof rx->org_id, "%s", org);
+        snprintf(rx->security_context, sizeof rx->security_context, "%s", ctx);
+        snprintf(rx->installation_id, sizeof rx->installation_id, "%s", inst ? inst : "");
+        rx->authorised = true;
+        pthread_mutex_unlock(&rx->lock);
+        log_line(rx, "authorised for org %s (installation %s)", org, inst ? inst : "?");
+    }
+    cJSON_Delete(j);
+    return o;
+}
+
+/* A webhook delivery. Authenticate first and do nothing else on failure;
+ * then answer as soon as the events are handled. */
+static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const char *body, size_t len)
+{
+    /* A copy of the authorisation, so no lock is held while we work. */
+    char our_org[sizeof rx->org_id], our_ctx[sizeof rx->security_context];
+    pthread_mutex_lock(&rx->lock);
+    bool authorised = rx->authorised;
+    memcpy(our_org, rx->org_id, sizeof our_org);
+    memcpy(our_ctx, rx->security_context, sizeof our_ctx);
+    pthread_mutex_unlock(&rx->lock);
+    if (!authorised) return refuse(401, "not authorised yet: no onDeskAuthorise call received");
+
+    /* 1. Who sent it: Desk, for this org (X-ZDesk-JWT). */
+    if (rx->b.verify_jwt) {
+        char why[200];
+        const char *jwt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ZDesk-JWT");
+        if (desk_verify_jwt(rx->keys, jwt, our_org, why, sizeof why) != 0)
+            return refuse(401, "%s", why);
+    }
+
+    /* 2. To whom: the URL Desk was given carries our org and securityContext. */
+    const char *org = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "orgId");
+    const char *ctx = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "securityContext");
+    if (!org || strcmp(org, our_org) != 0) return refuse(401, "orgId in the URL is not ours");
+    if (!ctx || strlen(ctx) != strlen(our_ctx) || CRYPTO_memcmp(ctx, our_ctx, strlen(ctx)) != 0)
+        return refuse(401, "securityContext in the URL is not ours");
+
+    /* 3. What: a JSON array of event objects. */
+    cJSON *events = cJSON_ParseWithLength(body, len);
+    bool well_formed = cJSON_IsArray(events);
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, events) well_formed = well_formed && cJSON_IsObject(ev);
+    if (!well_formed) {
+        cJSON_Delete(events);
+        if (rx->b.poisoned_by_bad_body) {
+            pthread_mutex_lock(&rx->lock);
+            rx->poisoned = true;
+            pthread_mutex_unlock(&rx->lock);
+        }
+        return refuse(400, "the body is not a JSON array of events");
+    }
+    int n = cJSON_GetArraySize(events);
+    if (rx->b.fail_batches && n > 1) {
+        cJSON_Delete(events);
+        return refuse(500, "cannot handle %d events at once", n);
+    }
+
+    /* 4. Each event once: handle the new ones, skip the repeats. */
+    const desk_invoke inv = {
+        .desk_url = rx->mock,
+        .secret = rx->secret,
+        .org_id = our_org,
+        .security_context = our_ctx,
+        .source_id = rx->b.send_source_id ? rx->source_id : NULL,
+    };
+    int handled = 0, repeats = 0;
+    cJSON_ArrayForEach(ev, events) {
+        if (rx->b.event_delay_ms) sleep_ms(rx->b.event_delay_ms);
+        char *key = rx->b.deduplicate ? event_key(ev) : NULL;
+        if (key && !seen_claim(rx, key)) {
+            repeats++;
+        } else {
+            if (handle_event(rx, &inv, ev) != 0 && key) seen_release(rx, key);
+            handled++;
+        }
+        free(key);
+    }
+    cJSON_Delete(events);
+    log_line(rx, "delivery of %d event(s): %d handled, %d repeat(s) skipped", n, handled, repeats);
+    return accepted;
+}
+
+/* ==== HTTP server (libmicrohttpd) ==== */
+
+typedef struct request {
+    char *body;
+    size_t len, cap;
+    bool too_big;
+} request;
+
+/* {"ok":true} or {"ok":false,"error":"<reason>"} with o's status. */
+static enum MHD_Result reply(struct MHD_Connection *conn, const outcome *o)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "ok", o->status == 200);
+    if (o->status != 200) cJSON_AddStringToObject(j, "error", o->reason);
+    char *json = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    struct MHD_Response *r =
+        json ? MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_COPY) : NULL;
+    cJSON_free(json);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, o->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Appends a chunk of the request body, up to BODY_MAX; past it the rest is
+ * read and dropped, and the request is answered 413. */
+static void take_chunk(request *r, const char *data, size_t n)
+{
+    if (r->too_big) return;
+    if (r->len + n > BODY_MAX) {
+        r->too_big = true;
+        return;
+    }
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n + 1) cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (!b) {
+            r->too_big = true;
+            return;
+        }
+        r->body = b;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+}
+
+/* libmicrohttpd calls this once with no data (we only set up), once per
+ * chunk of body, and once more with *upload_data_size == 0: then we answer. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    rx_server *rx = cls;
+    request *r = *req_cls;
+    (void)version;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        *req_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        take_chunk(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    outcome o;
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+        o = accepted; /* Desk's unsigned URL check, or anyone asking if we are up */
+    } else if (strcmp(method, "POST") != 0) {
+        o = refuse(405, "only GET and POST");
+    } else {
+        pthread_mutex_lock(&rx->lock);
+        bool poisoned = rx->poisoned;
+        pthread_mutex_unlock(&rx->lock);
+        if (poisoned)
+            o = refuse(500, "broken since a malformed delivery");
+        else if (r->too_big)
+            o = refuse(413, "the body is larger than 10 MB");
+        else if (strcmp(url, "/authorise") == 0)
+            o = on_authorise(rx, r->body ? r->body : "", r->len);
+        else
+            o = on_delivery(rx, conn, r->body ? r->body : "", r->len);
+    }
+    if (o.status != 200) log_line(rx, "%s %s: %u %s", method, url, o.status, o.reason);
+    return reply(conn, &o);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    request *r = *req_cls;
+    (void)cls;
+    (void)conn;
+    (void)why;
+    if (r) free(r->body);
+    free(r);
+    *req_cls = NULL;
+}
+
+/* ==== Command line and main ==== */
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s --port N --mock URL [--secret S] [--source-id UUID]\n"
+            "\n"
+            "A Zoho Desk extension webhook receiver (deskmock example).\n"
+            "  --port N          port on 127.0.0.1 (0 = any free port)\n"
+            "  --mock URL        Desk's base URL, e.g. http://127.0.0.1:8000\n"
+            "  --secret S        the manifest secret that keys the invoke HASH\n"
+            "                    (default " DEFAULT_SECRET ")\n"
+            "  --source-id UUID  the webhook's ignoreSourceId, sent on write-backs\n"
+            "                    (default " DEFAULT_SOURCE_ID ")\n",
+            prog);
+}
+
+/* Reads argv into rx and *port. Returns 0, or -1 after printing why. */
+static int parse_args(int argc, char **argv, rx_server *rx, unsigned *port)
+{
+    bool have_port = false;
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
+            usage(stdout, argv[0]);
+            exit(0);
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s: %s needs a value\n", argv[0], opt);
+            return -1;
+        }
+        const char *val = argv[++i];
+        if (strcmp(opt, "--port") == 0) {
+            char *end = NULL;
+            errno = 0;
+            long p = strtol(val, &end, 10);
+            if (errno || end == val || *end || p < 0 || p > 65535) {
+                fprintf(stderr, "%s: --port: expected 0 to 65535, got \"%s\"\n", argv[0], val);
+                return -1;
+            }
+            *port = (unsigned)p;
+            have_port = true;
+        } else if (strcmp(opt, "--mock") == 0) {
+            rx->mock = val;
+        } else if (strcmp(opt, "--secret") == 0) {
+            rx->secret = val;
+        } else if (strcmp(opt, "--source-id") == 0) {
+            rx->source_id = val;
+        } else {
+            fprintf(stderr, "%s: unknown option %s\n", argv[0], opt);
+            return -1;
+        }
+    }
+    if (!have_port || !rx->mock) {
+        usage(stderr, argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int rx_main(int argc, char **argv, const rx_behaviour *b)
+{
+    static rx_server rx; /* large (the seen ring); lives for the whole run */
+    unsigned port = 0;
+    rx.b = *b;
+    rx.secret = DEFAULT_SECRET;
+    rx.source_id = DEFAULT_SOURCE_ID;
+    if (parse_args(argc, argv, &rx, &port) != 0) return 2;
+
+    /* A base URL without its trailing slash, so "<mock>/api/v1/..." is right. */
+    static char mock[2048];
+    snprintf(mock, sizeof mock, "%s", rx.mock);
+    while (*mock && mock[strlen(mock) - 1] == '/') mock[strlen(mock) - 1] = '\0';
+    rx.mock = mock;
+
+    /* Block SIGINT and SIGTERM before any thread starts, so every thread
+     * inherits the mask and main() alone receives them, in sigwait(). */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pthread_mutex_init(&rx.lock, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int status = 1;
+    struct MHD_Daemon *d = NULL;
+    rx.keys = desk_keys_new(rx.mock);
+    if (!rx.keys) goto done;
+
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* A thread per connection: a slow delivery never holds up another
+     * request, and handlers may block on their own outgoing calls. */
+    d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+        (uint16_t)port, NULL, NULL, on_request, &rx, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &rx, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], port);
+        goto done;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    printf("listening on http://127.0.0.1:%u\n", info ? (unsigned)info->port : port);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_line(&rx, "stopping on signal %d", sig);
+    MHD_stop_daemon(d); /* waits for requests in progress */
+    status = 0;
+done:
+    desk_keys_free(rx.keys);
+    seen_clear(&rx);
+    curl_global_cleanup();
+    pthread_mutex_destroy(&rx.lock);
+    return status;
+}

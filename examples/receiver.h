@@ -1,0 +1,66 @@
+/* receiver.h -- the shared skeleton of deskmock's example webhook receivers.
+ *
+ * One correct Zoho Desk extension receiver, written the way a careful
+ * extension developer would write it in C: libmicrohttpd serves, OpenSSL
+ * verifies X-ZDesk-JWT against the platform's JWKS, cJSON reads the events,
+ * libcurl calls the invoke API to write a comment back. Each example program
+ * is one main() that takes the correct behaviour, RX_CORRECT, and (for the
+ * deliberately broken ones) switches exactly one thing off or on.
+ *
+ * The command line every receiver takes:
+ *
+ *   receiver --port N --mock URL [--secret S] [--source-id UUID]
+ *
+ *   --port N        port on 127.0.0.1; 0 picks a free one. The receiver prints
+ *                   "listening on http://127.0.0.1:PORT" on stdout when ready.
+ *   --mock URL      base URL of Desk (the mock), e.g. http://127.0.0.1:8000;
+ *                   its /.well-known/jwks.json and /api/v1/invoke are used.
+ *   --secret S      the extension manifest's "secret" (keys the invoke HASH);
+ *                   default conformance-secret-0001.
+ *   --source-id ID  the webhook's ignoreSourceId, sent as the sourceId header
+ *                   of every write-back so Desk does not echo it back to us;
+ *                   default 7d1f2b7e-3c4a-4e1b-9a3f-5b6c7d8e9f01.
+ *
+ * The HTTP contract:
+ *
+ *   GET  any path       200 (Desk's unsigned check when the webhook is made)
+ *   POST /authorise     {"orgId","securityContext","installationId"}: the
+ *                       onDeskAuthorise callback; remembered, 200
+ *   POST any other path a delivery: ?orgId=&securityContext= in the URL,
+ *                       X-ZDesk-JWT header, a JSON array of events as body.
+ *                       401 unless authorised, signed and addressed to us;
+ *                       400 for a body that is not a JSON array of objects;
+ *                       413 past 10 MB; else 200 after handling each new
+ *                       event (Ticket_Add: one comment written back).
+ */
+#ifndef DESKMOCK_EXAMPLES_RECEIVER_H
+#define DESKMOCK_EXAMPLES_RECEIVER_H
+
+#include <stdbool.h>
+
+/* What a receiver does. RX_CORRECT is right in every field; each broken
+ * example changes one. */
+typedef struct rx_behaviour {
+    const char *name;          /* shown in log lines on stderr */
+    bool verify_jwt;           /* check X-ZDesk-JWT (signature, iss, aud, exp) */
+    bool deduplicate;          /* answer a repeated event 200 without acting again */
+    bool send_source_id;       /* write-backs carry headers {"sourceId": ...} */
+    bool reply_to_comments;    /* also write back on Ticket_Comment_Add */
+    bool fail_batches;         /* answer 500 to a delivery of more than one event */
+    unsigned event_delay_ms;   /* work per event done before answering */
+    bool poisoned_by_bad_body; /* after one malformed body, 500 to every POST */
+} rx_behaviour;
+
+#define RX_CORRECT                                                                                 \
+    {                                                                                              \
+        .name = "correct", .verify_jwt = true, .deduplicate = true, .send_source_id = true,        \
+        .reply_to_comments = false, .fail_batches = false, .event_delay_ms = 0,                    \
+        .poisoned_by_bad_body = false                                                              \
+    }
+
+/* Parses the command line, serves until SIGINT or SIGTERM, and returns the
+ * process exit status: 0 after a clean stop, 2 for a bad command line, 1 when
+ * the server cannot start. b is borrowed for the whole run. */
+int rx_main(int argc, char **argv, const rx_behaviour *b);
+
+#endif

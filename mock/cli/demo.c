@@ -1,0 +1,446 @@
+/* demo.c -- `deskmock demo`: the whole loop on built-in defaults. Starts the
+ * mock, starts the correct example receiver, installs the documentation's
+ * example extension pointed at it, makes the documentation's events happen
+ * through real API calls, and prints the journal as a timeline: what
+ * happened, what was delivered where, what the receiver did back. Exit 0
+ * when everything happened as Desk would have it. */
+#include "cli/cli.h"
+#include "deskmock/harness.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The documentation's example extension (fixtures/extensions/doc-example). */
+extern const char dm_doc_manifest[];
+extern const size_t dm_doc_manifest_len;
+extern const char dm_doc_resources[];
+extern const size_t dm_doc_resources_len;
+
+#define SUPPORT "18920000000000101"
+#define BILLING "18920000000000102"
+#define ENGINEERING "18920000000000103"
+#define ENGINEERING_TICKET "18920000000000403"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: deskmock demo [options]\n"
+          "\n"
+          "Runs the whole loop on built-in defaults and shows it: the mock Desk with\n"
+          "the default org, the correct example receiver, the documentation's example\n"
+          "extension installed with its webhook pointed at the receiver (departments\n"
+          "Support and Billing chosen), then real API calls: a ticket added, updated\n"
+          "(with prevState), a reply, a comment added and edited, the receiver's\n"
+          "write-back (sent with the webhook's ignoreSourceId, so not echoed back to\n"
+          "it), and a change in Engineering, a department the installation did not\n"
+          "choose, which is not delivered. Prints the timeline and where to look next.\n"
+          "\n"
+          "options:\n"
+          "  --keep            leave the mock and the receiver running for exploration\n"
+          "                    (stop with Ctrl-C)\n"
+          "  --port N          the mock's port (default: any free one)\n"
+          "  --verbose         let the receiver's own log through (stderr)\n"
+          "  --receiver PATH   the receiver program (default: receiver-correct next to\n"
+          "                    this binary, or in its examples/ folder)\n"
+          "  -h, --help        show this help\n",
+          out);
+}
+
+/* ==== The receiver ==== */
+
+static int find_receiver(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    static const char *const tries[] = {"%s/examples/receiver-correct", "%s/receiver-correct",
+                                        "%s/../examples/receiver-correct"};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        snprintf(out, len, tries[i], self);
+        if (access(out, X_OK) == 0) return 0;
+    }
+    return -1;
+}
+
+/* Starts the receiver and reads its "listening on URL" line (10 s at most). */
+static pid_t start_receiver(const char *path, const char *mock, const char *secret,
+                            const char *source_id, int verbose, char *url, size_t urllen)
+{
+    int fds[2];
+    if (pipe(fds)) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        if (!verbose) {
+            /* its own log would interleave with the timeline */
+            int null = open("/dev/null", O_WRONLY);
+            if (null >= 0) dup2(null, STDERR_FILENO);
+        }
+        execl(path, path, "--port", "0", "--mock", mock, "--secret", secret, "--source-id",
+              source_id, (char *)NULL);
+        fprintf(stderr, "deskmock demo: cannot run %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[512];
+    size_t used = 0;
+    int64_t end = dm_mono_ms() + 10000;
+    url[0] = '\0';
+    while (!url[0] && dm_mono_ms() < end && used < sizeof line - 1) {
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t n = read(fds[0], line + used, sizeof line - 1 - used);
+        if (n <= 0) break;
+        used += (size_t)n;
+        line[used] = '\0';
+        const char *at = strstr(line, "listening on ");
+        char *nl = at ? strchr(at, '\n') : NULL;
+        if (at && nl) snprintf(url, urllen, "%.*s", (int)(nl - at - 13), at + 13);
+    }
+    close(fds[0]); /* the receiver's later output goes nowhere: SIGPIPE is ignored there */
+    if (!url[0]) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
+/* ==== The timeline ==== */
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const char *s = dm_json_str(o, k);
+    return s ? s : "";
+}
+
+static void short_url(const char *url, char *out, size_t len)
+{
+    const char *q = strchr(url, '?');
+    snprintf(out, len, "%.*s", q ? (int)(q - url) : (int)strlen(url), url);
+}
+
+/* Top-level keys that differ, for "updated: status, priority". */
+static void changed_keys(const cJSON *before, const cJSON *after, dm_buf *out)
+{
+    const cJSON *a;
+    int n = 0;
+    cJSON_ArrayForEach(a, after) {
+        if (!strcmp(a->string, "modifiedTime") || !strcmp(a->string, "modifiedBy")) continue;
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, a->string);
+        if (b && cJSON_Compare(a, b, 1)) continue;
+        dm_buf_printf(out, "%s%s", n++ ? ", " : "", a->string);
+    }
+}
+
+static void line(int depth, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(int depth, const char *fmt, ...)
+{
+    printf("%*s", depth * 4, "");
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+static void print_record(const cJSON *all, const cJSON *r, int depth);
+
+static void print_children(const cJSON *all, const cJSON *parent, int depth)
+{
+    double seq = num(parent, "seq");
+    const cJSON *r;
+    cJSON_ArrayForEach(r, all) if (num(r, "cause") == seq) print_record(all, r, depth);
+    /* invoke calls name the event they answered in "event" (their cause is
+     * the event too); nothing more to add */
+}
+
+static void print_record(const cJSON *all, const cJSON *r, int depth)
+{
+    const char *kind = str(r, "kind");
+    char url[512];
+    if (!strcmp(kind, "request")) {
+        /* the receiver's invoke calls are shown as invoke records, under the
+         * event they answered; only a refused one needs its request */
+        if (!strcmp(str(r, "path"), "/api/v1/invoke") && num(r, "status") == 200) return;
+        double status = num(r, "status");
+        const cJSON *x;
+        cJSON_ArrayForEach(x, all) if (status < 0 && !strcmp(str(x, "kind"), "response") &&
+                                       num(x, "cause") == num(r, "seq")) status = num(x, "status");
+        line(depth, "#%.0f %s %s%s%s -> %.0f", num(r, "seq"), str(r, "method"), str(r, "path"),
+             *str(r, "as") ? " as " : "", str(r, "as"), status);
+    } else if (!strcmp(kind, "change")) {
+        const cJSON *before = cJSON_GetObjectItemCaseSensitive(r, "before");
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(r, "after");
+        dm_buf keys = {0};
+        if (!strcmp(str(r, "action"), "update")) changed_keys(before, after, &keys);
+        line(depth, "#%.0f %s %s %sd%s%s", num(r, "seq"), str(r, "resource"), str(r, "id"),
+             str(r, "action"), keys.len ? ": " : "", keys.len ? keys.data : "");
+        dm_buf_free(&keys);
+    } else if (!strcmp(kind, "event")) {
+        line(depth, "#%.0f event %s%s", num(r, "seq"), str(r, "eventType"),
+             cJSON_GetObjectItemCaseSensitive(r, "prevState") ? " (with prevState)" : "");
+        const cJSON *w;
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks")) if (!strcmp(str(w, "fate"), "dropped"))
+            line(depth + 1, "not delivered to webhook %s: %s", str(w, "webhookId"), str(w, "reason"));
+    } else if (!strcmp(kind, "attempt")) {
+        short_url(str(r, "url"), url, sizeof url);
+        if (num(r, "status") >= 0)
+            line(depth, "#%.0f delivered to %s: %.0f in %.2f ms", num(r, "seq"), url, num(r, "status"),
+                 num(r, "latencyMs"));
+        else
+            line(depth, "#%.0f delivery to %s failed: %s", num(r, "seq"), url, str(r, "error"));
+    } else if (!strcmp(kind, "invoke")) {
+        line(depth, "#%.0f the receiver called back: invoke %s %s (sourceId %s) -> %.0f", num(r, "seq"),
+             str(r, "requestType"), str(r, "requestURL"), *str(r, "sourceId") ? str(r, "sourceId") : "none",
+             num(r, "statusCode"));
+    } else if (!strcmp(kind, "installation")) {
+        line(depth, "#%.0f extension \"%s\" %sed (installation %s)", num(r, "seq"), str(r, "name"),
+             str(r, "action"), str(r, "installationId"));
+    } else if (!strcmp(kind, "webhook")) {
+        line(depth, "#%.0f webhook %s %sd", num(r, "seq"), str(r, "id"), str(r, "action"));
+    } else if (!strcmp(kind, "check")) {
+        short_url(str(r, "url"), url, sizeof url);
+        line(depth, "#%.0f unsigned GET check of %s -> %.0f", num(r, "seq"), url, num(r, "status"));
+    } else if (!strcmp(kind, "callback")) {
+        short_url(str(r, "url"), url, sizeof url);
+        line(depth, "#%.0f %s callback to %s -> %.0f", num(r, "seq"), str(r, "listener"), url,
+             num(r, "status"));
+    } else if (!strcmp(kind, "fate")) {
+        if (strcmp(str(r, "fate"), "delivered"))
+            line(depth, "#%.0f %s: %s", num(r, "seq"), str(r, "fate"), str(r, "reason"));
+        return;
+    } else {
+        return; /* response and other bookkeeping records */
+    }
+    print_children(all, r, depth + 1);
+}
+
+static void print_timeline(const cJSON *all, uint64_t after)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, all) {
+        double cause = num(r, "cause");
+        if (cause < 0 || cause <= (double)after) print_record(all, r, 1);
+    }
+}
+
+/* ==== The run ==== */
+
+static int step(dh_mock *m, const char *what, int rc)
+{
+    if (rc) fprintf(stderr, "deskmock demo: %s failed:\n%s", what, dh_report(m));
+    return rc;
+}
+
+int dm_cli_demo(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"keep", no_argument, NULL, 'k'},
+        {"port", required_argument, NULL, 'p'},
+        {"receiver", required_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int keep = 0, verbose = 0, c;
+    long long port = 0;
+    const char *receiver = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k': keep = 1; break;
+        case 'v': verbose = 1; break;
+        case 'r': receiver = optarg; break;
+        case 'p':
+            if (dm_cli_number(optarg, 0, 65535, &port)) {
+                fprintf(stderr, "deskmock demo: --port %s: expected 0 to 65535\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    char rpath[PATH_MAX];
+    if (receiver) snprintf(rpath, sizeof rpath, "%s", receiver);
+    else if (find_receiver(rpath, sizeof rpath)) {
+        fprintf(stderr, "deskmock demo: cannot find the example receiver (receiver-correct) next to "
+                        "this binary; build examples/ or give --receiver PATH\n");
+        return 2;
+    }
+    cJSON *manifest = NULL, *resources = NULL;
+    dm_json_parse(dm_doc_manifest, dm_doc_manifest_len, &manifest, NULL, 0);
+    dm_json_parse(dm_doc_resources, dm_doc_resources_len, &resources, NULL, 0);
+    const char *secret = dm_json_str(manifest, "secret");
+    const char *source_id = dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "ignoreSourceId");
+
+    char err[512];
+    dh_options o = {0};
+    o.port = (int)port;
+    dh_mock *m = dh_start(&o, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "deskmock demo: %s\n", err);
+        cJSON_Delete(manifest);
+        cJSON_Delete(resources);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 1;
+    char rurl[256];
+    pid_t pid = start_receiver(rpath, dh_url(m), secret, source_id, verbose, rurl, sizeof rurl);
+    if (pid < 0) {
+        fprintf(stderr, "deskmock demo: the receiver %s did not start\n", rpath);
+        goto out;
+    }
+    printf("deskmock demo\n  mock      %s\n  receiver  %s (%s)\n\n", dh_url(m), rurl, rpath);
+
+    /* Install the documentation's example, choosing Support and Billing. */
+    uint64_t start = dh_mark(m);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddItemToObject(body, "manifest", cJSON_Duplicate(manifest, 1));
+    cJSON_AddItemToObject(body, "resources", cJSON_Duplicate(resources, 1));
+    char hook[300], auth[300];
+    snprintf(hook, sizeof hook, "%s/hook", rurl);
+    snprintf(auth, sizeof auth, "%s/authorise", rurl);
+    cJSON_AddStringToObject(body, "webhookUrl", hook);
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(body, "callbackUrls"), "onDeskAuthorise",
+                          cJSON_CreateString(auth));
+    cJSON *deps = cJSON_AddArrayToObject(body, "departments");
+    cJSON_AddItemToArray(deps, cJSON_CreateString(SUPPORT));
+    cJSON_AddItemToArray(deps, cJSON_CreateString(BILLING));
+    char *text = dm_json_print(body);
+    cJSON_Delete(body);
+    dh_response r;
+    int irc = dh_call(m, "POST", "/mock/v1/installations", NULL, text, &r);
+    free(text);
+    if (irc || r.status != 201) {
+        fprintf(stderr, "deskmock demo: installing the example extension failed: %s\n", r.body ? r.body : dh_report(m));
+        dh_response_free(&r);
+        goto out;
+    }
+    dh_response_free(&r);
+
+    /* The documentation's events, through real API calls by an agent. */
+    char ticket[32], comment[32];
+    uint64_t mark = dh_mark(m);
+    if (step(m, "creating a ticket",
+             dh_ticket_create(m, "agent",
+                              "{\"subject\":\"Printer on fire\",\"departmentId\":\"" SUPPORT "\","
+                              "\"contactId\":\"18920000000000301\",\"description\":\"<div>Smoke from "
+                              "tray 2.</div>\",\"priority\":\"High\"}",
+                              ticket)) ||
+        step(m, "Ticket_Add", dh_expect_delivered(m, mark, "Ticket_Add", "id", ticket, 0, 10000)) ||
+        step(m, "the receiver's write-back",
+             dh_expect_call(m, mark, "POST", "*/api/v1/tickets/*/comments", 1, 10000)))
+        goto out;
+    mark = dh_mark(m);
+    char path[128];
+    if (step(m, "updating the ticket", dh_ticket_update(m, "agent", ticket, "{\"status\":\"On Hold\"}")) ||
+        step(m, "Ticket_Update", dh_expect_delivered(m, mark, "Ticket_Update", "status", "On Hold", 0, 10000)))
+        goto out;
+    mark = dh_mark(m);
+    if (step(m, "replying", dh_reply(m, "agent", ticket, "<div>We are on it.</div>")) ||
+        step(m, "Ticket_Thread_Add", dh_expect_delivered(m, mark, "Ticket_Thread_Add", "direction", "out", 0, 10000)))
+        goto out;
+    mark = dh_mark(m);
+    if (step(m, "commenting",
+             dh_comment_add(m, "agent", ticket, "{\"content\":\"Toner recall applies.\",\"isPublic\":false}", comment)) ||
+        step(m, "Ticket_Comment_Add", dh_expect_delivered(m, mark, "Ticket_Comment_Add", "id", comment, 0, 10000)))
+        goto out;
+    mark = dh_mark(m);
+    snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", ticket, comment);
+    int prc = dh_call(m, "PATCH", path, "agent", "{\"content\":\"Toner recall applies; part ordered.\"}", &r);
+    long pst = r.status;
+    dh_response_free(&r);
+    if (prc || pst != 200) {
+        fprintf(stderr, "deskmock demo: editing the comment answered %ld\n", pst);
+        goto out;
+    }
+    if (step(m, "Ticket_Comment_Update",
+             dh_expect_delivered(m, mark, "Ticket_Comment_Update", "id", comment, 0, 10000)))
+        goto out;
+    /* A department the installation did not choose: raised, not delivered. */
+    mark = dh_mark(m);
+    if (step(m, "a change in Engineering",
+             dh_ticket_update(m, "agent", ENGINEERING_TICKET, "{\"priority\":\"High\"}")))
+        goto out;
+    if (dh_expect_delivered(m, mark, "Ticket_Update", "id", ENGINEERING_TICKET, 0, 300) == 0) {
+        fprintf(stderr, "deskmock demo: a change in Engineering was delivered; it should not be\n");
+        goto out;
+    }
+    if (step(m, "the echo check", dh_expect_no_loop(m, start, 300))) goto out;
+
+    printf("timeline (journal seq, newest last):\n");
+    cJSON *all = dh_journal(m, start, NULL);
+    print_timeline(all, start);
+    cJSON_Delete(all);
+    printf("\nevery event went where Desk would send it: the five ticket events were delivered\n"
+           "and answered 200; the receiver's comment carried the webhook's ignoreSourceId, so\n"
+           "it was not delivered back to it; the Engineering change stayed undelivered.\n\n"
+           "where to look next:\n"
+           "  the timeline page   %s/mock/ui\n"
+           "  the journal         curl '%s/mock/v1/journal?kind=event,attempt,invoke'\n"
+           "  check a receiver    deskmock check --receiver URL (see docs/harness.md)\n"
+           "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set status=Closed\n",
+           dh_url(m), dh_url(m), dh_url(m), ticket);
+    fflush(stdout);
+    rc = 0;
+    if (keep) {
+        printf("\nkept running (--keep); Ctrl-C stops the mock and the receiver\n");
+        fflush(stdout);
+        struct sigaction sa = {0};
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        while (!interrupted) pause();
+    }
+out:
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+    dh_reset(m);
+    dh_stop(m);
+    cJSON_Delete(manifest);
+    cJSON_Delete(resources);
+    return rc;
+}
