@@ -7,8 +7,8 @@
  * events are handled correctly, so it passes every test that sends one event
  * at a time.
  *
- * `deskmock check` must fail it in the batch case: with batching on (e.g.
- * --batch-max 5) a burst of ticket events gets 500 and none is delivered. */
+ * `deskmock check` fails it in `batch`: three Ticket_Update events arrive in
+ * one POST (batchMax 3) and get 500, so none is delivered. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /* correct.c -- the receiver to copy: a Zoho Desk extension webhook receiver
- * that `deskmock check` passes in full.
+ * that passes every case of `deskmock check`.
  *
  * It answers Desk's unsigned GET check with 200; remembers the org and
  * securityContext from the onDeskAuthorise callback (POST /authorise); and
@@ -12,10 +12,11 @@
  *      healthy; unknown event types and fields are fine;
  *   4. skips events it has seen (eventType + payload.id + modifiedTime):
  *      delivery is at least once;
- *   5. on each new Ticket_Add writes ONE private comment back through the
+ *   5. answers 200 within milliseconds, and only then, on a worker thread,
+ *      writes ONE private comment back on each new Ticket_Add through the
  *      invoke API, with the HASH header and with sourceId = the webhook's
- *      ignoreSourceId so Desk does not deliver that comment back to it;
- * and answers 200 within milliseconds. All of that is in receiver.c. */
+ *      ignoreSourceId so Desk does not deliver that comment back to it.
+ * All of that is in receiver.c and desk.c. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

@@ -23,11 +23,11 @@
 #include <string.h>
 #include <time.h>
 
-#define CALL_TIMEOUT_MS 3000L   /* JWKS and invoke calls */
-#define ANSWER_MAX (1u << 20)   /* bytes of an answer kept */
-#define JWT_SKEW_S 60           /* clocks differ: exp may be this far behind us */
-#define JWT_IAT_AHEAD_S 600     /* iat may be at most this far ahead of us */
-#define JWKS_REFRESH_S 10       /* an unknown kid refetches the JWKS at most this often */
+#define CALL_TIMEOUT_MS 3000L      /* JWKS and invoke calls */
+#define ANSWER_MAX      (1u << 20) /* bytes of an answer kept */
+#define JWT_SKEW_S      60         /* clocks differ: exp may be this far behind us */
+#define JWT_IAT_AHEAD_S 600        /* iat may be at most this far ahead of us */
+#define JWKS_REFRESH_S  10         /* an unknown kid refetches the JWKS at most this often */
 
 /* ==== A growable string ==== */
 
@@ -42,7 +42,8 @@ static void strbuf_add(strbuf *s, const char *p, size_t n)
     if (s->failed) return;
     if (s->len + n + 1 > s->cap) {
         size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->len + n + 1) cap *= 2;
+        while (cap < s->len + n + 1)
+            cap *= 2;
         char *d = realloc(s->data, cap);
         if (!d) {
             free(s->data);
@@ -121,7 +122,8 @@ static int b64url_value(char c)
  * the text is not base64url or memory ran out. */
 static unsigned char *b64url_decode(const char *in, size_t len, size_t *out_len)
 {
-    while (len && in[len - 1] == '=') len--;
+    while (len && in[len - 1] == '=')
+        len--;
     if (len % 4 == 1) return NULL;
     unsigned char *out = malloc(len * 3 / 4 + 1);
     if (!out) return NULL;
@@ -306,8 +308,7 @@ static EVP_PKEY *key_for(desk_keys *k, const char *kid)
 
 /* ==== X-ZDesk-JWT ==== */
 
-int desk_verify_jwt(desk_keys *k, const char *token, const char *org_id, char *why,
-                    size_t whylen)
+int desk_verify_jwt(desk_keys *k, const char *token, const char *org_id, char *why, size_t whylen)
 {
     cJSON *header = NULL, *claims = NULL;
     unsigned char *sig = NULL;
@@ -342,11 +343,12 @@ int desk_verify_jwt(desk_keys *k, const char *token, const char *org_id, char *w
     }
 
     /* The signature covers the text "header.payload" exactly as sent. */
-    size_t siglen = 0;
+    const unsigned char *signed_text = (const unsigned char *)token;
+    size_t signed_len = (size_t)(dot2 - token), siglen = 0;
     sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen);
     md = EVP_MD_CTX_new();
     if (!sig || !md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-        EVP_DigestVerify(md, sig, siglen, (const unsigned char *)token, (size_t)(dot2 - token)) != 1) {
+        EVP_DigestVerify(md, sig, siglen, signed_text, signed_len) != 1) {
         ERR_clear_error();
         snprintf(why, whylen, "JWT signature does not verify");
         goto done;
@@ -407,8 +409,8 @@ static void form_field(strbuf *form, const char *name, const char *value)
     strbuf_put_escaped(form, value);
 }
 
-int desk_add_comment(const desk_invoke *inv, const char *ticket_id, const char *content,
-                     char *why, size_t whylen)
+int desk_add_comment(const desk_invoke *inv, const char *ticket_id, const char *content, char *why,
+                     size_t whylen)
 {
     strbuf request_url = {0}, hashed = {0}, form = {0}, url = {0}, answer = {0};
     char *post_body = NULL, *headers_json = NULL;
@@ -482,7 +484,8 @@ int desk_add_comment(const desk_invoke *inv, const char *ticket_id, const char *
     const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(outer, "response"));
     inner = text ? cJSON_Parse(text) : NULL;
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(inner, "statusCode");
-    if (status == 200 && cJSON_IsNumber(code) && code->valuedouble >= 200 && code->valuedouble < 300)
+    if (status == 200 && cJSON_IsNumber(code) && code->valuedouble >= 200 &&
+        code->valuedouble < 300)
         rc = 0;
     else
         snprintf(why, whylen, "invoke answered HTTP %ld, Desk %.0f: %.200s", status,

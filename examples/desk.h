@@ -44,7 +44,7 @@ typedef struct desk_invoke {
 /* Adds a private comment with this text to ticket ticket_id (a Desk id,
  * digits only) through POST <desk_url>/api/v1/invoke. Returns 0 when Desk
  * made the comment, or -1 with the reason written into why. */
-int desk_add_comment(const desk_invoke *inv, const char *ticket_id, const char *content,
-                     char *why, size_t whylen);
+int desk_add_comment(const desk_invoke *inv, const char *ticket_id, const char *content, char *why,
+                     size_t whylen);
 
 #endif

@@ -7,9 +7,9 @@
  * eventType + payload.id + payload.modifiedTime and answers a repeat 200
  * without acting. Everything else is right.
  *
- * `deskmock check` must fail it in the duplicate-delivery case: with the
- * fault {"delivery": {"duplicate": 1}} one Ticket_Add leads to two invoke
- * calls and two comments on the ticket. */
+ * `deskmock check` fails it in `duplicate`: with the fault
+ * {"delivery": {"duplicate": 1}} one Ticket_Add is delivered twice and leads
+ * to two identical invoke calls, two comments on the ticket. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

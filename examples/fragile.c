@@ -7,9 +7,8 @@
  * failing real deliveries until someone restarted it. GET still answers 200,
  * so a naive health check says all is well. Until then it is correct.
  *
- * `deskmock check` must fail it in the malformed-body case: after POST
- * /mock/v1/deliveries {"body": "not json"} (400, fine), a following valid
- * delivery gets 500 instead of 200. */
+ * `deskmock check` fails it in `malformed-body`: after a delivery whose body
+ * is "not json" (400, fine), the next real Ticket_Add gets 500, not 200. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

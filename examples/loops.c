@@ -9,9 +9,10 @@
  * JWT, URL parameters, 400 on malformed bodies, de-duplication (which cannot
  * help: every echoed comment is a new comment).
  *
- * `deskmock check` must fail it in the echo-loop case: after one Ticket_Add
- * the journal shows the chain invoke -> Ticket_Comment_Add -> delivery ->
- * invoke -> ... growing without end. */
+ * `deskmock check` fails it in `no-echo-loop`: the journal shows the chain
+ * invoke (no sourceId) -> comment -> Ticket_Comment_Add delivered to the
+ * same webhook -> invoke -> ..., growing without end. The loop starts with
+ * the first ticket of any case, so check it alone: --only no-echo-loop. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

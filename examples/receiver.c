@@ -1,8 +1,9 @@
 /* receiver.c -- a Zoho Desk extension webhook receiver, shared by every
  * example: the HTTP server (libmicrohttpd, a thread per connection), the
- * onDeskAuthorise callback, the checks on each delivery, de-duplication and
- * the one action (a comment written back on each new ticket). Talking to
- * Desk -- verifying X-ZDesk-JWT, calling invoke -- is in desk.c.
+ * onDeskAuthorise callback, the checks on each delivery, de-duplication, and
+ * the one action -- a comment written back on each new ticket -- which a
+ * worker thread does after the delivery has been answered. Talking to Desk
+ * (verifying X-ZDesk-JWT, calling invoke) is in desk.c.
  *
  * The switches in rx_behaviour turn the correct receiver into each broken
  * one: read the code with RX_CORRECT in mind, and every "rx->b.xxx" marks a
@@ -32,11 +33,12 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_SECRET "conformance-secret-0001"
+#define DEFAULT_SECRET    "conformance-secret-0001"
 #define DEFAULT_SOURCE_ID "7d1f2b7e-3c4a-4e1b-9a3f-5b6c7d8e9f01"
 
 #define BODY_MAX (10u * 1024 * 1024) /* larger requests get 413 */
 #define SEEN_MAX 4096                /* events remembered for de-duplication */
+#define ID_MAX   40                  /* Desk ids are 19 digits */
 
 /* ==== State ==== */
 
@@ -44,14 +46,28 @@ typedef struct rx_server {
     rx_behaviour b;
     const char *mock, *secret, *source_id; /* from argv */
     desk_keys *keys;                       /* the JWKS cache; has its own lock */
+    pthread_t worker;                      /* makes the write-backs */
 
     pthread_mutex_t lock; /* guards everything below */
     bool authorised;
     char org_id[64], security_context[256], installation_id[64];
     char *seen[SEEN_MAX]; /* ring of de-duplication keys */
     size_t seen_next;
+    struct job *head, *tail; /* write-backs waiting for the worker */
+    pthread_cond_t wake;     /* signalled when a job is queued or on stop */
+    bool stopping;
     bool poisoned; /* only the fragile receiver sets it */
 } rx_server;
+
+/* One write-back: a private comment on a ticket, made as the installation
+ * that received the event. */
+typedef struct job {
+    struct job *next;
+    char ticket_id[ID_MAX];
+    char content[160];
+    char org_id[64], security_context[256];
+    char *key; /* the event's de-duplication key, forgotten if the write fails; may be NULL */
+} job;
 
 /* Lets the compiler check the format strings of our printf-like helpers. */
 #if defined(__GNUC__)
@@ -84,7 +100,8 @@ static char *event_key(const cJSON *ev)
     const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventType"));
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
-    const char *when = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "modifiedTime"));
+    const char *when =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "modifiedTime"));
     if (!when) when = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventTime"));
     if (!type) type = "?";
     if (!id) id = "?";
@@ -137,19 +154,12 @@ static void seen_clear(rx_server *rx)
     rx->seen_next = 0;
 }
 
-/* ==== Handling a delivery ==== */
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
+/* ==== The work: writing back ==== */
 
 /* Ids in Desk are digit strings; anything else is not a ticket we write to. */
 static bool is_id(const char *s)
 {
-    if (!s || !*s || strlen(s) > 32) return false;
+    if (!s || !*s || strlen(s) >= ID_MAX) return false;
     for (; *s; s++)
         if (*s < '0' || *s > '9') return false;
     return true;
@@ -167,42 +177,101 @@ static const char *field_text(const cJSON *obj, const char *name, char *buf, siz
     return NULL;
 }
 
-/* Writes one comment back and logs the outcome; 0 or -1. */
-static int write_back(rx_server *rx, const desk_invoke *inv, const char *ticket, const char *text)
-{
-    char why[300];
-    if (desk_add_comment(inv, ticket, text, why, sizeof why) != 0) {
-        log_line(rx, "write-back on ticket %s failed: %s", ticket, why);
-        return -1;
-    }
-    log_line(rx, "wrote a comment on ticket %s", ticket);
-    return 0;
-}
-
-/* Acts on one event. Returns 0 when done (or nothing to do), -1 when the
- * action failed and a redelivery should try again. */
-static int handle_event(rx_server *rx, const desk_invoke *inv, const cJSON *ev)
+/* The write-back an event calls for, or NULL when it calls for none: one
+ * comment on each new ticket. Other and unknown event types need nothing,
+ * and that is fine. org and ctx are the authorisation it arrived under. */
+static job *job_for(const rx_server *rx, const cJSON *ev, const char *org, const char *ctx)
 {
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "eventType"));
     const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
-    char num[64], content[160];
-    if (!type) return 0;
-
+    const char *ticket = NULL;
+    char text[160], num[64];
+    if (!type) return NULL;
     if (strcmp(type, "Ticket_Add") == 0) {
-        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
+        ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
         const char *number = field_text(payload, "ticketNumber", num, sizeof num);
-        if (!is_id(id)) return 0;
-        snprintf(content, sizeof content, "Thanks, we got ticket %s", number ? number : id);
-        return write_back(rx, inv, id, content);
+        if (!is_id(ticket)) return NULL;
+        snprintf(text, sizeof text, "Thanks, we got ticket %s", number ? number : ticket);
+    } else if (rx->b.reply_to_comments && strcmp(type, "Ticket_Comment_Add") == 0) {
+        ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "ticketId"));
+        if (!is_id(ticket)) return NULL;
+        snprintf(text, sizeof text, "Thanks, we got your comment on ticket %s", ticket);
+    } else {
+        return NULL;
     }
-    if (rx->b.reply_to_comments && strcmp(type, "Ticket_Comment_Add") == 0) {
-        const char *ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "ticketId"));
-        if (!is_id(ticket)) return 0;
-        snprintf(content, sizeof content, "Thanks, we got your comment on ticket %s", ticket);
-        return write_back(rx, inv, ticket, content);
-    }
-    return 0; /* other and unknown event types: nothing to do, and that is fine */
+    job *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    snprintf(j->ticket_id, sizeof j->ticket_id, "%s", ticket);
+    snprintf(j->content, sizeof j->content, "%s", text);
+    snprintf(j->org_id, sizeof j->org_id, "%s", org);
+    snprintf(j->security_context, sizeof j->security_context, "%s", ctx);
+    return j;
 }
+
+/* Makes the write-back, logs how it went, and frees j. When it failed, the
+ * event is forgotten, so that a redelivery of it is acted on again. */
+static void run_job(rx_server *rx, job *j)
+{
+    const desk_invoke inv = {
+        .desk_url = rx->mock,
+        .secret = rx->secret,
+        .org_id = j->org_id,
+        .security_context = j->security_context,
+        .source_id = rx->b.send_source_id ? rx->source_id : NULL,
+    };
+    char why[300];
+    if (desk_add_comment(&inv, j->ticket_id, j->content, why, sizeof why) == 0) {
+        log_line(rx, "wrote a comment on ticket %s", j->ticket_id);
+    } else {
+        log_line(rx, "write-back on ticket %s failed: %s", j->ticket_id, why);
+        if (j->key) seen_release(rx, j->key);
+    }
+    free(j->key);
+    free(j);
+}
+
+/* Hands j to the worker; it owns j from here. */
+static void enqueue(rx_server *rx, job *j)
+{
+    pthread_mutex_lock(&rx->lock);
+    if (rx->tail)
+        rx->tail->next = j;
+    else
+        rx->head = j;
+    rx->tail = j;
+    pthread_cond_signal(&rx->wake);
+    pthread_mutex_unlock(&rx->lock);
+}
+
+/* The worker thread: runs queued write-backs one at a time, in order, until
+ * told to stop; what is queued by then is still done. */
+static void *worker_main(void *arg)
+{
+    rx_server *rx = arg;
+    pthread_mutex_lock(&rx->lock);
+    for (;;) {
+        while (!rx->head && !rx->stopping)
+            pthread_cond_wait(&rx->wake, &rx->lock);
+        job *j = rx->head;
+        if (!j) break; /* stopping, and nothing left */
+        rx->head = j->next;
+        if (!rx->head) rx->tail = NULL;
+        pthread_mutex_unlock(&rx->lock);
+        run_job(rx, j);
+        pthread_mutex_lock(&rx->lock);
+    }
+    pthread_mutex_unlock(&rx->lock);
+    return NULL;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* ==== Answering requests ==== */
 
 /* The answer to one request: an HTTP status and a short reason. */
 typedef struct outcome {
@@ -252,7 +321,7 @@ static outcome on_authorise(rx_server *rx, const char *body, size_t len)
 }
 
 /* A webhook delivery. Authenticate first and do nothing else on failure;
- * then answer as soon as the events are handled. */
+ * then note the events and answer at once. */
 static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const char *body, size_t len)
 {
     /* A copy of the authorisation, so no lock is held while we work. */
@@ -283,7 +352,8 @@ static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const cha
     cJSON *events = cJSON_ParseWithLength(body, len);
     bool well_formed = cJSON_IsArray(events);
     const cJSON *ev;
-    cJSON_ArrayForEach(ev, events) well_formed = well_formed && cJSON_IsObject(ev);
+    cJSON_ArrayForEach(ev, events)
+        well_formed = well_formed && cJSON_IsObject(ev);
     if (!well_formed) {
         cJSON_Delete(events);
         if (rx->b.poisoned_by_bad_body) {
@@ -299,28 +369,33 @@ static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const cha
         return refuse(500, "cannot handle %d events at once", n);
     }
 
-    /* 4. Each event once: handle the new ones, skip the repeats. */
-    const desk_invoke inv = {
-        .desk_url = rx->mock,
-        .secret = rx->secret,
-        .org_id = our_org,
-        .security_context = our_ctx,
-        .source_id = rx->b.send_source_id ? rx->source_id : NULL,
-    };
-    int handled = 0, repeats = 0;
+    /* 4. Each event once: queue the work for new ones, skip the repeats.
+     * The worker writes back after we have answered: Desk waits 5 s at
+     * most, and our own calls to Desk may be slower than that. */
+    int fresh = 0, repeats = 0;
     cJSON_ArrayForEach(ev, events) {
-        if (rx->b.event_delay_ms) sleep_ms(rx->b.event_delay_ms);
         char *key = rx->b.deduplicate ? event_key(ev) : NULL;
         if (key && !seen_claim(rx, key)) {
             repeats++;
-        } else {
-            if (handle_event(rx, &inv, ev) != 0 && key) seen_release(rx, key);
-            handled++;
+            free(key);
+            continue;
         }
-        free(key);
+        fresh++;
+        job *j = job_for(rx, ev, our_org, our_ctx);
+        if (!j) {
+            free(key);
+            continue;
+        }
+        j->key = key;
+        if (rx->b.work_before_answering) {
+            sleep_ms(rx->b.work_ms);
+            run_job(rx, j);
+        } else {
+            enqueue(rx, j);
+        }
     }
     cJSON_Delete(events);
-    log_line(rx, "delivery of %d event(s): %d handled, %d repeat(s) skipped", n, handled, repeats);
+    log_line(rx, "delivery of %d event(s): %d new, %d repeat(s) skipped", n, fresh, repeats);
     return accepted;
 }
 
@@ -361,7 +436,8 @@ static void take_chunk(request *r, const char *data, size_t n)
     }
     if (r->len + n + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + n + 1) cap *= 2;
+        while (cap < r->len + n + 1)
+            cap *= 2;
         char *b = realloc(r->body, cap);
         if (!b) {
             r->too_big = true;
@@ -501,7 +577,8 @@ int rx_main(int argc, char **argv, const rx_behaviour *b)
     /* A base URL without its trailing slash, so "<mock>/api/v1/..." is right. */
     static char mock[2048];
     snprintf(mock, sizeof mock, "%s", rx.mock);
-    while (*mock && mock[strlen(mock) - 1] == '/') mock[strlen(mock) - 1] = '\0';
+    while (*mock && mock[strlen(mock) - 1] == '/')
+        mock[strlen(mock) - 1] = '\0';
     rx.mock = mock;
 
     /* Block SIGINT and SIGTERM before any thread starts, so every thread
@@ -514,11 +591,15 @@ int rx_main(int argc, char **argv, const rx_behaviour *b)
     signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_init(&rx.lock, NULL);
+    pthread_cond_init(&rx.wake, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int status = 1;
     struct MHD_Daemon *d = NULL;
+    bool have_worker = false;
     rx.keys = desk_keys_new(rx.mock);
     if (!rx.keys) goto done;
+    if (pthread_create(&rx.worker, NULL, worker_main, &rx) != 0) goto done;
+    have_worker = true;
 
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
@@ -527,11 +608,13 @@ int rx_main(int argc, char **argv, const rx_behaviour *b)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     /* A thread per connection: a slow delivery never holds up another
      * request, and handlers may block on their own outgoing calls. */
-    d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-        (uint16_t)port, NULL, NULL, on_request, &rx, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &rx, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_END);
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+    d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, &rx, /* answers */
+                         MHD_OPTION_SOCK_ADDR, &addr,                        /* 127.0.0.1 only */
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &rx,     /* frees requests */
+                         MHD_OPTION_CONNECTION_TIMEOUT, 30u,                 /* idle keep-alive */
+                         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], port);
         goto done;
@@ -546,9 +629,17 @@ int rx_main(int argc, char **argv, const rx_behaviour *b)
     MHD_stop_daemon(d); /* waits for requests in progress */
     status = 0;
 done:
+    if (have_worker) { /* let it finish the queued write-backs */
+        pthread_mutex_lock(&rx.lock);
+        rx.stopping = true;
+        pthread_cond_signal(&rx.wake);
+        pthread_mutex_unlock(&rx.lock);
+        pthread_join(rx.worker, NULL);
+    }
     desk_keys_free(rx.keys);
     seen_clear(&rx);
     curl_global_cleanup();
+    pthread_cond_destroy(&rx.wake);
     pthread_mutex_destroy(&rx.lock);
     return status;
 }

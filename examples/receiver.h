@@ -30,8 +30,9 @@
  *                       X-ZDesk-JWT header, a JSON array of events as body.
  *                       401 unless authorised, signed and addressed to us;
  *                       400 for a body that is not a JSON array of objects;
- *                       413 past 10 MB; else 200 after handling each new
- *                       event (Ticket_Add: one comment written back).
+ *                       413 past 10 MB; else 200 at once. Then, after
+ *                       answering, each new Ticket_Add gets one comment
+ *                       written back (a worker thread calls invoke).
  */
 #ifndef DESKMOCK_EXAMPLES_RECEIVER_H
 #define DESKMOCK_EXAMPLES_RECEIVER_H
@@ -39,23 +40,24 @@
 #include <stdbool.h>
 
 /* What a receiver does. RX_CORRECT is right in every field; each broken
- * example changes one. */
+ * example changes one thing. */
 typedef struct rx_behaviour {
-    const char *name;          /* shown in log lines on stderr */
-    bool verify_jwt;           /* check X-ZDesk-JWT (signature, iss, aud, exp) */
-    bool deduplicate;          /* answer a repeated event 200 without acting again */
-    bool send_source_id;       /* write-backs carry headers {"sourceId": ...} */
-    bool reply_to_comments;    /* also write back on Ticket_Comment_Add */
-    bool fail_batches;         /* answer 500 to a delivery of more than one event */
-    unsigned event_delay_ms;   /* work per event done before answering */
-    bool poisoned_by_bad_body; /* after one malformed body, 500 to every POST */
+    const char *name;           /* shown in log lines on stderr */
+    bool verify_jwt;            /* check X-ZDesk-JWT (signature, iss, aud, exp) */
+    bool deduplicate;           /* answer a repeated event 200 without acting again */
+    bool send_source_id;        /* write-backs carry headers {"sourceId": ...} */
+    bool reply_to_comments;     /* also write back on Ticket_Comment_Add */
+    bool fail_batches;          /* answer 500 to a delivery of more than one event */
+    bool work_before_answering; /* write back inside the request, not after it */
+    unsigned work_ms;           /* ...spending this long on each event first */
+    bool poisoned_by_bad_body;  /* after one malformed body, 500 to every POST */
 } rx_behaviour;
 
 #define RX_CORRECT                                                                                 \
     {                                                                                              \
         .name = "correct", .verify_jwt = true, .deduplicate = true, .send_source_id = true,        \
-        .reply_to_comments = false, .fail_batches = false, .event_delay_ms = 0,                    \
-        .poisoned_by_bad_body = false                                                              \
+        .reply_to_comments = false, .fail_batches = false, .work_before_answering = false,         \
+        .work_ms = 0, .poisoned_by_bad_body = false                                                \
     }
 
 /* Parses the command line, serves until SIGINT or SIGTERM, and returns the

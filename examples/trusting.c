@@ -7,10 +7,10 @@
  * the orgId and securityContext in the URL, which is why it is dangerous: it
  * looks careful. Everything else is right.
  *
- * `deskmock check` must fail it in the forged-delivery cases: POST
- * /mock/v1/deliveries with "jwt": "none", "expired", "bad-signature" or
- * "wrong-issuer" gets 200 instead of 401 (and a forged Ticket_Add even
- * writes a comment). */
+ * `deskmock check` fails it in `forged-jwt`: deliveries forged with no JWT,
+ * an expired one or a bad signature (POST /mock/v1/deliveries "jwt": "none",
+ * "expired", "bad-signature") get 200 instead of 401, and a forged
+ * Ticket_Add even makes it write a comment. It passes `forged-url`. */
 #include "receiver.h"
 
 int main(int argc, char **argv)
