@@ -13,9 +13,11 @@
 #include "invoke/invoke.h"
 #include "http/server.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,19 +116,12 @@ static int load_org(dm_app *app, char *err, size_t errlen)
             snprintf(err, errlen, "%s: %s", name, strerror(errno));
             return DM_EIO;
         }
-        dm_buf b = {0};
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-        int bad = ferror(f);
+        text = dm_read_stream(f, SIZE_MAX, &len);
         fclose(f);
-        if (bad) {
-            dm_buf_free(&b);
+        if (!text) {
             snprintf(err, errlen, "%s: read error", name);
             return DM_EIO;
         }
-        len = b.len;
-        text = dm_buf_steal(&b);
     } else {
         text = dm_xstrndup(dm_default_org_json, dm_default_org_json_len);
         len = dm_default_org_json_len;
@@ -136,9 +131,10 @@ static int load_org(dm_app *app, char *err, size_t errlen)
     free(text);
     if (rc) {
         /* why is "line L, column C: ..."; make it file:line:column: ... */
-        int line = 0, col = 0, used = 0;
-        if (sscanf(why, "line %d, column %d: %n", &line, &col, &used) == 2)
-            snprintf(err, errlen, "%s:%d:%d: %s", name, line, col, why + used);
+        int line, col;
+        const char *what = dm_jpos_msg_where(why, &line, &col);
+        if (what)
+            snprintf(err, errlen, "%s:%d:%d: %s", name, line, col, what);
         else
             snprintf(err, errlen, "%s: %s", name, why);
         return DM_EPARSE;

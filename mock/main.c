@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,24 @@ int dm_cli_number(const char *s, long long min, long long max, long long *out)
     if (errno || *end || v < min || v > max) return -1;
     *out = v;
     return 0;
+}
+
+int dm_cli_option_number(const char *cmd, const char *opt, const char *arg, long long min,
+                         long long max, const char *want, long long *out)
+{
+    if (dm_cli_number(arg, min, max, out) == 0) return 0;
+    if (want) fprintf(stderr, "deskmock %s: %s %s: expected %s\n", cmd, opt, arg, want);
+    else fprintf(stderr, "deskmock %s: %s %s: expected %lld to %lld\n", cmd, opt, arg, min, max);
+    return -1;
+}
+
+void dm_cli_on_stop(void (*handler)(int))
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 static void usage(FILE *out)
@@ -58,26 +77,22 @@ int main(int argc, char **argv)
         printf("deskmock %s\n", DESKMOCK_VERSION);
         return 0;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc;
-    if (strcmp(cmd, "demo") == 0) {
-        rc = dm_cli_demo(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "serve") == 0) {
-        rc = dm_cli_serve(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "trigger") == 0) {
-        rc = dm_cli_trigger(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "record") == 0) {
-        rc = dm_cli_record(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "check") == 0) {
-        rc = dm_cli_check(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "validate") == 0) {
-        rc = dm_cli_validate(argc - 1, argv + 1);
-    } else if (strcmp(cmd, "fixtures") == 0) {
-        rc = dm_cli_fixtures(argc - 1, argv + 1);
-    } else {
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } commands[] = {
+        {"demo", dm_cli_demo},         {"serve", dm_cli_serve},       {"trigger", dm_cli_trigger},
+        {"record", dm_cli_record},     {"check", dm_cli_check},       {"validate", dm_cli_validate},
+        {"fixtures", dm_cli_fixtures},
+    };
+    size_t i = 0;
+    while (i < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[i].name) != 0) i++;
+    if (i == sizeof commands / sizeof commands[0]) {
         fprintf(stderr, "deskmock: '%s' is not a command; see 'deskmock --help'\n", cmd);
-        rc = 2;
+        return 2;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = commands[i].run(argc - 1, argv + 1);
     curl_global_cleanup();
     return rc;
 }

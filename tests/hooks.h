@@ -1,7 +1,9 @@
-/* hooks.h -- helpers shared by the events-and-deliveries tests
- * (test_events.c, test_delivery.c, test_webhooks_api.c, test_jwt.c):
- * creating webhooks over the REST API and reading or waiting on the journal.
- * Header-only (static inline), so each test binary takes what it uses. */
+/* hooks.h -- helpers shared by the tests that talk to a mock over its APIs
+ * (test_events.c, test_delivery.c, test_webhooks_api.c, test_jwt.c, and the
+ * Desk API tests test_tickets.c, test_convo.c, test_people.c,
+ * test_journal_api.c): statuses and field errors, creating webhooks, and
+ * reading or waiting on the journal. Header-only (static inline), so each
+ * test binary takes what it uses. */
 #ifndef DMT_HOOKS_H
 #define DMT_HOOKS_H
 
@@ -13,6 +15,7 @@
 
 #include "receiver.h"
 #include "support.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +28,34 @@
 #define DMH_UUID_A "3f2b8c1e-5a47-4d2e-9b61-0c8e7d9a1f20"
 #define DMH_UUID_B "9d0c6e2a-1b3f-4a58-8c7d-2e4f6a8b0c13"
 
+/* Options for a mock on a virtual clock that starts at DMH_T0. */
+static inline dm_app_opts dmh_virtual_opts(void)
+{
+    dm_app_opts o = {0};
+    o.clock_virtual = 1;
+    o.clock_start = DMH_T0;
+    return o;
+}
+
 static inline void dmh_status(const dmt_resp *r, long status)
 {
     if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
+}
+
+/* An ISO time as the mock writes it: 24 characters with milliseconds. */
+static inline int dmh_is_iso_ms(const char *s)
+{
+    int64_t ms;
+    return s && strlen(s) == 24 && s[19] == '.' && dm_iso_parse(s, &ms) == 0;
+}
+
+/* The "data" array of a 200 list answer (borrowed from r). */
+static inline const cJSON *dmh_data(const dmt_resp *r)
+{
+    dmh_status(r, 200);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(r->json, "data");
+    assert_true(cJSON_IsArray(d));
+    return d;
 }
 
 static inline uint64_t dmh_u64(const cJSON *o, const char *key)
@@ -107,6 +135,23 @@ static inline cJSON *dmh_wait_kind(dmt_mock *m, const char *kind, uint64_t after
         cJSON_Delete(got);
     }
     return all;
+}
+
+/* seq of the most recent request record. */
+static inline uint64_t dmh_last_request_seq(dmt_mock *m)
+{
+    cJSON *recs = dmh_journal(m, "kind=request");
+    int n = cJSON_GetArraySize(recs);
+    assert_true(n > 0);
+    uint64_t seq = dmh_u64(cJSON_GetArrayItem(recs, n - 1), "seq");
+    cJSON_Delete(recs);
+    return seq;
+}
+
+/* The change records caused by request seq (owned). */
+static inline cJSON *dmh_changes_caused_by(dmt_mock *m, uint64_t seq)
+{
+    return dmh_journal(m, "kind=change&cause=%llu", (unsigned long long)seq);
 }
 
 static inline cJSON *dmh_wait_fates(dmt_mock *m, uint64_t after, int n)

@@ -7,12 +7,16 @@
 
 #include "support.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void *run(void *arg)
 {
@@ -48,6 +52,18 @@ void dmt_mock_stop(dmt_mock *m)
     pthread_join(m->thread, NULL);
     dm_app_free(m->app);
     free(m);
+}
+
+int dmt_setup_mock(void **state)
+{
+    *state = dmt_mock_start(NULL);
+    return 0;
+}
+
+int dmt_teardown_mock(void **state)
+{
+    dmt_mock_stop(*state);
+    return 0;
 }
 
 static size_t sink(char *p, size_t size, size_t n, void *ud)
@@ -154,15 +170,38 @@ void dmt_assert_error(const dmt_resp *r, long status, const char *code)
     assert_non_null(dm_json_str(r->json, "message"));
 }
 
+int dmt_run_deskmock(const char *cwd, const char *const *args, char **out)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const char *argv[8] = {"deskmock"};
+        for (int i = 0; args[i] && i < 6; i++) argv[i + 1] = args[i];
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 2);
+        if (cwd && chdir(cwd) != 0) _exit(127);
+        execv(DM_DESKMOCK_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    dm_buf b = {0};
+    dm_buf_append(&b, "", 0);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) dm_buf_append(&b, chunk, (size_t)n);
+    close(fds[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    *out = dm_buf_steal(&b);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 char *dmt_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    dm_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
-    if (len) *len = b.len;
-    return dm_buf_steal(&b);
+    return dm_read_file(path, len);
 }

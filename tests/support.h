@@ -30,6 +30,10 @@ typedef struct dmt_mock {
 dmt_mock *dmt_mock_start(const dm_app_opts *opts);
 /* Stops the loop thread and frees everything. NULL does nothing. */
 void dmt_mock_stop(dmt_mock *m);
+/* CMocka setup and teardown for tests that need only a mock with the
+ * defaults: dmt_mock_start(NULL) into *state, then dmt_mock_stop(*state). */
+int dmt_setup_mock(void **state);
+int dmt_teardown_mock(void **state);
 
 typedef struct dmt_resp {
     long status;
@@ -59,7 +63,13 @@ const char *dmt_str(const cJSON *obj, const char *key);
 /* Asserts r is a Desk error envelope with status and code. */
 void dmt_assert_error(const dmt_resp *r, long status, const char *code);
 
-/* Reads a whole file (NUL-terminated, caller frees), NULL if unreadable. */
+/* Runs the deskmock binary with args (NULL-terminated, at most 6) in cwd
+ * (NULL: here), its stderr to /dev/null. Returns its exit status (-1 when it
+ * did not exit) and its stdout in *out (caller frees). */
+int dmt_run_deskmock(const char *cwd, const char *const *args, char **out);
+
+/* Reads a whole file (NUL-terminated, caller frees), NULL if unreadable:
+ * util/file.h's dm_read_file, under the name the tests have used. */
 char *dmt_read_file(const char *path, size_t *len);
 
 #endif

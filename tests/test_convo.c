@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "support.h"
+#include "hooks.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -23,97 +23,15 @@
     "\"fromEmailAddress\":\"support@zylker.zohodesk.com\","                                        \
     "\"content\":\"<div>Your account is <b>unlocked</b>.</div>\",\"contentType\":\"html\"}"
 
-static int setup(void **state)
-{
-    *state = dmt_mock_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dmt_mock_stop(*state);
-    return 0;
-}
-
 /* ==== Helpers ==== */
-
-static void expect_status(const dmt_resp *r, long status)
-{
-    if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
-}
-
-static const cJSON *data_of(const dmt_resp *r)
-{
-    expect_status(r, 200);
-    const cJSON *d = cJSON_GetObjectItem(r->json, "data");
-    assert_true(cJSON_IsArray(d));
-    return d;
-}
 
 static const char *ticket_count(dmt_mock *m, const char *key, char *out, size_t len)
 {
     dmt_resp r = dmt_api(m, "GET", T401, DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     snprintf(out, len, "%s", dmt_str(r.json, key));
     dmt_resp_free(&r);
     return out;
-}
-
-static int is_iso_ms(const char *s)
-{
-    int64_t ms;
-    return s && strlen(s) == 24 && s[19] == '.' && dm_iso_parse(s, &ms) == 0;
-}
-
-static void field_error(const dmt_resp *r, const char *field, const char *type)
-{
-    dmt_assert_error(r, 422, "INVALID_DATA");
-    const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r->json, "errors"))
-    {
-        const char *f = dmt_str(e, "fieldName");
-        if (f && strcmp(f, field) == 0) {
-            assert_string_equal(dmt_str(e, "errorType"), type);
-            return;
-        }
-    }
-    fail_msg("no error for %s in %s", field, r->body);
-}
-
-static cJSON *journal(dmt_mock *m, const char *query)
-{
-    char path[512];
-    snprintf(path, sizeof path, "/mock/v1/journal?%s", query);
-    dmt_resp r = dmt_ctl(m, "GET", path, NULL);
-    expect_status(&r, 200);
-    cJSON *data = cJSON_DetachItemFromObject(r.json, "data");
-    dmt_resp_free(&r);
-    assert_true(cJSON_IsArray(data));
-    return data;
-}
-
-static uint64_t num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, key);
-    assert_true(cJSON_IsNumber(v));
-    return (uint64_t)v->valuedouble;
-}
-
-static uint64_t last_request_seq(dmt_mock *m)
-{
-    cJSON *recs = journal(m, "kind=request");
-    int n = cJSON_GetArraySize(recs);
-    assert_true(n > 0);
-    uint64_t seq = num(cJSON_GetArrayItem(recs, n - 1), "seq");
-    cJSON_Delete(recs);
-    return seq;
-}
-
-static cJSON *changes_caused_by(dmt_mock *m, uint64_t seq)
-{
-    char q[64];
-    snprintf(q, sizeof q, "kind=change&cause=%llu", (unsigned long long)seq);
-    return journal(m, q);
 }
 
 /* ==== Threads ==== */
@@ -123,14 +41,14 @@ static void thread_list_omits_content_and_get_has_it(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp l = dmt_api(m, "GET", T401 "/threads", DMT_ADMIN, NULL);
-    const cJSON *data = data_of(&l), *th;
+    const cJSON *data = dmh_data(&l), *th;
     assert_int_equal(cJSON_GetArraySize(data), 2);
     cJSON_ArrayForEach(th, data)
     {
         assert_null(cJSON_GetObjectItem(th, "content"));
         assert_non_null(dmt_str(th, "summary"));
         assert_string_equal(dmt_str(th, "ticketId"), DMT_TICKET);
-        assert_true(is_iso_ms(dmt_str(th, "createdTime")));
+        assert_true(dmh_is_iso_ms(dmt_str(th, "createdTime")));
         assert_string_equal(dmt_str(th, "attachmentCount"), "0");
     }
     const cJSON *first = cJSON_GetArrayItem(data, 0);
@@ -141,7 +59,7 @@ static void thread_list_omits_content_and_get_has_it(void **state)
     dmt_resp_free(&l);
 
     dmt_resp g = dmt_api(m, "GET", T401 "/threads/18920000000000502", DMT_ADMIN, NULL);
-    expect_status(&g, 200);
+    dmh_status(&g, 200);
     assert_string_equal(dmt_str(g.json, "content"),
                         "<div>Hi Maria, I have unlocked your account. Please try again.</div>");
     assert_string_equal(dmt_str(g.json, "summary"),
@@ -174,15 +92,15 @@ static void thread_list_pages(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "GET", T401 "/threads?from=2&limit=1", DMT_ADMIN, NULL);
-    const cJSON *d = data_of(&r);
+    const cJSON *d = dmh_data(&r);
     assert_int_equal(cJSON_GetArraySize(d), 1);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(d, 0), "id"), "18920000000000502");
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", T401 "/threads?limit=200", DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", T401 "/threads?limit=201", DMT_ADMIN, NULL);
-    field_error(&r, "limit", "invalid");
+    dmh_field_error(&r, "limit", "invalid");
     dmt_resp_free(&r);
 }
 
@@ -193,7 +111,7 @@ static void send_reply_adds_outgoing_thread_and_threadCount_follows(void **state
     char count[32];
     assert_string_equal(ticket_count(m, "threadCount", count, sizeof count), "2");
     dmt_resp r = dmt_api(m, "POST", T401 "/sendReply", DMT_ADMIN, REPLY_BODY);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const char *id = dmt_str(r.json, "id");
     assert_non_null(id);
     assert_true(dm_id_valid(id));
@@ -203,29 +121,29 @@ static void send_reply_adds_outgoing_thread_and_threadCount_follows(void **state
     assert_string_equal(dmt_str(r.json, "to"), "maria.lopez@example.com");
     assert_string_equal(dmt_str(r.json, "content"), "<div>Your account is <b>unlocked</b>.</div>");
     assert_string_equal(dmt_str(r.json, "summary"), "Your account is unlocked.");
-    assert_true(is_iso_ms(dmt_str(r.json, "createdTime")));
+    assert_true(dmh_is_iso_ms(dmt_str(r.json, "createdTime")));
     const cJSON *author = cJSON_GetObjectItem(r.json, "author");
     assert_string_equal(dmt_str(author, "type"), "AGENT");
     assert_string_equal(dmt_str(author, "id"), ADMIN_ID);
     assert_string_equal(ticket_count(m, "threadCount", count, sizeof count), "3");
 
     dmt_resp l = dmt_api(m, "GET", T401 "/threads", DMT_ADMIN, NULL);
-    const cJSON *d = data_of(&l);
+    const cJSON *d = dmh_data(&l);
     assert_int_equal(cJSON_GetArraySize(d), 3);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(d, 2), "id"), id);
     dmt_resp_free(&l);
     char path[128];
     snprintf(path, sizeof path, T401 "/threads/%s", id);
     dmt_resp g = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    expect_status(&g, 200);
+    dmh_status(&g, 200);
     assert_true(cJSON_Compare(g.json, r.json, 1));
     dmt_resp_free(&g);
 
     /* a second reply, by another agent, counts too */
     dmt_resp r2 = dmt_api(m, "POST", T401 "/sendReply", DMT_AGENT, REPLY_BODY);
-    expect_status(&r2, 200);
+    dmh_status(&r2, 200);
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r2.json, "author"), "id"), AGENT_ID);
-    cJSON *ch = changes_caused_by(m, last_request_seq(m)); /* the POST: GETs come after */
+    cJSON *ch = dmh_changes_caused_by(m, dmh_last_request_seq(m)); /* the POST: GETs come after */
     assert_string_equal(ticket_count(m, "threadCount", count, sizeof count), "4");
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c = cJSON_GetArrayItem(ch, 0);
@@ -243,18 +161,18 @@ static void send_reply_validates_fields(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "POST", T401 "/sendReply", DMT_ADMIN, "{\"channel\":\"EMAIL\"}");
-    field_error(&r, "/content", "missing");
+    dmh_field_error(&r, "/content", "missing");
     dmt_resp_free(&r);
     r = dmt_api(m, "POST", T401 "/sendReply", DMT_ADMIN,
                 "{\"channel\":\"EMAIL\",\"content\":\"hi\"}");
-    field_error(&r, "/to", "missing");
-    field_error(&r, "/fromEmailAddress", "missing");
+    dmh_field_error(&r, "/to", "missing");
+    dmh_field_error(&r, "/fromEmailAddress", "missing");
     dmt_resp_free(&r);
     r = dmt_api(m, "POST", T401 "/sendReply", DMT_ADMIN,
                 "{\"channel\":\"FAX\",\"content\":\"hi\",\"contentType\":\"rtf\",\"isForward\":1}");
-    field_error(&r, "/channel", "invalid");
-    field_error(&r, "/contentType", "invalid");
-    field_error(&r, "/isForward", "invalid");
+    dmh_field_error(&r, "/channel", "invalid");
+    dmh_field_error(&r, "/contentType", "invalid");
+    dmh_field_error(&r, "/isForward", "invalid");
     dmt_resp_free(&r);
     char count[32];
     assert_string_equal(ticket_count(m, "threadCount", count, sizeof count), "2");
@@ -268,7 +186,7 @@ static void comment_post_adds_comment_and_commentCount_follows(void **state)
     dmt_mock *m = *state;
     char count[32];
     dmt_resp l = dmt_api(m, "GET", T401 "/comments", DMT_ADMIN, NULL);
-    const cJSON *d = data_of(&l);
+    const cJSON *d = dmh_data(&l);
     assert_int_equal(cJSON_GetArraySize(d), 1);
     const cJSON *c0 = cJSON_GetArrayItem(d, 0);
     assert_string_equal(dmt_str(c0, "id"), "18920000000000601");
@@ -279,7 +197,7 @@ static void comment_post_adds_comment_and_commentCount_follows(void **state)
     dmt_resp r = dmt_api(m, "POST", T401 "/comments", DMT_ADMIN,
                          "{\"content\":\"Checked the logs\",\"isPublic\":true,"
                          "\"contentType\":\"plainText\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const char *id = dmt_str(r.json, "id");
     assert_true(dm_id_valid(id));
     assert_string_equal(dmt_str(r.json, "ticketId"), DMT_TICKET);
@@ -288,28 +206,28 @@ static void comment_post_adds_comment_and_commentCount_follows(void **state)
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "isPublic")));
     assert_string_equal(dmt_str(r.json, "commenterId"), ADMIN_ID);
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "commenter"), "name"), "Ada Admin");
-    assert_true(is_iso_ms(dmt_str(r.json, "commentedTime")));
-    assert_true(is_iso_ms(dmt_str(r.json, "modifiedTime")));
+    assert_true(dmh_is_iso_ms(dmt_str(r.json, "commentedTime")));
+    assert_true(dmh_is_iso_ms(dmt_str(r.json, "modifiedTime")));
     assert_true(cJSON_IsArray(cJSON_GetObjectItem(r.json, "attachments")));
     assert_string_equal(ticket_count(m, "commentCount", count, sizeof count), "2");
 
     char path[128];
     snprintf(path, sizeof path, T401 "/comments/%s", id);
     dmt_resp g = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    expect_status(&g, 200);
+    dmh_status(&g, 200);
     assert_true(cJSON_Compare(g.json, r.json, 1));
     dmt_resp_free(&g);
 
     /* defaults: html, private; a second comment counts too */
     dmt_resp r2 = dmt_api(m, "POST", T401 "/comments", DMT_AGENT, "{\"content\":\"<p>x</p>\"}");
-    expect_status(&r2, 200);
+    dmh_status(&r2, 200);
     assert_string_equal(dmt_str(r2.json, "contentType"), "html");
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r2.json, "isPublic")));
     assert_string_equal(dmt_str(r2.json, "commenterId"), AGENT_ID);
     dmt_resp_free(&r2);
     assert_string_equal(ticket_count(m, "commentCount", count, sizeof count), "3");
     l = dmt_api(m, "GET", T401 "/comments", DMT_ADMIN, NULL);
-    d = data_of(&l);
+    d = dmh_data(&l);
     assert_int_equal(cJSON_GetArraySize(d), 3);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(d, 1), "id"), id);
     dmt_resp_free(&l);
@@ -321,12 +239,12 @@ static void comment_post_validates_fields(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "POST", T401 "/comments", DMT_ADMIN, "{\"isPublic\":true}");
-    field_error(&r, "/content", "missing");
+    dmh_field_error(&r, "/content", "missing");
     dmt_resp_free(&r);
     r = dmt_api(m, "POST", T401 "/comments", DMT_ADMIN,
                 "{\"content\":\"x\",\"isPublic\":\"yes\",\"mood\":\"sad\"}");
-    field_error(&r, "/isPublic", "invalid");
-    field_error(&r, "/mood", "invalid");
+    dmh_field_error(&r, "/isPublic", "invalid");
+    dmh_field_error(&r, "/mood", "invalid");
     dmt_resp_free(&r);
     char count[32];
     assert_string_equal(ticket_count(m, "commentCount", count, sizeof count), "1");
@@ -338,22 +256,22 @@ static void patch_comment_records_before_and_after(void **state)
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "PATCH", T401 "/comments/18920000000000601", DMT_ADMIN,
                          "{\"content\":\"Lockout was five failed attempts.\",\"isPublic\":true}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "content"), "Lockout was five failed attempts.");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "isPublic")));
     assert_string_equal(dmt_str(r.json, "commentedTime"), "2026-01-05T09:35:00.000Z");
     assert_string_not_equal(dmt_str(r.json, "modifiedTime"), "2026-01-05T09:35:00.000Z");
-    assert_true(is_iso_ms(dmt_str(r.json, "modifiedTime")));
+    assert_true(dmh_is_iso_ms(dmt_str(r.json, "modifiedTime")));
 
-    uint64_t seq = last_request_seq(m);
-    cJSON *ch = changes_caused_by(m, seq);
+    uint64_t seq = dmh_last_request_seq(m);
+    cJSON *ch = dmh_changes_caused_by(m, seq);
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c = cJSON_GetArrayItem(ch, 0);
     assert_string_equal(dmt_str(c, "resource"), "comment");
     assert_string_equal(dmt_str(c, "action"), "update");
     assert_string_equal(dmt_str(c, "id"), "18920000000000601");
     assert_string_equal(dmt_str(c, "ticketId"), DMT_TICKET);
-    assert_int_equal(num(c, "cause"), seq);
+    assert_int_equal(dmh_u64(c, "cause"), seq);
     const cJSON *before = cJSON_GetObjectItem(c, "before");
     const cJSON *after = cJSON_GetObjectItem(c, "after");
     assert_string_equal(dmt_str(before, "content"),
@@ -377,10 +295,10 @@ static void patch_comment_with_same_content_records_no_change(void **state)
     dmt_resp r =
         dmt_api(m, "PATCH", T401 "/comments/18920000000000601", DMT_ADMIN,
                 "{\"content\":\"Lockout came from five failed attempts; no sign of abuse.\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "modifiedTime"), "2026-01-05T09:35:00.000Z");
     dmt_resp_free(&r);
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 0);
     cJSON_Delete(ch);
 }
@@ -404,7 +322,7 @@ static void patch_unknown_comment_is_404(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, dmt_setup_mock, dmt_teardown_mock)
     const struct CMUnitTest tests[] = {
         T(thread_list_omits_content_and_get_has_it),
         T(thread_of_another_ticket_is_404),

@@ -215,14 +215,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static dm_app_opts virtual_opts(void)
-{
-    dm_app_opts o = {0};
-    o.clock_virtual = 1;
-    o.clock_start = DMH_T0;
-    return o;
-}
-
 /* ==== Helpers ==== */
 
 static void patch_ticket(dmt_mock *m, const char *body)
@@ -276,7 +268,7 @@ static void only_200_delivers_201_and_500_are_retried(void **state)
 {
     fx *f = *state;
     static const int64_t ladder[] = {1000, 2000, 4000};
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     o.retry_schedule = ladder;
     o.retry_count = 3;
     dmt_mock *m = f->m = dmt_mock_start(&o);
@@ -323,7 +315,7 @@ static void no_answer_within_timeout_fails_the_attempt(void **state)
 {
     fx *f = *state;
     static const int64_t none[] = {0};
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     o.delivery_timeout_ms = 200;
     o.retry_schedule = none;
     o.retry_count = 0;
@@ -356,7 +348,7 @@ static void no_answer_within_timeout_fails_the_attempt(void **state)
 static void answer_410_deletes_the_webhook_and_drops_its_queue(void **state)
 {
     fx *f = *state;
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
     char id[32];
     dmh_create(m, dmt_recv_url(f->r[0]),
@@ -407,7 +399,7 @@ static void default_retry_ladder_runs_in_virtual_time_then_dead_letters(void **s
 {
     fx *f = *state;
     static const int64_t ladder[] = {60000, 300000, 1800000, 7200000, 21600000, 86400000};
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
     char id[32];
     dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
@@ -450,7 +442,7 @@ static void default_retry_ladder_runs_in_virtual_time_then_dead_letters(void **s
 static void one_request_in_flight_per_webhook_and_order_kept(void **state)
 {
     fx *f = *state;
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
     tally *t = f->t[0] = tally_start(20, "subject");
     char id[32];
@@ -506,7 +498,7 @@ static void full_batch_is_posted_at_once_in_order(void **state)
 static void batch_window_flushes_a_partial_batch(void **state)
 {
     fx *f = *state;
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     o.batch_max = 5;
     o.batch_window_ms = 1000;
     dmt_mock *m = f->m = dmt_mock_start(&o);
@@ -544,7 +536,7 @@ static void put_faults(dmt_mock *m, const char *body)
 static void duplicate_fault_sends_the_post_twice(void **state)
 {
     fx *f = *state;
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
     char id[32];
     dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
@@ -620,7 +612,7 @@ static void reorder_fault_reverses_the_next_batch(void **state)
 static void delay_fault_holds_the_post_and_bad_faults_are_rejected(void **state)
 {
     fx *f = *state;
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
     char id[32];
     dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
@@ -872,7 +864,7 @@ static void ten_thousand_events_to_ten_webhooks_every_fate_accounted(void **stat
 {
     fx *f = *state;
     static const int64_t ladder[] = {1000, 60000};
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     o.batch_max = 200;
     o.retry_schedule = ladder;
     o.retry_count = 2;

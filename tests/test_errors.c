@@ -22,18 +22,6 @@
     "{\"subject\":\"s\",\"departmentId\":\"" DMT_DEPT_SUPPORT "\",\"contactId\":\"" DMT_CONTACT    \
     "\"}"
 
-static int setup(void **state)
-{
-    *state = dmt_mock_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dmt_mock_stop(*state);
-    return 0;
-}
-
 /* ==== Helpers ==== */
 
 /* A request with exactly the headers given (no defaults added). */
@@ -357,7 +345,7 @@ static void mock_keeps_serving_after_every_error(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, dmt_setup_mock, dmt_teardown_mock)
     const struct CMUnitTest tests[] = {
         T(missing_token_is_401_invalid_oauth),
         T(unknown_token_is_401_invalid_oauth),

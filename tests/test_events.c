@@ -50,19 +50,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static dm_app_opts virtual_opts(void)
-{
-    dm_app_opts o = {0};
-    o.clock_virtual = 1;
-    o.clock_start = DMH_T0;
-    return o;
-}
-
 /* Starts the fixture's mock: virtual clock at DMH_T0, prevState mode changed
  * when asked. */
 static dmt_mock *start(fx *f, int prev_state_changed)
 {
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     o.prev_state_changed = prev_state_changed;
     f->m = dmt_mock_start(&o);
     f->running = 1;
@@ -158,6 +150,14 @@ static uint64_t event_after(dmt_mock *m, uint64_t after)
     uint64_t seq = dmh_u64(ev, "seq");
     cJSON_Delete(ev);
     return seq;
+}
+
+/* PATCHes the ticket (patch_ticket); the seq of the one event it raised. */
+static uint64_t patch_event(dmt_mock *m, const char *body, const char *source_id)
+{
+    uint64_t before = dmh_last_seq(m);
+    patch_ticket(m, body, source_id);
+    return event_after(m, before);
 }
 
 static int digits_only(const char *s)
@@ -361,23 +361,17 @@ static void fields_raise_update_only_when_a_listed_field_changed(void **state)
                picky);
     dmh_create(m, url(f, 1), "{\"Ticket_Update\":{}}", "", all);
 
-    uint64_t s0 = dmh_last_seq(m);
-    patch_ticket(m, "{\"subject\":\"Only the subject\"}", NULL);
-    uint64_t e1 = event_after(m, s0);
+    uint64_t e1 = patch_event(m, "{\"subject\":\"Only the subject\"}", NULL);
     char *why = fate_reason(m, e1, picky);
     assert_non_null(why);
     assert_string_equal(why, "none of the subscription's fields changed");
     free(why);
     assert_null(fate_reason(m, e1, all));
 
-    uint64_t s1 = dmh_last_seq(m);
-    patch_ticket(m, "{\"status\":\"On Hold\"}", NULL);
-    uint64_t e2 = event_after(m, s1);
+    uint64_t e2 = patch_event(m, "{\"status\":\"On Hold\"}", NULL);
     assert_null(fate_reason(m, e2, picky));
 
-    uint64_t s2 = dmh_last_seq(m);
-    patch_ticket(m, "{\"cf\":{\"cf_plan\":\"Basic\"}}", NULL);
-    uint64_t e3 = event_after(m, s2);
+    uint64_t e3 = patch_event(m, "{\"cf\":{\"cf_plan\":\"Basic\"}}", NULL);
     assert_null(fate_reason(m, e3, picky));
     assert_null(fate_reason(m, e3, all));
 
@@ -472,23 +466,19 @@ static void ticket_moved_out_of_chosen_department_delivers_the_move_not_later_ch
     char id[32];
     dmh_create(m, url(f, 0), "{\"Ticket_Update\":{\"departmentIds\":[\"" DMT_DEPT_SUPPORT "\"]}}",
                "", id);
-    uint64_t s0 = dmh_last_seq(m);
-    patch_ticket(m, "{\"departmentId\":\"" DMT_DEPT_BILLING "\"}", NULL);
-    assert_null(fate_reason(m, event_after(m, s0), id));
+    uint64_t ev = patch_event(m, "{\"departmentId\":\"" DMT_DEPT_BILLING "\"}", NULL);
+    assert_null(fate_reason(m, ev, id));
     const cJSON *el = nth_element(f->r[0], 0);
     assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(el, "payload"), "departmentId"),
                         DMT_DEPT_BILLING);
 
-    uint64_t s1 = dmh_last_seq(m);
-    patch_ticket(m, "{\"subject\":\"Now a Billing matter\"}", NULL);
-    char *why = fate_reason(m, event_after(m, s1), id);
+    char *why = fate_reason(m, patch_event(m, "{\"subject\":\"Now a Billing matter\"}", NULL), id);
     assert_non_null(why);
     assert_string_equal(why, "department not chosen");
     free(why);
 
-    uint64_t s2 = dmh_last_seq(m);
-    patch_ticket(m, "{\"departmentId\":\"" DMT_DEPT_SUPPORT "\"}", NULL);
-    assert_null(fate_reason(m, event_after(m, s2), id));
+    ev = patch_event(m, "{\"departmentId\":\"" DMT_DEPT_SUPPORT "\"}", NULL);
+    assert_null(fate_reason(m, ev, id));
     assert_int_equal(dmt_recv_count(f->r[0], "POST"), 2);
 }
 
@@ -519,9 +509,7 @@ static void ignore_source_id_suppresses_one_webhook_and_not_another(void **state
     assert_string_equal(dmt_str(rec, "sourceId"), DMH_UUID_A);
     cJSON_Delete(rec);
 
-    uint64_t s1 = dmh_last_seq(m);
-    patch_ticket(m, "{\"priority\":\"Medium\"}", NULL);
-    ev = event_after(m, s1);
+    ev = patch_event(m, "{\"priority\":\"Medium\"}", NULL);
     assert_null(fate_reason(m, ev, a));
     assert_null(fate_reason(m, ev, b));
     assert_int_equal(dmt_recv_count(f->r[0], "POST"), 1);
@@ -539,9 +527,7 @@ static void disabled_webhook_drops_events_until_enabled(void **state)
     dmt_mock *m = start(f, 0);
     char id[32];
     dmh_create(m, url(f, 0), "{\"Ticket_Update\":null}", ",\"isEnabled\":false", id);
-    uint64_t s0 = dmh_last_seq(m);
-    patch_ticket(m, "{\"priority\":\"Low\"}", NULL);
-    char *why = fate_reason(m, event_after(m, s0), id);
+    char *why = fate_reason(m, patch_event(m, "{\"priority\":\"Low\"}", NULL), id);
     assert_non_null(why);
     assert_string_equal(why, "webhook disabled");
     free(why);
@@ -551,9 +537,7 @@ static void disabled_webhook_drops_events_until_enabled(void **state)
     dmt_resp r = dmt_api(m, "PATCH", path, DMT_ADMIN, "{\"isEnabled\":true}");
     dmh_status(&r, 200);
     dmt_resp_free(&r);
-    uint64_t s1 = dmh_last_seq(m);
-    patch_ticket(m, "{\"priority\":\"High\"}", NULL);
-    assert_null(fate_reason(m, event_after(m, s1), id));
+    assert_null(fate_reason(m, patch_event(m, "{\"priority\":\"High\"}", NULL), id));
     assert_int_equal(dmt_recv_count(f->r[0], "POST"), 1);
 }
 
@@ -595,7 +579,7 @@ static void *run_loop(void *app)
 
 static dmt_mock *paused(fx *f)
 {
-    dm_app_opts o = virtual_opts();
+    dm_app_opts o = dmh_virtual_opts();
     char err[256];
     f->m = calloc(1, sizeof *f->m);
     assert_non_null(f->m);

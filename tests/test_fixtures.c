@@ -28,23 +28,9 @@
 
 /* ==== Helpers ==== */
 
-/* The whole file at path, NUL-terminated (caller frees), or NULL. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    dm_buf b = {0};
-    dm_buf_append(&b, "", 0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
-    return dm_buf_steal(&b);
-}
-
 static cJSON *load(const char *path)
 {
-    char *text = slurp(path);
+    char *text = dmt_read_file(path, NULL);
     assert_non_null(text);
     cJSON *j = cJSON_Parse(text);
     free(text);
@@ -103,6 +89,15 @@ static void expect_one(const char *text, const char *folder, const char *needle,
     dm_buf_free(&want);
     free(at);
     free(got);
+}
+
+/* expect_one for base with its first from replaced by to. */
+static void expect_one_edited(const char *base, const char *from, const char *to,
+                              const char *folder, const char *needle, const char *message)
+{
+    char *t = replace(base, from, to);
+    expect_one(t, folder, needle, message);
+    free(t);
 }
 
 /* A complete Ticket_Thread_Add, as the mock emits it. */
@@ -307,73 +302,66 @@ static void the_base_fixtures_are_clean(void **state)
 static void missing_event_type_is_reported_at_the_object(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "  \"eventType\": \"Ticket_Thread_Add\",\n", "");
-    expect_one(t, NULL, "{", "missing required key \"eventType\"");
-    free(t);
+    expect_one_edited(thread_fixture, "  \"eventType\": \"Ticket_Thread_Add\",\n", "", NULL, "{",
+                      "missing required key \"eventType\"");
 }
 
 static void unknown_event_type_suggests_the_nearest(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "\"Ticket_Thread_Add\"", "\"Ticket_Thread_Ad\"");
-    expect_one(t, NULL, "\"Ticket_Thread_Ad\"",
-               "eventType: unknown event type \"Ticket_Thread_Ad\"; did you mean "
-               "\"Ticket_Thread_Add\"?");
-    free(t);
+    expect_one_edited(thread_fixture, "\"Ticket_Thread_Add\"", "\"Ticket_Thread_Ad\"", NULL,
+                      "\"Ticket_Thread_Ad\"",
+                      "eventType: unknown event type \"Ticket_Thread_Ad\"; did you mean "
+                      "\"Ticket_Thread_Add\"?");
 }
 
 /* prevState on a type without includePrevState is reported at its key. */
 static void prevstate_on_ticket_add_is_an_error(void **state)
 {
     (void)state;
-    char *text = slurp(EVENTS "/Ticket_Add/email.json");
+    char *text = dmt_read_file(EVENTS "/Ticket_Add/email.json", NULL);
     assert_non_null(text);
-    char *t = replace(text, "\n  \"_fixture\"",
-                      "\n  \"prevState\": {\"id\": \"1\"},\n  \"_fixture\"");
-    expect_one(t, "Ticket_Add", "\"prevState\"",
-               "prevState: Ticket_Add carries no prevState: only update events whose "
-               "subscription accepts includePrevState do");
-    free(t);
+    expect_one_edited(text, "\n  \"_fixture\"",
+                      "\n  \"prevState\": {\"id\": \"1\"},\n  \"_fixture\"", "Ticket_Add",
+                      "\"prevState\"",
+                      "prevState: Ticket_Add carries no prevState: only update events whose "
+                      "subscription accepts includePrevState do");
     free(text);
 }
 
 static void count_as_number_is_an_error(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "\"attachmentCount\": \"0\"", "\"attachmentCount\": 0");
-    expect_one(t, NULL, "0,\n    \"canReply\"",
-               "payload.attachmentCount: expected a count as a string of digits, got 0 (Desk "
-               "sends ids and counts as strings)");
-    free(t);
+    expect_one_edited(
+        thread_fixture, "\"attachmentCount\": \"0\"", "\"attachmentCount\": 0", NULL,
+        "0,\n    \"canReply\"",
+        "payload.attachmentCount: expected a count as a string of digits, got 0 (Desk "
+        "sends ids and counts as strings)");
 }
 
 static void id_as_number_is_an_error(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "\"ticketId\": \"18920000000000401\"",
-                      "\"ticketId\": 18920000000000401");
-    expect_one(t, NULL, "18920000000000401,",
-               "payload.ticketId: expected an id (a string of 1 to 19 digits), got a number "
-               "(Desk sends ids and counts as strings)");
-    free(t);
-    t = replace(thread_fixture, "\"id\": \"18920000000000202\"", "\"id\": 7");
-    expect_one(t, NULL, "7,", "payload.author.id: expected an id (a string of 1 to 19 digits) "
-               "or null, got 7 (Desk sends ids and counts as strings)");
-    free(t);
+    expect_one_edited(thread_fixture, "\"ticketId\": \"18920000000000401\"",
+                      "\"ticketId\": 18920000000000401", NULL, "18920000000000401,",
+                      "payload.ticketId: expected an id (a string of 1 to 19 digits), got a number "
+                      "(Desk sends ids and counts as strings)");
+    expect_one_edited(thread_fixture, "\"id\": \"18920000000000202\"", "\"id\": 7", NULL, "7,",
+                      "payload.author.id: expected an id (a string of 1 to 19 digits) "
+                      "or null, got 7 (Desk sends ids and counts as strings)");
 }
 
 static void time_without_milliseconds_is_an_error(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "2026-02-03T10:14:00.000Z", "2026-02-03T10:14:00Z");
-    expect_one(t, NULL, "\"2026-02-03T10:14:00Z\"",
-               "payload.createdTime: expected an ISO time such as \"2026-01-05T09:15:00.000Z\", "
-               "got \"2026-02-03T10:14:00Z\"");
-    free(t);
-    t = replace(thread_fixture, "\"1770113640000\"", "\"1770113640\"");
-    expect_one(t, NULL, "\"1770113640\"", "eventTime: expected epoch milliseconds (13 digits), "
-               "got \"1770113640\": that looks like seconds");
-    free(t);
+    expect_one_edited(
+        thread_fixture, "2026-02-03T10:14:00.000Z", "2026-02-03T10:14:00Z", NULL,
+        "\"2026-02-03T10:14:00Z\"",
+        "payload.createdTime: expected an ISO time such as \"2026-01-05T09:15:00.000Z\", "
+        "got \"2026-02-03T10:14:00Z\"");
+    expect_one_edited(thread_fixture, "\"1770113640000\"", "\"1770113640\"", NULL, "\"1770113640\"",
+                      "eventTime: expected epoch milliseconds (13 digits), "
+                      "got \"1770113640\": that looks like seconds");
 }
 
 static void delete_payload_with_extra_keys_is_an_error(void **state)
@@ -386,13 +374,12 @@ static void delete_payload_with_extra_keys_is_an_error(void **state)
 static void unknown_top_level_key_is_an_error(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "\n  \"_fixture\"", "\n  \"prevstate\": {},\n  \"_fixture\"");
-    expect_one(t, NULL, "\"prevstate\"", "prevstate: unknown key; did you mean \"prevState\"?");
-    free(t);
-    t = replace(thread_fixture, "\n  \"_fixture\"", "\n  \"webhookId\": \"1\",\n  \"_fixture\"");
-    expect_one(t, NULL, "\"webhookId\"", "webhookId: unknown key; a fixture holds eventType, "
-               "orgId, eventTime, payload, prevState (update events only) and _fixture");
-    free(t);
+    expect_one_edited(thread_fixture, "\n  \"_fixture\"", "\n  \"prevstate\": {},\n  \"_fixture\"",
+                      NULL, "\"prevstate\"", "prevstate: unknown key; did you mean \"prevState\"?");
+    expect_one_edited(thread_fixture, "\n  \"_fixture\"",
+                      "\n  \"webhookId\": \"1\",\n  \"_fixture\"", NULL, "\"webhookId\"",
+                      "webhookId: unknown key; a fixture holds eventType, "
+                      "orgId, eventTime, payload, prevState (update events only) and _fixture");
 }
 
 static void syntax_error_has_its_position(void **state)
@@ -410,56 +397,52 @@ static void syntax_error_has_its_position(void **state)
 static void other_rules_report_where_they_apply(void **state)
 {
     (void)state;
-    char *t = replace(thread_fixture, "\"source\": \"synthetic\"", "\"source\": \"made-up\"");
-    expect_one(t, NULL, "\"made-up\"", "_fixture.source: expected \"synthetic\" or "
-               "\"recorded-scrubbed\", got \"made-up\"");
-    free(t);
-    t = replace(thread_fixture, "\"source\": \"synthetic\"", "\"source\": \"recorded\"");
-    expect_one(t, NULL, "\"recorded\"", "_fixture.source: \"recorded\" is not scrubbed of "
-               "personal data: scrub it, then mark it \"recorded-scrubbed\"");
-    free(t);
-    t = replace(thread_fixture, ", \"source\": \"synthetic\"", "");
-    expect_one(t, NULL, "{\"description\"", "_fixture: missing required key \"source\"");
-    free(t);
+    expect_one_edited(thread_fixture, "\"source\": \"synthetic\"", "\"source\": \"made-up\"", NULL,
+                      "\"made-up\"",
+                      "_fixture.source: expected \"synthetic\" or "
+                      "\"recorded-scrubbed\", got \"made-up\"");
+    expect_one_edited(thread_fixture, "\"source\": \"synthetic\"", "\"source\": \"recorded\"", NULL,
+                      "\"recorded\"",
+                      "_fixture.source: \"recorded\" is not scrubbed of "
+                      "personal data: scrub it, then mark it \"recorded-scrubbed\"");
+    expect_one_edited(thread_fixture, ", \"source\": \"synthetic\"", "", NULL, "{\"description\"",
+                      "_fixture: missing required key \"source\"");
     expect_one(thread_fixture, "Ticket_Add", "\"Ticket_Thread_Add\"",
                "eventType: the file is in folder \"Ticket_Add\" but its eventType is "
                "\"Ticket_Thread_Add\": fixtures live in <Event_Type>/<name>.json");
     expect_one(thread_fixture, "Ticket_Thread_Adds", "\"Ticket_Thread_Add\"",
                "eventType: the file's folder \"Ticket_Thread_Adds\" is not an event type; did "
                "you mean \"Ticket_Thread_Add\"?");
-    t = replace(thread_fixture, "\"canReply\": true,", "\"canReply\": true, \"hasAttach\": true,");
-    expect_one(t, NULL, "\"hasAttach\": true", "payload.hasAttach: duplicate key; the first is "
-               "at line 23");
-    free(t);
-    t = replace(thread_fixture, "    \"summary\": \"Unlocked.\",\n", "");
-    expect_one(t, NULL, "{\n    \"id\"", "payload: missing required key \"summary\" (every "
-               "thread the mock emits has it)");
-    free(t);
-    t = replace(thread_fixture, "\"out\"", "\"outgoing\"");
-    expect_one(t, NULL, "\"outgoing\"", "payload.direction: expected \"in\" or \"out\", got "
-               "\"outgoing\"");
-    free(t);
-    t = replace(thread_fixture, "\"isForward\": false", "\"isForward\": \"false\"");
-    expect_one(t, NULL, "\"false\"", "payload.isForward: expected true or false, got \"false\"");
-    free(t);
+    expect_one_edited(thread_fixture, "\"canReply\": true,",
+                      "\"canReply\": true, \"hasAttach\": true,", NULL, "\"hasAttach\": true",
+                      "payload.hasAttach: duplicate key; the first is "
+                      "at line 23");
+    expect_one_edited(thread_fixture, "    \"summary\": \"Unlocked.\",\n", "", NULL,
+                      "{\n    \"id\"",
+                      "payload: missing required key \"summary\" (every "
+                      "thread the mock emits has it)");
+    expect_one_edited(thread_fixture, "\"out\"", "\"outgoing\"", NULL, "\"outgoing\"",
+                      "payload.direction: expected \"in\" or \"out\", got "
+                      "\"outgoing\"");
+    expect_one_edited(thread_fixture, "\"isForward\": false", "\"isForward\": \"false\"", NULL,
+                      "\"false\"", "payload.isForward: expected true or false, got \"false\"");
     /* Desk may leave a thread's content out */
-    t = replace(thread_fixture, "    \"content\": \"<div>Unlocked.</div>\",\n", "");
+    char *t = replace(thread_fixture, "    \"content\": \"<div>Unlocked.</div>\",\n", "");
     char *got = lint(t, NULL);
     assert_string_equal(got, "");
     free(got);
     free(t);
 
-    char *text = slurp(EVENTS "/Ticket_Update/status-closed-prevstate-changed.json");
+    char *text = dmt_read_file(EVENTS "/Ticket_Update/status-closed-prevstate-changed.json", NULL);
     assert_non_null(text);
     got = lint(text, "Ticket_Update");
     assert_string_equal(got, ""); /* a changed-fields prevState need not be whole */
     free(got);
-    t = replace(text, "\"id\": \"18920000000000401\",\n    \"status\"",
-                "\"id\": \"18920000000000402\",\n    \"status\"");
-    expect_one(t, "Ticket_Update", "\"18920000000000402\"",
-               "prevState.id: \"18920000000000402\" is not payload.id \"18920000000000401\": "
-               "prevState is the same ticket before the change");
-    free(t);
+    expect_one_edited(
+        text, "\"id\": \"18920000000000401\",\n    \"status\"",
+        "\"id\": \"18920000000000402\",\n    \"status\"", "Ticket_Update", "\"18920000000000402\"",
+        "prevState.id: \"18920000000000402\" is not payload.id \"18920000000000401\": "
+        "prevState is the same ticket before the change");
     free(text);
 
     got = lint("[{}]", NULL);
@@ -503,37 +486,6 @@ static void put(const char *dir, const char *sub, const char *name, const char *
     fputs(text, f);
     fclose(f);
     dm_buf_free(&p);
-}
-
-/* Runs deskmock with args; returns its exit status and its stdout in *out. */
-static int run_deskmock(const char *const *args, char **out)
-{
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        const char *argv[8] = {"deskmock"};
-        for (int i = 0; args[i] && i < 6; i++) argv[i + 1] = args[i];
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        execv(DM_DESKMOCK_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    dm_buf b = {0};
-    dm_buf_append(&b, "", 0);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) dm_buf_append(&b, chunk, (size_t)n);
-    close(fds[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    *out = dm_buf_steal(&b);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 typedef struct tmpdir {
@@ -602,33 +554,33 @@ static void the_binary_exits_0_clean_1_problems_2_unreadable(void **state)
     tmpdir *t = *state;
     char *out = NULL;
     const char *clean[] = {"fixtures", "lint", EVENTS, NULL};
-    assert_int_equal(run_deskmock(clean, &out), 0);
+    assert_int_equal(dmt_run_deskmock(NULL, clean, &out), 0);
     assert_non_null(strstr(out, "fixtures checked, no problems\n"));
     free(out);
 
     put(t->path, "Ticket_Delete", "bad.json", delete_fixture);
     const char *broken[] = {"fixtures", "lint", t->path, NULL};
-    assert_int_equal(run_deskmock(broken, &out), 1);
+    assert_int_equal(dmt_run_deskmock(NULL, broken, &out), 1);
     assert_non_null(strstr(out, "/Ticket_Delete/bad.json:5:42: payload.subject: "));
     assert_non_null(strstr(out, "1 problem in 1 fixture checked\n"));
     free(out);
 
     const char *quiet[] = {"fixtures", "lint", "-q", t->path, EVENTS, NULL};
-    assert_int_equal(run_deskmock(quiet, &out), 1);
+    assert_int_equal(dmt_run_deskmock(NULL, quiet, &out), 1);
     assert_null(strstr(out, "checked"));
     free(out);
 
     const char *missing[] = {"fixtures", "lint", "/nonexistent/deskmock-fixtures", NULL};
-    assert_int_equal(run_deskmock(missing, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, missing, &out), 2);
     free(out);
     const char *none[] = {"fixtures", "lint", NULL};
-    assert_int_equal(run_deskmock(none, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, none, &out), 2);
     free(out);
     const char *unknown[] = {"fixtures", "tidy", NULL};
-    assert_int_equal(run_deskmock(unknown, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, unknown, &out), 2);
     free(out);
     const char *help[] = {"fixtures", "lint", "--help", NULL};
-    assert_int_equal(run_deskmock(help, &out), 0);
+    assert_int_equal(dmt_run_deskmock(NULL, help, &out), 0);
     assert_non_null(strstr(out, "usage: deskmock fixtures lint"));
     free(out);
 }

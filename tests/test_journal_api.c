@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "support.h"
+#include "hooks.h"
 #include "util/clock.h"
 
 #include <curl/curl.h>
@@ -24,59 +24,7 @@
     "{\"subject\":\"Journal me\",\"departmentId\":\"" DMT_DEPT_SUPPORT                             \
     "\",\"contactId\":\"" DMT_CONTACT "\"}"
 
-static int setup(void **state)
-{
-    *state = dmt_mock_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dmt_mock_stop(*state);
-    return 0;
-}
-
 /* ==== Helpers ==== */
-
-static void expect_status(const dmt_resp *r, long status)
-{
-    if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
-}
-
-static cJSON *journal(dmt_mock *m, const char *query)
-{
-    char path[512];
-    snprintf(path, sizeof path, "/mock/v1/journal?%s", query);
-    dmt_resp r = dmt_ctl(m, "GET", path, NULL);
-    expect_status(&r, 200);
-    cJSON *data = cJSON_DetachItemFromObject(r.json, "data");
-    dmt_resp_free(&r);
-    assert_true(cJSON_IsArray(data));
-    return data;
-}
-
-static uint64_t num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, key);
-    if (!cJSON_IsNumber(v)) fail_msg("%s is not a number", key);
-    return (uint64_t)v->valuedouble;
-}
-
-/* lastSeq as /mock/v1/health reports it. */
-static uint64_t last_seq(dmt_mock *m)
-{
-    dmt_resp h = dmt_ctl(m, "GET", "/mock/v1/health", NULL);
-    expect_status(&h, 200);
-    uint64_t s = num(h.json, "lastSeq");
-    dmt_resp_free(&h);
-    return s;
-}
-
-static int is_iso_ms(const char *s)
-{
-    int64_t ms;
-    return s && strlen(s) == 24 && s[19] == '.' && dm_iso_parse(s, &ms) == 0;
-}
 
 /* Every record has seq, kind, time and cause; seqs strictly increase. */
 static void assert_records_well_formed(const cJSON *recs)
@@ -85,11 +33,11 @@ static void assert_records_well_formed(const cJSON *recs)
     const cJSON *r;
     cJSON_ArrayForEach(r, recs)
     {
-        uint64_t seq = num(r, "seq");
+        uint64_t seq = dmh_u64(r, "seq");
         assert_true(seq > prev);
         prev = seq;
         assert_non_null(dmt_str(r, "kind"));
-        assert_true(is_iso_ms(dmt_str(r, "time")));
+        assert_true(dmh_is_iso_ms(dmt_str(r, "time")));
         const cJSON *cause = cJSON_GetObjectItem(r, "cause");
         assert_true(cJSON_IsNull(cause) || (cJSON_IsNumber(cause) && cause->valuedouble < seq));
     }
@@ -104,17 +52,17 @@ static void write_journals_request_then_change_caused_by_it(void **state)
     dmt_mock *m = *state;
     const char *h[] = {"sourceId: my-extension-7", NULL};
     dmt_resp r = dmt_api_h(m, "POST", "/api/v1/tickets", DMT_ADMIN, NEW_TICKET, h);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const char *tid = dmt_str(r.json, "id");
 
-    cJSON *recs = journal(m, "kind=request,change");
+    cJSON *recs = dmh_journal(m, "kind=request,change");
     assert_records_well_formed(recs);
     assert_int_equal(cJSON_GetArraySize(recs), 2);
     const cJSON *req = cJSON_GetArrayItem(recs, 0), *ch = cJSON_GetArrayItem(recs, 1);
     assert_string_equal(dmt_str(req, "kind"), "request");
     assert_string_equal(dmt_str(req, "method"), "POST");
     assert_string_equal(dmt_str(req, "path"), "/api/v1/tickets");
-    assert_int_equal(num(req, "status"), 200);
+    assert_int_equal(dmh_u64(req, "status"), 200);
     assert_null(cJSON_GetObjectItem(req, "errorCode"));
     assert_string_equal(dmt_str(req, "sourceId"), "my-extension-7");
     assert_string_equal(dmt_str(req, "actor"), ADMIN_ID);
@@ -122,7 +70,7 @@ static void write_journals_request_then_change_caused_by_it(void **state)
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(req, "cause")));
 
     assert_string_equal(dmt_str(ch, "kind"), "change");
-    assert_int_equal(num(ch, "cause"), num(req, "seq"));
+    assert_int_equal(dmh_u64(ch, "cause"), dmh_u64(req, "seq"));
     assert_string_equal(dmt_str(ch, "resource"), "ticket");
     assert_string_equal(dmt_str(ch, "action"), "create");
     assert_string_equal(dmt_str(ch, "id"), tid);
@@ -142,8 +90,8 @@ static void update_change_has_before_and_after(void **state)
     dmt_resp before = dmt_api(m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
     dmt_resp r =
         dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"status\":\"Closed\"}");
-    expect_status(&r, 200);
-    cJSON *ch = journal(m, "kind=change");
+    dmh_status(&r, 200);
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c = cJSON_GetArrayItem(ch, 0);
     assert_string_equal(dmt_str(c, "action"), "update");
@@ -161,18 +109,18 @@ static void update_change_has_before_and_after(void **state)
 static void every_api_request_is_journaled_control_reads_are_not(void **state)
 {
     dmt_mock *m = *state;
-    uint64_t s0 = last_seq(m);
+    uint64_t s0 = dmh_last_seq(m);
     dmt_resp r = dmt_api(m, "GET", "/api/v1/tickets?limit=2", DMT_ADMIN, NULL);
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", "/api/v1/agents", DMT_AGENT, NULL);
     dmt_resp_free(&r);
-    uint64_t s1 = last_seq(m);
+    uint64_t s1 = dmh_last_seq(m);
     assert_int_equal(s1, s0 + 2);
     r = dmt_ctl(m, "GET", "/mock/v1/journal", NULL);
     dmt_resp_free(&r);
-    assert_int_equal(last_seq(m), s1);
+    assert_int_equal(dmh_last_seq(m), s1);
 
-    cJSON *recs = journal(m, "kind=request");
+    cJSON *recs = dmh_journal(m, "kind=request");
     int n = cJSON_GetArraySize(recs);
     assert_int_equal(n, 2);
     const cJSON *first = cJSON_GetArrayItem(recs, 0);
@@ -192,10 +140,10 @@ static void kind_filter_takes_comma_list(void **state)
     dmt_resp_free(&r);
     r = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
     dmt_resp_free(&r);
-    cJSON *a = journal(m, "kind=request");
-    cJSON *b = journal(m, "kind=change");
-    cJSON *ab = journal(m, "kind=change,request");
-    cJSON *none = journal(m, "kind=requests,chang");
+    cJSON *a = dmh_journal(m, "kind=request");
+    cJSON *b = dmh_journal(m, "kind=change");
+    cJSON *ab = dmh_journal(m, "kind=change,request");
+    cJSON *none = dmh_journal(m, "kind=requests,chang");
     assert_int_equal(cJSON_GetArraySize(a), 2);
     assert_int_equal(cJSON_GetArraySize(b), 2);
     assert_int_equal(cJSON_GetArraySize(ab), 4);
@@ -216,19 +164,16 @@ static void after_returns_only_later_records(void **state)
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "POST", "/api/v1/tickets", DMT_ADMIN, NEW_TICKET);
     dmt_resp_free(&r);
-    uint64_t mark = last_seq(m);
+    uint64_t mark = dmh_last_seq(m);
     r = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
     dmt_resp_free(&r);
-    char q[64];
-    snprintf(q, sizeof q, "after=%llu", (unsigned long long)mark);
-    cJSON *recs = journal(m, q);
+    cJSON *recs = dmh_journal(m, "after=%llu", (unsigned long long)mark);
     assert_true(cJSON_GetArraySize(recs) >= 2);
     const cJSON *x;
-    cJSON_ArrayForEach(x, recs) assert_true(num(x, "seq") > mark);
+    cJSON_ArrayForEach(x, recs) assert_true(dmh_u64(x, "seq") > mark);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(recs, 0), "method"), "PATCH");
     cJSON_Delete(recs);
-    snprintf(q, sizeof q, "after=%llu", (unsigned long long)last_seq(m));
-    recs = journal(m, q);
+    recs = dmh_journal(m, "after=%llu", (unsigned long long)dmh_last_seq(m));
     assert_int_equal(cJSON_GetArraySize(recs), 0);
     cJSON_Delete(recs);
 
@@ -323,7 +268,7 @@ static void long_poll_returns_promptly_after_a_write(void **state)
 {
     dmt_mock *m = *state;
     poller p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    uint64_t mark = last_seq(m);
+    uint64_t mark = dmh_last_seq(m);
     snprintf(p.url, sizeof p.url, "%s/mock/v1/journal?after=%llu&kind=change&wait=5000", m->url,
              (unsigned long long)mark);
     pthread_t th;
@@ -333,7 +278,7 @@ static void long_poll_returns_promptly_after_a_write(void **state)
     dmt_resp r =
         dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"status\":\"Closed\"}");
     int64_t t_answered = dm_mono_ms();
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     dmt_resp_free(&r);
     pthread_join(th, NULL);
     int64_t t_polled = dm_mono_ms();
@@ -350,7 +295,7 @@ static void long_poll_returns_promptly_after_a_write(void **state)
     const cJSON *rec = cJSON_GetArrayItem(data, 0);
     assert_string_equal(dmt_str(rec, "kind"), "change");
     assert_string_equal(dmt_str(rec, "id"), DMT_TICKET);
-    assert_true(num(rec, "seq") > mark);
+    assert_true(dmh_u64(rec, "seq") > mark);
     cJSON_Delete(j);
     assert_true(p.took_ms < 5000); /* answered by the record, not by the timeout */
 }
@@ -365,7 +310,7 @@ static void long_poll_with_existing_record_answers_at_once(void **state)
     int64_t t0 = dm_mono_ms();
     r = dmt_ctl(m, "GET", "/mock/v1/journal?after=0&kind=change&wait=5000", NULL);
     int64_t took = dm_mono_ms() - t0;
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "data")), 1);
     dmt_resp_free(&r);
     assert_true(took < 5000);
@@ -380,14 +325,14 @@ static void long_poll_that_times_out_returns_empty_data(void **state)
         dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"status\":\"Closed\"}");
     dmt_resp_free(&r);
     r = dmt_ctl(m, "GET", "/mock/v1/journal?kind=no-such-kind&wait=50", NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const cJSON *data = cJSON_GetObjectItem(r.json, "data");
     assert_true(cJSON_IsArray(data));
     assert_int_equal(cJSON_GetArraySize(data), 0);
     dmt_resp_free(&r);
     /* and the mock goes on serving */
     r = dmt_api(m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     dmt_resp_free(&r);
 }
 
@@ -405,22 +350,22 @@ static void reset_restores_starting_tickets_and_clears_journal(void **state)
     r = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
                 "{\"subject\":\"Changed\",\"status\":\"Closed\"}");
     dmt_resp_free(&r);
-    uint64_t before = last_seq(m);
+    uint64_t before = dmh_last_seq(m);
 
     r = dmt_ctl(m, "POST", "/mock/v1/reset", NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     dmt_resp_free(&r);
 
-    cJSON *recs = journal(m, "after=0");
+    cJSON *recs = dmh_journal(m, "after=0");
     assert_int_equal(cJSON_GetArraySize(recs), 1);
     const cJSON *rec = cJSON_GetArrayItem(recs, 0);
     assert_string_equal(dmt_str(rec, "path"), "/mock/v1/reset");
-    uint64_t reset_seq = num(rec, "seq");
+    uint64_t reset_seq = dmh_u64(rec, "seq");
     assert_true(reset_seq > before);
     cJSON_Delete(recs);
 
     r = dmt_api(m, "GET", "/api/v1/tickets", DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const cJSON *data = cJSON_GetObjectItem(r.json, "data");
     assert_int_equal(cJSON_GetArraySize(data), 4);
     const cJSON *t0 = cJSON_GetArrayItem(data, 0);
@@ -431,7 +376,7 @@ static void reset_restores_starting_tickets_and_clears_journal(void **state)
     r = dmt_api(m, "GET", created, DMT_ADMIN, NULL);
     dmt_assert_error(&r, 404, "URL_NOT_FOUND");
     dmt_resp_free(&r);
-    assert_true(last_seq(m) > reset_seq);
+    assert_true(dmh_last_seq(m) > reset_seq);
 }
 
 /* After a reset the seeded generator starts over: the same ids come again. */
@@ -440,11 +385,11 @@ static void reset_replays_the_same_ids(void **state)
     dmt_mock *m = *state;
     dmt_resp a = dmt_api(m, "POST", "/api/v1/tickets", DMT_ADMIN, NEW_TICKET);
     dmt_resp r = dmt_ctl(m, "POST", "/mock/v1/reset", NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     dmt_resp_free(&r);
     dmt_resp b = dmt_api(m, "POST", "/api/v1/tickets", DMT_ADMIN, NEW_TICKET);
-    expect_status(&a, 200);
-    expect_status(&b, 200);
+    dmh_status(&a, 200);
+    dmh_status(&b, 200);
     assert_string_equal(dmt_str(a.json, "id"), dmt_str(b.json, "id"));
     assert_string_equal(dmt_str(a.json, "ticketNumber"), dmt_str(b.json, "ticketNumber"));
     dmt_resp_free(&a);
@@ -516,7 +461,7 @@ static void journal_file_gets_one_json_line_per_record(void **state)
     r = dmt_api(f->m, "GET", "/api/v1/nowhere", DMT_ADMIN, NULL);
     dmt_resp_free(&r);
 
-    cJSON *mem = journal(f->m, "after=0");
+    cJSON *mem = dmh_journal(f->m, "after=0");
     cJSON *lines = read_lines(f->path);
     assert_true(cJSON_GetArraySize(mem) >= 5); /* 3 requests, 2 changes */
     assert_int_equal(cJSON_GetArraySize(lines), cJSON_GetArraySize(mem));
@@ -549,7 +494,7 @@ static void journal_file_keeps_records_across_reset(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, dmt_setup_mock, dmt_teardown_mock)
 #define F(fn) cmocka_unit_test_setup_teardown(fn, setup_file, teardown_file)
     const struct CMUnitTest tests[] = {
         T(write_journals_request_then_change_caused_by_it),

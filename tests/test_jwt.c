@@ -195,6 +195,21 @@ static int64_t claim(const jws *j, const char *name)
     return (int64_t)v->valuedouble;
 }
 
+/* Creates a Ticket_Update webhook at receiver 0 (its id into id), makes one
+ * update, loads the JWKS (kid, f->key) and parses the JWT its delivery
+ * carried into j (jws_free it). */
+static void delivered_jwt(fx *f, dmt_mock *m, char id[32], char kid[64], jws *j)
+{
+    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
+    dmt_resp r =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 1, 5000), 1);
+    load_jwks(f, kid);
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, j);
+}
+
 /* ==== Tests ==== */
 
 /* The JWT on a delivery: RS256 with the JWKS's kid, a valid signature under
@@ -205,16 +220,8 @@ static void delivery_jwt_verifies_against_jwks_with_org_and_webhook_claims(void 
     fx *f = *state;
     dmt_mock *m = start(f, NULL, 0);
     char id[32], kid[64];
-    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
-    dmt_resp r =
-        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
-    dmh_status(&r, 200);
-    dmt_resp_free(&r);
-    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 1, 5000), 1);
-    load_jwks(f, kid);
-
     jws j;
-    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, &j);
+    delivered_jwt(f, m, id, kid, &j);
     assert_string_equal(dmt_str(j.header, "alg"), "RS256");
     assert_string_equal(dmt_str(j.header, "kid"), kid);
     assert_true(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
@@ -234,15 +241,8 @@ static void tampered_jwt_does_not_verify(void **state)
     fx *f = *state;
     dmt_mock *m = start(f, NULL, 0);
     char id[32], kid[64];
-    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
-    dmt_resp r =
-        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
-    dmh_status(&r, 200);
-    dmt_resp_free(&r);
-    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 1, 5000), 1);
-    load_jwks(f, kid);
     jws j;
-    jws_parse(dmt_recv_hit(f->r[0], "POST", 0)->jwt, &j);
+    delivered_jwt(f, m, id, kid, &j);
     assert_true(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
 
     /* forged claims: another audience, re-encoded, same signature */

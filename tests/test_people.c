@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "support.h"
+#include "hooks.h"
 #include "util/ids.h"
 
 #include <stdio.h>
@@ -17,47 +17,7 @@
 #define ADMIN_ID "18920000000000201"
 #define AGENT_ID "18920000000000202"
 
-static int setup(void **state)
-{
-    *state = dmt_mock_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dmt_mock_stop(*state);
-    return 0;
-}
-
 /* ==== Helpers ==== */
-
-static void expect_status(const dmt_resp *r, long status)
-{
-    if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
-}
-
-static const cJSON *data_of(const dmt_resp *r)
-{
-    expect_status(r, 200);
-    const cJSON *d = cJSON_GetObjectItem(r->json, "data");
-    assert_true(cJSON_IsArray(d));
-    return d;
-}
-
-static void field_error(const dmt_resp *r, const char *field, const char *type)
-{
-    dmt_assert_error(r, 422, "INVALID_DATA");
-    const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r->json, "errors"))
-    {
-        const char *f = dmt_str(e, "fieldName");
-        if (f && strcmp(f, field) == 0) {
-            assert_string_equal(dmt_str(e, "errorType"), type);
-            return;
-        }
-    }
-    fail_msg("no error for %s in %s", field, r->body);
-}
 
 /* No token value and no "token"/"scopes" key anywhere in the body. */
 static void assert_no_secrets(const dmt_resp *r)
@@ -68,18 +28,6 @@ static void assert_no_secrets(const dmt_resp *r)
     assert_null(strstr(r->body, "\"token\""));
     assert_null(strstr(r->body, "\"scopes\""));
     assert_null(strstr(r->body, "Desk.tickets"));
-}
-
-static cJSON *journal(dmt_mock *m, const char *query)
-{
-    char path[512];
-    snprintf(path, sizeof path, "/mock/v1/journal?%s", query);
-    dmt_resp r = dmt_ctl(m, "GET", path, NULL);
-    expect_status(&r, 200);
-    cJSON *data = cJSON_DetachItemFromObject(r.json, "data");
-    dmt_resp_free(&r);
-    assert_true(cJSON_IsArray(data));
-    return data;
 }
 
 /* ==== Organizations and departments ==== */
@@ -93,7 +41,7 @@ static void organizations_list_and_get(void **state)
     const char *h[] = {"Authorization: Zoho-oauthtoken " DMT_AGENT, NULL};
     dmt_resp r;
     assert_int_equal(dmt_http("GET", url, h, NULL, 0, &r), 0);
-    const cJSON *d = data_of(&r);
+    const cJSON *d = dmh_data(&r);
     assert_int_equal(cJSON_GetArraySize(d), 1);
     const cJSON *org = cJSON_GetArrayItem(d, 0);
     assert_string_equal(dmt_str(org, "id"), DMT_ORG);
@@ -105,7 +53,7 @@ static void organizations_list_and_get(void **state)
     dmt_resp_free(&r);
 
     r = dmt_api(m, "GET", "/api/v1/organizations/" DMT_ORG, DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "id"), DMT_ORG);
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", "/api/v1/organizations/123", DMT_ADMIN, NULL);
@@ -118,7 +66,7 @@ static void departments_list_and_get(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "GET", "/api/v1/departments", DMT_VIEWER, NULL);
-    const cJSON *d = data_of(&r);
+    const cJSON *d = dmh_data(&r);
     assert_int_equal(cJSON_GetArraySize(d), 3);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(d, 0), "name"), "Support");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 0), "isDefault")));
@@ -126,7 +74,7 @@ static void departments_list_and_get(void **state)
     dmt_resp_free(&r);
 
     r = dmt_api(m, "GET", "/api/v1/departments/" DMT_DEPT_BILLING, DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "name"), "Billing");
     assert_string_equal(dmt_str(r.json, "description"), "Invoices, refunds and plans");
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "isDefault")));
@@ -135,7 +83,7 @@ static void departments_list_and_get(void **state)
     dmt_assert_error(&r, 404, "URL_NOT_FOUND");
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", "/api/v1/departments?limit=2", DMT_ADMIN, NULL);
-    assert_int_equal(cJSON_GetArraySize(data_of(&r)), 2);
+    assert_int_equal(cJSON_GetArraySize(dmh_data(&r)), 2);
     dmt_resp_free(&r);
 }
 
@@ -146,7 +94,7 @@ static void agents_list_and_get_never_show_tokens_or_scopes(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "GET", "/api/v1/agents", DMT_ADMIN, NULL);
-    const cJSON *d = data_of(&r), *a;
+    const cJSON *d = dmh_data(&r), *a;
     assert_int_equal(cJSON_GetArraySize(d), 3);
     cJSON_ArrayForEach(a, d)
     {
@@ -162,7 +110,7 @@ static void agents_list_and_get_never_show_tokens_or_scopes(void **state)
     dmt_resp_free(&r);
 
     r = dmt_api(m, "GET", "/api/v1/agents/" AGENT_ID, DMT_ADMIN, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "firstName"), "Ravi");
     assert_string_equal(dmt_str(r.json, "emailId"), "ravi.agent@zylker.example");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "associatedDepartmentIds")), 2);
@@ -170,7 +118,7 @@ static void agents_list_and_get_never_show_tokens_or_scopes(void **state)
     dmt_resp_free(&r);
 
     r = dmt_api(m, "GET", "/api/v1/myinfo", DMT_AGENT, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "id"), AGENT_ID);
     assert_no_secrets(&r);
     dmt_resp_free(&r);
@@ -187,14 +135,14 @@ static void contacts_list_and_get(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "GET", "/api/v1/contacts", DMT_VIEWER, NULL);
-    const cJSON *d = data_of(&r);
+    const cJSON *d = dmh_data(&r);
     assert_int_equal(cJSON_GetArraySize(d), 4);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(d, 0), "id"), DMT_CONTACT);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 3), "firstName")));
     dmt_resp_free(&r);
 
     r = dmt_api(m, "GET", "/api/v1/contacts/" DMT_CONTACT, DMT_AGENT, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "email"), "maria.lopez@example.com");
     assert_string_equal(dmt_str(r.json, "lastName"), "Lopez");
     assert_string_equal(dmt_str(r.json, "type"), "Customer");
@@ -213,7 +161,7 @@ static void contact_create_then_get(void **state)
                          "{\"firstName\":\"Jonas\",\"lastName\":\"Fischer\","
                          "\"email\":\"jonas@example.org\",\"phone\":\"+49 30 1\","
                          "\"cf\":{\"cf_tier\":\"gold\"}}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const char *id = dmt_str(r.json, "id");
     assert_true(dm_id_valid(id));
     assert_int_equal(strlen(id), 19);
@@ -225,14 +173,14 @@ static void contact_create_then_get(void **state)
     char path[128];
     snprintf(path, sizeof path, "/api/v1/contacts/%s", id);
     dmt_resp g = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    expect_status(&g, 200);
+    dmh_status(&g, 200);
     assert_true(cJSON_Compare(g.json, r.json, 1));
     dmt_resp_free(&g);
     dmt_resp l = dmt_api(m, "GET", "/api/v1/contacts", DMT_ADMIN, NULL);
-    assert_int_equal(cJSON_GetArraySize(data_of(&l)), 5);
+    assert_int_equal(cJSON_GetArraySize(dmh_data(&l)), 5);
     dmt_resp_free(&l);
 
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c = cJSON_GetArrayItem(ch, 0);
     assert_string_equal(dmt_str(c, "resource"), "contact");
@@ -248,15 +196,15 @@ static void contact_create_validates_fields(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "POST", "/api/v1/contacts", DMT_ADMIN, "{\"firstName\":\"A\"}");
-    field_error(&r, "/lastName", "missing");
+    dmh_field_error(&r, "/lastName", "missing");
     dmt_resp_free(&r);
     r = dmt_api(m, "POST", "/api/v1/contacts", DMT_ADMIN,
                 "{\"lastName\":\"B\",\"email\":\"b@@x\",\"shoeSize\":44}");
-    field_error(&r, "/email", "invalid");
-    field_error(&r, "/shoeSize", "invalid");
+    dmh_field_error(&r, "/email", "invalid");
+    dmh_field_error(&r, "/shoeSize", "invalid");
     dmt_resp_free(&r);
     dmt_resp l = dmt_api(m, "GET", "/api/v1/contacts", DMT_ADMIN, NULL);
-    assert_int_equal(cJSON_GetArraySize(data_of(&l)), 4);
+    assert_int_equal(cJSON_GetArraySize(dmh_data(&l)), 4);
     dmt_resp_free(&l);
 }
 
@@ -267,7 +215,7 @@ static void contact_update_changes_only_given_fields(void **state)
     dmt_resp before = dmt_api(m, "GET", "/api/v1/contacts/18920000000000302", DMT_ADMIN, NULL);
     dmt_resp r = dmt_api(m, "PATCH", "/api/v1/contacts/18920000000000302", DMT_ADMIN,
                          "{\"mobile\":\"+1 555 0999\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "mobile"), "+1 555 0999");
     const cJSON *v;
     cJSON_ArrayForEach(v, before.json)
@@ -276,7 +224,7 @@ static void contact_update_changes_only_given_fields(void **state)
         if (!cJSON_Compare(v, cJSON_GetObjectItem(r.json, v->string), 1))
             fail_msg("PATCH mobile changed %s too", v->string);
     }
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c = cJSON_GetArrayItem(ch, 0);
     assert_string_equal(dmt_str(c, "resource"), "contact");
@@ -299,15 +247,15 @@ static void duplicate_email_is_422_duplicate(void **state)
     dmt_mock *m = *state;
     dmt_resp r = dmt_api(m, "POST", "/api/v1/contacts", DMT_ADMIN,
                          "{\"lastName\":\"Clone\",\"email\":\"maria.lopez@example.com\"}");
-    field_error(&r, "/email", "duplicate");
+    dmh_field_error(&r, "/email", "duplicate");
     dmt_resp_free(&r);
     r = dmt_api(m, "PATCH", "/api/v1/contacts/18920000000000302", DMT_ADMIN,
                 "{\"email\":\"maria.lopez@example.com\"}");
-    field_error(&r, "/email", "duplicate");
+    dmh_field_error(&r, "/email", "duplicate");
     dmt_resp_free(&r);
     r = dmt_api(m, "PATCH", "/api/v1/contacts/" DMT_CONTACT, DMT_ADMIN,
                 "{\"email\":\"maria.lopez@example.com\",\"title\":\"CTO\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "title"), "CTO");
     dmt_resp_free(&r);
     dmt_resp g = dmt_api(m, "GET", "/api/v1/contacts/18920000000000302", DMT_ADMIN, NULL);
@@ -328,10 +276,10 @@ static void agent_token_lacks_contact_write_scope(void **state)
     dmt_assert_error(&r, 403, "SCOPE_MISMATCH");
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", "/api/v1/contacts", DMT_AGENT, NULL);
-    expect_status(&r, 200);
-    assert_int_equal(cJSON_GetArraySize(data_of(&r)), 4);
+    dmh_status(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(dmh_data(&r)), 4);
     dmt_resp_free(&r);
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 0);
     cJSON_Delete(ch);
 }
@@ -354,7 +302,7 @@ static void viewer_token_cannot_patch_tickets(void **state)
     dmt_assert_error(&r, 403, "SCOPE_MISMATCH");
     dmt_resp_free(&r);
     r = dmt_api(m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_VIEWER, NULL);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "status"), "Open");
     dmt_resp_free(&r);
 }
@@ -365,10 +313,10 @@ static void agent_token_patches_tickets_as_that_agent(void **state)
     dmt_mock *m = *state;
     dmt_resp r =
         dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"Urgent\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "modifiedBy"), AGENT_ID);
     dmt_resp_free(&r);
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(ch, 0), "actor"), AGENT_ID);
     cJSON_Delete(ch);
@@ -376,7 +324,7 @@ static void agent_token_patches_tickets_as_that_agent(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, dmt_setup_mock, dmt_teardown_mock)
     const struct CMUnitTest tests[] = {
         T(organizations_list_and_get),
         T(departments_list_and_get),

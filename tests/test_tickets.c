@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "support.h"
+#include "hooks.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -16,18 +16,6 @@
 #include <string.h>
 
 #define ADMIN_ID "18920000000000201"
-
-static int setup(void **state)
-{
-    *state = dmt_mock_start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dmt_mock_stop(*state);
-    return 0;
-}
 
 /* ==== Helpers ==== */
 
@@ -230,12 +218,8 @@ static void assert_ticket_shape(const cJSON *t)
     assert_string_equal(dmt_str(t, "webUrl"), url);
 }
 
-static void expect_status(const dmt_resp *r, long status)
-{
-    if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
-}
-
-/* The error in r's errors[] with fieldName, or a failure naming what came. */
+/* The error in r's errors[] with fieldName, or a failure naming what came.
+ * Stricter than hooks.h's dmh_field_error: the error must carry a message. */
 static const cJSON *field_error(const dmt_resp *r, const char *field, const char *type)
 {
     dmt_assert_error(r, 422, "INVALID_DATA");
@@ -270,7 +254,7 @@ static dmt_resp patch_ticket(dmt_mock *m, const char *id, const char *body)
 /* Ids of a list answer's data[], comma-joined, for one-line comparisons. */
 static void list_ids(const dmt_resp *r, char *out, size_t len)
 {
-    expect_status(r, 200);
+    dmh_status(r, 200);
     const cJSON *data = cJSON_GetObjectItem(r->json, "data"), *t;
     assert_true(cJSON_IsArray(data));
     out[0] = '\0';
@@ -290,45 +274,6 @@ static void assert_list(dmt_mock *m, const char *path, const char *want)
     dmt_resp_free(&r);
 }
 
-/* The journal's records for query (a query string), as an owned array. */
-static cJSON *journal(dmt_mock *m, const char *query)
-{
-    char path[512];
-    snprintf(path, sizeof path, "/mock/v1/journal?%s", query);
-    dmt_resp r = dmt_ctl(m, "GET", path, NULL);
-    expect_status(&r, 200);
-    cJSON *data = cJSON_DetachItemFromObject(r.json, "data");
-    dmt_resp_free(&r);
-    assert_true(cJSON_IsArray(data));
-    return data;
-}
-
-static uint64_t num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, key);
-    assert_true(cJSON_IsNumber(v));
-    return (uint64_t)v->valuedouble;
-}
-
-/* seq of the most recent request record. */
-static uint64_t last_request_seq(dmt_mock *m)
-{
-    cJSON *recs = journal(m, "kind=request");
-    int n = cJSON_GetArraySize(recs);
-    assert_true(n > 0);
-    uint64_t seq = num(cJSON_GetArrayItem(recs, n - 1), "seq");
-    cJSON_Delete(recs);
-    return seq;
-}
-
-/* Change records caused by request seq. */
-static cJSON *changes_caused_by(dmt_mock *m, uint64_t seq)
-{
-    char q[64];
-    snprintf(q, sizeof q, "kind=change&cause=%llu", (unsigned long long)seq);
-    return journal(m, q);
-}
-
 /* ==== Create ==== */
 
 /* POST with contactId answers the full ticket, and GET reads back the same. */
@@ -339,7 +284,7 @@ static void create_with_contact_id_returns_full_ticket(void **state)
                          "{\"subject\":\"Printer on fire\",\"departmentId\":\"" DMT_DEPT_SUPPORT
                          "\",\"contactId\":\"" DMT_CONTACT "\",\"priority\":\"High\","
                          "\"description\":\"<div>Smoke</div>\",\"cf\":{\"cf_region\":\"EU\"}}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const cJSON *t = r.json;
     assert_ticket_shape(t);
     assert_string_equal(dmt_str(t, "subject"), "Printer on fire");
@@ -361,7 +306,7 @@ static void create_with_contact_id_returns_full_ticket(void **state)
     assert_int_equal(strlen(dmt_str(t, "id")), 19); /* a generated id */
 
     dmt_resp g = get_ticket(m, dmt_str(t, "id"));
-    expect_status(&g, 200);
+    dmh_status(&g, 200);
     assert_true(cJSON_Compare(g.json, t, 1));
     dmt_resp_free(&g);
     dmt_resp_free(&r);
@@ -376,9 +321,9 @@ static void create_with_inline_contact_creates_contact(void **state)
                          "{\"subject\":\"Hello\",\"departmentId\":\"" DMT_DEPT_BILLING "\","
                          "\"contact\":{\"firstName\":\"Lena\",\"lastName\":\"Berg\","
                          "\"email\":\"lena.berg@example.org\",\"phone\":\"+46 8 123\"}}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_ticket_shape(r.json);
-    uint64_t post_seq = last_request_seq(m);
+    uint64_t post_seq = dmh_last_request_seq(m);
     const char *cid = dmt_str(r.json, "contactId");
     assert_non_null(cid);
     assert_true(dm_id_valid(cid));
@@ -391,7 +336,7 @@ static void create_with_inline_contact_creates_contact(void **state)
     char path[128];
     snprintf(path, sizeof path, "/api/v1/contacts/%s", cid);
     dmt_resp c = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    expect_status(&c, 200);
+    dmh_status(&c, 200);
     assert_string_equal(dmt_str(c.json, "firstName"), "Lena");
     assert_string_equal(dmt_str(c.json, "phone"), "+46 8 123");
     dmt_resp_free(&c);
@@ -399,7 +344,7 @@ static void create_with_inline_contact_creates_contact(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l.json, "data")), 5);
     dmt_resp_free(&l);
 
-    cJSON *creates = changes_caused_by(m, post_seq);
+    cJSON *creates = dmh_changes_caused_by(m, post_seq);
     assert_int_equal(cJSON_GetArraySize(creates), 2);
     const cJSON *c0 = cJSON_GetArrayItem(creates, 0), *c1 = cJSON_GetArrayItem(creates, 1);
     assert_string_equal(dmt_str(c0, "resource"), "contact");
@@ -408,7 +353,7 @@ static void create_with_inline_contact_creates_contact(void **state)
     assert_string_equal(dmt_str(c1, "resource"), "ticket");
     assert_string_equal(dmt_str(c1, "action"), "create");
     assert_string_equal(dmt_str(c1, "id"), dmt_str(r.json, "id"));
-    assert_true(num(c0, "seq") < num(c1, "seq"));
+    assert_true(dmh_u64(c0, "seq") < dmh_u64(c1, "seq"));
     cJSON_Delete(creates);
     dmt_resp_free(&r);
 }
@@ -421,7 +366,7 @@ static void create_with_inline_contact_reuses_known_email(void **state)
         dmt_api(m, "POST", "/api/v1/tickets", DMT_ADMIN,
                 "{\"subject\":\"Again\",\"departmentId\":\"" DMT_DEPT_SUPPORT "\","
                 "\"contact\":{\"lastName\":\"Sato\",\"email\":\"kenji.sato@example.com\"}}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "contactId"), "18920000000000302");
     dmt_resp_free(&r);
     dmt_resp l = dmt_api(m, "GET", "/api/v1/contacts", DMT_ADMIN, NULL);
@@ -434,7 +379,7 @@ static void fixture_ticket_has_full_shape_and_true_counts(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = get_ticket(m, DMT_TICKET);
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_ticket_shape(r.json);
     assert_string_equal(dmt_str(r.json, "ticketNumber"), "101");
     assert_string_equal(dmt_str(r.json, "threadCount"), "2");
@@ -448,7 +393,7 @@ static void fixture_ticket_has_full_shape_and_true_counts(void **state)
     dmt_resp_free(&r);
     /* every ticket in the list has the shape too */
     dmt_resp l = dmt_api(m, "GET", "/api/v1/tickets", DMT_ADMIN, NULL);
-    expect_status(&l, 200);
+    dmh_status(&l, 200);
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(l.json, "data")) assert_ticket_shape(t);
     dmt_resp_free(&l);
@@ -465,7 +410,7 @@ static void patch_changes_only_given_fields_and_bumps_modifiedTime(void **state)
     int64_t t0 = dm_wall_ms();
     dmt_resp r = patch_ticket(m, DMT_TICKET, "{\"priority\":\"Low\",\"cf\":{\"cf_plan\":\"Max\"}}");
     int64_t t1 = dm_wall_ms();
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_ticket_shape(r.json);
     assert_string_equal(dmt_str(r.json, "priority"), "Low");
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "cf"), "cf_plan"), "Max");
@@ -505,27 +450,27 @@ static void patch_with_same_values_records_no_change(void **state)
     dmt_resp r = patch_ticket(m, DMT_TICKET,
                               "{\"subject\":\"Cannot sign in after password reset\","
                               "\"status\":\"Open\",\"cf\":{\"cf_region\":\"EU\"}}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_true(cJSON_Compare(r.json, before.json, 1));
-    cJSON *ch = changes_caused_by(m, last_request_seq(m));
+    cJSON *ch = dmh_changes_caused_by(m, dmh_last_request_seq(m));
     assert_int_equal(cJSON_GetArraySize(ch), 0);
     cJSON_Delete(ch);
     dmt_resp_free(&r);
 
     /* an empty PATCH is not a change either */
     r = patch_ticket(m, DMT_TICKET, "{}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_true(cJSON_Compare(r.json, before.json, 1));
     dmt_resp_free(&r);
-    ch = journal(m, "kind=change");
+    ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 0);
     cJSON_Delete(ch);
 
     /* while a real change is one record, caused by its request */
     r = patch_ticket(m, DMT_TICKET, "{\"status\":\"Escalated\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "isEscalated")));
-    ch = changes_caused_by(m, last_request_seq(m));
+    ch = dmh_changes_caused_by(m, dmh_last_request_seq(m));
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     cJSON_Delete(ch);
     dmt_resp_free(&r);
@@ -538,7 +483,7 @@ static void status_change_derives_statusType_and_times(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = patch_ticket(m, DMT_TICKET, "{\"status\":\"Closed\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "statusType"), "Closed");
     assert_true(is_iso_ms(dmt_str(r.json, "closedTime")));
     assert_string_equal(dmt_str(r.json, "closedTime"), dmt_str(r.json, "modifiedTime"));
@@ -546,14 +491,14 @@ static void status_change_derives_statusType_and_times(void **state)
     dmt_resp_free(&r);
 
     r = patch_ticket(m, DMT_TICKET, "{\"status\":\"On Hold\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "statusType"), "On Hold");
     assert_true(is_iso_ms(dmt_str(r.json, "onholdTime")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(r.json, "closedTime")));
     dmt_resp_free(&r);
 
     r = patch_ticket(m, DMT_TICKET, "{\"status\":\"Open\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "statusType"), "Open");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(r.json, "onholdTime")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(r.json, "closedTime")));
@@ -566,7 +511,7 @@ static void department_move_changes_embedded_department(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = patch_ticket(m, DMT_TICKET, "{\"departmentId\":\"" DMT_DEPT_BILLING "\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     const cJSON *d = cJSON_GetObjectItem(r.json, "department");
     assert_string_equal(dmt_str(d, "id"), DMT_DEPT_BILLING);
     assert_string_equal(dmt_str(d, "name"), "Billing");
@@ -581,11 +526,11 @@ static void assignee_change_reembeds_agent(void **state)
 {
     dmt_mock *m = *state;
     dmt_resp r = patch_ticket(m, DMT_TICKET, "{\"assigneeId\":null}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(r.json, "assignee")));
     dmt_resp_free(&r);
     r = patch_ticket(m, DMT_TICKET, "{\"assigneeId\":\"" ADMIN_ID "\"}");
-    expect_status(&r, 200);
+    dmh_status(&r, 200);
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "assignee"), "firstName"), "Ada");
     dmt_resp_free(&r);
 }
@@ -605,7 +550,7 @@ static void invalid_patch_changes_nothing(void **state)
     assert_true(cJSON_Compare(g.json, before.json, 1));
     dmt_resp_free(&g);
     dmt_resp_free(&before);
-    cJSON *ch = journal(m, "kind=change");
+    cJSON *ch = dmh_journal(m, "kind=change");
     assert_int_equal(cJSON_GetArraySize(ch), 0);
     cJSON_Delete(ch);
 }
@@ -757,7 +702,7 @@ static void create_unknown_field_is_422_invalid(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, dmt_setup_mock, dmt_teardown_mock)
     const struct CMUnitTest tests[] = {
         T(create_with_contact_id_returns_full_ticket),
         T(create_with_inline_contact_creates_contact),

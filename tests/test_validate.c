@@ -354,39 +354,6 @@ static void unreadable_folders_are_eio_naming_the_file(void **state)
 
 /* ==== The deskmock binary ==== */
 
-/* Runs deskmock with args in cwd (NULL: here); returns its exit status and
- * its stdout in *out (caller frees). */
-static int run_deskmock(const char *cwd, const char *const *args, char **out)
-{
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        const char *argv[8] = {"deskmock"};
-        for (int i = 0; args[i] && i < 6; i++) argv[i + 1] = args[i];
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        if (cwd && chdir(cwd) != 0) _exit(127);
-        execv(DM_DESKMOCK_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    dm_buf b = {0};
-    dm_buf_append(&b, "", 0);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) dm_buf_append(&b, chunk, (size_t)n);
-    close(fds[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    *out = dm_buf_steal(&b);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Exit 0 for a valid sample (warnings allowed), 1 with exactly expected.txt
  * for an invalid one, 2 for a missing folder or a bad command line. */
 static void the_binary_exits_0_valid_1_invalid_2_unreadable(void **state)
@@ -394,14 +361,14 @@ static void the_binary_exits_0_valid_1_invalid_2_unreadable(void **state)
     (void)state;
     char *out = NULL;
     const char *valid[] = {"validate", FIXTURES "/doc-example", NULL};
-    assert_int_equal(run_deskmock(NULL, valid, &out), 0);
+    assert_int_equal(dmt_run_deskmock(NULL, valid, &out), 0);
     assert_non_null(strstr(out, "/doc-example/plugin-manifest.json:"));
     assert_non_null(strstr(out, "doc-example is a valid extension (1 warning)\n"));
     free(out);
 
     const char *quiet_here[] = {"validate", "--quiet", ".", NULL};
     const char *bad = FIXTURES "/invalid/bad-ignore-source-id";
-    assert_int_equal(run_deskmock(bad, quiet_here, &out), 1);
+    assert_int_equal(dmt_run_deskmock(bad, quiet_here, &out), 1);
     char *want = dmt_read_file(FIXTURES "/invalid/bad-ignore-source-id/expected.txt", NULL);
     assert_non_null(want);
     assert_string_equal(out, want);
@@ -409,13 +376,13 @@ static void the_binary_exits_0_valid_1_invalid_2_unreadable(void **state)
     free(out);
 
     const char *summary[] = {"validate", bad, NULL};
-    assert_int_equal(run_deskmock(NULL, summary, &out), 1);
+    assert_int_equal(dmt_run_deskmock(NULL, summary, &out), 1);
     assert_non_null(strstr(out, "bad-ignore-source-id is not a valid extension: 1 error, "
                                 "0 warnings\n"));
     free(out);
 
     const char *json[] = {"validate", "--format", "json", bad, NULL};
-    assert_int_equal(run_deskmock(NULL, json, &out), 1);
+    assert_int_equal(dmt_run_deskmock(NULL, json, &out), 1);
     cJSON *doc = cJSON_Parse(out);
     free(out);
     assert_non_null(doc);
@@ -424,15 +391,15 @@ static void the_binary_exits_0_valid_1_invalid_2_unreadable(void **state)
     cJSON_Delete(doc);
 
     const char *missing[] = {"validate", FIXTURES "/no-such-extension", NULL};
-    assert_int_equal(run_deskmock(NULL, missing, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, missing, &out), 2);
     assert_string_equal(out, "");
     free(out);
 
     const char *no_dir[] = {"validate", NULL};
-    assert_int_equal(run_deskmock(NULL, no_dir, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, no_dir, &out), 2);
     free(out);
     const char *bad_format[] = {"validate", "--format", "xml", ".", NULL};
-    assert_int_equal(run_deskmock(NULL, bad_format, &out), 2);
+    assert_int_equal(dmt_run_deskmock(NULL, bad_format, &out), 2);
     free(out);
 }
 

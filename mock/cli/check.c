@@ -6,6 +6,7 @@
 #include "deskmock/harness.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <dirent.h>
@@ -64,18 +65,6 @@ static void usage(FILE *out)
           out);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    dm_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
-    return dm_buf_steal(&b);
-}
-
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -109,7 +98,7 @@ static int add_dir(scenario **list, size_t *n, const char *dir)
         if (len > 5 && strcmp(f + len - 5, ".json") == 0) {
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", dir, f);
-            char *text = slurp(path);
+            char *text = dm_read_file(path, NULL);
             if (text) add(list, n, path, text, f);
             free(text);
         }
@@ -226,10 +215,7 @@ int dm_cli_check(int argc, char **argv)
         case 'l': list_only = 1; break;
         case 'R': ready = optarg; break;
         case 'p':
-            if (dm_cli_number(optarg, 0, 65535, &port)) {
-                fprintf(stderr, "deskmock check: --port %s: expected 0 to 65535\n", optarg);
-                return 2;
-            }
+            if (dm_cli_option_number("check", "--port", optarg, 0, 65535, NULL, &port)) return 2;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -16,5 +16,13 @@ int dm_cli_fixtures(int argc, char **argv);
 
 /* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
 int dm_cli_number(const char *s, long long min, long long max, long long *out);
+/* dm_cli_number for the value arg of option opt of subcommand cmd; on failure
+ * also prints "deskmock CMD: OPT ARG: expected MIN to MAX" (or "expected
+ * WANT" when want is given) to stderr. */
+int dm_cli_option_number(const char *cmd, const char *opt, const char *arg, long long min,
+                         long long max, const char *want, long long *out);
+
+/* Makes SIGINT and SIGTERM call handler. */
+void dm_cli_on_stop(void (*handler)(int));
 
 #endif

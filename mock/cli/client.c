@@ -1,5 +1,6 @@
 /* client.c -- a blocking libcurl client for the CLI; no retries. */
 #include "cli/client.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <curl/curl.h>
@@ -22,23 +23,19 @@ int dm_client_mock_url(const char *url, const char *ready_file, char *out, size_
                         "--ready-file FILE (as written by deskmock serve --ready-file)\n");
         return -1;
     }
-    FILE *f = fopen(ready_file, "rb");
-    if (!f) {
+    size_t len = 0;
+    char *text = dm_read_file(ready_file, &len);
+    if (!text) {
         fprintf(stderr, "deskmock: cannot read the ready file %s\n", ready_file);
         return -1;
     }
-    dm_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
     cJSON *o = NULL;
     const char *u = NULL;
-    if (b.len && dm_json_parse(b.data, b.len, &o, NULL, 0) == 0) u = dm_json_str(o, "url");
+    if (len && dm_json_parse(text, len, &o, NULL, 0) == 0) u = dm_json_str(o, "url");
     if (u) snprintf(out, outlen, "%s", u);
     else fprintf(stderr, "deskmock: %s has no \"url\"\n", ready_file);
     cJSON_Delete(o);
-    dm_buf_free(&b);
+    free(text);
     return u ? 0 : -1;
 }
 

@@ -286,10 +286,7 @@ int dm_cli_demo(int argc, char **argv)
         case 'v': verbose = 1; break;
         case 'r': receiver = optarg; break;
         case 'p':
-            if (dm_cli_number(optarg, 0, 65535, &port)) {
-                fprintf(stderr, "deskmock demo: --port %s: expected 0 to 65535\n", optarg);
-                return 2;
-            }
+            if (dm_cli_option_number("demo", "--port", optarg, 0, 65535, NULL, &port)) return 2;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -426,11 +423,7 @@ int dm_cli_demo(int argc, char **argv)
     if (keep) {
         printf("\nkept running (--keep); Ctrl-C stops the mock and the receiver\n");
         fflush(stdout);
-        struct sigaction sa = {0};
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        dm_cli_on_stop(on_signal);
         while (!interrupted) pause();
     }
 out:

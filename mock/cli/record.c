@@ -229,16 +229,12 @@ int dm_cli_record(int argc, char **argv)
         case 'b': bind = optarg; break;
         case 'S': r.scrub = 0; break;
         case 'p':
-            if (dm_cli_number(optarg, 0, 65535, &port)) {
-                fprintf(stderr, "deskmock record: --port %s: expected 0 to 65535\n", optarg);
-                return 2;
-            }
+            if (dm_cli_option_number("record", "--port", optarg, 0, 65535, NULL, &port)) return 2;
             break;
         case 'n':
-            if (dm_cli_number(optarg, 1, 1000000000, &n)) {
-                fprintf(stderr, "deskmock record: --count %s: expected a positive number\n", optarg);
+            if (dm_cli_option_number("record", "--count", optarg, 1, 1000000000,
+                                     "a positive number", &n))
                 return 2;
-            }
             r.limit = (long)n;
             break;
         case 'h': usage(stdout); return 0;
@@ -278,11 +274,8 @@ int dm_cli_record(int argc, char **argv)
     printf("deskmock record listening on http://%s:%u, saving to %s\n", bind,
            info ? (unsigned)info->port : (unsigned)port, r.out);
     fflush(stdout);
-    struct sigaction act = {0};
-    act.sa_handler = on_signal;
-    sigemptyset(&act.sa_mask);
-    sigaction(SIGINT, &act, NULL);
-    sigaction(SIGTERM, &act, NULL);
+    dm_cli_on_stop(on_signal);
+    signal(SIGPIPE, SIG_IGN); /* a reader of our output that went away is no reason to die */
     char ch;
     while (!stopping && read(stop_pipe[0], &ch, 1) < 0 && errno == EINTR) {
     }

@@ -115,29 +115,21 @@ int dm_cli_serve(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            if (dm_cli_number(optarg, 0, 65535, &n)) {
-                fprintf(stderr, "deskmock serve: --port %s: expected 0 to 65535\n", optarg);
-                return 2;
-            }
+            if (dm_cli_option_number("serve", "--port", optarg, 0, 65535, NULL, &n)) return 2;
             o.port = (int)n;
             break;
         case 'b': o.bind = optarg; break;
         case 'o': o.org_file = optarg; break;
         case 's':
-            if (dm_cli_number(optarg, 1, INT64_MAX, &n)) {
-                fprintf(stderr, "deskmock serve: --seed %s: expected a positive number\n",
-                        optarg);
+            if (dm_cli_option_number("serve", "--seed", optarg, 1, INT64_MAX, "a positive number",
+                                     &n))
                 return 2;
-            }
             o.seed = (uint64_t)n;
             break;
         case 'j': o.journal_file = optarg; break;
         case 'J':
-            if (dm_cli_number(optarg, 1, 100000000, &n)) {
-                fprintf(stderr, "deskmock serve: --journal-limit %s: expected 1 to 100000000\n",
-                        optarg);
+            if (dm_cli_option_number("serve", "--journal-limit", optarg, 1, 100000000, NULL, &n))
                 return 2;
-            }
             o.journal_limit = (size_t)n;
             break;
         case 'c':
@@ -166,11 +158,8 @@ int dm_cli_serve(int argc, char **argv)
             o.prev_state_changed = strcmp(optarg, "changed") == 0;
             break;
         case 'T':
-            if (dm_cli_number(optarg, 1, 3600000, &n)) {
-                fprintf(stderr, "deskmock serve: --delivery-timeout %s: expected 1 to 3600000\n",
-                        optarg);
+            if (dm_cli_option_number("serve", "--delivery-timeout", optarg, 1, 3600000, NULL, &n))
                 return 2;
-            }
             o.delivery_timeout_ms = n;
             break;
         case 'R':
@@ -184,18 +173,12 @@ int dm_cli_serve(int argc, char **argv)
             o.retry_schedule = retry;
             break;
         case 'B':
-            if (dm_cli_number(optarg, 1, 1000, &n)) {
-                fprintf(stderr, "deskmock serve: --batch-max %s: expected 1 to 1000\n", optarg);
-                return 2;
-            }
+            if (dm_cli_option_number("serve", "--batch-max", optarg, 1, 1000, NULL, &n)) return 2;
             o.batch_max = (int)n;
             break;
         case 'W':
-            if (dm_cli_number(optarg, 0, 3600000, &n)) {
-                fprintf(stderr, "deskmock serve: --batch-window %s: expected 0 to 3600000\n",
-                        optarg);
+            if (dm_cli_option_number("serve", "--batch-window", optarg, 0, 3600000, NULL, &n))
                 return 2;
-            }
             o.batch_window_ms = n;
             break;
         case 'K': o.jwt_key_file = optarg; break;
@@ -212,26 +195,20 @@ int dm_cli_serve(int argc, char **argv)
             }
             break;
         case 'w':
-            if (dm_cli_number(optarg, 0, 3600000, &n)) {
-                fprintf(stderr, "deskmock serve: --invoke-cause-window %s: expected 0 to 3600000\n",
-                        optarg);
+            if (dm_cli_option_number("serve", "--invoke-cause-window", optarg, 0, 3600000, NULL,
+                                     &n))
                 return 2;
-            }
             o.invoke_cause_window_ms = n ? n : -1;
             break;
         case 'q': quiet = 1; break;
         case 'E':
-            if (dm_cli_number(optarg, 1, 3600, &n)) {
-                fprintf(stderr, "deskmock serve: --connection-timeout %s: expected 1 to 3600\n", optarg);
+            if (dm_cli_option_number("serve", "--connection-timeout", optarg, 1, 3600, NULL, &n))
                 return 2;
-            }
             o.connection_timeout_s = (unsigned)n;
             break;
         case 'L':
-            if (dm_cli_number(optarg, 1, 100000, &n)) {
-                fprintf(stderr, "deskmock serve: --connection-limit %s: expected 1 to 100000\n", optarg);
+            if (dm_cli_option_number("serve", "--connection-limit", optarg, 1, 100000, NULL, &n))
                 return 2;
-            }
             o.connection_limit = (unsigned)n;
             break;
         case 'F':
@@ -262,11 +239,7 @@ int dm_cli_serve(int argc, char **argv)
         return 1;
     }
     running = app;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    dm_cli_on_stop(on_signal);
     signal(SIGPIPE, SIG_IGN);
     if (ready && dm_app_write_ready(app, ready)) {
         fprintf(stderr, "deskmock serve: cannot write the ready file %s\n", ready);

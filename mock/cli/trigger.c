@@ -4,6 +4,7 @@
  * event answered 200. */
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "util/file.h"
 #include "util/jpath.h"
 #include "util/json.h"
 
@@ -49,18 +50,6 @@ static void usage(FILE *out)
           "exit status: 0 every webhook that took the event answered 200; 1 some did not,\n"
           "none took it, or the mock refused; 2 bad usage or no mock\n",
           out);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    dm_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
-    return dm_buf_steal(&b);
 }
 
 /* URL without its query: securityContext stays off the screen. */
@@ -168,10 +157,8 @@ int dm_cli_trigger(int argc, char **argv)
         }
         case 'u': cJSON_AddItemToArray(unset, cJSON_CreateString(optarg)); break;
         case 'T':
-            if (dm_cli_number(optarg, 0, 600000, &timeout)) {
-                fprintf(stderr, "deskmock trigger: --timeout %s: expected 0 to 600000\n", optarg);
+            if (dm_cli_option_number("trigger", "--timeout", optarg, 0, 600000, NULL, &timeout))
                 goto out;
-            }
             break;
         case 'h': usage(stdout); rc = 0; goto out;
         default: usage(stderr); goto out;
@@ -188,7 +175,7 @@ int dm_cli_trigger(int argc, char **argv)
     char base[512];
     if (dm_client_mock_url(mock, ready, base, sizeof base)) goto out;
     if (fixture) {
-        char *text = read_file(fixture);
+        char *text = dm_read_file(fixture, NULL);
         if (text) {
             cJSON *fx = NULL;
             char why[160];

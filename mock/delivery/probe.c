@@ -1,4 +1,5 @@
-/* probe.c -- the unsigned GET check: no JWT, no body, answer discarded. */
+/* probe.c -- the unsigned GET check: no JWT, no body, answer discarded; and
+ * the journal record of one. */
 #include "delivery/probe.h"
 
 #include <stdio.h>
@@ -11,7 +12,7 @@ typedef struct probe {
     void *ud;
 } probe;
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
+size_t dm_curl_discard(char *p, size_t size, size_t n, void *ud)
 {
     (void)p;
     (void)ud;
@@ -42,8 +43,20 @@ void dm_probe_get(dm_app *app, const char *url, int64_t timeout_ms, dm_probe_fn 
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "deskmock");
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dm_curl_discard);
     if (dm_loop_add_transfer(app->loop, e, done, p) != 0) done(p, e, CURLE_FAILED_INIT);
+}
+
+void dm_probe_journal(dm_app *app, const char *url, long status, const char *error, double secs)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "method", "GET");
+    cJSON_AddStringToObject(f, "url", url);
+    if (status) cJSON_AddNumberToObject(f, "status", status);
+    else cJSON_AddNullToObject(f, "status");
+    if (error) cJSON_AddStringToObject(f, "error", error);
+    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
+    dm_journal_add(app->journal, "check", app->origin.cause, f);
 }
 
 int dm_url_check(const char *url, char *why, size_t whylen)

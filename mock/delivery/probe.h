@@ -12,6 +12,14 @@ typedef void (*dm_probe_fn)(void *ud, long status, const char *error, double sec
 
 void dm_probe_get(dm_app *app, const char *url, int64_t timeout_ms, dm_probe_fn fn, void *ud);
 
+/* Journals a finished check as a "check" record caused by the request being
+ * served (app->origin.cause): {"method": "GET", url, status (null when none
+ * came), error (when there is one), latencyMs}. */
+void dm_probe_journal(dm_app *app, const char *url, long status, const char *error, double secs);
+
+/* A CURLOPT_WRITEFUNCTION that drops the answer. */
+size_t dm_curl_discard(char *p, size_t size, size_t n, void *ud);
+
 /* 0 when url is an absolute http or https URL with a host; else -1 and a
  * reason in why. */
 int dm_url_check(const char *url, char *why, size_t whylen);

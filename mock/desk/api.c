@@ -206,6 +206,12 @@ void dm_api_not_found(dm_resp *resp, const char *what, const char *id)
     dm_resp_error(resp, 404, "URL_NOT_FOUND", msg, NULL);
 }
 
+void *dm_api_found(dm_resp *resp, void *found, const char *what, const char *id)
+{
+    if (!found) dm_api_not_found(resp, what, id);
+    return found;
+}
+
 void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs)
 {
     dm_resp_error(resp, 422, "INVALID_DATA", "The data is invalid due to validation restrictions.",

@@ -34,6 +34,10 @@ void dm_api_list(dm_resp *resp, const dm_vec *items, size_t from, size_t limit,
 
 /* 404 for a resource that does not exist. */
 void dm_api_not_found(dm_resp *resp, const char *what, const char *id);
+/* found when it is not NULL; else answers 404 (dm_api_not_found) and returns
+ * NULL. For lookups: `dm_ticket *t = dm_api_found(resp, dm_store_ticket(s,
+ * id), "ticket", id); if (!t) return;` */
+void *dm_api_found(dm_resp *resp, void *found, const char *what, const char *id);
 
 /* Field types for dm_api_validate. */
 typedef enum {

@@ -14,18 +14,21 @@ static const char *const channels[] = {"EMAIL", "FORUMS", "TWITTER", "FACEBOOK",
 
 static dm_ticket *ticket_or_404(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = dm_store_ticket(app->store, req->params[0]);
-    if (!t) dm_api_not_found(resp, "ticket", req->params[0]);
-    return t;
+    return dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+                        req->params[0]);
 }
 
-static cJSON *find(const dm_vec *v, const char *id)
+/* The item of v (a ticket's threads or comments) whose id is the second path
+ * parameter; NULL after answering 404 for the what. */
+static cJSON *item_or_404(dm_req *req, dm_resp *resp, const dm_vec *v, const char *what)
 {
-    for (size_t i = 0; i < v->n; i++) {
+    const char *id = req->params[1];
+    cJSON *found = NULL;
+    for (size_t i = 0; i < v->n && !found; i++) {
         const char *x = dm_json_str(v->items[i], "id");
-        if (x && strcmp(x, id) == 0) return v->items[i];
+        if (x && strcmp(x, id) == 0) found = v->items[i];
     }
-    return NULL;
+    return dm_api_found(resp, found, what, id);
 }
 
 /* ==== Threads ==== */
@@ -41,13 +44,8 @@ void dm_h_threads(dm_app *app, dm_req *req, dm_resp *resp)
 void dm_h_thread_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
     dm_ticket *t = ticket_or_404(app, req, resp);
-    if (!t) return;
-    cJSON *th = find(&t->threads, req->params[1]);
-    if (!th) {
-        dm_api_not_found(resp, "thread", req->params[1]);
-        return;
-    }
-    dm_resp_json(resp, 200, th);
+    cJSON *th = t ? item_or_404(req, resp, &t->threads, "thread") : NULL;
+    if (th) dm_resp_json(resp, 200, th);
 }
 
 void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp)
@@ -126,13 +124,8 @@ void dm_h_comments(dm_app *app, dm_req *req, dm_resp *resp)
 void dm_h_comment_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
     dm_ticket *t = ticket_or_404(app, req, resp);
-    if (!t) return;
-    cJSON *c = find(&t->comments, req->params[1]);
-    if (!c) {
-        dm_api_not_found(resp, "comment", req->params[1]);
-        return;
-    }
-    dm_resp_json(resp, 200, c);
+    cJSON *c = t ? item_or_404(req, resp, &t->comments, "comment") : NULL;
+    if (c) dm_resp_json(resp, 200, c);
 }
 
 /* Validates a comment body; on errors writes 422, frees body, returns NULL. */
@@ -176,12 +169,8 @@ void dm_h_comment_create(dm_app *app, dm_req *req, dm_resp *resp)
 void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp)
 {
     dm_ticket *t = ticket_or_404(app, req, resp);
-    if (!t) return;
-    cJSON *c = find(&t->comments, req->params[1]);
-    if (!c) {
-        dm_api_not_found(resp, "comment", req->params[1]);
-        return;
-    }
+    cJSON *c = t ? item_or_404(req, resp, &t->comments, "comment") : NULL;
+    if (!c) return;
     cJSON *body = comment_body(req, resp, 0);
     if (!body) return;
     cJSON *before = cJSON_Duplicate(c, 1);

@@ -131,11 +131,10 @@ void dm_h_contact_create(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    cJSON *c = dm_map_get(app->store->contacts_by_id, req->params[0]);
-    if (!c) {
-        dm_api_not_found(resp, "contact", req->params[0]);
-        return;
-    }
+    cJSON *c =
+        dm_api_found(resp, dm_map_get(app->store->contacts_by_id, req->params[0]), "contact",
+                     req->params[0]);
+    if (!c) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};

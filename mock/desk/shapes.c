@@ -32,6 +32,20 @@ static void full_name(const cJSON *p, char *out, size_t len)
     snprintf(out, len, "%s%s%s", f ? f : "", f && l ? " " : "", l ? l : "");
 }
 
+/* The person keys of a thread's author or a comment's commenter, from p (an
+ * agent or a contact; NULL: nobody, named nobody): name, firstName, lastName,
+ * email (p's email_key) and photoURL (null). */
+static void set_person(cJSON *o, const cJSON *p, const char *email_key, const char *nobody)
+{
+    char name[256];
+    full_name(p, name, sizeof name);
+    dm_json_set_str(o, "name", p ? name : nobody);
+    dm_json_set_str(o, "firstName", p ? dm_json_str(p, "firstName") : NULL);
+    dm_json_set_str(o, "lastName", p ? dm_json_str(p, "lastName") : NULL);
+    dm_json_set_str(o, "email", p ? dm_json_str(p, email_key) : NULL);
+    dm_json_set_str(o, "photoURL", NULL);
+}
+
 void dm_shape_summary(const char *content, char *out, size_t outlen)
 {
     size_t n = 0;
@@ -133,14 +147,21 @@ cJSON *dm_shape_contact(dm_store *s, const cJSON *in, const char *id, int64_t no
     return c;
 }
 
-/* The short forms Desk embeds inside a ticket. */
+/* The short forms Desk embeds inside a ticket: a new object with in's keys
+ * (NULL-terminated), each as copy_or copies it. */
+static cJSON *copy_keys(const cJSON *in, const char *const *keys)
+{
+    cJSON *e = cJSON_CreateObject();
+    for (; *keys; keys++) copy_or(e, in, *keys, NULL);
+    return e;
+}
+
 static cJSON *embed_contact(const cJSON *c)
 {
+    static const char *const keys[] = {"id",     "firstName", "lastName", "email",
+                                       "phone",  "mobile",    "type",     NULL};
     if (!c) return cJSON_CreateNull();
-    cJSON *e = cJSON_CreateObject();
-    static const char *const keys[] = {"id", "firstName", "lastName", "email", "phone",
-                                       "mobile", "type"};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) copy_or(e, c, keys[i], NULL);
+    cJSON *e = copy_keys(c, keys);
     dm_json_set_bool(e, "isSpam", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "isSpam")));
     dm_json_set_str(e, "account", NULL);
     return e;
@@ -148,11 +169,9 @@ static cJSON *embed_contact(const cJSON *c)
 
 static cJSON *embed_agent(const cJSON *a)
 {
+    static const char *const keys[] = {"id", "firstName", "lastName", NULL};
     if (!a) return cJSON_CreateNull();
-    cJSON *e = cJSON_CreateObject();
-    copy_or(e, a, "id", NULL);
-    copy_or(e, a, "firstName", NULL);
-    copy_or(e, a, "lastName", NULL);
+    cJSON *e = copy_keys(a, keys);
     dm_json_set_str(e, "email", dm_json_str(a, "emailId"));
     copy_or(e, a, "photoURL", NULL);
     return e;
@@ -160,11 +179,8 @@ static cJSON *embed_agent(const cJSON *a)
 
 static cJSON *embed_department(const cJSON *d)
 {
-    if (!d) return cJSON_CreateNull();
-    cJSON *e = cJSON_CreateObject();
-    copy_or(e, d, "id", NULL);
-    copy_or(e, d, "name", NULL);
-    return e;
+    static const char *const keys[] = {"id", "name", NULL};
+    return d ? copy_keys(d, keys) : cJSON_CreateNull();
 }
 
 static const char *status_type(const char *status)
@@ -302,27 +318,16 @@ static cJSON *author_of(dm_store *s, const char *direction, const char *actor_id
                         const char *ticket_id)
 {
     cJSON *a = cJSON_CreateObject();
-    char name[256];
     if (strcmp(direction, "out") == 0) {
         const cJSON *ag = dm_store_agent(s, actor_id);
-        full_name(ag, name, sizeof name);
         dm_json_set_str(a, "id", ag ? dm_json_str(ag, "id") : NULL);
-        dm_json_set_str(a, "name", ag ? name : "System");
-        dm_json_set_str(a, "firstName", ag ? dm_json_str(ag, "firstName") : NULL);
-        dm_json_set_str(a, "lastName", ag ? dm_json_str(ag, "lastName") : NULL);
-        dm_json_set_str(a, "email", ag ? dm_json_str(ag, "emailId") : NULL);
-        dm_json_set_str(a, "photoURL", NULL);
+        set_person(a, ag, "emailId", "System");
         dm_json_set_str(a, "type", "AGENT");
     } else {
         dm_ticket *t = dm_store_ticket(s, ticket_id);
         const cJSON *c = t ? dm_store_contact(s, dm_json_str(t->obj, "contactId")) : NULL;
-        full_name(c, name, sizeof name);
         dm_json_set_str(a, "id", c ? dm_json_str(c, "id") : NULL);
-        dm_json_set_str(a, "name", name);
-        dm_json_set_str(a, "firstName", c ? dm_json_str(c, "firstName") : NULL);
-        dm_json_set_str(a, "lastName", c ? dm_json_str(c, "lastName") : NULL);
-        dm_json_set_str(a, "email", c ? dm_json_str(c, "email") : NULL);
-        dm_json_set_str(a, "photoURL", NULL);
+        set_person(a, c, "email", "");
         dm_json_set_str(a, "type", "END_USER");
     }
     return a;
@@ -379,14 +384,8 @@ cJSON *dm_shape_comment(dm_store *s, const cJSON *in, const char *id, const char
     dm_json_set_str(c, "commenterId", actor_id);
     const cJSON *ag = dm_store_agent(s, actor_id);
     cJSON *who = cJSON_CreateObject();
-    char name[256];
-    full_name(ag, name, sizeof name);
     dm_json_set_str(who, "id", actor_id);
-    dm_json_set_str(who, "name", ag ? name : "System");
-    dm_json_set_str(who, "firstName", ag ? dm_json_str(ag, "firstName") : NULL);
-    dm_json_set_str(who, "lastName", ag ? dm_json_str(ag, "lastName") : NULL);
-    dm_json_set_str(who, "email", ag ? dm_json_str(ag, "emailId") : NULL);
-    dm_json_set_str(who, "photoURL", NULL);
+    set_person(who, ag, "emailId", "System");
     dm_json_set_str(who, "type", "AGENT");
     dm_json_set_str(who, "roleName", ag ? dm_json_str(ag, "roleName") : NULL);
     dm_json_set(c, "commenter", who);

@@ -249,6 +249,14 @@ static int take_id(loader *ld, const cJSON *obj, const char *path, int required,
     return 0;
 }
 
+/* Writes "<list>/<i>" into path, the i-th element's; fails unless x, that
+ * element, is an object. */
+static int element(loader *ld, const cJSON *x, const char *list, int i, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%d", list, i);
+    return cJSON_IsObject(x) ? 0 : fail(ld, "%s: expected an object", path);
+}
+
 static const cJSON *need_array(loader *ld, const cJSON *spec, const char *key)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(spec, key);
@@ -322,11 +330,7 @@ static void load_departments(loader *ld, const cJSON *spec, int64_t now)
     const cJSON *d;
     cJSON_ArrayForEach(d, a) {
         char path[64], id[DM_ID_MAX];
-        snprintf(path, sizeof path, "/departments/%d", i++);
-        if (!cJSON_IsObject(d)) {
-            fail(ld, "%s: expected an object", path);
-            return;
-        }
+        if (element(ld, d, "/departments", i++, path, sizeof path)) return;
         if (take_id(ld, d, path, 1, id) || !need_str(ld, d, "name", path)) return;
         cJSON *obj = dm_shape_department(d, now);
         dm_vec_push(&ld->s->departments, obj);
@@ -354,11 +358,7 @@ static void load_agents(loader *ld, const cJSON *spec)
     const cJSON *g;
     cJSON_ArrayForEach(g, a) {
         char path[64], id[DM_ID_MAX];
-        snprintf(path, sizeof path, "/agents/%d", i++);
-        if (!cJSON_IsObject(g)) {
-            fail(ld, "%s: expected an object", path);
-            return;
-        }
+        if (element(ld, g, "/agents", i++, path, sizeof path)) return;
         if (take_id(ld, g, path, 1, id)) return;
         need_str(ld, g, "lastName", path);
         need_str(ld, g, "emailId", path);
@@ -412,11 +412,7 @@ static void load_contacts(loader *ld, const cJSON *spec, int64_t now)
     const cJSON *c;
     cJSON_ArrayForEach(c, a) {
         char path[64], id[DM_ID_MAX];
-        snprintf(path, sizeof path, "/contacts/%d", i++);
-        if (!cJSON_IsObject(c)) {
-            fail(ld, "%s: expected an object", path);
-            return;
-        }
+        if (element(ld, c, "/contacts", i++, path, sizeof path)) return;
         if (take_id(ld, c, path, 1, id) || !need_str(ld, c, "lastName", path)) return;
         cJSON *obj = dm_shape_contact(ld->s, c, id, now);
         dm_vec_push(&ld->s->contacts, obj);
@@ -448,15 +444,13 @@ static void load_children(loader *ld, dm_ticket *t, const cJSON *spec, const cha
             fail(ld, "%s/%s: expected an array", tpath, kinds[k]);
             return;
         }
+        char list[80];
+        snprintf(list, sizeof list, "%s/%s", tpath, kinds[k]);
         int i = 0;
         const cJSON *c;
         cJSON_ArrayForEach(c, a) {
             char path[96], id[DM_ID_MAX];
-            snprintf(path, sizeof path, "%s/%s/%d", tpath, kinds[k], i++);
-            if (!cJSON_IsObject(c)) {
-                fail(ld, "%s: expected an object", path);
-                return;
-            }
+            if (element(ld, c, list, i++, path, sizeof path)) return;
             if (take_id(ld, c, path, 0, id) || !need_str(ld, c, "content", path)) return;
             if (k == 0) {
                 const char *dir = dm_json_str(c, "direction");
@@ -491,11 +485,7 @@ static void load_tickets(loader *ld, const cJSON *spec, int64_t now)
     const cJSON *t;
     cJSON_ArrayForEach(t, a) {
         char path[64], id[DM_ID_MAX];
-        snprintf(path, sizeof path, "/tickets/%d", i++);
-        if (!cJSON_IsObject(t)) {
-            fail(ld, "%s: expected an object", path);
-            return;
-        }
+        if (element(ld, t, "/tickets", i++, path, sizeof path)) return;
         if (take_id(ld, t, path, 0, id) || !need_str(ld, t, "subject", path) ||
             check_ref(ld, t, "departmentId", path, ld->s->departments_by_id, 1) ||
             check_ref(ld, t, "contactId", path, ld->s->contacts_by_id, 1) ||

@@ -3,6 +3,7 @@
  * (no modifiedTime bump, no change record). */
 #include "desk/api.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,19 +69,6 @@ static void check_refs(dm_app *app, const cJSON *body, dm_field_errs *e)
     }
 }
 
-static int status_matches(const char *want, const char *status)
-{
-    /* comma-separated list of statuses */
-    size_t n = strlen(status);
-    for (const char *p = want; *p;) {
-        size_t k = strcspn(p, ",");
-        if (k == n && strncmp(p, status, k) == 0) return 1;
-        p += k;
-        if (*p == ',') p++;
-    }
-    return 0;
-}
-
 void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
 {
     size_t from, limit;
@@ -102,7 +90,7 @@ void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
         const char *td = dm_json_str(t, "departmentId"), *ts = dm_json_str(t, "status");
         const char *ta = dm_json_str(t, "assigneeId");
         if (dep && (!td || strcmp(dep, td))) continue;
-        if (status && (!ts || !status_matches(status, ts))) continue;
+        if (status && (!ts || !dm_list_has(status, ts))) continue;
         if (asg && (!ta || strcmp(asg, ta))) continue;
         if (seen++ < from) continue;
         char *s = dm_json_print(t);
@@ -116,11 +104,9 @@ void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_ticket_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = dm_store_ticket(app->store, req->params[0]);
-    if (!t) {
-        dm_api_not_found(resp, "ticket", req->params[0]);
-        return;
-    }
+    dm_ticket *t = dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+                                req->params[0]);
+    if (!t) return;
     dm_resp_json(resp, 200, t->obj);
 }
 
@@ -192,11 +178,9 @@ void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = dm_store_ticket(app->store, req->params[0]);
-    if (!t) {
-        dm_api_not_found(resp, "ticket", req->params[0]);
-        return;
-    }
+    dm_ticket *t = dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+                                req->params[0]);
+    if (!t) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};

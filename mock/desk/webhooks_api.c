@@ -102,11 +102,15 @@ void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp)
     resp->status = 200;
 }
 
+static dm_webhook *webhook_or_404(dm_app *app, dm_req *req, dm_resp *resp)
+{
+    return dm_api_found(resp, dm_app_webhook(app, req->params[0]), "webhook", req->params[0]);
+}
+
 void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = dm_app_webhook(app, req->params[0]);
-    if (!w) dm_api_not_found(resp, "webhook", req->params[0]);
-    else dm_resp_json(resp, 200, w->obj);
+    dm_webhook *w = webhook_or_404(app, req, resp);
+    if (w) dm_resp_json(resp, 200, w->obj);
 }
 
 /* ==== The URL check, then the write ==== */
@@ -130,38 +134,19 @@ static void apply(dm_app *app, dm_webhook *w, const cJSON *body, int64_t now)
 
 static void do_create(dm_app *app, const cJSON *body, dm_resp *resp)
 {
-    int64_t now = dm_clock_now(&app->clock);
-    char iso[DM_ISO_LEN];
-    dm_iso_time(now, iso);
     dm_webhook *w = dm_xcalloc(1, sizeof *w);
     dm_store_new_id(app->store, w->id);
-    cJSON *o = cJSON_CreateObject();
-    dm_json_set_str(o, "id", w->id);
-    dm_json_set_str(o, "name", dm_json_str(body, "name"));
-    dm_json_set_str(o, "url", dm_json_str(body, "url"));
-    dm_json_set_str(o, "description", dm_json_str(body, "description"));
-    dm_json_set(o, "subscriptions",
-                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(body, "subscriptions"), 1));
-    dm_json_set_str(o, "ignoreSourceId", dm_json_str(body, "ignoreSourceId"));
-    const cJSON *from = cJSON_GetObjectItemCaseSensitive(body, "includeEventsFrom");
-    dm_json_set(o, "includeEventsFrom", from ? cJSON_Duplicate(from, 1) : cJSON_CreateArray());
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
-    dm_json_set_bool(o, "isEnabled", en ? cJSON_IsTrue(en) : 1);
-    dm_json_set_str(o, "createdBy", app->origin.actor_id);
-    dm_json_set_str(o, "createdTime", iso);
-    dm_json_set_str(o, "modifiedTime", iso);
-    w->obj = o;
+    w->obj = dm_webhook_object(w->id, body, dm_json_str(body, "url"), app->origin.actor_id,
+                               dm_clock_now(&app->clock));
     dm_app_add_webhook(app, w, app->origin.cause);
     dm_resp_json(resp, 200, w->obj);
 }
 
 static void do_update(dm_app *app, const char *id, const cJSON *body, dm_resp *resp)
 {
-    dm_webhook *w = dm_app_webhook(app, id);
-    if (!w) { /* deleted while its URL was being checked */
-        dm_api_not_found(resp, "webhook", id);
-        return;
-    }
+    /* NULL when deleted while its URL was being checked */
+    dm_webhook *w = dm_api_found(resp, dm_app_webhook(app, id), "webhook", id);
+    if (!w) return;
     cJSON *before = cJSON_Duplicate(w->obj, 1);
     apply(app, w, body, dm_clock_now(&app->clock));
     dm_app_webhook_updated(app, w, before, app->origin.cause);
@@ -169,25 +154,12 @@ static void do_update(dm_app *app, const char *id, const cJSON *body, dm_resp *r
     dm_resp_json(resp, 200, w->obj);
 }
 
-static void journal_check(dm_app *app, const char *url, long status, const char *error,
-                          double secs)
-{
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "method", "GET");
-    cJSON_AddStringToObject(f, "url", url);
-    if (status) cJSON_AddNumberToObject(f, "status", status);
-    else cJSON_AddNullToObject(f, "status");
-    if (error) cJSON_AddStringToObject(f, "error", error);
-    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
-    dm_journal_add(app->journal, "check", app->origin.cause, f);
-}
-
 static void checked(void *ud, long status, const char *error, double secs)
 {
     check *c = ud;
     dm_app *app = c->p.app;
     dm_app_resume(&c->p);
-    journal_check(app, c->url, status, error, secs);
+    dm_probe_journal(app, c->url, status, error, secs);
     dm_resp resp;
     dm_resp_init(&resp);
     dm_field_errs e = {0};
@@ -263,11 +235,8 @@ static int may_change(dm_app *app, const dm_webhook *w, dm_resp *resp)
 
 void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = dm_app_webhook(app, req->params[0]);
-    if (!w) {
-        dm_api_not_found(resp, "webhook", req->params[0]);
-        return;
-    }
+    dm_webhook *w = webhook_or_404(app, req, resp);
+    if (!w) return;
     if (!may_change(app, w, resp)) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -285,11 +254,8 @@ void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_webhook_delete(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = dm_app_webhook(app, req->params[0]);
-    if (!w) {
-        dm_api_not_found(resp, "webhook", req->params[0]);
-        return;
-    }
+    dm_webhook *w = webhook_or_404(app, req, resp);
+    if (!w) return;
     if (!may_change(app, w, resp)) return;
     dm_app_delete_webhook(app, w, "deleted through the API", app->origin.cause);
     resp->status = 204;

@@ -1,7 +1,7 @@
 /* catalog.c -- the event type table and "did you mean". */
 #include "events/catalog.h"
+#include "util/text.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #define D DM_OPT_DEPARTMENTS
@@ -78,35 +78,12 @@ const dm_event_type *dm_event_types(size_t *n)
     return types;
 }
 
-/* Levenshtein distance, case-insensitive, for names up to 63 characters. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *dm_event_type_suggest(const char *name)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        size_t d = distance(name, types[i].name);
+        size_t d = dm_edit_distance(name, types[i].name);
         if (d < best_d) {
             best_d = d;
             best = types[i].name;

@@ -2,6 +2,7 @@
  * at start-up; nothing here parses the JSON (the trigger does). */
 #include "events/fixtures.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <dirent.h>
@@ -24,19 +25,6 @@ extern const struct {
     size_t len;
 } dm_shipped_fixtures[];
 extern const size_t dm_shipped_fixtures_n;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    dm_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return dm_buf_steal(&b);
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -67,7 +55,7 @@ int dm_fixtures_add_dir(dm_app *app, const char *dir, char *err, size_t errlen)
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", sub, f->d_name);
             user_fixture *u = dm_xcalloc(1, sizeof *u);
-            u->text = slurp(path, &u->len);
+            u->text = dm_read_file(path, &u->len);
             if (!u->text) {
                 snprintf(err, errlen, "%s: %s", path, strerror(errno));
                 free(u);

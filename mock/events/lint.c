@@ -8,8 +8,8 @@
 #include "util/err.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/text.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -128,16 +128,12 @@ static void report(ctx *c, int at, const cJSON *node, const char *path, const ch
     int line = 0, col = 0;
     if (at == AT_KEY) dm_jpos_key(c->pos, node, &line, &col);
     if (!line) dm_jpos_value(c->pos, node, &line, &col);
-    va_list ap, ap2;
+    dm_buf msg = {0};
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *msg = dm_xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    if (n < 0) msg[0] = '\0';
-    else vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    dm_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    add(c->l, line, col, path, msg);
+    add(c->l, line, col, path, dm_buf_steal(&msg));
 }
 
 /* How a value reads after "got": "abc" (quoted, cut after 40 characters),
@@ -153,17 +149,7 @@ static const char *show(ctx *c, const cJSON *node)
     dm_buf_reset(b);
     dm_buf_append(b, "", 0);
     if (cJSON_IsString(node)) {
-        const char *s = node->valuestring;
-        size_t i = 0, chars = 0;
-        for (; s[i]; i++)
-            if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars > 40) break;
-        char *cut = dm_xstrndup(s, i);
-        dm_buf_json_str(b, cut);
-        free(cut);
-        if (s[i]) {
-            b->len--; /* "..." inside the quotes */
-            dm_buf_puts(b, "...\"");
-        }
+        dm_buf_json_str_max(b, node->valuestring, 40);
     } else if (cJSON_IsNumber(node)) {
         /* Only what a double holds exactly: an id written as a bare number
          * has usually lost digits already. */
@@ -179,91 +165,23 @@ static const char *show(ctx *c, const cJSON *node)
     return b->data;
 }
 
-/* ==== Paths ==== */
+/* ==== Paths and duplicate keys ==== */
 
-static int plain_key(const char *k)
-{
-    if (!*k || strlen(k) > 64) return 0;
-    for (size_t i = 0; k[i]; i++) {
-        unsigned char ch = (unsigned char)k[i];
-        if (!(isalpha(ch) || ch == '_' || ch == '$' || (i > 0 && (isdigit(ch) || ch == '-'))))
-            return 0;
-    }
-    return 1;
-}
-
-/* parent.key, or parent["odd key"]; owned. */
+/* parent.key, or parent["odd key"] with the key whole; owned. */
 static char *child(const char *parent, const char *key)
 {
-    dm_buf b = {0};
-    dm_buf_append(&b, "", 0);
-    dm_buf_puts(&b, parent);
-    if (plain_key(key)) {
-        if (*parent) dm_buf_putc(&b, '.');
-        dm_buf_puts(&b, key);
-    } else {
-        dm_buf_putc(&b, '[');
-        dm_buf_json_str(&b, key);
-        dm_buf_putc(&b, ']');
-    }
-    return dm_buf_steal(&b);
+    return dm_path_key(parent, key, 0);
 }
 
-static char *elem(const char *parent, size_t i)
+/* Reports a repeated key at the later one (dm_json_each_repeat). */
+static void duplicate_key(void *ud, const cJSON *k, const cJSON *first, const char *path)
 {
-    dm_buf b = {0};
-    dm_buf_printf(&b, "%s[%zu]", parent, i);
-    return dm_buf_steal(&b);
-}
-
-/* ==== Duplicate keys ==== */
-
-typedef struct member {
-    const cJSON *node;
-    size_t index;
-} member;
-
-static int by_key(const void *a, const void *b)
-{
-    const member *x = a, *y = b;
-    int c = strcmp(x->node->string, y->node->string);
-    if (c) return c;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Reports every repeated key anywhere in the document, at the later key. */
-static void check_duplicates(ctx *c, const cJSON *node, const char *path)
-{
-    size_t n = 0;
-    for (const cJSON *k = node->child; k; k = k->next) n++;
-    const cJSON **firsts = NULL; /* per member index: its first occurrence, or NULL */
-    if (cJSON_IsObject(node) && n > 1) {
-        member *m = dm_xmalloc(n * sizeof *m);
-        firsts = dm_xcalloc(n, sizeof *firsts);
-        size_t i = 0;
-        for (const cJSON *k = node->child; k; k = k->next, i++) m[i] = (member){k, i};
-        qsort(m, n, sizeof *m, by_key);
-        for (i = 1; i < n; i++) {
-            size_t j = i;
-            while (j > 0 && strcmp(m[j - 1].node->string, m[i].node->string) == 0) j--;
-            if (j != i) firsts[m[i].index] = m[j].node;
-        }
-        free(m);
-    }
-    size_t i = 0;
-    for (const cJSON *k = node->child; k; k = k->next, i++) {
-        char *p = cJSON_IsObject(node) ? child(path, k->string ? k->string : "") : elem(path, i);
-        if (firsts && firsts[i]) {
-            int line, col;
-            if (dm_jpos_key(c->pos, firsts[i], &line, &col) == 0)
-                report(c, AT_KEY, k, p, "duplicate key; the first is at line %d", line);
-            else
-                report(c, AT_KEY, k, p, "duplicate key");
-        }
-        check_duplicates(c, k, p);
-        free(p);
-    }
-    free(firsts);
+    ctx *c = ud;
+    int line, col;
+    if (dm_jpos_key(c->pos, first, &line, &col) == 0)
+        report(c, AT_KEY, k, path, "duplicate key; the first is at line %d", line);
+    else
+        report(c, AT_KEY, k, path, "duplicate key");
 }
 
 /* ==== The shapes the mock emits (desk/shapes.c) ==== */
@@ -609,35 +527,12 @@ static void check_shape(ctx *c, const cJSON *obj, const shape *s, const char *pa
 static const char *const top_keys[] = {"eventType", "orgId",     "eventTime",
                                        "payload",   "prevState", "_fixture", NULL};
 
-/* Levenshtein distance, case-insensitive, for keys up to 63 characters. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const char *suggest_key(const char *key, const char *const *keys)
 {
     const char *best = NULL;
     size_t best_d = 3;
     for (; *keys; keys++) {
-        size_t d = distance(key, *keys);
+        size_t d = dm_edit_distance(key, *keys);
         if (d < best_d) best_d = d, best = *keys;
     }
     return best;
@@ -820,7 +715,7 @@ size_t dm_lint_json(const cJSON *root, const dm_jpos *pos, const char *folder, d
 {
     size_t from = l->n;
     ctx c = {.l = l, .pos = pos};
-    check_duplicates(&c, root, "");
+    dm_json_each_repeat(root, "", 0, duplicate_key, &c);
     check_event(&c, root, folder);
     for (size_t i = 0; i < sizeof c.scratch / sizeof c.scratch[0]; i++)
         dm_buf_free(&c.scratch[i]);
@@ -840,20 +735,11 @@ size_t dm_lint_text(const char *text, size_t len, const char *folder, dm_lint *l
         dm_jpos_free(pos);
         return n;
     }
-    long line = 0, col = 0;
-    const char *what = rc == DM_EPARSE ? msg : dm_strerror(rc);
-    if (rc == DM_EPARSE && strncmp(msg, "line ", 5) == 0) { /* "line L, column C: what" */
-        char *end;
-        long ln = strtol(msg + 5, &end, 10), cl = 0;
-        if (strncmp(end, ", column ", 9) == 0) cl = strtol(end + 9, &end, 10);
-        if (strncmp(end, ": ", 2) == 0) {
-            line = ln;
-            col = cl;
-            what = end + 2;
-        }
-    }
+    int line = 0, col = 0;
+    const char *what = rc == DM_EPARSE ? dm_jpos_msg_where(msg, &line, &col) : NULL;
+    if (!what) what = rc == DM_EPARSE ? msg : dm_strerror(rc);
     dm_buf b = {0};
     dm_buf_printf(&b, "invalid JSON: %s", what);
-    add(l, (int)line, (int)col, "", dm_buf_steal(&b));
+    add(l, line, col, "", dm_buf_steal(&b));
     return 1;
 }

@@ -3,6 +3,7 @@
  * The checks themselves are lint.c's; this file only reads. */
 #include "events/lint.h"
 #include "util/err.h"
+#include "util/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,29 +48,21 @@ static void lint_file(walk *w, const char *path)
         cannot(w, path, strerror(errno));
         return;
     }
-    dm_buf text = {0};
-    dm_buf_append(&text, "", 0);
-    char chunk[8192];
-    size_t n;
-    int too_big = 0;
-    while (!too_big && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        dm_buf_append(&text, chunk, n);
-        too_big = text.len > DM_LINT_MAX_FILE;
-    }
-    int err = ferror(f);
+    size_t len = 0;
+    char *text = dm_read_stream(f, DM_LINT_MAX_FILE, &len);
+    int too_big = !text && errno == EFBIG;
     fclose(f);
-    if (err || too_big) {
+    if (!text) {
         cannot(w, path, too_big ? "larger than 16 MiB" : "read error");
-        dm_buf_free(&text);
         return;
     }
     char folder[256];
     folder_of(path, folder, sizeof folder);
     dm_lint_clear(w->l);
-    w->errors += dm_lint_text(text.data, text.len, *folder ? folder : NULL, w->l);
+    w->errors += dm_lint_text(text, len, *folder ? folder : NULL, w->l);
     w->files++;
     dm_lint_format(w->l, path, w->out);
-    dm_buf_free(&text);
+    free(text);
 }
 
 static int by_name(const void *a, const void *b)

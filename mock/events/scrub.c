@@ -103,7 +103,7 @@ static size_t phone_at(const char *p)
     /* long runs are ids or amounts, unless written like a phone (+, (, spaces) */
     if (digits < 7 || (digits > 15 && !strong) || (!seps && *p != '+')) return 0;
     /* a time or a date is not a phone */
-    if (strchr("T:", p[i]) || (i >= 10 && p[4] == '-' && p[7] == '-')) return 0;
+    if ((p[i] && strchr("T:", p[i])) || (i >= 10 && p[4] == '-' && p[7] == '-')) return 0;
     return i;
 }
 

@@ -2,12 +2,36 @@
  * webhook REST API, extension installs and matching. */
 #include "events/webhooks.h"
 #include "events/catalog.h"
+#include "util/clock.h"
 #include "util/json.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+cJSON *dm_webhook_object(const char *id, const cJSON *decl, const char *url,
+                         const char *created_by, int64_t now)
+{
+    char iso[DM_ISO_LEN];
+    dm_iso_time(now, iso);
+    cJSON *o = cJSON_CreateObject();
+    dm_json_set_str(o, "id", id);
+    dm_json_set_str(o, "name", dm_json_str(decl, "name"));
+    dm_json_set_str(o, "url", url);
+    dm_json_set_str(o, "description", dm_json_str(decl, "description"));
+    dm_json_set(o, "subscriptions",
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(decl, "subscriptions"), 1));
+    dm_json_set_str(o, "ignoreSourceId", dm_json_str(decl, "ignoreSourceId"));
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(decl, "includeEventsFrom");
+    dm_json_set(o, "includeEventsFrom", from ? cJSON_Duplicate(from, 1) : cJSON_CreateArray());
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(decl, "isEnabled");
+    dm_json_set_bool(o, "isEnabled", en ? cJSON_IsTrue(en) : 1);
+    dm_json_set_str(o, "createdBy", created_by);
+    dm_json_set_str(o, "createdTime", iso);
+    dm_json_set_str(o, "modifiedTime", iso);
+    return o;
+}
 
 const char *dm_webhook_url(const dm_webhook *w)
 {

@@ -24,6 +24,13 @@ typedef struct dm_webhook {
     int64_t last_done_ms;
 } dm_webhook;
 
+/* A new webhook's REST representation (owned): decl's name, description,
+ * subscriptions, ignoreSourceId, includeEventsFrom ([] when absent) and
+ * isEnabled (true when absent), with id, url and createdBy as given (NULL
+ * createdBy: null) and createdTime = modifiedTime = now. decl is borrowed. */
+cJSON *dm_webhook_object(const char *id, const cJSON *decl, const char *url,
+                         const char *created_by, int64_t now);
+
 /* Accessors over obj. */
 const char *dm_webhook_url(const dm_webhook *w);
 int dm_webhook_enabled(const dm_webhook *w);

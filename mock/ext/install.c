@@ -10,6 +10,7 @@
 #include "desk/api.h"
 #include "events/webhooks.h"
 #include "ext/validate.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -80,6 +81,17 @@ static cJSON *describe(const dm_installation *x)
     return o;
 }
 
+/* The "installation" record of an install or uninstall: describe() without
+ * the token. */
+static void journal_installation(dm_app *app, const dm_installation *x, const char *action,
+                                 uint64_t cause)
+{
+    cJSON *f = describe(x);
+    cJSON_AddStringToObject(f, "action", action);
+    cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
+    dm_journal_add(app->journal, "installation", cause, f);
+}
+
 void dm_h_installations(dm_app *app, dm_req *req, dm_resp *resp)
 {
     (void)req;
@@ -93,11 +105,9 @@ void dm_h_installations(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_installation_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = dm_installation_by_id(app, req->params[0]);
-    if (!x) {
-        dm_api_not_found(resp, "installation", req->params[0]);
-        return;
-    }
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+                                      "installation", req->params[0]);
+    if (!x) return;
     cJSON *o = describe(x);
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
@@ -111,13 +121,6 @@ typedef struct callback {
     char *url, *which, *body;
     struct curl_slist *headers;
 } callback;
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
 
 static void callback_done(void *ud, CURL *easy, CURLcode rc)
 {
@@ -184,7 +187,7 @@ static void notify(dm_app *app, const dm_installation *x, const char *which, uin
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, cb->headers);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)CHECK_TIMEOUT_MS);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dm_curl_discard);
     if (dm_loop_add_transfer(app->loop, e, callback_done, cb) != 0)
         callback_done(cb, e, CURLE_FAILED_INIT);
 }
@@ -215,20 +218,16 @@ static int load_folder(const char *dir, cJSON **manifest, cJSON **resources, dm_
     for (int i = 0; i < 2; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *f = fopen(path, "rb");
-        dm_buf b = {0};
-        char chunk[8192];
-        size_t n;
-        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(&b, chunk, n);
-        if (f) fclose(f);
-        if (!b.len || dm_json_parse(b.data, b.len, outs[i], NULL, 0)) {
-            dm_buf_free(&b);
+        size_t len = 0;
+        char *text = dm_read_file(path, &len);
+        int bad = !text || !len || dm_json_parse(text, len, outs[i], NULL, 0);
+        free(text);
+        if (bad) {
             dm_field_errs e = {0};
             dm_field_errs_add(&e, "/extension", "invalid", "cannot read %s", path);
             dm_api_invalid(resp, &e);
             return -1;
         }
-        dm_buf_free(&b);
     }
     return 0;
 }
@@ -287,29 +286,12 @@ static void finish_install(dm_app *app, install *in, dm_resp *resp)
         snprintf(w->installation_id, sizeof w->installation_id, "%s", x->id);
         const cJSON *d;
         cJSON_ArrayForEach(d, x->departments) dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
-        char iso[DM_ISO_LEN];
-        dm_iso_time(dm_clock_now(&app->clock), iso);
-        cJSON *o = cJSON_CreateObject();
-        dm_json_set_str(o, "id", w->id);
-        dm_json_set_str(o, "name", dm_json_str(wh, "name"));
-        dm_json_set_str(o, "url", in->url);
-        dm_json_set_str(o, "description", dm_json_str(wh, "description"));
-        dm_json_set(o, "subscriptions",
-                    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(wh, "subscriptions"), 1));
-        dm_json_set_str(o, "ignoreSourceId", dm_json_str(wh, "ignoreSourceId"));
-        const cJSON *from = cJSON_GetObjectItemCaseSensitive(wh, "includeEventsFrom");
-        dm_json_set(o, "includeEventsFrom", from ? cJSON_Duplicate(from, 1) : cJSON_CreateArray());
-        dm_json_set_bool(o, "isEnabled", 1);
-        dm_json_set_str(o, "createdBy", admin ? dm_json_str(admin->agent, "id") : NULL);
-        dm_json_set_str(o, "createdTime", iso);
-        dm_json_set_str(o, "modifiedTime", iso);
-        w->obj = o;
+        /* resources.json's webhook has no isEnabled (validate.c refuses one) */
+        const char *by = admin ? dm_json_str(admin->agent, "id") : NULL;
+        w->obj = dm_webhook_object(w->id, wh, in->url, by, dm_clock_now(&app->clock));
         dm_app_add_webhook(app, w, cause);
     }
-    cJSON *f = describe(x);
-    cJSON_AddStringToObject(f, "action", "install");
-    cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
-    dm_journal_add(app->journal, "installation", cause, f);
+    journal_installation(app, x, "install", cause);
     notify(app, x, "onDeskAuthorise", cause);
     cJSON *o = describe(x);
     cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
@@ -323,14 +305,7 @@ static void install_checked(void *ud, long status, const char *error, double sec
     install *in = ud;
     dm_app *app = in->p.app;
     dm_app_resume(&in->p);
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "method", "GET");
-    cJSON_AddStringToObject(f, "url", in->url);
-    if (status) cJSON_AddNumberToObject(f, "status", status);
-    else cJSON_AddNullToObject(f, "status");
-    if (error) cJSON_AddStringToObject(f, "error", error);
-    cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
-    dm_journal_add(app->journal, "check", app->origin.cause, f);
+    dm_probe_journal(app, in->url, status, error, secs);
     dm_resp resp;
     dm_resp_init(&resp);
     if (status == 200) {
@@ -479,21 +454,16 @@ done:
 
 void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = dm_installation_by_id(app, req->params[0]);
-    if (!x) {
-        dm_api_not_found(resp, "installation", req->params[0]);
-        return;
-    }
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+                                      "installation", req->params[0]);
+    if (!x) return;
     uint64_t cause = app->origin.cause;
     dm_webhook *w = dm_app_webhook(app, x->webhook_id);
     if (w) dm_app_delete_webhook(app, w, "extension uninstalled", cause);
     dm_store_remove_token(app->store, x->token);
     dm_vec_push(&app->revoked, dm_xstrdup(x->security_context));
     dm_vec_remove(&app->installations, x);
-    cJSON *f = describe(x);
-    cJSON_AddStringToObject(f, "action", "uninstall");
-    cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
-    dm_journal_add(app->journal, "installation", cause, f);
+    journal_installation(app, x, "uninstall", cause);
     notify(app, x, "onUninstall", cause);
     installation_free(x);
     resp->status = 204;
@@ -504,11 +474,9 @@ void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
 
 static dm_installation *config_target(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = dm_installation_by_id(app, req->params[0]);
-    if (!x) {
-        dm_api_not_found(resp, "installed extension", req->params[0]);
-        return NULL;
-    }
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+                                      "installed extension", req->params[0]);
+    if (!x) return NULL;
     const char *inst = app->principal ? app->principal->installation_id : NULL;
     int admin = app->principal && strcmp(app->principal->role, "admin") == 0;
     if (!admin && !(inst && strcmp(inst, x->id) == 0)) {

@@ -3,10 +3,12 @@
  * reports; it installs nothing and contacts no URL. */
 #include "ext/validate.h"
 #include "events/catalog.h"
+#include "events/webhooks.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/json.h"
+#include "util/text.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,18 +147,6 @@ enum { AT_VALUE, AT_KEY };
 #define E DM_EXT_ERROR
 #define W DM_EXT_WARNING
 
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *s = dm_xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    if (n < 0) s[0] = '\0';
-    else vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
 /* Reports at node's key (at == AT_KEY, when it has one) or value. */
 static void report(vctx *v, dm_ext_severity sev, int at, const cJSON *node, const char *path,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -166,11 +156,12 @@ static void report(vctx *v, dm_ext_severity sev, int at, const cJSON *node, cons
     int line = 0, col = 0;
     if (at == AT_KEY) dm_jpos_key(v->pos, node, &line, &col);
     if (!line) dm_jpos_value(v->pos, node, &line, &col);
+    dm_buf msg = {0};
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(fmt, ap);
+    dm_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    add(v->d, sev, v->file, line, col, path, msg);
+    add(v->d, sev, v->file, line, col, path, dm_buf_steal(&msg));
 }
 
 static size_t utf8_chars(const char *s)
@@ -180,22 +171,9 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* s as a JSON string literal, cut after 60 characters. */
-static void quote_into(dm_buf *b, const char *s)
-{
-    size_t chars = 0, i = 0;
-    for (; s[i]; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars > 60) break;
-    if (!s[i]) {
-        dm_buf_json_str(b, s);
-        return;
-    }
-    char *cut = dm_xstrndup(s, i);
-    dm_buf_json_str(b, cut);
-    free(cut);
-    b->len--; /* drop the closing quote to add "..." inside */
-    dm_buf_puts(b, "...\"");
-}
+/* Quoted strings in messages (values and odd keys) are cut after this many
+ * characters. */
+#define QUOTE_MAX 60
 
 static dm_buf *scratch(vctx *v)
 {
@@ -208,7 +186,7 @@ static dm_buf *scratch(vctx *v)
 static const char *quote(vctx *v, const char *s)
 {
     dm_buf *b = scratch(v);
-    quote_into(b, s);
+    dm_buf_json_str_max(b, s, QUOTE_MAX);
     return b->data;
 }
 
@@ -233,18 +211,6 @@ static const char *show(vctx *v, const cJSON *node)
 
 /* ==== Paths and names ==== */
 
-static int plain_key(const char *k)
-{
-    size_t n = strlen(k);
-    if (!n || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = k[i];
-        int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
-        if (!alpha && (i == 0 || !((c >= '0' && c <= '9') || c == '-'))) return 0;
-    }
-    return 1;
-}
-
 static const char *key_of(const cJSON *member)
 {
     return member->string ? member->string : "";
@@ -253,75 +219,7 @@ static const char *key_of(const cJSON *member)
 /* parent.key, or parent["odd key"]; owned. */
 static char *child(const char *parent, const char *key)
 {
-    dm_buf b = {0};
-    dm_buf_puts(&b, parent);
-    if (plain_key(key)) {
-        if (*parent) dm_buf_putc(&b, '.');
-        dm_buf_puts(&b, key);
-    } else {
-        dm_buf_putc(&b, '[');
-        quote_into(&b, key);
-        dm_buf_putc(&b, ']');
-    }
-    return dm_buf_steal(&b);
-}
-
-/* parent[i]; owned. */
-static char *elem(const char *parent, size_t i)
-{
-    dm_buf b = {0};
-    dm_buf_printf(&b, "%s[%zu]", parent, i);
-    return dm_buf_steal(&b);
-}
-
-typedef struct named {
-    const char *s;
-    size_t i;
-} named;
-
-static int by_name(const void *a, const void *b)
-{
-    const named *x = a, *y = b;
-    int c = strcmp(x->s, y->s);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-/* first[i] = the index of the first name equal to names[i] (i itself when no
- * earlier one is); NULL names equal nothing. O(n log n). */
-static void find_dups(const char *const *names, size_t n, size_t *first)
-{
-    named *t = dm_xmalloc(n * sizeof *t);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        first[i] = i;
-        if (names[i]) t[m++] = (named){names[i], i};
-    }
-    qsort(t, m, sizeof *t, by_name);
-    for (size_t k = 1; k < m; k++)
-        if (strcmp(t[k].s, t[k - 1].s) == 0) first[t[k].i] = first[t[k - 1].i];
-    free(t);
-}
-
-/* Case-insensitive edit distance; large for names over 63 characters. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la > 63 || lb > 63) return 1000;
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best =
-                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
+    return dm_path_key(parent, key, QUOTE_MAX);
 }
 
 /* The name in known (NULL-terminated) that key was probably meant to be. */
@@ -330,7 +228,7 @@ static const char *suggest(const char *key, const char *const *known)
     const char *best = NULL;
     size_t best_d = 3, len = strlen(key);
     for (; *known; known++) {
-        size_t d = distance(key, *known);
+        size_t d = dm_edit_distance(key, *known);
         if (d < best_d && (d == 0 || d * 3 <= len)) {
             best = *known;
             best_d = d;
@@ -378,7 +276,7 @@ static int want_array_of(vctx *v, const cJSON *n, const char *path, int strings)
     }
     size_t i = 0;
     for (const cJSON *e = n->child; e; e = e->next, i++) {
-        char *p = elem(path, i);
+        char *p = dm_path_index(path, i);
         if (strings) want_string(v, e, p, 1);
         else want_object(v, e, p);
         free(p);
@@ -386,39 +284,15 @@ static int want_array_of(vctx *v, const cJSON *n, const char *path, int strings)
     return 1;
 }
 
-/* Duplicate keys anywhere in the document, reported at the later key. */
-static void check_duplicates(vctx *v, const cJSON *node, const char *path)
+/* Reports a repeated key at the later one (dm_json_each_repeat). */
+static void duplicate_key(void *ud, const cJSON *k, const cJSON *first, const char *path)
 {
-    size_t n = 0, i = 0;
-    for (const cJSON *c = node->child; c; c = c->next) n++;
-    size_t *first = NULL;
-    const cJSON **members = NULL;
-    if (cJSON_IsObject(node) && n > 1) {
-        const char **names = dm_xmalloc(n * sizeof *names);
-        members = dm_xmalloc(n * sizeof *members);
-        first = dm_xmalloc(n * sizeof *first);
-        for (const cJSON *c = node->child; c; c = c->next, i++) {
-            names[i] = key_of(c);
-            members[i] = c;
-        }
-        find_dups(names, n, first);
-        free(names);
-    }
-    i = 0;
-    for (const cJSON *c = node->child; c; c = c->next, i++) {
-        char *p = cJSON_IsObject(node) ? child(path, key_of(c)) : elem(path, i);
-        if (first && first[i] != i) {
-            int line, col;
-            if (dm_jpos_key(v->pos, members[first[i]], &line, &col) == 0)
-                report(v, E, AT_KEY, c, p, "duplicate key; the first is at line %d", line);
-            else
-                report(v, E, AT_KEY, c, p, "duplicate key");
-        }
-        check_duplicates(v, c, p);
-        free(p);
-    }
-    free(first);
-    free(members);
+    vctx *v = ud;
+    int line, col;
+    if (dm_jpos_key(v->pos, first, &line, &col) == 0)
+        report(v, E, AT_KEY, k, path, "duplicate key; the first is at line %d", line);
+    else
+        report(v, E, AT_KEY, k, path, "duplicate key");
 }
 
 /* ==== resources.json ==== */
@@ -445,20 +319,6 @@ static const opt_def *find_option(const char *name)
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         if (strcmp(name, options[i].name) == 0) return &options[i];
     return NULL;
-}
-
-static int is_uuid(const char *s)
-{
-    if (strlen(s) != 36) return 0;
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 static int is_http_url(const char *s)
@@ -505,16 +365,16 @@ static void check_fields(vctx *v, const cJSON *f, const char *path)
     for (const cJSON *e = f->child; e; e = e->next, i++) {
         names[i] = cJSON_IsString(e) && *e->valuestring ? e->valuestring : NULL;
         if (!names[i]) {
-            char *p = elem(path, i);
+            char *p = dm_path_index(path, i);
             report(v, E, AT_VALUE, e, p, "expected a ticket field name, got %s", show(v, e));
             free(p);
         }
     }
-    find_dups(names, n, first);
+    dm_find_repeats(names, n, first);
     i = 0;
     for (const cJSON *e = f->child; e; e = e->next, i++) {
         if (first[i] == i) continue;
-        char *p = elem(path, i);
+        char *p = dm_path_index(path, i);
         report(v, E, AT_VALUE, e, p, "duplicate field %s (also fields[%zu])", show(v, e), first[i]);
         free(p);
     }
@@ -601,7 +461,7 @@ static void check_events_from(vctx *v, const cJSON *n, const char *path)
     }
     size_t i = 0;
     for (const cJSON *e = n->child; e; e = e->next, i++) {
-        char *p = elem(path, i);
+        char *p = dm_path_index(path, i);
         if (want_string(v, e, p, 1) && strcmp(e->valuestring, "AUTOMATION") != 0)
             report(v, W, AT_VALUE, e, p, "unknown event source %s; the known one is \"AUTOMATION\"",
                    show(v, e));
@@ -637,7 +497,7 @@ static void check_webhook(vctx *v, const cJSON *wh)
         } else if (strcmp(k, "subscriptions") == 0) {
             check_subscriptions(v, m, p);
         } else if (strcmp(k, "ignoreSourceId") == 0) {
-            if (want_string(v, m, p, 0) && !is_uuid(m->valuestring))
+            if (want_string(v, m, p, 0) && !dm_is_uuid(m->valuestring))
                 report(v, E, AT_VALUE, m, p, "expected a UUID, got %s", show(v, m));
         } else if (strcmp(k, "includeEventsFrom") == 0) {
             check_events_from(v, m, p);
@@ -685,7 +545,7 @@ static void check_resource_names(vctx *v, const cJSON *root)
             }
             char *owner = child("", key_of(m));
             if (cJSON_IsArray(m)) {
-                char *e = elem(owner, i);
+                char *e = dm_path_index(owner, i);
                 free(owner);
                 owner = e;
             }
@@ -697,7 +557,7 @@ static void check_resource_names(vctx *v, const cJSON *root)
     const char **names = dm_xmalloc((n ? n : 1) * sizeof *names);
     size_t *first = dm_xmalloc((n ? n : 1) * sizeof *first);
     for (size_t i = 0; i < n; i++) names[i] = nodes[i]->valuestring;
-    find_dups(names, n, first);
+    dm_find_repeats(names, n, first);
     for (size_t i = 0; i < n; i++)
         if (first[i] != i)
             report(v, E, AT_VALUE, nodes[i], paths[i],
@@ -863,7 +723,7 @@ static void check_manifest(vctx *v, const cJSON *root, int webhook)
 static void run(dm_ext_diags *d, const dm_jpos *pos, const cJSON *root, int webhook)
 {
     vctx v = {.d = d, .file = webhook < -1 ? DM_EXT_RESOURCES : DM_EXT_MANIFEST, .pos = pos};
-    check_duplicates(&v, root, "");
+    dm_json_each_repeat(root, "", QUOTE_MAX, duplicate_key, &v);
     if (webhook < -1) check_resources(&v, root);
     else check_manifest(&v, root, webhook);
     for (size_t i = 0; i < sizeof v.scratch / sizeof v.scratch[0]; i++) dm_buf_free(&v.scratch[i]);
@@ -888,21 +748,12 @@ static void parse(dm_ext_diags *d, const char *file, const char *text, size_t le
     char msg[256];
     int rc = dm_jpos_parse(text ? text : "", text ? len : 0, out, pos, msg, sizeof msg);
     if (!rc) return;
-    long line = 0, col = 0;
-    const char *what = msg;
-    if (rc == DM_EPARSE && strncmp(msg, "line ", 5) == 0) { /* "line L, column C: what" */
-        char *end;
-        long l = strtol(msg + 5, &end, 10), c = 0;
-        if (strncmp(end, ", column ", 9) == 0) c = strtol(end + 9, &end, 10);
-        if (strncmp(end, ": ", 2) == 0) {
-            line = l;
-            col = c;
-            what = end + 2;
-        }
-    }
+    int line = 0, col = 0;
+    const char *what = rc == DM_EPARSE ? dm_jpos_msg_where(msg, &line, &col) : NULL;
+    if (!what) what = msg;
     dm_buf b = {0};
     dm_buf_printf(&b, "invalid JSON: %s", what);
-    add(d, E, file, (int)line, (int)col, "", dm_buf_steal(&b));
+    add(d, E, file, line, col, "", dm_buf_steal(&b));
 }
 
 void dm_ext_validate_text(const char *manifest, size_t mlen, const char *resources, size_t rlen,
@@ -924,31 +775,17 @@ static void set_msg(char *msg, size_t msglen, const char *what, const char *path
     if (msg && msglen) snprintf(msg, msglen, "%s %s: %s", what, path, why);
 }
 
-static int read_file(const char *dir, const char *name, dm_buf *out, char *msg, size_t msglen)
+/* dir/name's text (owned), or NULL with "cannot read <path>: <why>" in msg. */
+static char *read_named(const char *dir, const char *name, size_t *len, char *msg, size_t msglen)
 {
     dm_buf path = {0};
     dm_buf_puts(&path, dir);
     if (!*dir || dir[strlen(dir) - 1] != '/') dm_buf_putc(&path, '/');
     dm_buf_puts(&path, name);
-    int rc = 0;
-    FILE *f = fopen(path.data, "rb");
-    if (!f) {
-        set_msg(msg, msglen, "cannot read", path.data, strerror(errno));
-        rc = DM_EIO;
-        goto done;
-    }
-    char chunk[8192];
-    size_t n;
-    dm_buf_append(out, "", 0);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) dm_buf_append(out, chunk, n);
-    if (ferror(f)) {
-        set_msg(msg, msglen, "cannot read", path.data, strerror(errno ? errno : EIO));
-        rc = DM_EIO;
-    }
-    fclose(f);
-done:
+    char *text = dm_read_file(path.data, len);
+    if (!text) set_msg(msg, msglen, "cannot read", path.data, strerror(errno));
     dm_buf_free(&path);
-    return rc;
+    return text;
 }
 
 int dm_ext_validate_dir(const char *dir, dm_ext_diags *d, char *msg, size_t msglen)
@@ -962,11 +799,11 @@ int dm_ext_validate_dir(const char *dir, dm_ext_diags *d, char *msg, size_t msgl
         set_msg(msg, msglen, "cannot read", dir, "not a directory");
         return DM_EIO;
     }
-    dm_buf m = {0}, r = {0};
-    int rc = read_file(dir, DM_EXT_MANIFEST, &m, msg, msglen);
-    if (!rc) rc = read_file(dir, DM_EXT_RESOURCES, &r, msg, msglen);
-    if (!rc) dm_ext_validate_text(m.data, m.len, r.data, r.len, d);
-    dm_buf_free(&m);
-    dm_buf_free(&r);
-    return rc;
+    size_t mlen = 0, rlen = 0;
+    char *m = read_named(dir, DM_EXT_MANIFEST, &mlen, msg, msglen);
+    char *r = m ? read_named(dir, DM_EXT_RESOURCES, &rlen, msg, msglen) : NULL;
+    if (r) dm_ext_validate_text(m, mlen, r, rlen, d);
+    free(m);
+    free(r);
+    return r ? 0 : DM_EIO;
 }

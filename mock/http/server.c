@@ -24,6 +24,7 @@ typedef struct conn_ctx {
     dm_async async; /* first: a dm_async * is a conn_ctx * */
     struct MHD_Connection *conn;
     dm_app *app;
+    struct dm_server *srv;
     dm_buf body;
     int too_large;
     int answered; /* a response is queued */
@@ -36,6 +37,7 @@ struct dm_server {
     dm_app *app;
     struct MHD_Daemon *daemon;
     int port;
+    dm_vec suspended; /* conn_ctx *, deferred and not yet completed */
 };
 
 void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud)
@@ -54,6 +56,7 @@ void dm_async_complete(dm_async *a, dm_resp *resp)
     ctx->deferred = 0;
     ctx->ready = 1;
     a->on_abort = NULL;
+    dm_vec_remove(&ctx->srv->suspended, ctx);
     MHD_resume_connection(ctx->conn);
     /* libmicrohttpd must run again to send it; do not wait for a timeout */
     dm_loop_wake(ctx->app->loop);
@@ -70,6 +73,8 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 static enum MHD_Result queue(conn_ctx *ctx)
 {
     dm_resp *r = &ctx->resp;
+    /* Messages echo paths, methods and third parties' answers: keep JSON UTF-8. */
+    if (strncmp(r->content_type, "application/json", 16) == 0) dm_buf_utf8_scrub(&r->body);
     size_t len = r->body.len;
     char *data = dm_buf_steal(&r->body);
     struct MHD_Response *mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
@@ -135,6 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx = dm_xcalloc(1, sizeof *ctx);
         ctx->conn = conn;
         ctx->app = srv->app;
+        ctx->srv = srv;
         dm_resp_init(&ctx->resp);
         *con_cls = ctx;
         return MHD_YES;
@@ -163,6 +169,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     dispatch(srv, ctx, url, method);
     if (ctx->resp.deferred) {
         ctx->deferred = 1;
+        dm_vec_push(&srv->suspended, ctx);
         MHD_suspend_connection(conn);
         return MHD_YES;
     }
@@ -172,11 +179,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)conn;
     (void)toe;
+    dm_server *srv = cls;
     conn_ctx *ctx = *con_cls;
     if (!ctx) return;
+    if (ctx->deferred) dm_vec_remove(&srv->suspended, ctx);
     if (ctx->deferred && ctx->async.on_abort) ctx->async.on_abort(ctx->async.abort_ud);
     dm_buf_free(&ctx->body);
     dm_resp_free(&ctx->resp);
@@ -246,6 +254,13 @@ struct MHD_Daemon *dm_server_daemon(dm_server *srv)
 void dm_server_free(dm_server *srv)
 {
     if (!srv) return;
+    /* libmicrohttpd aborts the process when stopped with a connection still
+     * suspended (a URL check, an install or a forwarded invoke waiting).
+     * Resume them unanswered: stopping then closes them, and on_completed
+     * tells their owners the client is gone. */
+    for (size_t i = 0; i < srv->suspended.n; i++)
+        MHD_resume_connection(((conn_ctx *)srv->suspended.items[i])->conn);
     MHD_stop_daemon(srv->daemon);
+    dm_vec_free(&srv->suspended);
     free(srv);
 }

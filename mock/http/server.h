@@ -14,8 +14,9 @@ dm_server *dm_server_new(dm_app *app, const char *bind, int port, unsigned timeo
                          unsigned limit, char *err, size_t errlen);
 int dm_server_port(const dm_server *srv);
 struct MHD_Daemon *dm_server_daemon(dm_server *srv);
-/* Stops listening and closes every connection. Deferred requests must have
- * been completed first. NULL does nothing. */
+/* Stops listening and closes every connection. Deferred requests still
+ * waiting are closed unanswered: their on_abort callback runs (the client is
+ * gone). NULL does nothing. */
 void dm_server_free(dm_server *srv);
 
 #endif

@@ -247,6 +247,16 @@ typedef struct later {
     char *url, *method;
 } later;
 
+static void later_free(later *l)
+{
+    dm_buf_free(&l->body);
+    curl_slist_free_all(l->headers);
+    free(l->post);
+    free(l->url);
+    free(l->method);
+    free(l);
+}
+
 static void later_finish(later *l)
 {
     dm_resp resp;
@@ -257,12 +267,7 @@ static void later_finish(later *l)
     cJSON_AddNumberToObject(f, "statusCode", (double)l->status);
     dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
     dm_app_finish(&l->p, &resp);
-    dm_buf_free(&l->body);
-    curl_slist_free_all(l->headers);
-    free(l->post);
-    free(l->url);
-    free(l->method);
-    free(l);
+    later_free(l);
 }
 
 static size_t collect(char *p, size_t size, size_t n, void *ud)
@@ -423,6 +428,7 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
 
     /* The invoke record; what the call writes is caused by it. */
     uint64_t event = prompting_event(app, x);
+    uint64_t cause = event ? event : app->origin.cause;
     uint64_t seq = dm_journal_reserve(app->journal);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "request", (double)app->origin.cause);
@@ -507,7 +513,7 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
                          type, url, type);
             cJSON_AddStringToObject(f, "target", "none");
             cJSON_AddNumberToObject(f, "statusCode", 502);
-            dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+            dm_journal_add_at(app->journal, seq, "invoke", cause, f);
             dm_resp_error(resp, 502, "NO_INVOKE_STUB", msg, NULL);
             dm_resp_free(&inner);
             goto done;
@@ -522,7 +528,7 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
         }
         l->invoke_seq = seq;
         cJSON_AddNullToObject(f, "statusCode");
-        dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+        dm_journal_add_at(app->journal, seq, "invoke", cause, f);
         if (!req->async) {
             /* no transport to wait on: answer now, without the network */
             if (l->forward) {
@@ -530,12 +536,7 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
                 dm_buf_puts(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
             }
             answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
-            dm_buf_free(&l->body);
-            curl_slist_free_all(l->headers);
-            free(l->post);
-            free(l->url);
-            free(l->method);
-            free(l);
+            later_free(l);
         } else {
             dm_app_defer(app, req, resp, &l->p);
             l->timer = dm_loop_after(app->loop, delay, 0, later_due, l);
@@ -544,7 +545,7 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
         goto done;
     }
     cJSON_AddNumberToObject(f, "statusCode", inner.status);
-    dm_journal_add_at(app->journal, seq, "invoke", event ? event : app->origin.cause, f);
+    dm_journal_add_at(app->journal, seq, "invoke", cause, f);
     answer(resp, inner.status, inner.body.data ? inner.body.data : "", inner.body.len);
     dm_resp_free(&inner);
 done:

@@ -3,6 +3,7 @@
 #include "journal/journal.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,26 +109,18 @@ static record make(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause
         dm_buf_putc(&b, '}');
     }
     cJSON_Delete(fields);
+    /* Paths, headers and receivers' answers are bytes from outside: a record
+     * must stay UTF-8, or it is not JSON and the file stops parsing. */
+    dm_buf_utf8_scrub(&b);
     record r = {seq, cause, dm_xstrdup(kind), dm_buf_steal(&b)};
     return r;
 }
 
-static int kind_in(const char *kinds, const char *kind)
-{
-    if (!kinds || !*kinds) return 1;
-    size_t k = strlen(kind);
-    for (const char *p = kinds; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n == k && strncmp(p, kind, n) == 0) return 1;
-        p += n;
-        if (*p == ',') p++;
-    }
-    return 0;
-}
-
 static int matches(const record *r, uint64_t after, const char *kinds, uint64_t cause)
 {
-    return r->seq > after && kind_in(kinds, r->kind) && (!cause || r->cause == cause);
+    /* kinds: comma-separated; none means all */
+    return r->seq > after && (!kinds || !*kinds || dm_list_has(kinds, r->kind)) &&
+           (!cause || r->cause == cause);
 }
 
 /* Stores a record (and mirrors it to the file); wakes no one. */

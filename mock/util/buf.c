@@ -73,18 +73,24 @@ void dm_buf_putc(dm_buf *b, char c)
     dm_buf_append(b, &c, 1);
 }
 
+void dm_buf_vprintf(dm_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) return;
+    reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
 void dm_buf_printf(dm_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    dm_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
 }
 
 void dm_buf_json_str(dm_buf *b, const char *s)
@@ -108,6 +114,75 @@ void dm_buf_json_str(dm_buf *b, const char *s)
         }
     }
     dm_buf_putc(b, '"');
+}
+
+void dm_buf_json_str_max(dm_buf *b, const char *s, size_t max)
+{
+    size_t chars = 0, i = 0;
+    for (; max && s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars > max) break;
+    if (!max || !s[i]) {
+        dm_buf_json_str(b, s);
+        return;
+    }
+    char *cut = dm_xstrndup(s, i);
+    dm_buf_json_str(b, cut);
+    free(cut);
+    b->len--; /* drop the closing quote to add "..." inside */
+    dm_buf_puts(b, "...\"");
+}
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0; /* overlong */
+        if (c == 0xED) hi = 0x9F; /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90; /* overlong */
+        if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+size_t dm_buf_utf8_scrub(dm_buf *b)
+{
+    const unsigned char *s = (const unsigned char *)b->data;
+    size_t i = 0, bad = 0;
+    while (i < b->len) {
+        size_t k = utf8_seq(s + i, b->len - i);
+        if (!k) break;
+        i += k;
+    }
+    if (i >= b->len) return 0; /* the common case: valid, untouched */
+    dm_buf out = {0};
+    dm_buf_append(&out, b->data, i);
+    while (i < b->len) {
+        size_t k = utf8_seq(s + i, b->len - i);
+        if (k) {
+            dm_buf_append(&out, s + i, k);
+            i += k;
+        } else {
+            dm_buf_append(&out, "\xef\xbf\xbd", 3);
+            i++;
+            bad++;
+        }
+    }
+    free(b->data);
+    *b = out;
+    return bad;
 }
 
 void dm_buf_reset(dm_buf *b)

@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jsonpos.h"
+#include "util/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -24,20 +25,56 @@ void dm_json_pos(const char *text, size_t off, int *line, int *col)
     *col = c;
 }
 
-/* ==== Parsing: the strict parser, then what JSON allows but we refuse ==== */
+/* ==== Repeated keys ==== */
 
-typedef struct key_at {
-    const char *key;
-    const cJSON *node;
-} key_at;
-
-static int by_key(const void *a, const void *b)
+const cJSON **dm_json_repeats(const cJSON *obj)
 {
-    return strcmp(((const key_at *)a)->key, ((const key_at *)b)->key);
+    size_t n = 0, i = 0;
+    const cJSON *c;
+    if (!cJSON_IsObject(obj)) return NULL;
+    cJSON_ArrayForEach(c, obj) n++;
+    if (n < 2) return NULL;
+    const char **names = dm_xmalloc(n * sizeof *names);
+    const cJSON **members = dm_xmalloc(n * sizeof *members);
+    size_t *first = dm_xmalloc(n * sizeof *first);
+    cJSON_ArrayForEach(c, obj) {
+        names[i] = c->string;
+        members[i++] = c;
+    }
+    dm_find_repeats(names, n, first);
+    const cJSON **out = NULL;
+    for (i = 0; i < n; i++) {
+        if (first[i] == i) continue;
+        if (!out) out = dm_xcalloc(n, sizeof *out);
+        out[i] = members[first[i]];
+    }
+    free(names);
+    free(members);
+    free(first);
+    return out;
 }
 
+void dm_json_each_repeat(const cJSON *node, const char *path, size_t quote_max,
+                         dm_json_repeat_fn fn, void *ud)
+{
+    const cJSON **firsts = dm_json_repeats(node);
+    size_t i = 0;
+    const cJSON *c;
+    for (c = node->child; c; c = c->next, i++) {
+        char *p = cJSON_IsObject(node) ? dm_path_key(path, c->string ? c->string : "", quote_max)
+                                       : dm_path_index(path, i);
+        if (firsts && firsts[i]) fn(ud, c, firsts[i], p);
+        dm_json_each_repeat(c, p, quote_max, fn, ud);
+        free(p);
+    }
+    free(firsts);
+}
+
+/* ==== Parsing: the strict parser, then what JSON allows but we refuse ==== */
+
 /* The first duplicate key or non-finite number under node, or NULL; *what
- * says which. Keys are compared sorted: no quadratic blow-up on big objects. */
+ * says which. Of several repeated keys in one object, the alphabetically
+ * first is named, at its second occurrence. */
 static const cJSON *refused(const cJSON *node, const char **what)
 {
     if (cJSON_IsNumber(node) && !isfinite(node->valuedouble)) {
@@ -45,22 +82,16 @@ static const cJSON *refused(const cJSON *node, const char **what)
         return node;
     }
     if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) return NULL;
-    size_t n = 0;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, node) n++;
-    if (cJSON_IsObject(node) && n > 1) {
-        key_at *keys = dm_xmalloc(n * sizeof *keys);
-        size_t i = 0;
-        cJSON_ArrayForEach(c, node) keys[i++] = (key_at){c->string, c};
-        qsort(keys, n, sizeof *keys, by_key);
+    const cJSON **firsts = dm_json_repeats(node), *c;
+    if (firsts) {
         const cJSON *dup = NULL;
-        for (i = 1; i < n && !dup; i++)
-            if (strcmp(keys[i - 1].key, keys[i].key) == 0) dup = keys[i].node;
-        free(keys);
-        if (dup) {
-            *what = "duplicate key";
-            return dup;
+        size_t i = 0;
+        cJSON_ArrayForEach(c, node) {
+            if (firsts[i++] && (!dup || strcmp(c->string, dup->string) < 0)) dup = c;
         }
+        free(firsts);
+        *what = "duplicate key";
+        return dup;
     }
     cJSON_ArrayForEach(c, node) {
         const cJSON *bad = refused(c, what);

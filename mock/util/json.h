@@ -15,6 +15,22 @@
 #define DM_JSON_MAX_DEPTH DM_JPOS_MAX_DEPTH
 int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t msglen);
 
+/* Repeated keys in obj, found sorted (O(n log n)): an owned array (free it),
+ * one entry per member in document order, holding the first member with the
+ * same key when that is an earlier member, else NULL. NULL when obj is not an
+ * object or repeats no key. Members without a key repeat nothing. */
+const cJSON **dm_json_repeats(const cJSON *obj);
+
+/* Calls fn for every object member anywhere under node (node included) whose
+ * key an earlier member of the same object has: the member, that first
+ * member, and the member's display path below path (util/text.h's
+ * dm_path_key with quote_max, and dm_path_index). In document order, each
+ * member before what it holds. The path is valid during the call only. */
+typedef void (*dm_json_repeat_fn)(void *ud, const cJSON *member, const cJSON *first,
+                                  const char *path);
+void dm_json_each_repeat(const cJSON *node, const char *path, size_t quote_max,
+                         dm_json_repeat_fn fn, void *ud);
+
 /* Line and column (both from 1) of byte offset off in text. */
 void dm_json_pos(const char *text, size_t off, int *line, int *col);
 

@@ -536,3 +536,16 @@ void dm_jpos_free(dm_jpos *p)
     free(p->e);
     free(p);
 }
+
+const char *dm_jpos_msg_where(const char *msg, int *line, int *col)
+{
+    *line = *col = 0;
+    if (strncmp(msg, "line ", 5) != 0) return NULL;
+    char *end;
+    long l = strtol(msg + 5, &end, 10), c = 0;
+    if (strncmp(end, ", column ", 9) == 0) c = strtol(end + 9, &end, 10);
+    if (strncmp(end, ": ", 2) != 0) return NULL;
+    *line = (int)l;
+    *col = (int)c;
+    return end + 2;
+}

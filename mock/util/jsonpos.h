@@ -40,6 +40,11 @@ int dm_jpos_value(const dm_jpos *p, const cJSON *node, int *line, int *col);
  * unknown or is not an object member. */
 int dm_jpos_key(const dm_jpos *p, const cJSON *node, int *line, int *col);
 
+/* Splits an error message as dm_jpos_parse (and util/json.h's dm_json_parse)
+ * write it, "line L, column C: what", into L, C and what: returns what (a
+ * pointer into msg). Without that prefix returns NULL, *line = *col = 0. */
+const char *dm_jpos_msg_where(const char *msg, int *line, int *col);
+
 /* Frees p; NULL does nothing. The tree is not touched. */
 void dm_jpos_free(dm_jpos *p);
 
