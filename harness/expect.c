@@ -6,6 +6,7 @@
 #include "util/clock.h"
 #include "util/jpath.h"
 #include "util/json.h"
+#include "util/map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,16 @@ static uint64_t last_seq(const cJSON *recs, uint64_t dflt)
     return n ? seq_of(cJSON_GetArrayItem(recs, n - 1)) : dflt;
 }
 
+/* One long-poll of at most until end (monotonic ms): appends the records
+ * after *cursor (of kinds; NULL: all) to all and moves *cursor past them. */
+static void poll_until(dh_mock *m, cJSON *all, uint64_t *cursor, const char *kinds, int64_t end)
+{
+    int64_t left = end - dm_mono_ms();
+    cJSON *got = dh_journal_wait(m, *cursor, kinds, left > 0 ? (int)left : 0);
+    *cursor = last_seq(got, *cursor);
+    append_all(all, got);
+}
+
 static const cJSON *find_seq(const cJSON *recs, uint64_t seq)
 {
     const cJSON *r;
@@ -67,20 +78,22 @@ static const cJSON *find_seq(const cJSON *recs, uint64_t seq)
     return NULL;
 }
 
-/* Records after `after` once the journal has been quiet for quiet_ms, or
- * after cap_ms in all (a receiver in a loop never goes quiet). */
-static cJSON *settle(dh_mock *m, uint64_t after, int quiet_ms, int cap_ms)
+#define SETTLE_MAX 20000 /* records: enough to see any loop, few enough to read */
+
+/* The records of kinds after `after` once the journal has been quiet for
+ * quiet_ms, or after cap_ms in all (a receiver in a loop never goes quiet),
+ * at most SETTLE_MAX of them: a loop shows long before that. */
+static cJSON *settle(dh_mock *m, uint64_t after, const char *kinds, int quiet_ms, int cap_ms)
 {
+    dh_journal_quiet(m, after, quiet_ms, cap_ms);
     cJSON *all = cJSON_CreateArray();
-    int64_t end = dm_mono_ms() + cap_ms;
     uint64_t cursor = after;
-    for (;;) {
-        cJSON *got = dh_journal_wait(m, cursor, NULL, quiet_ms);
+    while (cJSON_GetArraySize(all) < SETTLE_MAX) {
+        cJSON *got = dh_journal_wait(m, cursor, kinds, 0);
         int n = cJSON_GetArraySize(got);
         cursor = last_seq(got, cursor);
         append_all(all, got);
-        /* something happened: go on until a quiet stretch follows it */
-        if (!n || dm_mono_ms() >= end) break;
+        if (!n) break;
     }
     return all;
 }
@@ -193,10 +206,7 @@ int dh_expect_delivered(dh_mock *m, uint64_t after, const char *event_type, cons
     uint64_t cursor = after;
     int met = 0;
     for (;;) {
-        int64_t left = end - dm_mono_ms();
-        cJSON *got = dh_journal_wait(m, cursor, "event,attempt,fate", left > 0 ? (int)left : 0);
-        cursor = last_seq(got, cursor);
-        append_all(all, got);
+        poll_until(m, all, &cursor, "event,attempt,fate", end);
         const cJSON *ev, *a;
         cJSON_ArrayForEach(ev, all) {
             if (!event_matches(ev, event_type, path, value)) continue;
@@ -250,10 +260,7 @@ int dh_expect_call(dh_mock *m, uint64_t after, const char *method, const char *u
     uint64_t cursor = after;
     int count = 0;
     for (;;) {
-        int64_t left = end - dm_mono_ms();
-        cJSON *got = dh_journal_wait(m, cursor, NULL, left > 0 ? (int)left : 0);
-        cursor = last_seq(got, cursor);
-        append_all(all, got);
+        poll_until(m, all, &cursor, NULL, end);
         count = 0;
         const cJSON *r;
         const char *url;
@@ -280,7 +287,7 @@ int dh_expect_no_call(dh_mock *m, uint64_t after, const char *method, const char
                       int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, quiet_ms, quiet_ms * 10 + 1000);
+    cJSON *all = settle(m, after, "invoke,request,event", quiet_ms, quiet_ms * 10 + 1000);
     int count = 0;
     const cJSON *r;
     const char *url;
@@ -305,46 +312,69 @@ static int went_to(const cJSON *ev, const char *w)
     return 0;
 }
 
+/* Records indexed by a numeric field ("cause", "event"): the first record of
+ * kind with each value. Keys are the value printed; values borrowed. */
+static dm_map *index_by(const cJSON *all, const char *kind, const char *field)
+{
+    dm_map *m = dm_map_new();
+    const cJSON *r;
+    cJSON_ArrayForEach(r, all) {
+        if (strcmp(str(r, "kind"), kind) || num(r, field) <= 0) continue;
+        char key[32];
+        snprintf(key, sizeof key, "%.0f", num(r, field));
+        if (!dm_map_get(m, key)) dm_map_put(m, key, (void *)r);
+    }
+    return m;
+}
+
+static const cJSON *by(dm_map *m, double value)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%.0f", value);
+    return dm_map_get(m, key);
+}
+
 int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, quiet_ms, quiet_ms * 10 + 2000);
-    const cJSON *i1, *c, *e2, *i2;
+    cJSON *all = settle(m, after, "invoke,change,event", quiet_ms, quiet_ms * 10 + 2000);
+    /* invoke -> its change -> the event that raised -> the invoke answering
+     * that event: linear, through indexes (a loop can be thousands deep) */
+    dm_map *change_of = index_by(all, "change", "cause");
+    dm_map *event_of = index_by(all, "event", "cause");
+    dm_map *invoke_for = index_by(all, "invoke", "event");
+    const cJSON *i1;
     int loops = 0;
     cJSON_ArrayForEach(i1, all) {
-        if (strcmp(str(i1, "kind"), "invoke") || num(i1, "event") <= 0 || loops) continue;
+        if (strcmp(str(i1, "kind"), "invoke") || num(i1, "event") <= 0) continue;
         const char *w = str(i1, "webhookId");
-        cJSON_ArrayForEach(c, all) {
-            if (strcmp(str(c, "kind"), "change") || num(c, "cause") != num(i1, "seq") || loops) continue;
-            cJSON_ArrayForEach(e2, all) {
-                if (strcmp(str(e2, "kind"), "event") || num(e2, "cause") != num(c, "seq") ||
-                    !went_to(e2, w) || loops)
-                    continue;
-                cJSON_ArrayForEach(i2, all) {
-                    if (strcmp(str(i2, "kind"), "invoke") || num(i2, "event") != num(e2, "seq")) continue;
-                    const cJSON *e1 = find_seq(all, (uint64_t)num(i1, "event"));
-                    dh_reportf(m, "echo loop: the receiver's own write came back to its own webhook "
-                                  "and it wrote again:\n");
-                    if (e1) dh_reportf(m, "  event #%.0f %s delivered to webhook %s\n", num(e1, "seq"),
-                                       str(e1, "eventType"), w);
-                    else dh_reportf(m, "  a delivery (#%.0f) to webhook %s\n", num(i1, "event"), w);
-                    dh_reportf(m, "  -> invoke #%.0f %s %s (sourceId %s)\n", num(i1, "seq"),
-                               str(i1, "requestType"), str(i1, "requestURL"),
-                               *str(i1, "sourceId") ? str(i1, "sourceId") : "none");
-                    dh_reportf(m, "  -> change #%.0f: %s %s %s\n", num(c, "seq"), str(c, "resource"),
-                               str(c, "action"), str(c, "id"));
-                    dh_reportf(m, "  -> event #%.0f %s delivered to the same webhook %s\n",
-                               num(e2, "seq"), str(e2, "eventType"), w);
-                    dh_reportf(m, "  -> invoke #%.0f %s %s again\n", num(i2, "seq"),
-                               str(i2, "requestType"), str(i2, "requestURL"));
-                    dh_reportf(m, "fix: send the webhook's ignoreSourceId as the sourceId header of "
-                                  "write-backs (invoke's headers), or skip events you caused\n");
-                    loops = 1;
-                    break;
-                }
-            }
-        }
+        const cJSON *c = by(change_of, num(i1, "seq"));
+        const cJSON *e2 = c ? by(event_of, num(c, "seq")) : NULL;
+        const cJSON *i2 = e2 && went_to(e2, w) ? by(invoke_for, num(e2, "seq")) : NULL;
+        if (!i2) continue;
+        const cJSON *e1 = find_seq(all, (uint64_t)num(i1, "event"));
+        dh_reportf(m, "echo loop: the receiver's own write came back to its own webhook "
+                      "and it wrote again:\n");
+        if (e1) dh_reportf(m, "  event #%.0f %s delivered to webhook %s\n", num(e1, "seq"),
+                           str(e1, "eventType"), w);
+        else dh_reportf(m, "  a delivery (#%.0f) to webhook %s\n", num(i1, "event"), w);
+        dh_reportf(m, "  -> invoke #%.0f %s %s (sourceId %s)\n", num(i1, "seq"),
+                   str(i1, "requestType"), str(i1, "requestURL"),
+                   *str(i1, "sourceId") ? str(i1, "sourceId") : "none");
+        dh_reportf(m, "  -> change #%.0f: %s %s %s\n", num(c, "seq"), str(c, "resource"),
+                   str(c, "action"), str(c, "id"));
+        dh_reportf(m, "  -> event #%.0f %s delivered to the same webhook %s\n", num(e2, "seq"),
+                   str(e2, "eventType"), w);
+        dh_reportf(m, "  -> invoke #%.0f %s %s again\n", num(i2, "seq"), str(i2, "requestType"),
+                   str(i2, "requestURL"));
+        dh_reportf(m, "fix: send the webhook's ignoreSourceId as the sourceId header of "
+                      "write-backs (invoke's headers), or skip events you caused\n");
+        loops = 1;
+        break;
     }
+    dm_map_free(change_of);
+    dm_map_free(event_of);
+    dm_map_free(invoke_for);
     cJSON_Delete(all);
     return loops ? -1 : 0;
 }
@@ -352,32 +382,39 @@ int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, quiet_ms, quiet_ms * 10 + 2000);
-    const cJSON *a, *b;
+    cJSON *all = settle(m, after, "invoke,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
+    /* one write per (event, method, URL, body): keyed, so linear */
+    dm_map *seen = dm_map_new();
+    const cJSON *a, *b = NULL;
     int dup = 0;
     cJSON_ArrayForEach(a, all) {
         if (strcmp(str(a, "kind"), "invoke") || !strcmp(str(a, "requestType"), "GET") ||
-            num(a, "event") <= 0 || dup)
+            num(a, "event") <= 0)
             continue;
-        for (b = a->next; b && !dup; b = b->next) {
-            if (strcmp(str(b, "kind"), "invoke") || num(b, "event") != num(a, "event") ||
-                strcmp(str(a, "requestType"), str(b, "requestType")) ||
-                strcmp(str(a, "requestURL"), str(b, "requestURL")) ||
-                strcmp(str(a, "postBody"), str(b, "postBody")))
-                continue;
+        dm_buf key = {0};
+        dm_buf_printf(&key, "%.0f|%s|%s|", num(a, "event"), str(a, "requestType"), str(a, "requestURL"));
+        dm_buf_puts(&key, str(a, "postBody"));
+        b = dm_map_get(seen, key.data);
+        if (!b) dm_map_put(seen, key.data, (void *)a);
+        dm_buf_free(&key);
+        if (b) {
             dup = 1;
-            const cJSON *ev = find_seq(all, (uint64_t)num(a, "event"));
-            dh_reportf(m, "the same write was made twice for one event (a redelivered event was "
-                          "processed again):\n");
-            if (ev) describe_event(m, ev);
-            cJSON_ArrayForEach(ev, all) if (!strcmp(str(ev, "kind"), "attempt") &&
-                                            carries(ev, (uint64_t)num(a, "event"))) describe_attempt(m, ev);
-            describe_call(m, a, all);
-            describe_call(m, b, all);
-            dh_reportf(m, "fix: remember the events you processed (eventType, payload id and "
-                          "modifiedTime) and answer repeats with 200 without acting\n");
+            break;
         }
     }
+    if (dup) {
+        const cJSON *ev = find_seq(all, (uint64_t)num(a, "event"));
+        dh_reportf(m, "the same write was made twice for one event (a redelivered event was "
+                      "processed again):\n");
+        if (ev) describe_event(m, ev);
+        cJSON_ArrayForEach(ev, all) if (!strcmp(str(ev, "kind"), "attempt") &&
+                                        carries(ev, (uint64_t)num(a, "event"))) describe_attempt(m, ev);
+        describe_call(m, b, all);
+        describe_call(m, a, all);
+        dh_reportf(m, "fix: remember the events you processed (eventType, payload id and "
+                      "modifiedTime) and answer repeats with 200 without acting\n");
+    }
+    dm_map_free(seen);
     cJSON_Delete(all);
     return dup ? -1 : 0;
 }
@@ -387,7 +424,7 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, forged - 1, quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = settle(m, forged - 1, "forged,forged-answer,invoke,request,event", quiet_ms, quiet_ms * 10 + 2000);
     const cJSON *f = find_seq(all, forged), *r, *answer = NULL;
     cJSON_ArrayForEach(r, all) if (!strcmp(str(r, "kind"), "forged-answer") && num(r, "cause") == (double)forged)
         answer = r;

@@ -129,6 +129,15 @@ int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, cons
     return 0;
 }
 
+int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as,
+               const cJSON *body, dh_response *out)
+{
+    char *text = body ? dm_json_print(body) : NULL;
+    int rc = dh_ok(m, method, path, as, text, out);
+    free(text);
+    return rc;
+}
+
 /* ==== Lifecycle ==== */
 
 static void *run_loop(void *arg)
@@ -331,11 +340,9 @@ int dh_install(dh_mock *m, const dh_install_options *o, dh_installation *out)
     }
     cJSON *b = dh_install_body(o->extension_dir, o->webhook_url, o->authorise_url, o->uninstall_url, deps);
     cJSON_Delete(deps);
-    char *body = dm_json_print(b);
-    cJSON_Delete(b);
     dh_response r;
-    int rc = dh_ok(m, "POST", "/mock/v1/installations", NULL, body, &r);
-    free(body);
+    int rc = dh_ok_json(m, "POST", "/mock/v1/installations", NULL, b, &r);
+    cJSON_Delete(b);
     if (rc) return -1;
     memset(out, 0, sizeof *out);
     const char *v;
@@ -490,11 +497,9 @@ int dh_forge(dh_mock *m, const char *webhook_id, const char *jwt, const char *qu
     if (events_json && dm_json_parse(events_json, strlen(events_json), &ev, NULL, 0) == 0)
         cJSON_AddItemToObject(b, "events", ev);
     if (raw_body) cJSON_AddStringToObject(b, "body", raw_body);
-    char *body = dm_json_print(b);
-    cJSON_Delete(b);
     dh_response r;
-    int rc = dh_ok(m, "POST", "/mock/v1/deliveries", NULL, body, &r);
-    free(body);
+    int rc = dh_ok_json(m, "POST", "/mock/v1/deliveries", NULL, b, &r);
+    cJSON_Delete(b);
     if (rc) return -1;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(r.json, "status");
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(r.json, "forged");
@@ -518,24 +523,62 @@ uint64_t dh_mark(dh_mock *m)
     return seq;
 }
 
-cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms)
+/* One page of records (at most DH_PAGE); *last, when given, gets the
+ * journal's last seq at the time of the answer. */
+#define DH_PAGE 2000
+
+static cJSON *journal_page(dh_mock *m, uint64_t after, const char *kinds, int wait_ms, int limit,
+                           uint64_t *last)
 {
     char path[512];
-    snprintf(path, sizeof path, "/mock/v1/journal?after=%llu&limit=100000%s%s&wait=%d",
-             (unsigned long long)after, kinds ? "&kind=" : "", kinds ? kinds : "", wait_ms);
+    snprintf(path, sizeof path, "/mock/v1/journal?after=%llu&limit=%d%s%s&wait=%d",
+             (unsigned long long)after, limit, kinds ? "&kind=" : "", kinds ? kinds : "", wait_ms);
     dh_response r;
     if (dh_http(m, "GET", path, NULL, NULL, wait_ms + 30000L, &r) || r.status != 200) {
         dh_response_free(&r);
         return cJSON_CreateArray();
     }
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(r.json, "lastSeq");
+    if (last && cJSON_IsNumber(ls)) *last = (uint64_t)ls->valuedouble;
     cJSON *data = cJSON_DetachItemFromObjectCaseSensitive(r.json, "data");
     dh_response_free(&r);
     return data ? data : cJSON_CreateArray();
 }
 
+cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms)
+{
+    return journal_page(m, after, kinds, wait_ms, DH_PAGE, NULL);
+}
+
+uint64_t dh_journal_quiet(dh_mock *m, uint64_t after, int quiet_ms, int cap_ms)
+{
+    int64_t end = dm_mono_ms() + cap_ms;
+    uint64_t cursor = after;
+    while (dm_mono_ms() < end) {
+        uint64_t last = cursor;
+        /* one record is enough to know something happened; lastSeq says up to where */
+        cJSON *got = journal_page(m, cursor, NULL, quiet_ms, 1, &last);
+        int n = cJSON_GetArraySize(got);
+        cJSON_Delete(got);
+        if (!n) break;
+        cursor = last > cursor ? last : cursor + 1;
+    }
+    return cursor;
+}
+
 cJSON *dh_journal(dh_mock *m, uint64_t after, const char *kinds)
 {
-    return dh_journal_wait(m, after, kinds, 0);
+    cJSON *all = cJSON_CreateArray();
+    for (;;) {
+        cJSON *page = journal_page(m, after, kinds, 0, DH_PAGE, NULL);
+        int n = cJSON_GetArraySize(page);
+        if (n) after = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(page, n - 1), "seq")->valuedouble;
+        cJSON *r;
+        while ((r = cJSON_DetachItemFromArray(page, 0))) cJSON_AddItemToArray(all, r);
+        cJSON_Delete(page);
+        if (n < DH_PAGE) break;
+    }
+    return all;
 }
 
 void curl_global_init_noargs(void)

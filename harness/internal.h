@@ -30,9 +30,15 @@ int dh_http(dh_mock *m, const char *method, const char *path, const char *as, co
 /* A call that must answer 2xx (else -1 and a report). out may be NULL. */
 int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, const char *body,
           dh_response *out);
+/* dh_ok with body printed from JSON (NULL: no body); body stays the caller's. */
+int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as,
+               const cJSON *body, dh_response *out);
 /* Journal records after `after` (kinds may be NULL), waiting up to wait_ms
- * for the first one. Owned array; empty on failure. */
+ * for the first one; one page (2000) at most. Owned array; empty on failure. */
 cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms);
+/* Waits until nothing is journaled for quiet_ms (or cap_ms pass: a receiver
+ * in a loop never goes quiet), reading no records; returns the last seq. */
+uint64_t dh_journal_quiet(dh_mock *m, uint64_t after, int quiet_ms, int cap_ms);
 
 /* The body of POST /mock/v1/installations: dir, or the built-in conformance
  * extension when dir is NULL; the other arguments may be NULL. Owned. */

@@ -74,15 +74,6 @@ static void save(run *r, const cJSON *spec, const cJSON *json)
 
 /* ==== Steps ==== */
 
-static int call_json(run *r, const char *method, const char *path, const char *as,
-                     const cJSON *body, dh_response *out)
-{
-    char *text = body ? dm_json_print(body) : NULL;
-    int rc = dh_ok(r->m, method, path, as, text, out);
-    free(text);
-    return rc;
-}
-
 /* A fixture's event as a delivery element: the fixture minus _fixture. */
 static cJSON *fixture_event(run *r, const char *name)
 {
@@ -107,17 +98,17 @@ static int step(run *r, cJSON *st)
     int rc = 0;
     if ((x = cJSON_GetObjectItemCaseSensitive(st, "request"))) {
         const char *as = dm_json_str(x, "as");
-        rc = call_json(r, dm_json_str(x, "method") ? dm_json_str(x, "method") : "GET",
-                       dm_json_str(x, "path"), as ? as : "admin",
-                       cJSON_GetObjectItemCaseSensitive(x, "body"), &resp);
+        rc = dh_ok_json(r->m, dm_json_str(x, "method") ? dm_json_str(x, "method") : "GET",
+                        dm_json_str(x, "path"), as ? as : "admin",
+                        cJSON_GetObjectItemCaseSensitive(x, "body"), &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "trigger"))) {
-        rc = call_json(r, "POST", "/mock/v1/events", NULL, x, &resp);
+        rc = dh_ok_json(r->m, "POST", "/mock/v1/events", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "fixture"))) {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddStringToObject(b, "fixture", dm_json_str(x, "name"));
         cJSON *set = cJSON_GetObjectItemCaseSensitive(x, "set");
         if (set) cJSON_AddItemToObject(b, "set", cJSON_Duplicate(set, 1));
-        rc = call_json(r, "POST", "/mock/v1/events", NULL, b, &resp);
+        rc = dh_ok_json(r->m, "POST", "/mock/v1/events", NULL, b, &resp);
         cJSON_Delete(b);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "forge"))) {
         cJSON *b = cJSON_Duplicate(x, 1);
@@ -138,29 +129,21 @@ static int step(run *r, cJSON *st)
             cJSON_DeleteItemFromObjectCaseSensitive(b, "set");
             cJSON_AddItemToObject(b, "events", arr);
         }
-        rc = call_json(r, "POST", "/mock/v1/deliveries", NULL, b, &resp);
+        rc = dh_ok_json(r->m, "POST", "/mock/v1/deliveries", NULL, b, &resp);
         cJSON_Delete(b);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "faults"))) {
-        rc = call_json(r, "PUT", "/mock/v1/faults", NULL, x, &resp);
+        rc = dh_ok_json(r->m, "PUT", "/mock/v1/faults", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "settings"))) {
         char *text = dm_json_print(x);
         rc = dh_settings(m, text); /* keeps the harness's idea of the timeout true */
         free(text);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "clock"))) {
-        rc = call_json(r, "POST", "/mock/v1/clock", NULL, x, &resp);
+        rc = dh_ok_json(r->m, "POST", "/mock/v1/clock", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "quiet"))) {
         /* let the receiver finish: wait until nothing new is journaled, but
          * not forever (a receiver in a loop never goes quiet) */
         int ms = cJSON_IsNumber(x) ? (int)x->valuedouble : 300;
-        uint64_t after = dh_mark(m);
-        int64_t end = dm_mono_ms() + 10LL * ms + 2000;
-        while (dm_mono_ms() < end) {
-            cJSON *got = dh_journal_wait(m, after, NULL, ms);
-            int n = cJSON_GetArraySize(got);
-            if (n) after = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")->valuedouble;
-            cJSON_Delete(got);
-            if (!n) break;
-        }
+        dh_journal_quiet(m, dh_mark(m), ms, 10 * ms + 2000);
     } else {
         char *s = dm_json_print(st);
         dh_reportf(m, "unknown step %.200s\n", s);
@@ -410,7 +393,7 @@ static int install(run *r, const cJSON *sc)
     cJSON *b = dh_install_body(dir, r->env->receiver_url, r->env->authorise_url, NULL,
                                cJSON_GetObjectItemCaseSensitive(sc, "departments"));
     dh_response resp;
-    int rc = call_json(r, "POST", "/mock/v1/installations", NULL, b, &resp);
+    int rc = dh_ok_json(r->m, "POST", "/mock/v1/installations", NULL, b, &resp);
     cJSON_Delete(b);
     if (rc) return -1;
     static const char *const keep[] = {"installationId", "securityContext", "webhookId", "orgId"};
