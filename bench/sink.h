@@ -1,0 +1,47 @@
+/* sink.h -- the trivial webhook receiver the delivery benchmarks post to,
+ * run inside the driver process on libmicrohttpd's own epoll thread, plus the
+ * timing helpers both drivers share. Not thread-safe beyond what is stated:
+ * the sink's thread writes, the driver's thread reads. */
+#ifndef BENCH_SINK_H
+#define BENCH_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sink sink;
+
+/* Starts a receiver on 127.0.0.1, a free port; its URL (with path /hook) is
+ * written to url. It answers 200 with an empty body to every request. For a
+ * POST it counts the request, and when the body's first `"subject":"bench-N"`
+ * has N < max_seq, records the arrival time (CLOCK_MONOTONIC, taken when the
+ * whole body has arrived) under N. NULL when it cannot listen. */
+sink *sink_start(size_t max_seq, char *url, size_t urllen);
+/* Stops the receiver and frees it; NULL does nothing. */
+void sink_stop(sink *s);
+
+/* Forgets arrivals and zeroes the counters (call while nothing is in flight). */
+void sink_reset(sink *s);
+/* POSTs received since the last reset. */
+uint64_t sink_posts(const sink *s);
+/* POSTs received since the last reset that carried an X-ZDesk-JWT header. */
+uint64_t sink_signed(const sink *s);
+/* Arrival time of sequence n in ns, or 0 when it has not arrived. */
+int64_t sink_arrival(const sink *s, size_t n);
+/* Arrival time of the latest POST in ns, 0 when none. */
+int64_t sink_last(const sink *s);
+/* Waits until sequence n has arrived or deadline_ns (monotonic) passes.
+ * Returns its arrival time, or 0 on timeout. */
+int64_t sink_wait_seq(sink *s, size_t n, int64_t deadline_ns);
+/* Waits until at least posts POSTs have arrived or deadline_ns passes.
+ * Returns the number received. */
+uint64_t sink_wait_posts(sink *s, uint64_t posts, int64_t deadline_ns);
+
+/* CLOCK_MONOTONIC in ns. */
+int64_t bench_now_ns(void);
+/* The p-th percentile (0..100, nearest rank) of v[0..n); sorts v in place.
+ * 0 when n is 0. */
+double bench_percentile(double *v, size_t n, double p);
+/* Median of v[0..n); sorts v in place. */
+double bench_median(double *v, size_t n);
+
+#endif
