@@ -35,8 +35,8 @@ static void on_change(void *ud, const dm_change *c)
     dm_json_set_str(f, "actor", c->origin->actor_id);
     dm_json_set_str(f, "sourceId", c->origin->source_id);
     cJSON_AddBoolToObject(f, "automation", c->origin->automation);
-    cJSON_AddItemToObject(f, "before", c->before ? cJSON_Duplicate(c->before, 1) : cJSON_CreateNull());
-    cJSON_AddItemToObject(f, "after", c->after ? cJSON_Duplicate(c->after, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "before", c->before ? cJSON_CreateRaw(dm_change_text(c, 0)) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "after", c->after ? cJSON_CreateRaw(dm_change_text(c, 1)) : cJSON_CreateNull());
     uint64_t seq = dm_journal_add(app->journal, "change", c->origin->cause, f);
     dm_events_on_change(app, c, seq);
 }
@@ -408,17 +408,22 @@ void dm_app_desk_call(dm_app *app, dm_req *req, dm_resp *resp)
         not_found(req, resp);
 }
 
-/* Adds the request body to a journal record when it is a JSON value. */
-static void add_body(cJSON *f, const dm_req *req)
+/* Adds ,"body":... to a record's text when the request body is a JSON value
+ * (printed again: a record is one line). */
+static void add_body(dm_buf *b, const dm_req *req)
 {
     if (!req->body_len || req->body_len > 65536) return;
     cJSON *body = NULL;
-    if (dm_json_parse(req->body, req->body_len, &body, NULL, 0) == 0)
-        cJSON_AddItemToObject(f, "body", body);
+    if (dm_json_parse(req->body, req->body_len, &body, NULL, 0) != 0) return;
+    dm_buf_puts(b, ",\"body\":");
+    dm_json_print_buf(b, body);
+    cJSON_Delete(body);
 }
 
 void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
 {
+    /* any request but a GET may write: printed caches go stale */
+    if (strcmp(req->method, "GET") != 0) app->store->write_gen++;
     int64_t t0 = dm_mono_us();
     int control = has_prefix(req->path, "/mock/v1") || has_prefix(req->path, "/mock/ui");
     int journaled = !((control || strncmp(req->path, "/.well-known/", 13) == 0) &&
@@ -445,29 +450,53 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
     }
 
     if (!journaled) return;
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "method", req->method);
-    cJSON_AddStringToObject(f, "path", req->path);
+    /* Every journaled request writes this record: built as text, not as a
+     * cJSON tree, as it is on the hot path of every API call. */
+    dm_buf b = {0};
+    dm_buf_puts(&b, "\"method\":");
+    dm_buf_json_str(&b, req->method);
+    dm_buf_puts(&b, ",\"path\":");
+    dm_buf_json_str(&b, req->path);
     if (req->query.n) {
-        cJSON *q = cJSON_AddObjectToObject(f, "query");
-        for (size_t i = 0; i < req->query.n; i++)
-            if (!cJSON_GetObjectItemCaseSensitive(q, req->query.items[i].key))
-                cJSON_AddStringToObject(q, req->query.items[i].key, req->query.items[i].value);
+        dm_buf_puts(&b, ",\"query\":{");
+        for (size_t i = 0, put = 0; i < req->query.n; i++) {
+            int dup = 0; /* the first value of a repeated parameter wins */
+            for (size_t k = 0; k < i && !dup; k++)
+                dup = strcmp(req->query.items[k].key, req->query.items[i].key) == 0;
+            if (dup) continue;
+            if (put++) dm_buf_putc(&b, ',');
+            dm_buf_json_str(&b, req->query.items[i].key);
+            dm_buf_putc(&b, ':');
+            dm_buf_json_str(&b, req->query.items[i].value);
+        }
+        dm_buf_putc(&b, '}');
     }
-    if (resp->deferred)
-        cJSON_AddNullToObject(f, "status");
-    else
-        cJSON_AddNumberToObject(f, "status", resp->status);
-    if (resp->error_code && !resp->deferred) cJSON_AddStringToObject(f, "errorCode", resp->error_code);
-    dm_json_set_str(f, "actor", app->origin.actor_id);
+    if (resp->deferred) dm_buf_puts(&b, ",\"status\":null");
+    else dm_buf_printf(&b, ",\"status\":%d", resp->status);
+    if (resp->error_code && !resp->deferred) {
+        dm_buf_puts(&b, ",\"errorCode\":");
+        dm_buf_json_str(&b, resp->error_code);
+    }
+    dm_buf_puts(&b, ",\"actor\":");
+    if (app->origin.actor_id) dm_buf_json_str(&b, app->origin.actor_id);
+    else dm_buf_puts(&b, "null");
     if (app->principal) {
-        cJSON_AddStringToObject(f, "as", app->principal->role);
-        if (app->principal->installation_id)
-            cJSON_AddStringToObject(f, "installationId", app->principal->installation_id);
+        dm_buf_puts(&b, ",\"as\":");
+        dm_buf_json_str(&b, app->principal->role);
+        if (app->principal->installation_id) {
+            dm_buf_puts(&b, ",\"installationId\":");
+            dm_buf_json_str(&b, app->principal->installation_id);
+        }
     }
-    dm_json_set_str(f, "sourceId", app->origin.source_id);
-    if (req->remote) cJSON_AddStringToObject(f, "remote", req->remote);
-    add_body(f, req);
-    cJSON_AddNumberToObject(f, "latencyUs", (double)(dm_mono_us() - t0));
-    dm_journal_commit(app->journal, seq, "request", 0, f);
+    dm_buf_puts(&b, ",\"sourceId\":");
+    if (app->origin.source_id) dm_buf_json_str(&b, app->origin.source_id);
+    else dm_buf_puts(&b, "null");
+    if (req->remote) {
+        dm_buf_puts(&b, ",\"remote\":");
+        dm_buf_json_str(&b, req->remote);
+    }
+    add_body(&b, req);
+    dm_buf_printf(&b, ",\"latencyUs\":%lld", (long long)(dm_mono_us() - t0));
+    dm_journal_commit_raw(app->journal, seq, "request", 0, b.data);
+    dm_buf_free(&b);
 }

@@ -245,10 +245,10 @@ int dm_loop_transfers(const dm_loop *l)
     return l->running;
 }
 
-static void reap(dm_loop *l)
+static int reap(dm_loop *l)
 {
     CURLMsg *msg;
-    int left;
+    int left, done = 0;
     while ((msg = curl_multi_info_read(l->multi, &left))) {
         if (msg->msg != CURLMSG_DONE) continue;
         CURL *easy = msg->easy_handle;
@@ -263,7 +263,9 @@ static void reap(dm_loop *l)
         l->running--;
         t->done(t->ud, easy, rc);
         free(t);
+        done++;
     }
+    return done;
 }
 
 /* ==== The loop ==== */
@@ -325,6 +327,9 @@ void dm_loop_once(dm_loop *l, int max_wait_ms)
     if (l->daemon) MHD_run(l->daemon);
     int running = 0;
     curl_multi_perform(l->multi, &running);
+    /* a finished transfer may have started its successor: send it now, not
+     * after the next round of HTTP work; bounded so HTTP is not starved */
+    for (int i = 0; i < 8 && reap(l); i++) curl_multi_perform(l->multi, &running);
     reap(l);
     fire(&l->real, dm_mono_ms());
     if (l->clock->is_virtual) {

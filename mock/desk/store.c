@@ -68,13 +68,7 @@ static void clear(dm_store *s)
     free_objs(&s->departments);
     free_objs(&s->agents);
     free_objs(&s->contacts);
-    for (size_t i = 0; i < s->tickets.n; i++) {
-        dm_ticket *t = s->tickets.items[i];
-        cJSON_Delete(t->obj);
-        free_objs(&t->threads);
-        free_objs(&t->comments);
-        free(t);
-    }
+    for (size_t i = 0; i < s->tickets.n; i++) dm_ticket_free(s->tickets.items[i]);
     dm_vec_free(&s->tickets);
     for (size_t i = 0; i < s->tokens.n; i++) {
         dm_token *t = s->tokens.items[i];
@@ -112,6 +106,28 @@ void dm_store_set_observer(dm_store *s, dm_change_fn fn, void *ud)
 {
     s->observer = fn;
     s->observer_ud = ud;
+}
+
+void dm_ticket_free(dm_ticket *t)
+{
+    if (!t) return;
+    cJSON_Delete(t->obj);
+    free_objs(&t->threads);
+    free_objs(&t->comments);
+    free(t->text);
+    free(t);
+}
+
+const char *dm_store_ticket_text(dm_store *s, dm_ticket *t, size_t *len)
+{
+    if (!t->text || t->text_gen != s->write_gen) {
+        free(t->text);
+        t->text = dm_json_print(t->obj);
+        t->text_len = strlen(t->text);
+        t->text_gen = s->write_gen;
+    }
+    *len = t->text_len;
+    return t->text;
 }
 
 /* ==== Lookups ==== */
@@ -192,13 +208,25 @@ void dm_store_new_id(dm_store *s, char out[DM_ID_MAX])
     while (id_taken(s, out));
 }
 
+const char *dm_change_text(const dm_change *c, int which)
+{
+    /* a lazy cache: the change stays logically const */
+    dm_change *m = (dm_change *)c;
+    const cJSON *o = which ? c->after : c->before;
+    if (!o) return NULL;
+    if (!m->text[which]) m->text[which] = dm_json_print(o);
+    return m->text[which];
+}
+
 void dm_store_emit(dm_store *s, const char *resource, const char *action, const char *id,
                    const char *ticket_id, const cJSON *before, const cJSON *after,
                    const dm_origin *origin)
 {
     if (!s->observer) return;
-    dm_change c = {resource, action, id, ticket_id, before, after, origin};
+    dm_change c = {resource, action, id, ticket_id, before, after, origin, {NULL, NULL}};
     s->observer(s->observer_ud, &c);
+    free(c.text[0]);
+    free(c.text[1]);
 }
 
 /* ==== Loading an org file ==== */

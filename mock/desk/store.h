@@ -41,12 +41,21 @@ typedef struct dm_change {
     const cJSON *before;   /* NULL on create */
     const cJSON *after;    /* NULL on delete */
     const dm_origin *origin;
+    char *text[2]; /* before, after printed once, lazily (dm_change_text) */
 } dm_change;
+
+/* before (which 0) or after (1) as JSON text, printed once per change. */
+const char *dm_change_text(const dm_change *c, int which);
 
 typedef void (*dm_change_fn)(void *ud, const dm_change *change);
 
 typedef struct dm_ticket {
     cJSON *obj;
+    /* obj as GET sends it, printed once per write generation (see
+     * dm_store.write_gen); owned, NULL until first read */
+    char *text;
+    size_t text_len;
+    uint64_t text_gen;
     dm_vec threads;  /* cJSON *, oldest first */
     dm_vec comments; /* cJSON *, oldest first */
 } dm_ticket;
@@ -70,6 +79,7 @@ typedef struct dm_store {
     dm_map *departments_by_id, *agents_by_id, *contacts_by_id;
     dm_map *tickets_by_id, *threads_by_id, *comments_by_id, *tokens_by_value;
     long next_ticket_number;
+    uint64_t write_gen; /* bumped by every request that may write: caches go stale */
     dm_change_fn observer;
     void *observer_ud;
 } dm_store;
@@ -99,6 +109,13 @@ const dm_token *dm_store_add_token(dm_store *s, const char *token, const char *r
                                    const char *installation_id);
 /* Revokes a token; unknown tokens are ignored. */
 void dm_store_remove_token(dm_store *s, const char *token);
+
+/* The ticket's JSON text as GET sends it, printed at most once between
+ * writes (borrowed; valid until the next write or the ticket's deletion). */
+const char *dm_store_ticket_text(dm_store *s, dm_ticket *t, size_t *len);
+/* Frees a ticket with its threads' and comments' objects (not the maps'
+ * entries: the caller removes those). */
+void dm_ticket_free(dm_ticket *t);
 
 /* A fresh id not used by any resource. */
 void dm_store_new_id(dm_store *s, char out[DM_ID_MAX]);

@@ -107,7 +107,9 @@ void dm_h_ticket_get(dm_app *app, dm_req *req, dm_resp *resp)
     dm_ticket *t = dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
                                 req->params[0]);
     if (!t) return;
-    dm_resp_json(resp, 200, t->obj);
+    size_t len;
+    const char *text = dm_store_ticket_text(app->store, t, &len);
+    dm_resp_raw(resp, 200, text, len);
 }
 
 /* Finds the contact named by a ticket's inline contact object by email, or
@@ -238,6 +240,5 @@ void dm_desk_delete_ticket(dm_app *app, dm_ticket *t)
     dm_map_del(s->tickets_by_id, id);
     dm_vec_remove(&s->tickets, t);
     dm_store_emit(s, "ticket", "delete", id, NULL, t->obj, NULL, &app->origin);
-    cJSON_Delete(t->obj);
-    free(t);
+    dm_ticket_free(t); /* threads and comments are already gone */
 }

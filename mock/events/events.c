@@ -33,10 +33,15 @@ const char *dm_events_type_for(const char *resource, const char *action)
 void dm_events_changed_fields(const cJSON *before, const cJSON *after, cJSON *out)
 {
     const cJSON *a;
+    const cJSON *cursor = before ? before->child : NULL;
     cJSON_ArrayForEach(a, after) {
+        /* before is usually the same object earlier: same keys, same order */
+        const cJSON *b;
+        if (cursor && cursor->string && strcmp(cursor->string, a->string) == 0) b = cursor;
+        else b = cJSON_GetObjectItemCaseSensitive(before, a->string);
+        cursor = b ? b->next : NULL;
         if (strcmp(a->string, "modifiedTime") == 0 || strcmp(a->string, "modifiedBy") == 0)
             continue;
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, a->string);
         if (strcmp(a->string, "cf") == 0 && cJSON_IsObject(a)) {
             const cJSON *f;
             cJSON_ArrayForEach(f, a) {
@@ -148,22 +153,18 @@ static const char *decide(dm_app *app, const dm_webhook *w, const cJSON *sub, co
 }
 
 static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, const char *when,
-                              const cJSON *payload, const cJSON *prev)
+                              const char *p, const char *q)
 {
     dm_buf b = {0};
-    char *p = dm_json_print(payload);
     dm_buf_puts(&b, "{\"eventType\":");
     dm_buf_json_str(&b, type);
     dm_buf_puts(&b, ",\"orgId\":");
     dm_buf_json_str(&b, org);
     dm_buf_printf(&b, ",\"eventTime\":\"%s\",\"payload\":", when);
     dm_buf_puts(&b, p);
-    free(p);
-    if (prev) {
-        char *q = dm_json_print(prev);
+    if (q) {
         dm_buf_puts(&b, ",\"prevState\":");
         dm_buf_puts(&b, q);
-        free(q);
     }
     dm_buf_putc(&b, '}');
     dm_event_ref *r = dm_xcalloc(1, sizeof *r);
@@ -177,8 +178,13 @@ static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, c
 /* Decides, journals and queues one event: payload (borrowed) is what GET
  * returns, prev (borrowed, may be NULL) the prevState to offer. */
 static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payload,
-                            const cJSON *prev, uint64_t cause)
+                            const cJSON *prev, uint64_t cause, const char *ptext_in,
+                            const char *qtext_in)
 {
+    char *ptext_own = ptext_in ? NULL : dm_json_print(payload);
+    char *qtext_own = (prev && !qtext_in) ? dm_json_print(prev) : NULL;
+    const char *ptext = ptext_in ? ptext_in : ptext_own;
+    const char *qtext = prev ? (qtext_in ? qtext_in : qtext_own) : NULL;
     const dm_change *c = e->c;
     int64_t ms = dm_clock_now(&app->clock);
     char when[32];
@@ -227,8 +233,8 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     dm_json_set_str(f, "sourceId", c->origin->source_id);
     cJSON_AddBoolToObject(f, "automation", c->origin->automation);
     if (e->fixture) cJSON_AddStringToObject(f, "fixture", e->fixture);
-    cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
-    if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_Duplicate(prev, 1));
+    cJSON_AddItemToObject(f, "payload", cJSON_CreateRaw(ptext));
+    if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_CreateRaw(qtext));
     cJSON_AddItemToObject(f, "webhooks", list);
     uint64_t seq = dm_journal_add(app->journal, "event", cause, f);
 
@@ -239,7 +245,7 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
             continue;
         }
         dm_event_ref **r = with_prev[i] ? &full : &plain;
-        if (!*r) *r = make_ref(seq, e->type, org, when, payload, with_prev[i] ? prev : NULL);
+        if (!*r) *r = make_ref(seq, e->type, org, when, ptext, with_prev[i] ? qtext : NULL);
         dm_delivery_enqueue(app->delivery, targets[i], *r);
     }
     dm_event_ref_release(plain);
@@ -247,6 +253,8 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     free(targets);
     free(with_prev);
     free(reasons);
+    free(ptext_own);
+    free(qtext_own);
     return seq;
 }
 
@@ -270,19 +278,21 @@ void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
     if (c->before && c->after) dm_events_changed_fields(c->before, c->after, e.changed);
 
     /* The payload is the resource as GET returns it; deletes carry only the id. */
-    cJSON *payload;
-    if (c->after) {
-        payload = cJSON_Duplicate(c->after, 1);
-    } else {
-        payload = cJSON_CreateObject();
-        dm_json_set_str(payload, "id", c->id);
+    cJSON *payload_own = NULL;
+    const cJSON *payload = c->after;
+    if (!payload) {
+        payload = payload_own = cJSON_CreateObject();
+        dm_json_set_str(payload_own, "id", c->id);
     }
     cJSON *prev = NULL;
-    if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE))
-        prev = app->opts.prev_state_changed ? prev_changed(c->before, c->after)
-                                            : cJSON_Duplicate(c->before, 1);
-    raise_event(app, &e, payload, prev, change_seq);
-    cJSON_Delete(payload);
+    const cJSON *prevp = NULL;
+    if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE)) {
+        if (app->opts.prev_state_changed) prevp = prev = prev_changed(c->before, c->after);
+        else prevp = c->before;
+    }
+    raise_event(app, &e, payload, prevp, change_seq, c->after ? dm_change_text(c, 1) : NULL,
+                prev ? NULL : (prevp ? dm_change_text(c, 0) : NULL));
+    cJSON_Delete(payload_own);
     cJSON_Delete(prev);
     cJSON_Delete(e.changed);
 }
@@ -309,7 +319,7 @@ uint64_t dm_events_raise(dm_app *app, const char *type, const cJSON *payload, co
     e.direction = dm_json_str(payload, "direction");
     e.changed = cJSON_CreateArray();
     if (prev) dm_events_changed_fields(prev, payload, e.changed);
-    uint64_t seq = raise_event(app, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause);
+    uint64_t seq = raise_event(app, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause, NULL, NULL);
     cJSON_Delete(e.changed);
     return seq;
 }

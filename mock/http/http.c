@@ -108,9 +108,9 @@ void dm_resp_free(dm_resp *r)
 
 void dm_resp_json(dm_resp *r, int status, const cJSON *item)
 {
-    char *s = dm_json_print(item);
-    dm_resp_raw(r, status, s, strlen(s));
-    free(s);
+    r->status = status;
+    dm_buf_reset(&r->body);
+    dm_json_print_buf(&r->body, item);
 }
 
 void dm_resp_raw(dm_resp *r, int status, const char *json, size_t len)

@@ -88,32 +88,46 @@ int dm_journal_open_file(dm_journal *j, const char *path)
     return 0;
 }
 
-static record make(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause, cJSON *fields)
+/* Starts a record's text: {"seq","kind","time","cause" -- without the
+ * closing brace. */
+static void record_head(const dm_journal *j, dm_buf *b, uint64_t seq, const char *kind,
+                        uint64_t cause)
 {
     char when[DM_ISO_LEN];
     dm_iso_time(dm_clock_now(j->clock), when);
-    dm_buf b = {0};
-    dm_buf_printf(&b, "{\"seq\":%llu,\"kind\":", (unsigned long long)seq);
-    dm_buf_json_str(&b, kind);
-    dm_buf_printf(&b, ",\"time\":\"%s\",\"cause\":", when);
+    dm_buf_printf(b, "{\"seq\":%llu,\"kind\":", (unsigned long long)seq);
+    dm_buf_json_str(b, kind);
+    dm_buf_printf(b, ",\"time\":\"%s\",\"cause\":", when);
     if (cause)
-        dm_buf_printf(&b, "%llu", (unsigned long long)cause);
+        dm_buf_printf(b, "%llu", (unsigned long long)cause);
     else
-        dm_buf_puts(&b, "null");
+        dm_buf_puts(b, "null");
+}
+
+/* Finishes a record from its text. Paths, headers and receivers' answers are
+ * bytes from outside: a record must stay UTF-8, or it is not JSON and the
+ * file stops parsing. */
+static record finish(dm_buf *b, uint64_t seq, const char *kind, uint64_t cause)
+{
+    dm_buf_utf8_scrub(b);
+    size_t len = b->len;
+    record r = {seq, cause, dm_xstrdup(kind), dm_xrealloc(dm_buf_steal(b), len + 1)};
+    return r;
+}
+
+static record make(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause, cJSON *fields)
+{
+    dm_buf b = {0};
+    record_head(j, &b, seq, kind, cause);
     if (fields && fields->child) {
-        char *s = dm_json_print(fields);
-        dm_buf_putc(&b, ',');
-        dm_buf_puts(&b, s + 1); /* skip the object's opening brace */
-        free(s);
+        size_t at = b.len;
+        dm_json_print_buf(&b, fields);
+        b.data[at] = ','; /* the object's opening brace */
     } else {
         dm_buf_putc(&b, '}');
     }
     cJSON_Delete(fields);
-    /* Paths, headers and receivers' answers are bytes from outside: a record
-     * must stay UTF-8, or it is not JSON and the file stops parsing. */
-    dm_buf_utf8_scrub(&b);
-    record r = {seq, cause, dm_xstrdup(kind), dm_buf_steal(&b)};
-    return r;
+    return finish(&b, seq, kind, cause);
 }
 
 static int matches(const record *r, uint64_t after, const char *kinds, uint64_t cause)
@@ -216,15 +230,32 @@ uint64_t dm_journal_begin(dm_journal *j)
     return j->open_seq;
 }
 
-void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
-                       cJSON *fields)
+/* Publishes the open request's record, then what it caused, in seq order. */
+static void commit(dm_journal *j, uint64_t seq, record r)
 {
-    store(j, make(j, seq, kind, cause, fields));
+    store(j, r);
     if (j->nheld > 1) qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
     for (size_t i = 0; i < j->nheld; i++) store(j, j->held[i]);
     j->nheld = 0;
     j->open_seq = 0;
     wake(j, seq);
+}
+
+void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                       cJSON *fields)
+{
+    commit(j, seq, make(j, seq, kind, cause, fields));
+}
+
+void dm_journal_commit_raw(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                           const char *members)
+{
+    dm_buf b = {0};
+    record_head(j, &b, seq, kind, cause);
+    if (*members) dm_buf_putc(&b, ',');
+    dm_buf_puts(&b, members);
+    dm_buf_putc(&b, '}');
+    commit(j, seq, finish(&b, seq, kind, cause));
 }
 
 uint64_t dm_journal_last_seq(const dm_journal *j)

@@ -40,6 +40,12 @@ uint64_t dm_journal_begin(dm_journal *j);
 void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
                        cJSON *fields);
 
+/* The same, with the kind-specific members given as JSON text (without
+ * braces: "\"a\":1,\"b\":\"x\""), built by the caller without a cJSON tree;
+ * the text is made valid UTF-8 if it is not. For records made per request. */
+void dm_journal_commit_raw(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
+                           const char *members);
+
 /* Clears the records (seq keeps counting, so waiters stay valid). */
 void dm_journal_clear(dm_journal *j);
 

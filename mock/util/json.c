@@ -140,6 +140,22 @@ const char *dm_json_str(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+void dm_json_print_buf(dm_buf *b, const cJSON *item)
+{
+    size_t room = 4096;
+    for (;;) {
+        if (b->cap < b->len + room + 1) {
+            b->cap = b->len + room + 1;
+            b->data = dm_xrealloc(b->data, b->cap);
+        }
+        if (cJSON_PrintPreallocated((cJSON *)item, b->data + b->len, (int)(b->cap - b->len), 0)) {
+            b->len += strlen(b->data + b->len);
+            return;
+        }
+        room *= 2;
+    }
+}
+
 char *dm_json_print(const cJSON *item)
 {
     char *s = cJSON_PrintUnformatted(item);

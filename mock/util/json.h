@@ -37,7 +37,10 @@ void dm_json_pos(const char *text, size_t off, int *line, int *col);
 /* The string value of obj[key], or NULL when absent or not a string. */
 const char *dm_json_str(const cJSON *obj, const char *key);
 /* Prints unformatted; the caller frees. Aborts on allocation failure. */
+struct dm_buf;
 char *dm_json_print(const cJSON *item);
+/* Appends item, unformatted, to b. */
+void dm_json_print_buf(struct dm_buf *b, const cJSON *item);
 /* Sets obj[key] to item, replacing any existing member; takes ownership of item. */
 void dm_json_set(cJSON *obj, const char *key, cJSON *item);
 /* Convenience setters built on dm_json_set; NULL s stores JSON null. */
