@@ -35,7 +35,8 @@ typedef struct queue {
     int dup_pending;      /* duplicate fault: send once more after this */
     int duplicate;        /* the attempt in flight is the duplicate */
     uint64_t timer;       /* retry, window or delay timer; 0 = none */
-    CURL *easy;
+    CURL *easy;   /* the transfer in flight, or NULL */
+    CURL *handle; /* the easy handle, reused for every transfer of this queue */
     struct curl_slist *headers;
     dm_buf body, answer;
     char *jwt;
@@ -122,14 +123,15 @@ static queue *queue_of(dm_delivery *d, dm_webhook *w)
     return w->queue;
 }
 
+/* Ends a transfer. The easy handle and the buffers are kept for the next
+ * one (a queue sends thousands: no allocation each time). */
 static void free_transfer(queue *q)
 {
-    if (q->easy) curl_easy_cleanup(q->easy);
     q->easy = NULL;
     curl_slist_free_all(q->headers);
     q->headers = NULL;
-    dm_buf_free(&q->body);
-    dm_buf_free(&q->answer);
+    dm_buf_reset(&q->body);
+    dm_buf_reset(&q->answer);
 }
 
 static void release_batch(queue *q)
@@ -271,7 +273,9 @@ static void start_transfer(queue *q)
     q->headers = curl_slist_append(q->headers, "User-Agent: deskmock");
     q->headers = curl_slist_append(q->headers, "Expect:");
     q->w->active_event = q->batch[0]->seq;
-    CURL *e = curl_easy_init();
+    if (q->handle) curl_easy_reset(q->handle);
+    else q->handle = curl_easy_init();
+    CURL *e = q->handle;
     q->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, dm_webhook_url(q->w));
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -359,6 +363,7 @@ static void on_done(void *ud, CURL *easy, CURLcode rc)
     (void)easy;
     if (rc == CURLE_ABORTED_BY_CALLBACK && dm_loop_stopping(app->loop)) {
         q->easy = NULL; /* the loop is going away and cleans up the handle */
+        if (q->handle == easy) q->handle = NULL;
         curl_easy_cleanup(easy);
         return;
     }
@@ -441,6 +446,9 @@ static void drop_queue(queue *q, const char *reason)
         free(it);
     }
     free(q->jwt);
+    if (q->handle) curl_easy_cleanup(q->handle);
+    dm_buf_free(&q->body);
+    dm_buf_free(&q->answer);
     q->w->queue = NULL;
     free(q);
 }
