@@ -345,7 +345,7 @@ static void by_fixture(dm_app *app, const cJSON *body, dm_resp *resp)
     const char *name = "inline";
     if (cJSON_IsString(fixture)) {
         size_t len;
-        char why[200];
+        char why[256];
         name = fixture->valuestring;
         const char *text = dm_fixture_find(app, name, &len, why, sizeof why);
         if (!text) {
@@ -423,7 +423,7 @@ void dm_h_fixtures(dm_app *app, dm_req *req, dm_resp *resp)
 
 void dm_h_fixture_get(dm_app *app, dm_req *req, dm_resp *resp)
 {
-    char name[300], why[200];
+    char name[300], why[256];
     snprintf(name, sizeof name, "%s/%s", req->params[0], req->params[1]);
     size_t len;
     const char *text = dm_fixture_find(app, name, &len, why, sizeof why);

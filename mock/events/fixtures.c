@@ -96,6 +96,7 @@ const char *dm_fixture_find(const dm_app *app, const char *name, size_t *len, ch
                             size_t whylen)
 {
     const char *hit = NULL, *hit_name = NULL;
+    const char *names[64]; /* the distinct matches, to name them when ambiguous */
     size_t hit_len = 0;
     int distinct = 0;
     /* user fixtures first, the latest folder winning; then shipped ones that
@@ -108,6 +109,7 @@ const char *dm_fixture_find(const dm_app *app, const char *name, size_t *len, ch
             return u->text;
         }
         if (m && (!hit_name || strcmp(hit_name, u->name) != 0)) {
+            if (distinct < 64) names[distinct] = u->name;
             distinct++;
             hit = u->text, hit_len = u->len, hit_name = u->name;
         }
@@ -120,6 +122,7 @@ const char *dm_fixture_find(const dm_app *app, const char *name, size_t *len, ch
             *len = dm_shipped_fixtures[i].len;
             return dm_shipped_fixtures[i].data;
         }
+        if (distinct < 64) names[distinct] = n;
         distinct++;
         hit = dm_shipped_fixtures[i].data, hit_len = dm_shipped_fixtures[i].len, hit_name = n;
     }
@@ -127,10 +130,20 @@ const char *dm_fixture_find(const dm_app *app, const char *name, size_t *len, ch
         *len = hit_len;
         return hit;
     }
-    if (distinct > 1)
-        snprintf(why, whylen, "\"%s\" names fixtures of several event types; say <Event_Type>/%s",
-                 name, name);
-    else
+    if (distinct > 1) {
+        /* name the types, as many as fit in an error message */
+        dm_buf types = {0};
+        int shown = 0;
+        for (; shown < distinct && shown < 64; shown++) {
+            const char *slash = strchr(names[shown], '/');
+            if (types.len + (size_t)(slash - names[shown]) > 120) break;
+            dm_buf_printf(&types, "%s%.*s", shown ? ", " : "", (int)(slash - names[shown]),
+                          names[shown]);
+        }
+        snprintf(why, whylen, "\"%s\" names fixtures of %d event types (%s%s); say <Event_Type>/%s",
+                 name, distinct, types.data ? types.data : "", shown < distinct ? ", ..." : "", name);
+        dm_buf_free(&types);
+    } else
         snprintf(why, whylen, "no fixture \"%s\"; GET /mock/v1/fixtures lists them", name);
     return NULL;
 }
@@ -148,6 +161,7 @@ void dm_fixtures_list(const dm_app *app, dm_buf *out)
         dm_buf_putc(out, '}');
     }
     for (size_t i = 0; i < dm_shipped_fixtures_n; i++) {
+        if (user_has(app, dm_shipped_fixtures[i].name)) continue; /* overridden */
         dm_buf_puts(out, n++ ? ",{\"name\":" : "{\"name\":");
         dm_buf_json_str(out, dm_shipped_fixtures[i].name);
         dm_buf_puts(out, ",\"source\":\"shipped\"}");
