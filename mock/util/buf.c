@@ -132,8 +132,7 @@ void dm_buf_json_str_max(dm_buf *b, const char *s, size_t max)
     dm_buf_puts(b, "...\"");
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t dm_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0], lo = 0x80, hi = 0xBF;
     size_t len;
@@ -162,7 +161,7 @@ size_t dm_buf_utf8_scrub(dm_buf *b)
     const unsigned char *s = (const unsigned char *)b->data;
     size_t i = 0, bad = 0;
     while (i < b->len) {
-        size_t k = utf8_seq(s + i, b->len - i);
+        size_t k = dm_utf8_seq(s + i, b->len - i);
         if (!k) break;
         i += k;
     }
@@ -170,7 +169,7 @@ size_t dm_buf_utf8_scrub(dm_buf *b)
     dm_buf out = {0};
     dm_buf_append(&out, b->data, i);
     while (i < b->len) {
-        size_t k = utf8_seq(s + i, b->len - i);
+        size_t k = dm_utf8_seq(s + i, b->len - i);
         if (k) {
             dm_buf_append(&out, s + i, k);
             i += k;

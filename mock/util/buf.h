@@ -30,6 +30,11 @@ void dm_buf_json_str_max(dm_buf *b, const char *s, size_t max);
  * holds it stays JSON). Returns the number of bytes replaced; valid text is
  * left as it is. */
 size_t dm_buf_utf8_scrub(dm_buf *b);
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes left): 1 for ASCII,
+ * 2 to 4 for a valid multibyte character, 0 for anything else (overlong
+ * forms, surrogates, past U+10FFFF, truncated). */
+size_t dm_utf8_seq(const unsigned char *s, size_t n);
 void dm_buf_reset(dm_buf *b);
 /* Hands the buffer's memory to the caller (free() it); the buffer is empty after. */
 char *dm_buf_steal(dm_buf *b);

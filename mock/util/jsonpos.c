@@ -117,30 +117,6 @@ static void record(parser *p, const cJSON *node, int line, int col, int kline, i
 
 /* ==== Strings ==== */
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0; /* overlong */
-        if (c == 0xED) hi = 0x9F; /* UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90; /* overlong */
-        if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((s[k] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
 static void put_utf8(dm_buf *b, unsigned long cp)
 {
     static const unsigned char lead[] = {0, 0xC0, 0xE0, 0xF0};
@@ -243,7 +219,7 @@ static char *parse_string(parser *p)
             dm_buf_putc(&b, (char)c);
             adv(p);
         } else {
-            size_t n = utf8_len(p->s + p->i, p->len - p->i);
+            size_t n = dm_utf8_seq(p->s + p->i, p->len - p->i);
             if (!n) {
                 fail(p, "invalid UTF-8 in a string");
                 break;
