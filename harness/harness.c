@@ -72,6 +72,13 @@ int dh_http(dh_mock *m, const char *method, const char *path, const char *as, co
         hl = curl_slist_append(hl, h.data);
     }
     if (body) hl = curl_slist_append(hl, "Content-Type: application/json");
+    /* a mock started with --control-token: the token comes from the environment */
+    const char *ct = getenv("DESKMOCK_CONTROL_TOKEN");
+    if (ct && *ct) {
+        dm_buf_reset(&h);
+        dm_buf_printf(&h, "X-Deskmock-Token: %s", ct);
+        hl = curl_slist_append(hl, h.data);
+    }
     hl = curl_slist_append(hl, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url.data);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);

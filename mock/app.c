@@ -239,8 +239,22 @@ void dm_app_free(dm_app *app)
     free(app);
 }
 
+/* 127.0.0.0/8 and ::1: reachable only from this machine. */
+static int loopback_bind(const char *bind)
+{
+    return strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
+           strcmp(bind, "localhost") == 0;
+}
+
 int dm_app_listen(dm_app *app, char *err, size_t errlen)
 {
+    if (!loopback_bind(app->opts.bind) && (!app->opts.control_token || !*app->opts.control_token)) {
+        snprintf(err, errlen,
+                 "binding %s makes the mock reachable from other machines: give --control-token "
+                 "to protect the control API (/mock/v1)",
+                 app->opts.bind);
+        return DM_EBIND;
+    }
     app->server = dm_server_new(app, app->opts.bind, app->opts.port, app->opts.connection_timeout_s,
                                 app->opts.connection_limit, err, errlen);
     if (!app->server) return DM_EBIND;
@@ -420,6 +434,18 @@ static void add_body(dm_buf *b, const dm_req *req)
     cJSON_Delete(body);
 }
 
+/* With --control-token, /mock/v1 and /mock/ui answer only to it: header
+ * X-Deskmock-Token, or ?token= (so a browser can open the timeline page).
+ * Compared in constant time. */
+static int control_allowed(const dm_app *app, const dm_req *req)
+{
+    const char *want = app->opts.control_token;
+    if (!want || !*want) return 1;
+    const char *got = dm_kvs_get(&req->headers, "X-Deskmock-Token");
+    if (!got) got = dm_kvs_get(&req->query, "token");
+    return got && dm_secret_equal(got, want);
+}
+
 void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
 {
     /* any request but a GET may write: printed caches go stale */
@@ -440,6 +466,11 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         dm_resp_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
     } else if (has_prefix(req->path, "/api/v1")) {
         route(app, req, resp, dm_desk_routes, dm_desk_nroutes, 1);
+    } else if (control && !control_allowed(app, req)) {
+        dm_resp_error(resp, 401, "INVALID_CONTROL_TOKEN",
+                      "The control API needs the mock's control token: header X-Deskmock-Token "
+                      "(or ?token= for the timeline page).",
+                      NULL);
     } else if (control) {
         route(app, req, resp, dm_control_routes, dm_control_nroutes, 0);
     } else if (strcmp(req->path, "/.well-known/jwks.json") == 0) {

@@ -36,6 +36,8 @@ typedef struct dm_app_opts {
     const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
     unsigned connection_timeout_s;   /* idle client connections close; default 30 */
     unsigned connection_limit;       /* open client connections at most; default 1000 */
+    const char *control_token;       /* required for /mock/v1 when set; needed to bind a
+                                        non-loopback address */
 } dm_app_opts;
 
 enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };

@@ -27,7 +27,10 @@ static void usage(FILE *out)
           "\n"
           "options:\n"
           "  --port N            port to listen on; 0 picks a free one (default 0)\n"
-          "  --bind ADDR         address to listen on (default 127.0.0.1)\n"
+          "  --bind ADDR         address to listen on (default 127.0.0.1); any address\n"
+          "                      off this machine needs --control-token\n"
+          "  --control-token T   the control API (/mock/v1, /mock/ui) answers only requests\n"
+          "                      with header X-Deskmock-Token: T (or ?token=T)\n"
           "  --org FILE          org file to start from (default: the built-in org,\n"
           "                      the same as fixtures/orgs/default.json)\n"
           "  --seed N            seed of the id generator (default 1); the same seed\n"
@@ -91,6 +94,7 @@ int dm_cli_serve(int argc, char **argv)
         {"fixtures", required_argument, NULL, 'F'},
         {"connection-timeout", required_argument, NULL, 'E'},
         {"connection-limit", required_argument, NULL, 'L'},
+        {"control-token", required_argument, NULL, 'A'},
         {"prev-state", required_argument, NULL, 'P'},
         {"delivery-timeout", required_argument, NULL, 'T'},
         {"retry-schedule", required_argument, NULL, 'R'},
@@ -211,6 +215,7 @@ int dm_cli_serve(int argc, char **argv)
                 return 2;
             o.connection_limit = (unsigned)n;
             break;
+        case 'A': o.control_token = optarg; break;
         case 'F':
             if (nfixture_dirs == sizeof fixture_dirs / sizeof fixture_dirs[0] - 1) {
                 fprintf(stderr, "deskmock serve: at most 16 --fixtures folders\n");

@@ -24,4 +24,8 @@ int dm_id_valid(const char *s);
  * Returns 0, or DM_EIO when the OS has no randomness to give. */
 int dm_random_hex(char *out, size_t nbytes);
 
+/* 1 when the two strings are equal, compared in time that depends only on
+ * their lengths (for tokens and other secrets). */
+int dm_secret_equal(const char *a, const char *b);
+
 #endif
