@@ -751,9 +751,10 @@ static void loop_timers_fire_in_order_and_cancel_works(void **state)
     assert_non_null(l);
     fired log = {&c, {0}, {0}, 0};
     tick t[5] = {{&log, 1}, {&log, 2}, {&log, 3}, {&log, 4}, {&log, 5}};
-    dm_loop_after(l, 3, 0, on_tick, &t[0]);
-    dm_loop_after(l, 1, 0, on_tick, &t[1]);
-    uint64_t gone = dm_loop_after(l, 2, 0, on_tick, &t[2]);
+    /* delays far apart, so a slow run (valgrind) cannot reorder their dues */
+    dm_loop_after(l, 300, 0, on_tick, &t[0]);
+    dm_loop_after(l, 100, 0, on_tick, &t[1]);
+    uint64_t gone = dm_loop_after(l, 200, 0, on_tick, &t[2]);
     dm_loop_after(l, 0, 0, on_tick, &t[3]);
     dm_loop_after(l, 0, 0, on_tick, &t[4]);
     dm_loop_cancel(l, gone);
