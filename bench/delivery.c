@@ -241,15 +241,6 @@ static rate throughput(sink *k, const target *t, size_t n, int conc, int64_t bud
     return r;
 }
 
-static int number(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 static void usage(void)
 {
     fputs("usage: delivery --ready FILE [--count N] [--reps R] [--latency N]\n"
@@ -281,7 +272,7 @@ int main(int argc, char **argv)
             usage();
             return 2;
         }
-        if (dst && number(v, 0, 10000000, dst)) {
+        if (dst && bench_number(v, 0, 10000000, dst)) {
             usage();
             return 2;
         }

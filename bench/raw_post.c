@@ -153,15 +153,6 @@ static size_t latency(sink *k, const char *url, size_t first, size_t n, double *
     return got;
 }
 
-static int number(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     long long n = 20000, reps = 3, lat_n = 2000, conc = 1, budget_s = 20;
@@ -172,7 +163,7 @@ int main(int argc, char **argv)
                          : strcmp(argv[i], "--concurrency") == 0 ? &conc
                          : strcmp(argv[i], "--budget") == 0      ? &budget_s
                                                                  : NULL;
-        if (!dst || number(argv[i + 1], 0, 10000000, dst)) {
+        if (!dst || bench_number(argv[i + 1], 0, 10000000, dst)) {
             fprintf(stderr,
                     "usage: raw_post [--count N] [--reps R] [--latency N] [--concurrency C] "
                     "[--budget SECONDS]\n");

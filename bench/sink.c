@@ -257,3 +257,12 @@ uint64_t sink_wait_posts(sink *s, uint64_t posts, int64_t deadline_ns)
     wait_until(s, posts_done, posts, deadline_ns);
     return sink_posts(s);
 }
+
+int bench_number(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}

@@ -43,5 +43,8 @@ int64_t bench_now_ns(void);
 double bench_percentile(double *v, size_t n, double p);
 /* Median of v[0..n); sorts v in place. */
 double bench_median(double *v, size_t n);
+/* Parses s as a whole decimal integer in [lo, hi] into *out: 0, or -1 when
+ * s is not one (out untouched). */
+int bench_number(const char *s, long long lo, long long hi, long long *out);
 
 #endif

@@ -61,7 +61,7 @@ static int wait_for(int fd, const char *dir, const char *name, int64_t deadline_
 int main(int argc, char **argv)
 {
     const char *ready = NULL;
-    long runs = 10;
+    long long runs = 10;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -71,9 +71,7 @@ int main(int argc, char **argv)
         if (i + 1 >= argc) break;
         if (strcmp(argv[i], "--ready") == 0) ready = argv[++i];
         else if (strcmp(argv[i], "--runs") == 0) {
-            char *end;
-            runs = strtol(argv[++i], &end, 10);
-            if (*end || runs < 1 || runs > 100) runs = 0;
+            if (bench_number(argv[++i], 1, 100, &runs)) runs = 0;
         } else break;
     }
     if (!ready || runs < 1 || i >= argc) {
