@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "invoke/invoke.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/json.h"
@@ -204,4 +205,35 @@ int dmt_run_deskmock(const char *cwd, const char *const *args, char **out)
 char *dmt_read_file(const char *path, size_t *len)
 {
     return dm_read_file(path, len);
+}
+
+void dmt_invoke_get_hash(const char *secret, const char *ctx, const char *url, char out[65])
+{
+    dm_kvs kv = {0};
+    dm_kvs_add(&kv, "securityContext", ctx);
+    dm_kvs_add(&kv, "requestURL", url);
+    dm_kvs_add(&kv, "requestType", "GET");
+    char *in = dm_invoke_hash_input(&kv, DM_HASH_Q_SKIP);
+    dm_invoke_hmac(secret, in, strlen(in), out);
+    free(in);
+    dm_kvs_free(&kv);
+}
+
+dmt_resp dmt_invoke_get(dmt_mock *m, const char *secret, const char *ctx, const char *url,
+                        const char *hash)
+{
+    char good[65], hh[100], body[1024], target[256];
+    if (!hash) {
+        dmt_invoke_get_hash(secret, ctx, url, good);
+        hash = good;
+    }
+    char *eu = curl_easy_escape(NULL, url, 0);
+    snprintf(body, sizeof body, "securityContext=%s&requestURL=%s&requestType=GET", ctx, eu);
+    curl_free(eu);
+    snprintf(hh, sizeof hh, "HASH: %s", hash);
+    snprintf(target, sizeof target, "%s/api/v1/invoke?orgId=%s", m->url, DMT_ORG);
+    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", hh, NULL};
+    dmt_resp r;
+    assert_int_equal(dmt_http("POST", target, h, body, strlen(body), &r), 0);
+    return r;
 }

@@ -58,6 +58,15 @@ dmt_resp dmt_api_h(dmt_mock *m, const char *method, const char *path, const char
 dmt_resp dmt_ctl(dmt_mock *m, const char *method, const char *path, const char *body);
 void dmt_resp_free(dmt_resp *r);
 
+/* The HASH the mock expects for an invoke that GETs url as ctx, signed with
+ * secret (the extension's secret from its plugin-manifest). */
+void dmt_invoke_get_hash(const char *secret, const char *ctx, const char *url, char out[65]);
+/* POST /api/v1/invoke?orgId=DMT_ORG on m, form-encoded, asking to GET url as
+ * ctx. hash NULL signs it with secret; else the HASH header is hash as given.
+ * Fails the test when no response arrived. */
+dmt_resp dmt_invoke_get(dmt_mock *m, const char *secret, const char *ctx, const char *url,
+                        const char *hash);
+
 /* Convenience: string member of r->json (NULL when absent). */
 const char *dmt_str(const cJSON *obj, const char *key);
 /* Asserts r is a Desk error envelope with status and code. */

@@ -104,25 +104,7 @@ static dmt_resp invoke_get(dmt_mock *m, const char *ctx)
 {
     char url[256];
     snprintf(url, sizeof url, "%s/api/v1/tickets/%s", m->url, DMT_TICKET);
-    dm_kvs kv = {0};
-    dm_kvs_add(&kv, "securityContext", ctx);
-    dm_kvs_add(&kv, "requestURL", url);
-    dm_kvs_add(&kv, "requestType", "GET");
-    char *in = dm_invoke_hash_input(&kv, DM_HASH_Q_SKIP);
-    char hash[65], hh[80];
-    dm_invoke_hmac(DOC_SECRET, in, strlen(in), hash);
-    free(in);
-    dm_kvs_free(&kv);
-    char *eu = curl_easy_escape(NULL, url, 0);
-    char body[1024], target[256];
-    snprintf(body, sizeof body, "securityContext=%s&requestURL=%s&requestType=GET", ctx, eu);
-    curl_free(eu);
-    snprintf(hh, sizeof hh, "HASH: %s", hash);
-    snprintf(target, sizeof target, "%s/api/v1/invoke?orgId=%s", m->url, DMT_ORG);
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", hh, NULL};
-    dmt_resp r;
-    assert_int_equal(dmt_http("POST", target, h, body, strlen(body), &r), 0);
-    return r;
+    return dmt_invoke_get(m, DOC_SECRET, ctx, url, NULL);
 }
 
 /* ==== Installing ==== */

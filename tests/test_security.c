@@ -71,44 +71,6 @@ static cJSON *install(fx *f, dmt_mock *m)
     return out;
 }
 
-/* POST /api/v1/invoke on m as ctx for GET url; hash NULL signs it properly,
- * else the HASH header is hash as given. */
-static dmt_resp invoke(dmt_mock *m, const char *ctx, const char *url, const char *hash)
-{
-    dm_kvs kv = {0};
-    dm_kvs_add(&kv, "securityContext", ctx);
-    dm_kvs_add(&kv, "requestURL", url);
-    dm_kvs_add(&kv, "requestType", "GET");
-    char *in = dm_invoke_hash_input(&kv, DM_HASH_Q_SKIP);
-    char good[65], hh[100];
-    dm_invoke_hmac(DOC_SECRET, in, strlen(in), good);
-    free(in);
-    dm_kvs_free(&kv);
-    char *eu = curl_easy_escape(NULL, url, 0);
-    char body[1024], target[256];
-    snprintf(body, sizeof body, "securityContext=%s&requestURL=%s&requestType=GET", ctx, eu);
-    curl_free(eu);
-    snprintf(hh, sizeof hh, "HASH: %s", hash ? hash : good);
-    snprintf(target, sizeof target, "%s/api/v1/invoke?orgId=%s", m->url, DMT_ORG);
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", hh, NULL};
-    dmt_resp r;
-    assert_int_equal(dmt_http("POST", target, h, body, strlen(body), &r), 0);
-    return r;
-}
-
-/* The correct HASH for invoke(m, ctx, url, NULL). */
-static void good_hash(const char *ctx, const char *url, char out[65])
-{
-    dm_kvs kv = {0};
-    dm_kvs_add(&kv, "securityContext", ctx);
-    dm_kvs_add(&kv, "requestURL", url);
-    dm_kvs_add(&kv, "requestType", "GET");
-    char *in = dm_invoke_hash_input(&kv, DM_HASH_Q_SKIP);
-    dm_invoke_hmac(DOC_SECRET, in, strlen(in), out);
-    free(in);
-    dm_kvs_free(&kv);
-}
-
 /* A GET with optional extra header; asserts a response came. */
 static dmt_resp get(const char *url, const char *header)
 {
@@ -352,7 +314,7 @@ static void uninstall_revokes_everything(void **state)
     dmt_resp r = dmt_api(f->m, "GET", "/api/v1/tickets", tok, NULL);
     dmh_status(&r, 200);
     dmt_resp_free(&r);
-    r = invoke(f->m, ctx, ticket_url, NULL);
+    r = dmt_invoke_get(f->m, DOC_SECRET, ctx, ticket_url, NULL);
     dmh_status(&r, 200);
     dmt_resp_free(&r);
 
@@ -363,7 +325,7 @@ static void uninstall_revokes_everything(void **state)
     r = dmt_api(f->m, "GET", "/api/v1/tickets", tok, NULL);
     dmt_assert_error(&r, 401, "INVALID_OAUTH");
     dmt_resp_free(&r);
-    r = invoke(f->m, ctx, ticket_url, NULL);
+    r = dmt_invoke_get(f->m, DOC_SECRET, ctx, ticket_url, NULL);
     dmt_assert_error(&r, 401, "SECURITY_CONTEXT_REVOKED");
     dmt_resp_free(&r);
     r = dmt_api(f->m, "GET", wpath, DMT_ADMIN, NULL);
@@ -383,7 +345,7 @@ static void passthrough_never_leaves_loopback(void **state)
     const char *urls[] = {"https://api.example.com/x", "https://deskmock.invalid/x",
                           "http://10.0.0.1/x"};
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-        dmt_resp r = invoke(f->m, dmt_str(in, "securityContext"), urls[i], NULL);
+        dmt_resp r = dmt_invoke_get(f->m, DOC_SECRET, dmt_str(in, "securityContext"), urls[i], NULL);
         dmt_assert_error(&r, 502, "NO_INVOKE_STUB");
         if (!strstr(r.body, urls[i])) fail_msg("502 does not name %s: %s", urls[i], r.body);
         dmt_resp_free(&r);
@@ -429,13 +391,13 @@ static void near_miss_hash_is_refused_like_a_wrong_one(void **state)
     const char *ctx = dmt_str(in, "securityContext");
     char url[256], near[65], wrong[65];
     snprintf(url, sizeof url, "%s/api/v1/tickets/%s", f->m->url, DMT_TICKET);
-    good_hash(ctx, url, near);
+    dmt_invoke_get_hash(DOC_SECRET, ctx, url, near);
     near[63] = near[63] == '0' ? '1' : '0';
     for (int i = 0; i < 64; i++) wrong[i] = near[i] == 'a' ? 'b' : 'a';
     wrong[64] = '\0';
 
-    dmt_resp a = invoke(f->m, ctx, url, near);
-    dmt_resp b = invoke(f->m, ctx, url, wrong);
+    dmt_resp a = dmt_invoke_get(f->m, DOC_SECRET, ctx, url, near);
+    dmt_resp b = dmt_invoke_get(f->m, DOC_SECRET, ctx, url, wrong);
     dmt_assert_error(&a, 401, "INVALID_HASH");
     dmt_assert_error(&b, 401, "INVALID_HASH");
     assert_string_equal(dmt_str(a.json, "message"), dmt_str(b.json, "message"));
@@ -443,7 +405,7 @@ static void near_miss_hash_is_refused_like_a_wrong_one(void **state)
     dmt_resp_free(&a);
     dmt_resp_free(&b);
 
-    dmt_resp ok = invoke(f->m, ctx, url, NULL);
+    dmt_resp ok = dmt_invoke_get(f->m, DOC_SECRET, ctx, url, NULL);
     dmh_status(&ok, 200);
     dmt_resp_free(&ok);
     cJSON_Delete(in);
