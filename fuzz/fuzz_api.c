@@ -2,7 +2,7 @@
  * Input: "METHOD /path?query\n" then "Header: value" lines, a blank line, and
  * the body. Covers routing, the query/form parser, auth, body parsing and
  * every handler's validation. State is reset every 512 inputs. */
-#include "app.h"
+#include "fuzz_app.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,15 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static dm_app *app;
     static unsigned runs;
-    if (!app) {
-        char err[256];
-        dm_app_opts o = {0};
-        o.journal_limit = 256;
-        o.clock_virtual = 1;
-        o.clock_start = 1767225600000;
-        app = dm_app_new(&o, err, sizeof err);
-        if (!app) abort();
-    }
+    if (!app) app = fuzz_app_new();
     if (++runs % 512 == 0) dm_app_reset(app);
 
     const char *p = (const char *)data, *end = p + size;

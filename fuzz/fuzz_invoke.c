@@ -3,7 +3,7 @@
  * first byte is odd the harness computes the right HASH, so the fuzzer gets
  * past it into the headers JSON, queryParams, {{installationId}} and the
  * Desk routes reached as the extension. */
-#include "app.h"
+#include "fuzz_app.h"
 #include "ext/install.h"
 #include "invoke/invoke.h"
 #include "util/json.h"
@@ -19,13 +19,7 @@ static char context[80];
 
 static void setup(void)
 {
-    char err[256];
-    dm_app_opts o = {0};
-    o.journal_limit = 256;
-    o.clock_virtual = 1;
-    o.clock_start = 1767225600000;
-    app = dm_app_new(&o, err, sizeof err);
-    if (!app) abort();
+    app = fuzz_app_new();
     const char *body =
         "{\"manifest\":{\"type\":\"org\",\"secret\":\"s3cret\",\"zohoAuthorisation\":{\"type\":"
         "\"connectors\",\"connectionLinkName\":\"x\",\"connectionName\":\"x\",\"serviceName\":"
