@@ -42,6 +42,24 @@ static inline void dmh_status(const dmt_resp *r, long status)
     if (r->status != status) fail_msg("expected %ld, got %ld: %s", status, r->status, r->body);
 }
 
+/* r's parsed body (owned by the caller; NULL when it was not JSON); frees
+ * the rest of r. */
+static inline cJSON *dmh_take(dmt_resp *r)
+{
+    cJSON *j = r->json;
+    r->json = NULL;
+    dmt_resp_free(r);
+    return j;
+}
+
+/* GET path on the Desk API as the admin; asserts 200; the body (owned). */
+static inline cJSON *dmh_get_json(dmt_mock *m, const char *path)
+{
+    dmt_resp r = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
+    dmh_status(&r, 200);
+    return dmh_take(&r);
+}
+
 /* An ISO time as the mock writes it: 24 characters with milliseconds. */
 static inline int dmh_is_iso_ms(const char *s)
 {

@@ -68,17 +68,6 @@ static const char *url(fx *f, int i)
     return dmt_recv_url(f->r[i]);
 }
 
-/* GET path on the mock as the admin; the parsed body (owned). */
-static cJSON *get_json(dmt_mock *m, const char *path)
-{
-    dmt_resp r = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    dmh_status(&r, 200);
-    cJSON *j = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return j;
-}
-
 /* A Desk API write as the admin, asserting 200; the parsed body (owned). */
 static cJSON *write_json(dmt_mock *m, const char *method, const char *path, const char *body,
                          const char *source_id)
@@ -88,10 +77,7 @@ static cJSON *write_json(dmt_mock *m, const char *method, const char *path, cons
     const char *extra[] = {h, NULL};
     dmt_resp r = dmt_api_h(m, method, path, DMT_ADMIN, body, source_id ? extra : NULL);
     dmh_status(&r, 200);
-    cJSON *j = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return j;
+    return dmh_take(&r);
 }
 
 static void patch_ticket(dmt_mock *m, const char *body, const char *source_id)
@@ -195,7 +181,7 @@ static void ticket_add_posts_envelope_with_payload_equal_to_get(void **state)
     assert_null(cJSON_GetObjectItemCaseSensitive(el, "prevState"));
     char path[128];
     snprintf(path, sizeof path, "/api/v1/tickets/%s", dmt_str(t, "id"));
-    cJSON *now = get_json(m, path);
+    cJSON *now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     cJSON_Delete(now);
     cJSON_Delete(t);
@@ -224,14 +210,14 @@ static void five_core_events_carry_the_resource_as_get_returns_it(void **state)
     const cJSON *el = nth_element(f->r[0], 0);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Add");
     snprintf(path, sizeof path, "/api/v1/tickets/%s", tid);
-    cJSON *now = get_json(m, path);
+    cJSON *now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     cJSON_Delete(now);
 
     cJSON_Delete(write_json(m, "PATCH", path, "{\"priority\":\"Urgent\"}", NULL));
     el = nth_element(f->r[0], 1);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Update");
-    now = get_json(m, path);
+    now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(el, "payload"), "priority"),
                         "Urgent");
@@ -242,7 +228,7 @@ static void five_core_events_carry_the_resource_as_get_returns_it(void **state)
     el = nth_element(f->r[0], 2);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Thread_Add");
     snprintf(path, sizeof path, "/api/v1/tickets/%s/threads/%s", tid, dmt_str(th, "id"));
-    now = get_json(m, path);
+    now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     cJSON_Delete(now);
     cJSON_Delete(th);
@@ -253,14 +239,14 @@ static void five_core_events_carry_the_resource_as_get_returns_it(void **state)
     el = nth_element(f->r[0], 3);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Comment_Add");
     snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", tid, dmt_str(c, "id"));
-    now = get_json(m, path);
+    now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     cJSON_Delete(now);
 
     cJSON_Delete(write_json(m, "PATCH", path, "{\"content\":\"Checked the logs twice.\"}", NULL));
     el = nth_element(f->r[0], 4);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Comment_Update");
-    now = get_json(m, path);
+    now = dmh_get_json(m, path);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), now);
     assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(el, "payload"), "content"),
                         "Checked the logs twice.");
@@ -280,13 +266,13 @@ static void update_with_prevstate_full_carries_the_whole_previous_ticket(void **
     dmt_mock *m = start(f, 0);
     char id[32];
     dmh_create(m, url(f, 0), "{\"Ticket_Update\":{\"includePrevState\":true}}", "", id);
-    cJSON *before = get_json(m, T401);
+    cJSON *before = dmh_get_json(m, T401);
     patch_ticket(m, "{\"subject\":\"Still cannot sign in\",\"priority\":\"Urgent\"}", NULL);
     const cJSON *el = nth_element(f->r[0], 0);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Update");
     assert_int_equal(cJSON_GetArraySize(el), 5);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "prevState"), before);
-    cJSON *after = get_json(m, T401);
+    cJSON *after = dmh_get_json(m, T401);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), after);
     cJSON_Delete(before);
     cJSON_Delete(after);
@@ -327,7 +313,7 @@ static void update_with_prevstate_changed_carries_only_old_values_of_changed_fie
     dmt_mock *m = start(f, 1);
     char id[32];
     dmh_create(m, url(f, 0), "{\"Ticket_Update\":{\"includePrevState\":true}}", "", id);
-    cJSON *before = get_json(m, T401);
+    cJSON *before = dmh_get_json(m, T401);
     patch_ticket(m, "{\"subject\":\"Locked out again\",\"cf\":{\"cf_plan\":\"Enterprise\"}}", NULL);
     const cJSON *el = nth_element(f->r[0], 0);
     cJSON *want = cJSON_CreateObject();
@@ -340,7 +326,7 @@ static void update_with_prevstate_changed_carries_only_old_values_of_changed_fie
         want, "customFields",
         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(before, "customFields"), 1));
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "prevState"), want);
-    cJSON *after = get_json(m, T401);
+    cJSON *after = dmh_get_json(m, T401);
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(el, "payload"), after);
     cJSON_Delete(want);
     cJSON_Delete(before);

@@ -58,9 +58,7 @@ static const cJSON *install_ok(fx *f, const char *hook_path, const char *extra)
                              dmt_recv_url(f->r), hook_path, extra ? extra : "");
     dmh_status(&r, 201);
     cJSON_Delete(f->inst);
-    f->inst = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
+    f->inst = dmh_take(&r);
     return f->inst;
 }
 

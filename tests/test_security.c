@@ -65,10 +65,7 @@ static cJSON *install(fx *f, dmt_mock *m)
              dmt_recv_url(f->r));
     dmt_resp r = dmt_ctl(m, "POST", "/mock/v1/installations", body);
     dmh_status(&r, 201);
-    cJSON *out = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return out;
+    return dmh_take(&r);
 }
 
 /* A GET with optional extra header; asserts a response came. */

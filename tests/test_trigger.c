@@ -90,10 +90,7 @@ static cJSON *trigger_ok(dmt_mock *m, const char *body, const char *type)
     if (cJSON_GetArraySize(evs) < 1) fail_msg("%s raised no event: %s", body, r.body);
     const char *got = dmt_str(cJSON_GetArrayItem(evs, 0), "eventType");
     if (!got || strcmp(got, type) != 0) fail_msg("%s: expected a %s event, got %s", body, type, r.body);
-    cJSON *j = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return j;
+    return dmh_take(&r);
 }
 
 static uint64_t first_seq(const cJSON *ans)
@@ -111,10 +108,7 @@ static cJSON *story(dmt_mock *m, uint64_t seq)
     dmh_status(&r, 200);
     if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r.json, "pending")))
         fail_msg("event %llu still pending: %s", (unsigned long long)seq, r.body);
-    cJSON *j = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return j;
+    return dmh_take(&r);
 }
 
 /* The fate record of webhook id in story s (fails unless exactly one). */
@@ -161,17 +155,6 @@ static void assert_str_at(const cJSON *o, const char *a, const char *b, const ch
     }
 }
 
-/* GET a resource as the admin (owned). */
-static cJSON *get_json(dmt_mock *m, const char *path)
-{
-    dmt_resp r = dmt_api(m, "GET", path, DMT_ADMIN, NULL);
-    dmh_status(&r, 200);
-    cJSON *j = r.json;
-    r.json = NULL;
-    dmt_resp_free(&r);
-    return j;
-}
-
 /* ==== Core event types by type ==== */
 
 /* Ticket_Add with set (a custom field by dotted path included) arrives with
@@ -205,7 +188,7 @@ static void ticket_update_by_type_carries_the_set_data_and_prev_state(void **sta
     fx *f = *state;
     char id[32];
     dmt_mock *m = start_core(f, id);
-    cJSON *before = get_json(m, "/api/v1/tickets/" DMT_TICKET);
+    cJSON *before = dmh_get_json(m, "/api/v1/tickets/" DMT_TICKET);
     assert_string_not_equal(dmt_str(before, "status"), "Closed");
     assert_string_not_equal(str_at(before, "cf", "cf_region"), "APAC");
     cJSON_Delete(trigger_ok(m,
@@ -362,7 +345,7 @@ static void unknown_event_type_is_refused_with_did_you_mean(void **state)
     msg = dmh_field_error(&r, "/eventType", "invalid");
     assert_string_equal(msg, "unknown event type");
     dmt_resp_free(&r);
-    cJSON *t = get_json(m, "/api/v1/tickets/" DMT_TICKET);
+    cJSON *t = dmh_get_json(m, "/api/v1/tickets/" DMT_TICKET);
     assert_string_not_equal(dmt_str(t, "status"), "Closed");
     cJSON_Delete(t);
     assert_int_equal(dmt_recv_count(f->r[0], "POST"), 0);
