@@ -226,6 +226,46 @@ static void iso_time_round_trips(void **state)
     assert_int_equal(ms, 951782400000LL);
 }
 
+/* dm_iso_time's own calendar agrees with gmtime_r from year 0 to 9999 on a
+ * stride of 31 days, an hour and 61.001 s (so every day of the month and hour
+ * of the day comes round), a millisecond either side of each step, and at
+ * every new year from 1900 to 2100. */
+static void iso_time_agrees_with_gmtime(void **state)
+{
+    (void)state;
+    char iso[DM_ISO_LEN], want[DM_ISO_LEN];
+    const int64_t first = -62167219200000LL, last = 253402300799999LL; /* 0000-01-01 .. 9999-12-31 */
+    int64_t checked = 0;
+    for (int64_t ms = first; ms <= last; ms += 3600000LL * 24 * 31 + 3600000LL + 61001) {
+        for (int64_t edge = -1; edge <= 1; edge++) {
+            int64_t t = ms + edge;
+            if (t < first || t > last) continue;
+            int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+            time_t tt = (time_t)secs;
+            struct tm tm;
+            assert_non_null(gmtime_r(&tt, &tm));
+            snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(t - secs * 1000));
+            dm_iso_time(t, iso);
+            assert_string_equal(iso, want);
+            checked++;
+        }
+    }
+    for (int y = 1900; y <= 2100; y++) {
+        struct tm tm = {.tm_year = y - 1900, .tm_mday = 1};
+        int64_t ms = (int64_t)timegm(&tm) * 1000;
+        char prev[DM_ISO_LEN];
+        dm_iso_time(ms, iso);
+        dm_iso_time(ms - 1, prev);
+        snprintf(want, sizeof want, "%04d-01-01T00:00:00.000Z", y);
+        assert_string_equal(iso, want);
+        snprintf(want, sizeof want, "%04d-12-31T23:59:59.999Z", y - 1);
+        assert_string_equal(prev, want);
+    }
+    assert_true(checked > 300000);
+}
+
 /* Malformed strings and impossible dates are rejected. */
 static void iso_parse_rejects_invalid_dates(void **state)
 {
@@ -849,6 +889,7 @@ int main(void)
         cmocka_unit_test(id_valid_accepts_digits_only),
         cmocka_unit_test(random_hex_is_lowercase_hex),
         cmocka_unit_test(iso_time_round_trips),
+        cmocka_unit_test(iso_time_agrees_with_gmtime),
         cmocka_unit_test(iso_parse_rejects_invalid_dates),
         cmocka_unit_test(virtual_clock_moves_only_when_advanced),
         cmocka_unit_test(json_parse_errors_carry_positions),
