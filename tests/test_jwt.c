@@ -321,6 +321,49 @@ static void retry_after_expiry_carries_a_fresh_token_and_check_get_none(void **s
     assert_null(check->jwt);
 }
 
+/* ==== The key: deferred (built-in) or checked at once (--jwt-key) ==== */
+
+static void deferred_key_loads_on_first_use_and_matches_an_eager_one(void **state)
+{
+    (void)state;
+    char err[160] = "";
+    dm_jwt *lazy = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, 1, err, sizeof err);
+    dm_jwt *now = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, 0, err, sizeof err);
+    assert_non_null(lazy);
+    assert_non_null(now);
+    assert_string_equal(err, "");
+    dm_buf a = {0}, b = {0};
+    assert_int_equal(dm_jwt_jwks(lazy, &a), 0);
+    assert_int_equal(dm_jwt_jwks(now, &b), 0);
+    assert_string_equal(a.data, b.data);
+    assert_string_equal(dm_jwt_kid(lazy), dm_jwt_kid(now));
+    assert_int_equal(strlen(dm_jwt_kid(lazy)), 16);
+    char *t = dm_jwt_sign(lazy, "1", "2", 1000, 1600);
+    assert_non_null(t);
+    free(t);
+    dm_buf_free(&a);
+    dm_buf_free(&b);
+    dm_jwt_free(lazy);
+    dm_jwt_free(now);
+}
+
+static void bad_key_fails_at_once_or_at_every_deferred_use(void **state)
+{
+    (void)state;
+    static const char junk[] = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+    char err[160] = "";
+    assert_null(dm_jwt_new(junk, sizeof junk - 1, 0, err, sizeof err));
+    assert_string_equal(err, "expected an RSA private key in PEM");
+    dm_jwt *lazy = dm_jwt_new(junk, sizeof junk - 1, 1, err, sizeof err);
+    assert_non_null(lazy);
+    dm_buf out = {0};
+    assert_int_equal(dm_jwt_jwks(lazy, &out), -1);
+    assert_int_equal(out.len, 0);
+    assert_null(dm_jwt_sign(lazy, "1", "2", 1000, 1600));
+    assert_null(dm_jwt_kid(lazy));
+    dm_jwt_free(lazy);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -330,6 +373,8 @@ int main(void)
         T(tampered_jwt_does_not_verify),
         T(each_webhook_gets_its_own_audience),
         T(retry_after_expiry_carries_a_fresh_token_and_check_get_none),
+        cmocka_unit_test(deferred_key_loads_on_first_use_and_matches_an_eager_one),
+        cmocka_unit_test(bad_key_fails_at_once_or_at_every_deferred_use),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -448,7 +448,10 @@ static void h_ui(dm_app *app, dm_req *req, dm_resp *resp)
 void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
 {
     (void)req;
-    dm_jwt_jwks(app->jwt, &resp->body);
+    if (dm_jwt_jwks(app->jwt, &resp->body) != 0) {
+        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "the JWT signing key is unusable", NULL);
+        return;
+    }
     resp->status = 200;
 }
 

@@ -11,11 +11,16 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct dm_jwt {
+    pthread_mutex_t lock; /* guards the load */
+    char *pem;            /* until loaded */
+    size_t pem_len;
+    int state;            /* 0 not loaded yet, 1 loaded, -1 the key is unusable */
     EVP_PKEY *key;
     char kid[32];
     char *n, *e; /* base64url modulus and exponent */
@@ -53,74 +58,105 @@ static char *bn_b64(const BIGNUM *bn)
     return dm_buf_steal(&b);
 }
 
-dm_jwt *dm_jwt_new(const char *pem, size_t len, char *err, size_t errlen)
+/* Parses the PEM into key, kid, n and e. 0, or -1 with the reason in err. */
+static int load(dm_jwt *j, char *err, size_t errlen)
 {
-    dm_jwt *j = dm_xcalloc(1, sizeof *j);
     BIGNUM *n = NULL, *e = NULL;
     unsigned char *der = NULL;
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (!bio) goto fail;
-    j->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    int rc = -1;
+    BIO *bio = BIO_new_mem_buf(j->pem, (int)j->pem_len);
+    if (bio) j->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     BIO_free(bio);
     if (!j->key || EVP_PKEY_get_base_id(j->key) != EVP_PKEY_RSA) {
         snprintf(err, errlen, "expected an RSA private key in PEM");
-        goto fail;
+        goto out;
     }
     if (!EVP_PKEY_get_bn_param(j->key, OSSL_PKEY_PARAM_RSA_N, &n) ||
         !EVP_PKEY_get_bn_param(j->key, OSSL_PKEY_PARAM_RSA_E, &e)) {
         snprintf(err, errlen, "cannot read the RSA key's public numbers");
-        goto fail;
+        goto out;
     }
-    j->n = bn_b64(n);
-    j->e = bn_b64(e);
     int dlen = i2d_PUBKEY(j->key, &der);
     if (dlen <= 0) {
         snprintf(err, errlen, "cannot encode the public key");
-        goto fail;
+        goto out;
     }
+    j->n = bn_b64(n);
+    j->e = bn_b64(e);
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(der, (size_t)dlen, digest);
     dm_buf b = {0};
     dm_base64url(&b, digest, sizeof digest);
     snprintf(j->kid, sizeof j->kid, "%.16s", b.data);
     dm_buf_free(&b);
+    rc = 0;
+out:
     OPENSSL_free(der);
     BN_free(n);
     BN_free(e);
-    return j;
-fail:
-    BN_free(n);
-    BN_free(e);
-    dm_jwt_free(j);
     ERR_clear_error();
-    return NULL;
+    free(j->pem);
+    j->pem = NULL;
+    j->state = rc == 0 ? 1 : -1;
+    return rc;
+}
+
+/* Loads the key on first use; 0 when it is usable. */
+static int ready(dm_jwt *j)
+{
+    pthread_mutex_lock(&j->lock);
+    if (j->state == 0) {
+        char why[160];
+        if (load(j, why, sizeof why) != 0) fprintf(stderr, "deskmock: JWT key: %s\n", why);
+    }
+    int ok = j->state == 1;
+    pthread_mutex_unlock(&j->lock);
+    return ok ? 0 : -1;
+}
+
+dm_jwt *dm_jwt_new(const char *pem, size_t len, int defer, char *err, size_t errlen)
+{
+    dm_jwt *j = dm_xcalloc(1, sizeof *j);
+    pthread_mutex_init(&j->lock, NULL);
+    j->pem = dm_xmalloc(len ? len : 1);
+    memcpy(j->pem, pem, len);
+    j->pem_len = len;
+    if (!defer && load(j, err, errlen) != 0) {
+        dm_jwt_free(j);
+        return NULL;
+    }
+    return j;
 }
 
 void dm_jwt_free(dm_jwt *j)
 {
     if (!j) return;
     EVP_PKEY_free(j->key);
+    free(j->pem);
     free(j->n);
     free(j->e);
+    pthread_mutex_destroy(&j->lock);
     free(j);
 }
 
-const char *dm_jwt_kid(const dm_jwt *j)
+const char *dm_jwt_kid(dm_jwt *j)
 {
-    return j->kid;
+    return ready(j) == 0 ? j->kid : NULL;
 }
 
-void dm_jwt_jwks(const dm_jwt *j, dm_buf *out)
+int dm_jwt_jwks(dm_jwt *j, dm_buf *out)
 {
+    if (ready(j) != 0) return -1;
     dm_buf_printf(out,
                   "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"%s\","
                   "\"n\":\"%s\",\"e\":\"%s\"}]}",
                   j->kid, j->n, j->e);
+    return 0;
 }
 
-char *dm_jwt_sign(const dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat,
-                  int64_t exp)
+char *dm_jwt_sign(dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat, int64_t exp)
 {
+    if (ready(j) != 0) return NULL;
     dm_buf header = {0}, claims = {0}, out = {0};
     dm_buf_printf(&header, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", j->kid);
     dm_buf_puts(&claims, "{\"iss\":");
