@@ -1,0 +1,277 @@
+/* curl_lazy.c -- libcurl for the deskmock binary, loaded on first use.
+ *
+ * libcurl as Debian builds it brings 22 more shared libraries (Kerberos, LDAP,
+ * SASL, SSH, RTMP, ...). Mapping and relocating them took about 2.5 ms of a
+ * `deskmock serve` start-up that is otherwise 3 ms (bench/README.md). So the
+ * deskmock binary does not link libcurl: this file defines the libcurl
+ * functions deskmock calls, and the first call dlopen()s libcurl.so.4, runs
+ * curl_global_init() and forwards from then on. A mock that has sent nothing
+ * has not loaded libcurl.
+ *
+ * Only the deskmock executable compiles this file (CMake target property
+ * DESKMOCK_LAZY_CURL); libdeskmock, libdeskharness, the tests and users'
+ * programs link libcurl as usual. A libcurl function deskmock starts to call
+ * that is missing here is a link error, not a silent fallback.
+ *
+ * When libcurl cannot be loaded, the reason is printed once and the functions
+ * fail as libcurl's own do when they cannot start: NULL handles,
+ * CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR, CURLUE_OUT_OF_MEMORY. Functions that
+ * take a handle can only be reached after a successful load. */
+#define CURL_DISABLE_TYPECHECK /* the typecheck macros would rename our definitions */
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define DM_LIBCURL "libcurl.so.4"
+
+#ifdef DM_CURL_URL_GET_CONST /* newer libcurl; found by CMake */
+#define DM_URL_GET_HANDLE const CURLU
+#else
+#define DM_URL_GET_HANDLE CURLU
+#endif
+
+struct curl_api {
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    CURLcode (*easy_perform)(CURL *);
+    void (*easy_reset)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    void (*free)(void *);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_perform)(CURLM *, int *);
+    CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    CURLU *(*url)(void);
+    void (*url_cleanup)(CURLU *);
+    CURLUcode (*url_get)(DM_URL_GET_HANDLE *, CURLUPart, char **, unsigned int);
+    CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+};
+static struct curl_api api;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static atomic_int loaded; /* 1 once api is complete and libcurl initialised */
+
+static void load(void)
+{
+    void *lib = dlopen(DM_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        fprintf(stderr, "deskmock: cannot load %s: %s\n", DM_LIBCURL, dlerror());
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t off;
+    } syms[] = {
+#define S(field, name) {name, offsetof(struct curl_api, field)}
+        S(global_init, "curl_global_init"),
+        S(global_cleanup, "curl_global_cleanup"),
+        S(easy_init, "curl_easy_init"),
+        S(easy_cleanup, "curl_easy_cleanup"),
+        S(easy_setopt, "curl_easy_setopt"),
+        S(easy_getinfo, "curl_easy_getinfo"),
+        S(easy_perform, "curl_easy_perform"),
+        S(easy_reset, "curl_easy_reset"),
+        S(easy_strerror, "curl_easy_strerror"),
+        S(free, "curl_free"),
+        S(slist_append, "curl_slist_append"),
+        S(slist_free_all, "curl_slist_free_all"),
+        S(multi_init, "curl_multi_init"),
+        S(multi_cleanup, "curl_multi_cleanup"),
+        S(multi_add_handle, "curl_multi_add_handle"),
+        S(multi_remove_handle, "curl_multi_remove_handle"),
+        S(multi_perform, "curl_multi_perform"),
+        S(multi_poll, "curl_multi_poll"),
+        S(multi_info_read, "curl_multi_info_read"),
+        S(url, "curl_url"),
+        S(url_cleanup, "curl_url_cleanup"),
+        S(url_get, "curl_url_get"),
+        S(url_set, "curl_url_set"),
+#undef S
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(lib, syms[i].name);
+        if (!f) {
+            fprintf(stderr, "deskmock: %s has no %s (libcurl 7.85 or later is needed)\n",
+                    DM_LIBCURL, syms[i].name);
+            dlclose(lib);
+            return;
+        }
+        /* POSIX: a data pointer from dlsym() may be converted to a function pointer */
+        *(void **)(void *)((char *)&api + syms[i].off) = f;
+    }
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "deskmock: curl_global_init failed\n");
+        return;
+    }
+    atomic_store(&loaded, 1);
+}
+
+/* 1 when libcurl is loaded and initialised, loading it on the first call. */
+static int ready(void)
+{
+    if (atomic_load_explicit(&loaded, memory_order_acquire)) return 1;
+    pthread_once(&once, load);
+    return atomic_load(&loaded);
+}
+
+/* ==== Global ==== */
+
+CURLcode curl_global_init(long flags)
+{
+    (void)flags; /* loading runs it with CURL_GLOBAL_DEFAULT, all deskmock uses */
+    return ready() ? CURLE_OK : CURLE_FAILED_INIT;
+}
+
+void curl_global_cleanup(void)
+{
+    if (atomic_load(&loaded)) api.global_cleanup(); /* never loads libcurl to clean it up */
+}
+
+void curl_free(void *p)
+{
+    if (p) api.free(p);
+}
+
+/* ==== Easy ==== */
+
+CURL *curl_easy_init(void)
+{
+    return ready() ? api.easy_init() : NULL;
+}
+
+void curl_easy_cleanup(CURL *h)
+{
+    if (h) api.easy_cleanup(h);
+}
+
+void curl_easy_reset(CURL *h)
+{
+    if (h) api.easy_reset(h);
+}
+
+CURLcode curl_easy_perform(CURL *h)
+{
+    return h ? api.easy_perform(h) : CURLE_BAD_FUNCTION_ARGUMENT;
+}
+
+/* The one argument after the option is a long, an object pointer, a function
+ * pointer, a curl_off_t or a blob pointer, by the option's number range, the
+ * way libcurl reads it. */
+CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
+{
+    if (!h) return CURLE_BAD_FUNCTION_ARGUMENT;
+    va_list ap;
+    va_start(ap, opt);
+    CURLcode rc;
+    if (opt < CURLOPTTYPE_OBJECTPOINT) rc = api.easy_setopt(h, opt, va_arg(ap, long));
+    else if (opt < CURLOPTTYPE_FUNCTIONPOINT) rc = api.easy_setopt(h, opt, va_arg(ap, void *));
+    else if (opt < CURLOPTTYPE_OFF_T) rc = api.easy_setopt(h, opt, va_arg(ap, void (*)(void)));
+    else if (opt < CURLOPTTYPE_BLOB) rc = api.easy_setopt(h, opt, va_arg(ap, curl_off_t));
+    else rc = api.easy_setopt(h, opt, va_arg(ap, void *));
+    va_end(ap);
+    return rc;
+}
+
+/* Every CURLINFO takes one pointer to where the answer goes. */
+CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
+{
+    if (!h) return CURLE_BAD_FUNCTION_ARGUMENT;
+    va_list ap;
+    va_start(ap, info);
+    CURLcode rc = api.easy_getinfo(h, info, va_arg(ap, void *));
+    va_end(ap);
+    return rc;
+}
+
+const char *curl_easy_strerror(CURLcode code)
+{
+    if (!atomic_load(&loaded)) return "libcurl could not be loaded";
+    return api.easy_strerror(code);
+}
+
+struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
+{
+    return ready() ? api.slist_append(list, s) : NULL;
+}
+
+void curl_slist_free_all(struct curl_slist *list)
+{
+    if (list) api.slist_free_all(list);
+}
+
+/* ==== Multi ==== */
+
+CURLM *curl_multi_init(void)
+{
+    return ready() ? api.multi_init() : NULL;
+}
+
+CURLMcode curl_multi_cleanup(CURLM *m)
+{
+    return m ? api.multi_cleanup(m) : CURLM_BAD_HANDLE;
+}
+
+CURLMcode curl_multi_add_handle(CURLM *m, CURL *h)
+{
+    return m ? api.multi_add_handle(m, h) : CURLM_BAD_HANDLE;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM *m, CURL *h)
+{
+    return m ? api.multi_remove_handle(m, h) : CURLM_BAD_HANDLE;
+}
+
+CURLMcode curl_multi_perform(CURLM *m, int *running)
+{
+    return m ? api.multi_perform(m, running) : CURLM_BAD_HANDLE;
+}
+
+CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd extra_fds[], unsigned int extra_nfds,
+                          int timeout_ms, int *ret)
+{
+    return m ? api.multi_poll(m, extra_fds, extra_nfds, timeout_ms, ret) : CURLM_BAD_HANDLE;
+}
+
+CURLMsg *curl_multi_info_read(CURLM *m, int *left)
+{
+    if (!m) {
+        *left = 0;
+        return NULL;
+    }
+    return api.multi_info_read(m, left);
+}
+
+/* ==== URL ==== */
+
+CURLU *curl_url(void)
+{
+    return ready() ? api.url() : NULL;
+}
+
+void curl_url_cleanup(CURLU *u)
+{
+    if (u) api.url_cleanup(u);
+}
+
+CURLUcode curl_url_get(DM_URL_GET_HANDLE *u, CURLUPart what, char **part, unsigned int flags)
+{
+    return u ? api.url_get(u, what, part, flags) : CURLUE_BAD_HANDLE;
+}
+
+CURLUcode curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
+{
+    return u ? api.url_set(u, what, part, flags) : CURLUE_BAD_HANDLE;
+}
