@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "receiver.h"
 #include "support.h"
 
 #include <errno.h>
@@ -236,6 +237,63 @@ static void serve_ready_file_request_and_clean_sigterm(void **state)
     cJSON_Delete(ready);
 }
 
+/* 1 when the process maps a file whose name contains needle. */
+static int maps(pid_t pid, const char *needle)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    return contains(path, needle);
+}
+
+/* The binary loads libcurl on first use (mock/curl_lazy.c): a mock that has
+ * only answered requests has not mapped it; the first webhook, its URL check
+ * and a signed delivery load it and work through it. */
+static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
+{
+    fixture *f = *state;
+    const char *args[] = {"serve", "--port", "0", "--ready-file", f->ready, NULL};
+    spawn(f, args);
+    cJSON *ready = wait_ready(f);
+    const char *url = dmt_str(ready, "url");
+    char full[256], auth[256];
+    snprintf(full, sizeof full, "%s/mock/v1/health", url);
+    dmt_resp r;
+    assert_int_equal(dmt_http("GET", full, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    dmt_resp_free(&r);
+    assert_true(maps(f->pid, "/libc.so"));
+    assert_false(maps(f->pid, "/libcurl.so"));
+
+    dmt_recv *recv = dmt_recv_start();
+    snprintf(auth, sizeof auth, "Authorization: Zoho-oauthtoken %s", DMT_ADMIN);
+    const char *h[] = {auth, "orgId: " DMT_ORG, "Content-Type: application/json", NULL};
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"name\":\"hook\",\"url\":\"%s/hook\",\"subscriptions\":{\"Ticket_Update\":null}}",
+             dmt_recv_url(recv));
+    snprintf(full, sizeof full, "%s/api/v1/webhooks", url);
+    assert_int_equal(dmt_http("POST", full, h, body, strlen(body), &r), 0);
+    assert_int_equal(r.status, 200);
+    dmt_resp_free(&r);
+    assert_true(maps(f->pid, "/libcurl.so"));
+    snprintf(full, sizeof full, "%s/api/v1/tickets/%s", url, DMT_TICKET);
+    static const char patch[] = "{\"priority\":\"Low\"}";
+    assert_int_equal(dmt_http("PATCH", full, h, patch, sizeof patch - 1, &r), 0);
+    assert_int_equal(r.status, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(recv, "POST", 1, BOUND_MS), 1);
+    const dmt_hit *hit = dmt_recv_hit(recv, "POST", 0);
+    assert_non_null(hit->jwt);
+    assert_int_equal(hit->json ? cJSON_GetArraySize(hit->json) : 0, 1);
+
+    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    int st = wait_exit(f);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    dmt_recv_stop(recv);
+    cJSON_Delete(ready);
+}
+
 /* serve --org with a file that is not JSON exits non-zero and names the
  * file, line and column on stderr. */
 static void serve_broken_org_file_exits_nonzero_with_position(void **state)
@@ -357,6 +415,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(serve_ready_file_request_and_clean_sigterm),
+        T(serve_loads_libcurl_with_the_first_outgoing_request),
         T(serve_broken_org_file_exits_nonzero_with_position),
         T(serve_invalid_org_exits_nonzero_naming_the_field),
         T(serve_custom_org_file_serves_that_org),
