@@ -245,9 +245,9 @@ static int maps(pid_t pid, const char *needle)
     return contains(path, needle);
 }
 
-/* The binary loads libcurl on first use (mock/curl_lazy.c): a mock that has
- * only answered requests has not mapped it; the first webhook, its URL check
- * and a signed delivery load it and work through it. */
+/* The binary loads libcurl and libcrypto on first use (mock/lazy/): a mock
+ * that has only answered requests has mapped neither; the first webhook, its
+ * URL check and a signed delivery load them and work through them. */
 static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
 {
     fixture *f = *state;
@@ -263,6 +263,7 @@ static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
     dmt_resp_free(&r);
     assert_true(maps(f->pid, "/libc.so"));
     assert_false(maps(f->pid, "/libcurl.so"));
+    assert_false(maps(f->pid, "/libcrypto.so"));
 
     dmt_recv *recv = dmt_recv_start();
     snprintf(auth, sizeof auth, "Authorization: Zoho-oauthtoken %s", DMT_ADMIN);
@@ -285,6 +286,7 @@ static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
     const dmt_hit *hit = dmt_recv_hit(recv, "POST", 0);
     assert_non_null(hit->jwt);
     assert_int_equal(hit->json ? cJSON_GetArraySize(hit->json) : 0, 1);
+    assert_true(maps(f->pid, "/libcrypto.so"));
 
     assert_int_equal(kill(f->pid, SIGTERM), 0);
     int st = wait_exit(f);

@@ -61,17 +61,21 @@ char *dm_invoke_hash_input(const dm_kvs *form, int query_mode)
     return dm_buf_steal(&b);
 }
 
-void dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65])
+int dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
-    HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &maclen);
-    for (unsigned i = 0; i < 32 && i < maclen; i++) {
+    out[0] = '\0';
+    if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &maclen) ||
+        maclen != 32)
+        return -1;
+    for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[mac[i] >> 4];
         out[2 * i + 1] = hex[mac[i] & 15];
     }
     out[64] = '\0';
+    return 0;
 }
 
 /* ==== Answers ==== */
@@ -394,7 +398,10 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
                       "The extension's manifest has no secret, so no HASH can match.", NULL);
         goto done;
     }
-    dm_invoke_hmac(x->secret, hashed, strlen(hashed), want);
+    if (dm_invoke_hmac(x->secret, hashed, strlen(hashed), want) != 0) {
+        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "HMAC-SHA256 is not available", NULL);
+        goto done;
+    }
     if (!given || strlen(given) != 64 || CRYPTO_memcmp(given, want, 64) != 0) {
         dm_resp_error(resp, 401, "INVALID_HASH",
                       given ? "The HASH header does not match: expected lowercase hex "

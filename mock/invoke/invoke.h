@@ -27,6 +27,6 @@ void dm_invoke_clear(dm_app *app); /* stubs and fault rules; reset, shutdown */
 /* The string HASH covers (desk-facts.md), for a form; owned. */
 char *dm_invoke_hash_input(const dm_kvs *form, int query_mode);
 /* Lowercase hex HMAC-SHA256 of data with key into out (65 bytes). */
-void dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65]);
+int dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65]);
 
 #endif

@@ -1,29 +1,12 @@
-/* curl_lazy.c -- libcurl for the deskmock binary, loaded on first use.
- *
- * libcurl as Debian builds it brings 22 more shared libraries (Kerberos, LDAP,
- * SASL, SSH, RTMP, ...). Mapping and relocating them took about 2.5 ms of a
- * `deskmock serve` start-up that is otherwise 3 ms (bench/README.md). So the
- * deskmock binary does not link libcurl: this file defines the libcurl
- * functions deskmock calls, and the first call dlopen()s libcurl.so.4, runs
- * curl_global_init() and forwards from then on. A mock that has sent nothing
- * has not loaded libcurl.
- *
- * Only the deskmock executable compiles this file (CMake target property
- * DESKMOCK_LAZY_CURL); libdeskmock, libdeskharness, the tests and users'
- * programs link libcurl as usual. A libcurl function deskmock starts to call
- * that is missing here is a link error, not a silent fallback.
- *
- * When libcurl cannot be loaded, the reason is printed once and the functions
- * fail as libcurl's own do when they cannot start: NULL handles,
- * CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR, CURLUE_OUT_OF_MEMORY. Functions that
- * take a handle can only be reached after a successful load. */
+/* curl.c -- libcurl for the deskmock binary, loaded on first use (lazy.h).
+ * Loading runs curl_global_init(CURL_GLOBAL_DEFAULT). Without libcurl:
+ * NULL handles, CURLE_FAILED_INIT; functions that take a handle can only be
+ * reached after a successful load. */
 #define CURL_DISABLE_TYPECHECK /* the typecheck macros would rename our definitions */
+#include "lazy/lazy.h"
+
 #include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdio.h>
 
 #define DM_LIBCURL "libcurl.so.4"
@@ -61,21 +44,13 @@ struct curl_api {
 };
 static struct curl_api api;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static atomic_int loaded; /* 1 once api is complete and libcurl initialised */
+static void load(void);
+static dm_lazy lib = DM_LAZY_INIT(load);
 
 static void load(void)
 {
-    void *lib = dlopen(DM_LIBCURL, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "deskmock: cannot load %s: %s\n", DM_LIBCURL, dlerror());
-        return;
-    }
-    static const struct {
-        const char *name;
-        size_t off;
-    } syms[] = {
-#define S(field, name) {name, offsetof(struct curl_api, field)}
+    static const dm_lazy_sym syms[] = {
+#define S(field, name) DM_LAZY_SYM(struct curl_api, field, name)
         S(global_init, "curl_global_init"),
         S(global_cleanup, "curl_global_cleanup"),
         S(easy_init, "curl_easy_init"),
@@ -101,30 +76,17 @@ static void load(void)
         S(url_set, "curl_url_set"),
 #undef S
     };
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(lib, syms[i].name);
-        if (!f) {
-            fprintf(stderr, "deskmock: %s has no %s (libcurl 7.85 or later is needed)\n",
-                    DM_LIBCURL, syms[i].name);
-            dlclose(lib);
-            return;
-        }
-        /* POSIX: a data pointer from dlsym() may be converted to a function pointer */
-        *(void **)(void *)((char *)&api + syms[i].off) = f;
-    }
+    if (dm_lazy_open(DM_LIBCURL, syms, sizeof syms / sizeof syms[0], &api) != 0) return;
     if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "deskmock: curl_global_init failed\n");
         return;
     }
-    atomic_store(&loaded, 1);
+    atomic_store(&lib.loaded, 1);
 }
 
-/* 1 when libcurl is loaded and initialised, loading it on the first call. */
 static int ready(void)
 {
-    if (atomic_load_explicit(&loaded, memory_order_acquire)) return 1;
-    pthread_once(&once, load);
-    return atomic_load(&loaded);
+    return dm_lazy_ready(&lib);
 }
 
 /* ==== Global ==== */
@@ -137,7 +99,7 @@ CURLcode curl_global_init(long flags)
 
 void curl_global_cleanup(void)
 {
-    if (atomic_load(&loaded)) api.global_cleanup(); /* never loads libcurl to clean it up */
+    if (dm_lazy_loaded(&lib)) api.global_cleanup(); /* never loads libcurl to clean it up */
 }
 
 void curl_free(void *p)
@@ -198,7 +160,7 @@ CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 
 const char *curl_easy_strerror(CURLcode code)
 {
-    if (!atomic_load(&loaded)) return "libcurl could not be loaded";
+    if (!dm_lazy_loaded(&lib)) return "libcurl could not be loaded";
     return api.easy_strerror(code);
 }
 
