@@ -1,9 +1,12 @@
-/* startup.c -- measures a server's start-up time: from fork() to the moment
- * its ready file appears (inotify on the file's folder, so no polling delay),
- * and its idle resident memory (VmRSS) shortly after. Runs the command
- * --runs times, stops each with SIGTERM, prints the medians as key=value
- * lines. The command must write the ready file by rename or close, as
- * `deskmock serve --ready-file` and baseline_server do. */
+/* startup.c -- measures a server's start-up time: from fork() to the answer
+ * of its first request, `GET /mock/v1/health`, and its idle resident memory
+ * (VmRSS) shortly after. The server listens on port 0 and names its URL in a
+ * ready file; the prober learns of the file through inotify (no polling
+ * delay), reads the URL and sends the request at once on a plain socket (no
+ * client library to start). Also reported: fork() -> ready file. Runs the
+ * command --runs times, stops each with SIGTERM, prints the medians as
+ * key=value lines. The command must write the ready file by rename or close,
+ * as `deskmock serve --ready-file` and baseline_server do. */
 #define _GNU_SOURCE
 #include "sink.h"
 
@@ -14,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +64,49 @@ static int wait_for(int fd, const char *dir, const char *name, int64_t deadline_
     }
 }
 
+/* The port of "url":"http://127.0.0.1:PORT" in the ready file, or -1. */
+static int ready_port(const char *path)
+{
+    char text[4096];
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strstr(text, "http://127.0.0.1:");
+    long long port;
+    char digits[8] = "";
+    if (p) sscanf(p + 17, "%7[0-9]", digits);
+    return p && bench_number(digits, 1, 65535, &port) == 0 ? (int)port : -1;
+}
+
+/* GET /mock/v1/health on 127.0.0.1:port; 0 when a 200 status line arrives. */
+static int probe(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static const char req[] = "GET /mock/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Connection: close\r\n\r\n";
+    char buf[64];
+    size_t got = 0;
+    int rc = -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1)) {
+        while (got < 12) { /* "HTTP/1.1 200" */
+            ssize_t n = recv(fd, buf + got, sizeof buf - got, 0);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        rc = got >= 12 && memcmp(buf + 8, " 200", 4) == 0 ? 0 : -1;
+    }
+    close(fd);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *ready = NULL;
@@ -90,6 +139,7 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%s", ready);
     }
     double *ms = calloc((size_t)runs, sizeof *ms), *kb = calloc((size_t)runs, sizeof *kb);
+    double *ready_ms = calloc((size_t)runs, sizeof *ready_ms);
     long ok = 0;
     for (long r = 0; r < runs; r++) {
         unlink(ready);
@@ -108,11 +158,16 @@ int main(int argc, char **argv)
         }
         int seen = pid > 0 && wait_for(fd, dir, name, t0 + 10000000000LL) == 0;
         int64_t t1 = bench_now_ns();
+        int port = seen ? ready_port(ready) : -1;
+        int answered = port > 0 && probe(port) == 0;
+        int64_t t2 = bench_now_ns();
         close(fd);
         if (pid < 0) break;
-        if (seen) {
+        if (seen && !answered) fprintf(stderr, "startup: no 200 from GET /mock/v1/health\n");
+        if (answered) {
             usleep(200000); /* settle, then read idle memory */
-            ms[ok] = (double)(t1 - t0) / 1e6;
+            ms[ok] = (double)(t2 - t0) / 1e6;
+            ready_ms[ok] = (double)(t1 - t0) / 1e6;
             kb[ok] = (double)rss_kb(pid);
             ok++;
         }
@@ -124,11 +179,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "startup: %s never became ready\n", argv[i]);
         return 1;
     }
-    printf("start_ms=%.1f\n", bench_median(ms, (size_t)ok));
-    printf("start_min_ms=%.1f\n", bench_percentile(ms, (size_t)ok, 0));
+    printf("start_ms=%.2f\n", bench_median(ms, (size_t)ok));
+    printf("start_min_ms=%.2f\n", bench_percentile(ms, (size_t)ok, 0));
+    printf("ready_ms=%.2f\n", bench_median(ready_ms, (size_t)ok));
     printf("idle_rss_kb=%.0f\n", bench_median(kb, (size_t)ok));
     printf("runs=%ld\n", ok);
     free(ms);
+    free(ready_ms);
     free(kb);
     return 0;
 }
