@@ -47,6 +47,8 @@ struct dm_loop {
     atomic_int stop;
     heap real, clk; /* real: mono ms; clk: the mock clock's epoch ms */
     uint64_t next_id;
+    void (*before_wait)(void *); /* once per pass, before the loop may sleep */
+    void *before_wait_ud;
 };
 
 /* ==== Timer heap ==== */
@@ -153,6 +155,12 @@ void dm_loop_free(dm_loop *l)
 void dm_loop_set_daemon(dm_loop *l, struct MHD_Daemon *d)
 {
     l->daemon = d;
+}
+
+void dm_loop_before_wait(dm_loop *l, void (*fn)(void *), void *ud)
+{
+    l->before_wait = fn;
+    l->before_wait_ud = ud;
 }
 
 /* ==== Timers ==== */
@@ -306,8 +314,20 @@ static int64_t wait_ms(dm_loop *l, int max_wait_ms)
     return wait < 0 ? 0 : wait;
 }
 
+void dm_loop_progress(dm_loop *l)
+{
+    if (!l->multi || !l->running) return;
+    int running = 0;
+    curl_multi_perform(l->multi, &running);
+    /* a finished transfer may have started its successor: send it now, not
+     * after the next round of HTTP work; bounded so HTTP is not starved */
+    for (int i = 0; i < 8 && reap(l); i++) curl_multi_perform(l->multi, &running);
+    reap(l);
+}
+
 void dm_loop_once(dm_loop *l, int max_wait_ms)
 {
+    if (l->before_wait) l->before_wait(l->before_wait_ud);
     struct curl_waitfd extra[2];
     unsigned n = 0;
     extra[n++] = (struct curl_waitfd){l->pipe_fd[0], CURL_WAIT_POLLIN, 0};
@@ -331,15 +351,7 @@ void dm_loop_once(dm_loop *l, int max_wait_ms)
         }
     }
     if (l->daemon) MHD_run(l->daemon);
-    if (l->multi) {
-        int running = 0;
-        curl_multi_perform(l->multi, &running);
-        /* a finished transfer may have started its successor: send it now,
-         * not after the next round of HTTP work; bounded so HTTP is not
-         * starved */
-        for (int i = 0; i < 8 && reap(l); i++) curl_multi_perform(l->multi, &running);
-        reap(l);
-    }
+    dm_loop_progress(l);
     fire(&l->real, dm_mono_ms());
     if (l->clock->is_virtual) {
         /* Idle: nothing in flight on the network, so jump to the next timer. */

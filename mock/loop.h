@@ -23,6 +23,9 @@ dm_loop *dm_loop_new(dm_clock *clock);
 void dm_loop_free(dm_loop *l); /* NULL does nothing; pending transfers are cleaned up */
 
 void dm_loop_set_daemon(dm_loop *l, struct MHD_Daemon *d);
+/* fn(ud) runs at the start of every pass, before the loop may sleep: work
+ * batched within a pass (the journal file's flush) is finished there. */
+void dm_loop_before_wait(dm_loop *l, void (*fn)(void *), void *ud);
 
 /* Runs fn after delay_ms. A clock timer counts the mock's clock (virtual time
  * jumps when idle); a real timer counts real time. Returns an id > 0. */
@@ -46,6 +49,11 @@ int dm_loop_transfers(const dm_loop *l);
 int dm_loop_run(dm_loop *l);
 /* Runs one iteration waiting at most max_wait_ms; for tests and shutdown. */
 void dm_loop_once(dm_loop *l, int max_wait_ms);
+/* Moves transfers in flight along without waiting: sends what can be sent,
+ * finishes what has been answered (their callbacks run). The HTTP server
+ * calls it between requests, so a flood of requests does not hold the
+ * deliveries back until the end of the pass. Not from a transfer callback. */
+void dm_loop_progress(dm_loop *l);
 /* Makes the loop's next wait return at once (e.g. after a connection was
  * resumed, so libmicrohttpd runs again without waiting for a timeout).
  * Async-signal-safe and thread-safe. */
