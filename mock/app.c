@@ -154,6 +154,13 @@ static dm_delivery_opts delivery_opts(const dm_app_opts *o)
     return d;
 }
 
+/* Before the loop sleeps: what the pass journaled (deliveries, timers) goes
+ * to the file. */
+static void flush_journal(void *journal)
+{
+    dm_journal_flush(journal);
+}
+
 static int load_jwt(dm_app *app, char *err, size_t errlen)
 {
     char why[160];
@@ -204,6 +211,7 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
         goto fail;
     }
+    dm_loop_before_wait(app->loop, flush_journal, app->journal);
     dm_store_set_observer(app->store, on_change, app);
     return app;
 fail:

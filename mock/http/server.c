@@ -5,6 +5,7 @@
  * later, never its first: libmicrohttpd 0.9.75 drops keep-alive otherwise. */
 #include "http/server.h"
 #include "app.h"
+#include "journal/journal.h"
 #include "util/err.h"
 
 #include <arpa/inet.h>
@@ -86,6 +87,7 @@ static enum MHD_Result queue(conn_ctx *ctx)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     for (size_t i = 0; i < r->headers.n; i++)
         MHD_add_response_header(mr, r->headers.items[i].key, r->headers.items[i].value);
+    dm_journal_flush(ctx->app->journal); /* the request's records before its answer */
     enum MHD_Result rc = MHD_queue_response(ctx->conn, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     ctx->answered = 1;
@@ -173,7 +175,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_suspend_connection(conn);
         return MHD_YES;
     }
-    return queue(ctx);
+    enum MHD_Result rc = queue(ctx);
+    /* one pass of MHD_run() may answer a request on every connection: let
+     * the deliveries those requests caused go out meanwhile */
+    dm_loop_progress(srv->app->loop);
+    return rc;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -33,6 +33,7 @@ struct dm_journal {
     uint64_t next_seq;
     uint64_t evicted;
     FILE *file;
+    int dirty; /* lines in file's buffer not yet written */
     /* an open request: its seq, and the records it caused, not yet published */
     uint64_t open_seq;
     record *held;
@@ -83,9 +84,18 @@ int dm_journal_open_file(dm_journal *j, const char *path)
 {
     FILE *f = fopen(path, "a");
     if (!f) return DM_EIO;
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
     if (j->file) fclose(j->file);
     j->file = f;
+    j->dirty = 0;
     return 0;
+}
+
+void dm_journal_flush(dm_journal *j)
+{
+    if (!j->dirty) return;
+    fflush(j->file);
+    j->dirty = 0;
 }
 
 /* Starts a record's text: {"seq","kind","time","cause" -- without the
@@ -143,7 +153,7 @@ static void store(dm_journal *j, record r)
     if (j->file) {
         fputs(r.text, j->file);
         fputc('\n', j->file);
-        fflush(j->file);
+        j->dirty = 1;
     }
     if (j->limit && j->n == j->limit) {
         record_free(&j->recs[j->head]);

@@ -17,9 +17,14 @@ typedef struct dm_journal dm_journal;
 dm_journal *dm_journal_new(const dm_clock *clock, size_t limit);
 void dm_journal_free(dm_journal *j); /* NULL does nothing; flushes and closes the file */
 
-/* Also append every record to path as one JSON line, flushed per record.
- * Returns 0 or DM_EIO (errno left set). */
+/* Also append every record to path as one JSON line. Lines are buffered and
+ * written by dm_journal_flush(): the server flushes before it sends each
+ * answer (a request's records are in the file before its client has the
+ * response) and the loop before it sleeps. Returns 0 or DM_EIO (errno left
+ * set). */
 int dm_journal_open_file(dm_journal *j, const char *path);
+/* Writes the buffered lines to the file; cheap when there are none. */
+void dm_journal_flush(dm_journal *j);
 
 /* Publishes a record. fields (owned, may be NULL) holds the kind-specific
  * members; cause 0 means none. Returns the record's seq. While a request is
