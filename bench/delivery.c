@@ -326,11 +326,12 @@ int main(int argc, char **argv)
         if (x.delivered < (uint64_t)n) short_runs++;
         signed_posts += sink_signed(k);
         posts += sink_posts(k);
+        char drain[64] = "(too few to time)";
+        if (x.drain_per_s > 0) snprintf(drain, sizeof drain, "drained at %.0f/s", x.drain_per_s);
         fprintf(stderr,
                 "delivery: run %lld: %.0f events/s delivered, %.0f PATCHes/s, %llu queued at the "
-                "last PATCH, drained at %.0f/s\n",
-                r + 1, x.events_per_s, x.patches_per_s, (unsigned long long)x.backlog,
-                x.drain_per_s);
+                "last PATCH, %s\n",
+                r + 1, x.events_per_s, x.patches_per_s, (unsigned long long)x.backlog, drain);
     }
     printf("events_per_s=%.0f\n", bench_median(rates, (size_t)reps));
     printf("patches_per_s=%.0f\n", bench_median(prates, (size_t)reps));

@@ -245,13 +245,26 @@ static int maps(pid_t pid, const char *needle)
     return contains(path, needle);
 }
 
+/* Waits, bounded, until the file holds needle. */
+static int eventually_contains(const char *path, const char *needle)
+{
+    for (int waited = 0; waited < BOUND_MS; waited += 10) {
+        if (contains(path, needle)) return 1;
+        pause_ms(10);
+    }
+    return 0;
+}
+
 /* The binary loads libcurl and libcrypto on first use (mock/lazy/): a mock
  * that has only answered requests has mapped neither; the first webhook, its
- * URL check and a signed delivery load them and work through them. */
+ * URL check and a signed delivery load them and work through them. The
+ * delivery's fate reaches the journal file with no request after it (the
+ * loop flushes before it sleeps). */
 static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
 {
     fixture *f = *state;
-    const char *args[] = {"serve", "--port", "0", "--ready-file", f->ready, NULL};
+    const char *args[] = {"serve",  "--port",    "0",        "--ready-file",
+                          f->ready, "--journal", f->journal, NULL};
     spawn(f, args);
     cJSON *ready = wait_ready(f);
     const char *url = dmt_str(ready, "url");
@@ -287,6 +300,7 @@ static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
     assert_non_null(hit->jwt);
     assert_int_equal(hit->json ? cJSON_GetArraySize(hit->json) : 0, 1);
     assert_true(maps(f->pid, "/libcrypto.so"));
+    assert_true(eventually_contains(f->journal, "\"kind\":\"fate\""));
 
     assert_int_equal(kill(f->pid, SIGTERM), 0);
     int st = wait_exit(f);
