@@ -189,13 +189,15 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     if (!app->opts.bind) app->opts.bind = "127.0.0.1";
     if (!app->opts.seed) app->opts.seed = 1;
     if (!app->opts.journal_limit) app->opts.journal_limit = DM_JOURNAL_LIMIT_DEFAULT;
+    if (!app->opts.journal_memory_mb) app->opts.journal_memory_mb = DM_JOURNAL_MEMORY_MB_DEFAULT;
     if (!app->opts.clock_start) app->opts.clock_start = dm_wall_ms();
     app->start_opts = app->opts;
     app->clock.is_virtual = opts->clock_virtual;
     app->clock.virt_ms = app->opts.clock_start;
     dm_ids_seed(&app->ids, app->opts.seed);
     app->store = dm_store_new(&app->clock, &app->ids);
-    app->journal = dm_journal_new(&app->clock, app->opts.journal_limit);
+    app->journal = dm_journal_new(&app->clock, app->opts.journal_limit,
+                                  app->opts.journal_memory_mb << 20);
     app->loop = dm_loop_new(&app->clock);
     if (!app->loop) {
         snprintf(err, errlen, "cannot create the event loop");

@@ -21,6 +21,7 @@ typedef struct dm_app_opts {
     uint64_t seed;            /* id generator seed; default 1 */
     const char *journal_file; /* NULL = memory only */
     size_t journal_limit;     /* records kept in memory; 0 = default */
+    size_t journal_memory_mb; /* MB of record text kept in memory; 0 = default */
     int clock_virtual;
     int64_t clock_start;      /* epoch ms for a virtual clock; 0 = now */
     int prev_state_changed;   /* --prev-state changed (default full) */
@@ -43,6 +44,7 @@ typedef struct dm_app_opts {
 enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };
 
 #define DM_JOURNAL_LIMIT_DEFAULT 200000
+#define DM_JOURNAL_MEMORY_MB_DEFAULT 64
 
 struct dm_server;
 struct dm_delivery;

@@ -568,7 +568,7 @@ static int journal_setup(void **state)
 {
     jt *t = calloc(1, sizeof *t);
     t->clock = (dm_clock){1, 1767604500000LL};
-    t->j = dm_journal_new(&t->clock, 0);
+    t->j = dm_journal_new(&t->clock, 0, 0);
     *state = t;
     return 0;
 }
@@ -722,7 +722,7 @@ static void journal_limit_evicts_oldest(void **state)
 {
     (void)state;
     dm_clock c = {1, 0};
-    dm_journal *j = dm_journal_new(&c, 3);
+    dm_journal *j = dm_journal_new(&c, 3, 0);
     for (int i = 0; i < 1000; i++)
         dm_journal_add(j, "request", 0, NULL);
     assert_int_equal(dm_journal_count(j), 3);
@@ -735,6 +735,41 @@ static void journal_limit_evicts_oldest(void **state)
     assert_int_equal(cJSON_GetObjectItem(q, "lastSeq")->valueint, 1000);
     assert_int_equal(cJSON_GetObjectItem(q, "evicted")->valueint, 997);
     cJSON_Delete(q);
+    dm_journal_free(j);
+}
+
+/* With a byte limit, the oldest records go once the text would pass it; the
+ * newest stays even when it alone is larger. */
+static void journal_byte_limit_evicts_oldest(void **state)
+{
+    (void)state;
+    dm_clock c = {1, 0};
+    dm_journal *j = dm_journal_new(&c, 0, 4096);
+    for (int i = 0; i < 1000; i++)
+        dm_journal_add(j, "request", 0, NULL);
+    size_t n = dm_journal_count(j);
+    assert_true(n > 10 && n < 1000);
+    assert_true(dm_journal_bytes(j) <= 4096);
+    assert_true(dm_journal_bytes(j) > 4096 - 200); /* full, less at most one record */
+    assert_int_equal(dm_journal_evicted(j), 1000 - n);
+    cJSON *q = query(j, 0, NULL, 0);
+    assert_int_equal(seq_at(q, 0), 1000 - n + 1);
+    cJSON_Delete(q);
+
+    cJSON *big = cJSON_CreateObject();
+    char *text = calloc(1, 10000);
+    memset(text, 'x', 9999);
+    cJSON_AddStringToObject(big, "text", text);
+    free(text);
+    uint64_t seq = dm_journal_add(j, "request", 0, big);
+    assert_int_equal(dm_journal_count(j), 1);
+    assert_int_equal(dm_journal_last_seq(j), seq);
+    assert_true(dm_journal_bytes(j) > 10000);
+    dm_journal_add(j, "request", 0, NULL);
+    assert_int_equal(dm_journal_count(j), 1); /* the big one went */
+    assert_true(dm_journal_bytes(j) < 200);
+    dm_journal_clear(j);
+    assert_int_equal(dm_journal_bytes(j), 0);
     dm_journal_free(j);
 }
 
@@ -908,6 +943,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(journal_waiters_woken_by_matching_records, journal_setup,
                                         journal_teardown),
         cmocka_unit_test(journal_limit_evicts_oldest),
+        cmocka_unit_test(journal_byte_limit_evicts_oldest),
         cmocka_unit_test_setup_teardown(journal_clear_keeps_seq_counting, journal_setup,
                                         journal_teardown),
         cmocka_unit_test(loop_timers_fire_in_order_and_cancel_works),

@@ -38,6 +38,8 @@ static void usage(FILE *out)
           "  --journal FILE      also append every journal record to FILE as JSON lines\n"
           "  --journal-limit N   records kept in memory (default 200000; older ones are\n"
           "                      evicted, the file keeps all)\n"
+          "  --journal-memory MB at most MB megabytes of record text kept in memory\n"
+          "                      (default 64; older records are evicted likewise)\n"
           "  --clock MODE        real (default) or virtual\n"
           "  --clock-start TIME  start of a virtual clock, e.g. 2026-01-01T00:00:00.000Z\n"
           "  --ready-file FILE   when ready, write {\"url\",\"orgId\",\"tokens\"} to FILE\n"
@@ -87,6 +89,7 @@ int dm_cli_serve(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"journal", required_argument, NULL, 'j'},
         {"journal-limit", required_argument, NULL, 'J'},
+        {"journal-memory", required_argument, NULL, 'M'},
         {"clock", required_argument, NULL, 'c'},
         {"clock-start", required_argument, NULL, 'C'},
         {"ready-file", required_argument, NULL, 'r'},
@@ -135,6 +138,11 @@ int dm_cli_serve(int argc, char **argv)
             if (dm_cli_option_number("serve", "--journal-limit", optarg, 1, 100000000, NULL, &n))
                 return 2;
             o.journal_limit = (size_t)n;
+            break;
+        case 'M':
+            if (dm_cli_option_number("serve", "--journal-memory", optarg, 1, 1048576, NULL, &n))
+                return 2;
+            o.journal_memory_mb = (size_t)n;
             break;
         case 'c':
             if (strcmp(optarg, "real") && strcmp(optarg, "virtual")) {

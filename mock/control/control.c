@@ -25,6 +25,7 @@ static void h_health(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
     cJSON_AddNumberToObject(o, "lastSeq", (double)dm_journal_last_seq(app->journal));
     cJSON_AddNumberToObject(o, "journalRecords", (double)dm_journal_count(app->journal));
+    cJSON_AddNumberToObject(o, "journalBytes", (double)dm_journal_bytes(app->journal));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }

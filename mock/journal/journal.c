@@ -14,6 +14,7 @@ typedef struct record {
     uint64_t cause;
     char *kind;
     char *text; /* the whole record as one JSON object */
+    size_t size; /* what it counts against limit_bytes: text and kind */
 } record;
 
 typedef struct waiter {
@@ -27,7 +28,8 @@ typedef struct waiter {
 
 struct dm_journal {
     const dm_clock *clock;
-    size_t limit;
+    size_t limit, limit_bytes;
+    size_t bytes; /* sum of the live records' size */
     record *recs;
     size_t head, n, cap; /* live records are recs[head .. head+n) */
     uint64_t next_seq;
@@ -41,11 +43,12 @@ struct dm_journal {
     waiter *waiters;
 };
 
-dm_journal *dm_journal_new(const dm_clock *clock, size_t limit)
+dm_journal *dm_journal_new(const dm_clock *clock, size_t limit, size_t limit_bytes)
 {
     dm_journal *j = dm_xcalloc(1, sizeof *j);
     j->clock = clock;
     j->limit = limit;
+    j->limit_bytes = limit_bytes;
     j->next_seq = 1;
     return j;
 }
@@ -60,6 +63,7 @@ void dm_journal_clear(dm_journal *j)
 {
     for (size_t i = 0; i < j->n; i++) record_free(&j->recs[j->head + i]);
     j->head = j->n = 0;
+    j->bytes = 0;
     j->evicted = 0;
 }
 
@@ -121,7 +125,8 @@ static record finish(dm_buf *b, uint64_t seq, const char *kind, uint64_t cause)
 {
     dm_buf_utf8_scrub(b);
     size_t len = b->len;
-    record r = {seq, cause, dm_xstrdup(kind), dm_xrealloc(dm_buf_steal(b), len + 1)};
+    record r = {seq, cause, dm_xstrdup(kind), dm_xrealloc(dm_buf_steal(b), len + 1),
+                len + 1 + strlen(kind) + 1};
     return r;
 }
 
@@ -155,7 +160,10 @@ static void store(dm_journal *j, record r)
         fputc('\n', j->file);
         j->dirty = 1;
     }
-    if (j->limit && j->n == j->limit) {
+    /* make room: by count, then by bytes (the new record always stays) */
+    while (j->n && ((j->limit && j->n >= j->limit) ||
+                    (j->limit_bytes && j->bytes + r.size > j->limit_bytes))) {
+        j->bytes -= j->recs[j->head].size;
         record_free(&j->recs[j->head]);
         j->head++;
         j->n--;
@@ -171,6 +179,7 @@ static void store(dm_journal *j, record r)
         }
     }
     j->recs[j->head + j->n++] = r;
+    j->bytes += r.size;
 }
 
 static size_t lower(const dm_journal *j, uint64_t after);
@@ -281,6 +290,11 @@ uint64_t dm_journal_next_seq(const dm_journal *j)
 size_t dm_journal_count(const dm_journal *j)
 {
     return j->n;
+}
+
+size_t dm_journal_bytes(const dm_journal *j)
+{
+    return j->bytes;
 }
 
 uint64_t dm_journal_evicted(const dm_journal *j)

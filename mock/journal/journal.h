@@ -13,8 +13,10 @@
 
 typedef struct dm_journal dm_journal;
 
-/* limit: records kept in memory (older ones are evicted and counted); 0 = no limit. */
-dm_journal *dm_journal_new(const dm_clock *clock, size_t limit);
+/* Records kept in memory: at most limit records and limit_bytes bytes of
+ * record text (the oldest are evicted and counted; the newest record always
+ * stays); 0 = no limit of that kind. */
+dm_journal *dm_journal_new(const dm_clock *clock, size_t limit, size_t limit_bytes);
 void dm_journal_free(dm_journal *j); /* NULL does nothing; flushes and closes the file */
 
 /* Also append every record to path as one JSON line. Lines are buffered and
@@ -58,6 +60,8 @@ uint64_t dm_journal_last_seq(const dm_journal *j);
 /* The seq the next record will get (nothing is reserved). */
 uint64_t dm_journal_next_seq(const dm_journal *j);
 size_t dm_journal_count(const dm_journal *j);
+/* Bytes of record text kept in memory (what limit_bytes bounds). */
+size_t dm_journal_bytes(const dm_journal *j);
 uint64_t dm_journal_evicted(const dm_journal *j);
 
 /* A filter over records. kinds: comma-separated kinds, NULL for all. */
