@@ -191,6 +191,40 @@ static void random_hex_is_lowercase_hex(void **state)
     assert_string_not_equal(a, b);
 }
 
+/* ==== util/buf.h: JSON strings ==== */
+
+/* dm_buf_json_str writes a JSON string that parses back to the input, for
+ * every control character, quotes and backslashes in runs and alone, and
+ * bytes above 0x7f passed through. */
+static void json_str_escapes_and_round_trips(void **state)
+{
+    (void)state;
+    dm_buf b = {0};
+    dm_buf_json_str(&b, "");
+    assert_string_equal(b.data, "\"\"");
+    dm_buf_reset(&b);
+    dm_buf_json_str(&b, "a\"b\\c\nd\re\tf\x01g\x1f");
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001f\"");
+    char in[300];
+    size_t n = 0;
+    for (int c = 1; c < 256; c++) {
+        in[n++] = (char)c;
+        if (c % 7 == 0) in[n++] = '"';
+    }
+    in[n] = '\0';
+    const char *cases[] = {in, "plain text only", "\"\"\\\\", "tail\\", "\x7f\xc3\xa9"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        dm_buf_reset(&b);
+        dm_buf_json_str(&b, cases[i]);
+        cJSON *v = cJSON_Parse(b.data);
+        assert_non_null(v);
+        assert_true(cJSON_IsString(v));
+        assert_string_equal(v->valuestring, cases[i]);
+        cJSON_Delete(v);
+    }
+    dm_buf_free(&b);
+}
+
 /* ==== util/clock.h ==== */
 
 /* Times format with milliseconds and parse back to the same instant. */
@@ -923,6 +957,7 @@ int main(void)
         cmocka_unit_test(ids_are_19_digits_below_int64_max),
         cmocka_unit_test(id_valid_accepts_digits_only),
         cmocka_unit_test(random_hex_is_lowercase_hex),
+        cmocka_unit_test(json_str_escapes_and_round_trips),
         cmocka_unit_test(iso_time_round_trips),
         cmocka_unit_test(iso_time_agrees_with_gmtime),
         cmocka_unit_test(iso_parse_rejects_invalid_dates),

@@ -98,22 +98,24 @@ void dm_buf_json_str(dm_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     dm_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') continue;
+        dm_buf_append(b, run, (size_t)(p - run)); /* the plain characters before, at once */
+        run = p + 1;
         switch (*p) {
         case '"': dm_buf_puts(b, "\\\""); break;
         case '\\': dm_buf_puts(b, "\\\\"); break;
         case '\n': dm_buf_puts(b, "\\n"); break;
         case '\r': dm_buf_puts(b, "\\r"); break;
         case '\t': dm_buf_puts(b, "\\t"); break;
-        default:
-            if (*p < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-                dm_buf_append(b, esc, sizeof esc);
-            } else {
-                dm_buf_putc(b, (char)*p);
-            }
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            dm_buf_append(b, esc, sizeof esc);
+        }
         }
     }
+    dm_buf_append(b, run, (size_t)(p - run));
     dm_buf_putc(b, '"');
 }
 
