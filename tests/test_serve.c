@@ -206,7 +206,7 @@ static void serve_ready_file_request_and_clean_sigterm(void **state)
     assert_int_equal(r.status, 200);
     dmt_resp_free(&r);
 
-    /* the record is in the file while the mock still runs (flushed per record) */
+    /* the record is in the file while the mock still runs (written before the answer) */
     assert_true(contains(f->journal, "\"path\":\"/api/v1/tickets/" DMT_TICKET "\""));
 
     assert_int_equal(kill(f->pid, SIGTERM), 0);
