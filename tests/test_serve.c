@@ -171,15 +171,30 @@ static int contains(const char *path, const char *needle)
 
 /* ==== serve ==== */
 
+/* serve --port 0 --ready-file --journal: the ready file's JSON, once ready. */
+static cJSON *serve(fixture *f)
+{
+    const char *args[] = {"serve",  "--port",    "0",        "--ready-file",
+                          f->ready, "--journal", f->journal, NULL};
+    spawn(f, args);
+    return wait_ready(f);
+}
+
+/* SIGTERM, then the child must exit 0 within BOUND_MS. */
+static void stop_cleanly(fixture *f)
+{
+    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    int st = wait_exit(f);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* serve --port 0 becomes ready, writes {url, orgId, tokens}, serves the Desk
  * API with the admin token, journals to the file, and exits 0 on SIGTERM. */
 static void serve_ready_file_request_and_clean_sigterm(void **state)
 {
     fixture *f = *state;
-    const char *args[] = {"serve",  "--port",    "0",        "--ready-file",
-                          f->ready, "--journal", f->journal, NULL};
-    spawn(f, args);
-    cJSON *ready = wait_ready(f);
+    cJSON *ready = serve(f);
     const char *url = dmt_str(ready, "url");
     assert_non_null(url);
     assert_true(strncmp(url, "http://127.0.0.1:", 17) == 0);
@@ -209,10 +224,7 @@ static void serve_ready_file_request_and_clean_sigterm(void **state)
     /* the record is in the file while the mock still runs (written before the answer) */
     assert_true(contains(f->journal, "\"path\":\"/api/v1/tickets/" DMT_TICKET "\""));
 
-    assert_int_equal(kill(f->pid, SIGTERM), 0);
-    int st = wait_exit(f);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    stop_cleanly(f);
 
     char *text = dmt_read_file(f->journal, NULL);
     assert_non_null(text);
@@ -263,10 +275,7 @@ static int eventually_contains(const char *path, const char *needle)
 static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
 {
     fixture *f = *state;
-    const char *args[] = {"serve",  "--port",    "0",        "--ready-file",
-                          f->ready, "--journal", f->journal, NULL};
-    spawn(f, args);
-    cJSON *ready = wait_ready(f);
+    cJSON *ready = serve(f);
     const char *url = dmt_str(ready, "url");
     char full[256], auth[256];
     snprintf(full, sizeof full, "%s/mock/v1/health", url);
@@ -302,10 +311,7 @@ static void serve_loads_libcurl_with_the_first_outgoing_request(void **state)
     assert_true(maps(f->pid, "/libcrypto.so"));
     assert_true(eventually_contains(f->journal, "\"kind\":\"fate\""));
 
-    assert_int_equal(kill(f->pid, SIGTERM), 0);
-    int st = wait_exit(f);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    stop_cleanly(f);
     dmt_recv_stop(recv);
     cJSON_Delete(ready);
 }
@@ -387,10 +393,7 @@ static void serve_custom_org_file_serves_that_org(void **state)
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "department"), "name"), "Help");
     dmt_resp_free(&r);
     cJSON_Delete(ready);
-    assert_int_equal(kill(f->pid, SIGTERM), 0);
-    int st = wait_exit(f);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    stop_cleanly(f);
     char *out = dmt_read_file(f->out, NULL);
     assert_non_null(out);
     assert_string_equal(out, ""); /* --quiet */
