@@ -5,7 +5,8 @@
  * delay), reads the URL and sends the request at once on a plain socket (no
  * client library to start). Also reported: fork() -> ready file. Runs the
  * command --runs times, stops each with SIGTERM, prints the medians as
- * key=value lines. The command must write the ready file by rename or close,
+ * key=value lines (and every run's figures as sample_* lines). The command
+ * must write the ready file by rename or close,
  * as `deskmock serve --ready-file` and baseline_server do. */
 #define _GNU_SOURCE
 #include "sink.h"
@@ -179,6 +180,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "startup: %s never became ready\n", argv[i]);
         return 1;
     }
+    for (long r = 0; r < ok; r++) /* before the medians sort them */
+        printf("sample_ms=%.3f\nsample_ready_ms=%.3f\nsample_rss_kb=%.0f\n", ms[r], ready_ms[r], kb[r]);
     printf("start_ms=%.2f\n", bench_median(ms, (size_t)ok));
     printf("start_min_ms=%.2f\n", bench_percentile(ms, (size_t)ok, 0));
     printf("ready_ms=%.2f\n", bench_median(ready_ms, (size_t)ok));
