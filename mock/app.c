@@ -494,6 +494,7 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
     /* Every journaled request writes this record: built as text, not as a
      * cJSON tree, as it is on the hot path of every API call. */
     dm_buf b = {0};
+    dm_buf_reserve(&b, 512);
     dm_buf_puts(&b, "\"method\":");
     dm_buf_json_str(&b, req->method);
     dm_buf_puts(&b, ",\"path\":");
@@ -513,7 +514,10 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         dm_buf_putc(&b, '}');
     }
     if (resp->deferred) dm_buf_puts(&b, ",\"status\":null");
-    else dm_buf_printf(&b, ",\"status\":%d", resp->status);
+    else {
+        dm_buf_puts(&b, ",\"status\":");
+        dm_buf_int(&b, resp->status);
+    }
     if (resp->error_code && !resp->deferred) {
         dm_buf_puts(&b, ",\"errorCode\":");
         dm_buf_json_str(&b, resp->error_code);
@@ -537,7 +541,8 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         dm_buf_json_str(&b, req->remote);
     }
     add_body(&b, req);
-    dm_buf_printf(&b, ",\"latencyUs\":%lld", (long long)(dm_mono_us() - t0));
+    dm_buf_puts(&b, ",\"latencyUs\":");
+    dm_buf_int(&b, (long long)(dm_mono_us() - t0));
     dm_journal_commit_raw(app->journal, seq, "request", 0, b.data);
     dm_buf_free(&b);
 }

@@ -109,11 +109,15 @@ static void record_head(const dm_journal *j, dm_buf *b, uint64_t seq, const char
 {
     char when[DM_ISO_LEN];
     dm_iso_time(dm_clock_now(j->clock), when);
-    dm_buf_printf(b, "{\"seq\":%llu,\"kind\":", (unsigned long long)seq);
+    dm_buf_puts(b, "{\"seq\":");
+    dm_buf_int(b, (long long)seq);
+    dm_buf_puts(b, ",\"kind\":");
     dm_buf_json_str(b, kind);
-    dm_buf_printf(b, ",\"time\":\"%s\",\"cause\":", when);
+    dm_buf_puts(b, ",\"time\":\"");
+    dm_buf_puts(b, when);
+    dm_buf_puts(b, "\",\"cause\":");
     if (cause)
-        dm_buf_printf(b, "%llu", (unsigned long long)cause);
+        dm_buf_int(b, (long long)cause);
     else
         dm_buf_puts(b, "null");
 }
@@ -270,9 +274,11 @@ void dm_journal_commit_raw(dm_journal *j, uint64_t seq, const char *kind, uint64
                            const char *members)
 {
     dm_buf b = {0};
+    size_t n = strlen(members);
+    dm_buf_reserve(&b, n + 128); /* the head is under 128 bytes: one allocation */
     record_head(j, &b, seq, kind, cause);
-    if (*members) dm_buf_putc(&b, ',');
-    dm_buf_puts(&b, members);
+    if (n) dm_buf_putc(&b, ',');
+    dm_buf_append(&b, members, n);
     dm_buf_putc(&b, '}');
     commit(j, seq, finish(&b, seq, kind, cause));
 }

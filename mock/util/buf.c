@@ -56,6 +56,23 @@ static void reserve(dm_buf *b, size_t extra)
     b->cap = cap;
 }
 
+void dm_buf_reserve(dm_buf *b, size_t extra)
+{
+    reserve(b, extra);
+}
+
+void dm_buf_int(dm_buf *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    dm_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void dm_buf_append(dm_buf *b, const void *data, size_t len)
 {
     reserve(b, len);

@@ -13,6 +13,10 @@ typedef struct dm_buf {
 } dm_buf;
 
 void dm_buf_append(dm_buf *b, const void *data, size_t len);
+/* Makes room for extra more bytes now (one allocation instead of doublings). */
+void dm_buf_reserve(dm_buf *b, size_t extra);
+/* Appends v in decimal (no printf on hot paths). */
+void dm_buf_int(dm_buf *b, long long v);
 void dm_buf_puts(dm_buf *b, const char *s);
 void dm_buf_putc(dm_buf *b, char c);
 void dm_buf_printf(dm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
