@@ -238,6 +238,7 @@ static void serve_ready_file_request_and_clean_sigterm(void **state)
             strcmp(path, "/api/v1/tickets/" DMT_TICKET) == 0) {
             const cJSON *s = cJSON_GetObjectItem(rec, "status");
             found = cJSON_IsNumber(s) && s->valueint == 200;
+            assert_string_equal(dmt_str(rec, "remote"), "127.0.0.1");
         }
         cJSON_Delete(rec);
     }

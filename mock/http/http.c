@@ -4,21 +4,37 @@
 #include "util/err.h"
 #include "util/json.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value)
+static dm_kv *kvs_push(dm_kvs *kvs)
 {
     if (kvs->n == kvs->cap) {
         kvs->cap = kvs->cap ? kvs->cap * 2 : 8;
         kvs->items = dm_xrealloc(kvs->items, kvs->cap * sizeof *kvs->items);
     }
-    kvs->items[kvs->n].key = dm_xstrdup(key);
-    kvs->items[kvs->n].value = dm_xstrdup(value ? value : "");
-    kvs->n++;
+    return &kvs->items[kvs->n++];
+}
+
+void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value)
+{
+    assert(!kvs->borrowed);
+    dm_kv *kv = kvs_push(kvs);
+    kv->key = dm_xstrdup(key);
+    kv->value = dm_xstrdup(value ? value : "");
+}
+
+void dm_kvs_add_borrowed(dm_kvs *kvs, const char *key, const char *value)
+{
+    assert(kvs->borrowed || !kvs->n);
+    kvs->borrowed = 1;
+    dm_kv *kv = kvs_push(kvs);
+    kv->key = (char *)key;
+    kv->value = (char *)(value ? value : "");
 }
 
 const char *dm_kvs_get(const dm_kvs *kvs, const char *key)
@@ -30,7 +46,7 @@ const char *dm_kvs_get(const dm_kvs *kvs, const char *key)
 
 void dm_kvs_free(dm_kvs *kvs)
 {
-    for (size_t i = 0; i < kvs->n; i++) {
+    for (size_t i = 0; i < kvs->n && !kvs->borrowed; i++) {
         free(kvs->items[i].key);
         free(kvs->items[i].value);
     }

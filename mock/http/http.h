@@ -21,9 +21,14 @@ typedef struct dm_kv {
 typedef struct dm_kvs {
     dm_kv *items;
     size_t n, cap;
+    int borrowed; /* items point at strings the kvs does not own */
 } dm_kvs;
 
 void dm_kvs_add(dm_kvs *kvs, const char *key, const char *value);
+/* Adds without copying: key and value must outlive kvs and are never written
+ * through it (the server's headers, for the length of one request). A kvs
+ * holds only borrowed items or only copies. */
+void dm_kvs_add_borrowed(dm_kvs *kvs, const char *key, const char *value);
 /* First value for key, compared case-insensitively; NULL when absent. */
 const char *dm_kvs_get(const dm_kvs *kvs, const char *key);
 void dm_kvs_free(dm_kvs *kvs);
