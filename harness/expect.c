@@ -114,7 +114,7 @@ static void describe_event(dh_mock *m, const cJSON *ev)
     dh_reportf(m, "\n");
     const cJSON *w;
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) {
-        if (strcmp(str(w, "fate"), "dropped") == 0)
+        if (strcmp(str(w, "fate"), "withheld") == 0)
             dh_reportf(m, "    webhook %s: not delivered (%s)\n", str(w, "webhookId"), str(w, "reason"));
     }
 }

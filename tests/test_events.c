@@ -101,7 +101,7 @@ static const cJSON *nth_element(dmt_recv *r, size_t i)
 }
 
 /* Waits for the fate of event ev at webhook id; returns the reason (owned)
- * when it was dropped, NULL when it was delivered. */
+ * when Desk's rules withheld it, NULL when it was delivered. */
 static char *fate_reason(dmt_mock *m, uint64_t ev, const char *id)
 {
     uint64_t after = ev;
@@ -116,7 +116,7 @@ static char *fate_reason(dmt_mock *m, uint64_t ev, const char *id)
             if (dmh_u64(x, "event") != ev || strcmp(dmt_str(x, "webhookId"), id) != 0) continue;
             const char *fate = dmt_str(x, "fate");
             char *out = NULL;
-            if (strcmp(fate, "dropped") == 0)
+            if (strcmp(fate, "withheld") == 0)
                 out = strdup(dmt_str(x, "reason"));
             else if (strcmp(fate, "delivered") != 0)
                 fail_msg("unexpected fate %s", fate);

@@ -209,7 +209,8 @@ static void ticket_in_unchosen_department_is_not_delivered(void **state)
     assert_string_equal(dmt_str(ev, "eventType"), "Ticket_Add");
     const cJSON *mine = dmh_find(cJSON_GetObjectItemCaseSensitive(ev, "webhooks"), "webhookId", wid);
     assert_non_null(mine);
-    assert_string_equal(dmt_str(mine, "fate"), "dropped");
+    assert_string_equal(dmt_str(mine, "fate"), "withheld");
+    assert_string_equal(dmt_str(mine, "rule"), "department");
     assert_string_equal(dmt_str(mine, "reason"), "department not chosen");
     cJSON_Delete(ev);
 

@@ -313,7 +313,8 @@ static void source_id_suppresses_own_webhook_but_not_rest_webhook(void **state)
     const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(ev, "webhooks");
     const cJSON *mine = dmh_find(hooks, "webhookId", f->wid);
     assert_non_null(mine);
-    assert_string_equal(dmt_str(mine, "fate"), "dropped");
+    assert_string_equal(dmt_str(mine, "fate"), "withheld");
+    assert_string_equal(dmt_str(mine, "rule"), "ignoreSourceId");
     assert_string_equal(dmt_str(mine, "reason"), "sourceId equals the webhook's ignoreSourceId");
     const cJSON *theirs = dmh_find(hooks, "webhookId", rest);
     assert_non_null(theirs);

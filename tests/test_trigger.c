@@ -292,7 +292,8 @@ static void source_id_matching_ignore_source_id_suppresses_that_webhook(void **s
                             "Ticket_Update");
     cJSON *s = story(m, first_seq(ans));
     const cJSON *fa = fate_of(s, a);
-    assert_string_equal(dmt_str(fa, "fate"), "dropped");
+    assert_string_equal(dmt_str(fa, "fate"), "withheld");
+    assert_string_equal(dmt_str(fa, "rule"), "ignoreSourceId");
     assert_string_equal(dmt_str(fa, "reason"), "sourceId equals the webhook's ignoreSourceId");
     assert_string_equal(dmt_str(fate_of(s, b), "fate"), "delivered");
     assert_str_at(member(nth_element(f->r[1], 0), "payload"), "priority", NULL, "Low");
@@ -317,7 +318,8 @@ static void automation_is_delivered_only_to_webhooks_including_automation(void *
                             "Ticket_Update");
     cJSON *s = story(m, first_seq(ans));
     const cJSON *fp = fate_of(s, plain);
-    assert_string_equal(dmt_str(fp, "fate"), "dropped");
+    assert_string_equal(dmt_str(fp, "fate"), "withheld");
+    assert_string_equal(dmt_str(fp, "rule"), "automation");
     assert_string_equal(dmt_str(fp, "reason"),
                         "made by automation; webhook lacks includeEventsFrom AUTOMATION");
     assert_string_equal(dmt_str(fate_of(s, autom), "fate"), "delivered");

@@ -214,7 +214,7 @@ static void print_record(const cJSON *all, const cJSON *r, int depth)
         line(depth, "#%.0f event %s%s", num(r, "seq"), str(r, "eventType"),
              cJSON_GetObjectItemCaseSensitive(r, "prevState") ? " (with prevState)" : "");
         const cJSON *w;
-        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks")) if (!strcmp(str(w, "fate"), "dropped"))
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks")) if (!strcmp(str(w, "fate"), "withheld"))
             line(depth + 1, "not delivered to webhook %s: %s", str(w, "webhookId"), str(w, "reason"));
     } else if (!strcmp(kind, "attempt")) {
         short_url(str(r, "url"), url, sizeof url);

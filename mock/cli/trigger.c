@@ -79,7 +79,7 @@ static int report(const cJSON *story, const char *type, double seq)
         printf("  webhook %s ", wid);
         if (last) print_url(dm_json_str(last, "url"));
         const char *fs = fate ? dm_json_str(fate, "fate") : "pending";
-        if (strcmp(dm_json_str(t, "fate"), "dropped") == 0) {
+        if (strcmp(dm_json_str(t, "fate"), "withheld") == 0) {
             printf(": not delivered (%s)\n", dm_json_str(t, "reason"));
             continue;
         }

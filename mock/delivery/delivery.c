@@ -98,16 +98,29 @@ size_t dm_delivery_pending(const dm_delivery *d)
 
 /* ==== Journal ==== */
 
-void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
-                      const char *reason, int attempts)
+static void journal_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
+                         const char *rule, const char *reason, int attempts)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "event", (double)seq);
     cJSON_AddStringToObject(f, "webhookId", w->id);
     cJSON_AddStringToObject(f, "fate", fate);
+    if (rule) cJSON_AddStringToObject(f, "rule", rule);
     if (reason) cJSON_AddStringToObject(f, "reason", reason);
     cJSON_AddNumberToObject(f, "attempts", attempts);
     dm_journal_add(d->app->journal, "fate", seq, f);
+}
+
+void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
+                      const char *reason, int attempts)
+{
+    journal_fate(d, w, seq, fate, NULL, reason, attempts);
+}
+
+void dm_delivery_withheld(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *rule,
+                          const char *reason)
+{
+    journal_fate(d, w, seq, "withheld", rule, reason, 0);
 }
 
 /* ==== Queue plumbing ==== */

@@ -46,9 +46,15 @@ const dm_delivery_opts *dm_delivery_get_opts(const dm_delivery *d);
 
 /* Queues ev for w (takes a reference) and starts delivery when w is idle. */
 void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev);
-/* Journals the final fate of event seq at w. */
+/* Journals the final fate of event seq at w: "delivered", "dead-lettered" or
+ * "dropped" (it was queued, and the webhook or the mock's state went away). */
 void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
                       const char *reason, int attempts);
+/* Journals that Desk withholds event seq from w, as it would: fate
+ * "withheld", with the rule that applied ("ignoreSourceId", "department",
+ * "fields", "direction", "disabled", "automation") and the reason in words. */
+void dm_delivery_withheld(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *rule,
+                          const char *reason);
 /* Drops everything queued or in flight for w (fate "dropped", reason) and
  * frees w's delivery state; call before w itself goes away. */
 void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason);

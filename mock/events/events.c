@@ -112,18 +112,31 @@ typedef struct event_ctx {
     const char *fixture;     /* raised from a fixture: its name */
 } event_ctx;
 
-/* NULL when w takes the event, else the reason it drops it. *prev is set
- * when the subscription asks for prevState. */
-static const char *decide(dm_app *app, const dm_webhook *w, const cJSON *sub, const event_ctx *e,
-                          int *prev)
+/* Why Desk withholds an event from a webhook: the rule (a short name the
+ * journal and the tools show) and the reason in words. */
+typedef struct withheld {
+    const char *rule, *reason;
+} withheld;
+
+/* 0 when w takes the event, else 1 with the rule that withholds it in *why.
+ * *prev is set when the subscription asks for prevState. */
+static int decide(const dm_webhook *w, const cJSON *sub, const event_ctx *e, int *prev,
+                  withheld *why)
 {
     *prev = 0;
-    if (!dm_webhook_enabled(w)) return "webhook disabled";
-    if (e->c->origin->automation && !dm_webhook_wants_automation(w))
-        return "made by automation; webhook lacks includeEventsFrom AUTOMATION";
+    if (!dm_webhook_enabled(w)) {
+        *why = (withheld){"disabled", "webhook disabled"};
+        return 1;
+    }
+    if (e->c->origin->automation && !dm_webhook_wants_automation(w)) {
+        *why = (withheld){"automation", "made by automation; webhook lacks includeEventsFrom AUTOMATION"};
+        return 1;
+    }
     const char *ign = dm_webhook_ignore_source_id(w);
-    if (ign && e->c->origin->source_id && strcasecmp(ign, e->c->origin->source_id) == 0)
-        return "sourceId equals the webhook's ignoreSourceId";
+    if (ign && e->c->origin->source_id && strcasecmp(ign, e->c->origin->source_id) == 0) {
+        *why = (withheld){"ignoreSourceId", "sourceId equals the webhook's ignoreSourceId"};
+        return 1;
+    }
     if (e->info->options & DM_OPT_DEPARTMENTS) {
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sub, "departmentIds");
         int limited = w->installation_id[0] ? w->departments.n > 0 : cJSON_GetArraySize(deps) > 0;
@@ -132,7 +145,10 @@ static const char *decide(dm_app *app, const dm_webhook *w, const cJSON *sub, co
             int was = e->dept_before &&
                       (w->installation_id[0] ? in_vec(&w->departments, e->dept_before)
                                              : in_list(deps, e->dept_before));
-            if (!now && !was) return "department not chosen";
+            if (!now && !was) {
+                *why = (withheld){"department", "department not chosen"};
+                return 1;
+            }
         }
     }
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(sub, "fields");
@@ -140,16 +156,20 @@ static const char *decide(dm_app *app, const dm_webhook *w, const cJSON *sub, co
         int hit = 0;
         const cJSON *f;
         cJSON_ArrayForEach(f, fields) hit |= cJSON_IsString(f) && in_list(e->changed, f->valuestring);
-        if (!hit) return "none of the subscription's fields changed";
+        if (!hit) {
+            *why = (withheld){"fields", "none of the subscription's fields changed"};
+            return 1;
+        }
     }
     const char *dir = dm_json_str(sub, "direction");
     if ((e->info->options & DM_OPT_DIRECTION) && dir && e->direction &&
-        strcmp(dir, e->direction) != 0)
-        return "thread direction not subscribed";
+        strcmp(dir, e->direction) != 0) {
+        *why = (withheld){"direction", "thread direction not subscribed"};
+        return 1;
+    }
     *prev = (e->info->options & DM_OPT_PREVSTATE) &&
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sub, "includePrevState"));
-    (void)app;
-    return NULL;
+    return 0;
 }
 
 static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, const char *when,
@@ -195,7 +215,7 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     size_t n = app->webhooks.n;
     dm_webhook **targets = dm_xcalloc(n ? n : 1, sizeof *targets);
     int *with_prev = dm_xcalloc(n ? n : 1, sizeof *with_prev);
-    const char **reasons = dm_xcalloc(n ? n : 1, sizeof *reasons);
+    withheld *why = dm_xcalloc(n ? n : 1, sizeof *why);
     size_t nt = 0;
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
@@ -204,12 +224,13 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
         const cJSON *sub = dm_webhook_subscription(w, e->type, &found);
         if (!found) continue;
         int p;
-        const char *why = decide(app, w, sub, e, &p);
+        int held = decide(w, sub, e, &p, &why[nt]);
         cJSON *t = cJSON_CreateObject();
         cJSON_AddStringToObject(t, "webhookId", w->id);
-        if (why) {
-            cJSON_AddStringToObject(t, "fate", "dropped");
-            cJSON_AddStringToObject(t, "reason", why);
+        if (held) {
+            cJSON_AddStringToObject(t, "fate", "withheld");
+            cJSON_AddStringToObject(t, "rule", why[nt].rule);
+            cJSON_AddStringToObject(t, "reason", why[nt].reason);
         } else {
             cJSON_AddStringToObject(t, "fate", "queued");
             cJSON_AddBoolToObject(t, "prevState", p && prev);
@@ -217,7 +238,6 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
         cJSON_AddItemToArray(list, t);
         targets[nt] = w;
         with_prev[nt] = p && prev;
-        reasons[nt] = why;
         nt++;
     }
 
@@ -240,8 +260,8 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
 
     dm_event_ref *plain = NULL, *full = NULL;
     for (size_t i = 0; i < nt; i++) {
-        if (reasons[i]) {
-            dm_delivery_fate(app->delivery, targets[i], seq, "dropped", reasons[i], 0);
+        if (why[i].rule) {
+            dm_delivery_withheld(app->delivery, targets[i], seq, why[i].rule, why[i].reason);
             continue;
         }
         dm_event_ref **r = with_prev[i] ? &full : &plain;
@@ -252,7 +272,7 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     dm_event_ref_release(full);
     free(targets);
     free(with_prev);
-    free(reasons);
+    free(why);
     free(ptext_own);
     free(qtext_own);
     return seq;

@@ -527,7 +527,7 @@ static void on_fate(check *k, uint64_t seq, const cJSON *rec)
     }
     int c = strcmp(fate, "delivered") == 0       ? 0
             : strcmp(fate, "dead-lettered") == 0 ? 1
-            : strcmp(fate, "dropped") == 0       ? 2
+            : strcmp(fate, "dropped") == 0 || strcmp(fate, "withheld") == 0 ? 2
                                                  : 3;
     k->fate_kinds[c]++;
     k->fates_total++;
@@ -815,7 +815,7 @@ int main(int argc, char **argv)
            "end\n",
            fk[0] + fk[1] + fk[2] + fk[3], el, (double)(fk[0] + fk[1] + fk[2] + fk[3]) / el,
            (long)((double)(per_mock * MOCKS) / el));
-    printf("load: fates: delivered %ld, dead-lettered %ld, dropped %ld, other %ld\n", fk[0], fk[1],
+    printf("load: fates: delivered %ld, dead-lettered %ld, dropped or withheld %ld, other %ld\n", fk[0], fk[1],
            fk[2], fk[3]);
     printf("load: attempts: %ld journaled, %ld POSTs received (healthy %ld, flaky %ld, dead %ld "
            "over both mocks)\n",
