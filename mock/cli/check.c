@@ -57,6 +57,8 @@ static void usage(FILE *out)
           "                       one); a receiver that calls back into Desk needs it\n"
           "  --ready-file FILE    write the started mock's {url, orgId, tokens} to FILE\n"
           "  --junit FILE         write JUnit XML to FILE\n"
+          "  --json FILE          write the results as JSON to FILE (each case's name,\n"
+          "                       outcome, cause and whole report)\n"
           "  --tap                print TAP 13 instead of the usual lines\n"
           "  --list               list the scenarios and exit\n"
           "  -h, --help           show this help\n"
@@ -161,6 +163,47 @@ static int write_junit(const char *path, const scenario *s, size_t n, double tot
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* The results as one JSON document, for tools and the language harnesses:
+ * {"receiver","mock","passed","failed","skipped","seconds","cases":[{"name",
+ * "source","outcome":"pass"|"fail"|"skip","seconds","message","report"}]};
+ * message is the report's first line (the cause), report all of it. */
+static int write_json(const char *path, const char *receiver, const char *mock, const scenario *s,
+                      size_t n, double total)
+{
+    static const char *const outcomes[] = {"pass", "fail", "skip"};
+    size_t count[3] = {0};
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "receiver", receiver);
+    cJSON_AddStringToObject(o, "mock", mock);
+    cJSON *cases = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        count[s[i].outcome]++;
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", s[i].name);
+        cJSON_AddStringToObject(c, "source", s[i].source);
+        cJSON_AddStringToObject(c, "outcome", outcomes[s[i].outcome]);
+        cJSON_AddNumberToObject(c, "seconds", s[i].secs);
+        const char *r = s[i].report ? s[i].report : "";
+        char *first = dm_xstrndup(r, strcspn(r, "\n"));
+        cJSON_AddStringToObject(c, "message", first);
+        free(first);
+        cJSON_AddStringToObject(c, "report", r);
+        cJSON_AddItemToArray(cases, c);
+    }
+    cJSON_AddNumberToObject(o, "passed", (double)count[DH_PASS]);
+    cJSON_AddNumberToObject(o, "failed", (double)count[DH_FAIL]);
+    cJSON_AddNumberToObject(o, "skipped", (double)count[DH_SKIP]);
+    cJSON_AddNumberToObject(o, "seconds", total);
+    cJSON_AddItemToObject(o, "cases", cases);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    FILE *f = fopen(path, "w");
+    int rc = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
+    if (f && fclose(f) != 0) rc = -1;
+    cJSON_free(text);
+    return rc;
+}
+
 static void print_tap_report(const char *r)
 {
     /* YAML block: message is a literal block scalar */
@@ -185,11 +228,12 @@ int dm_cli_check(int argc, char **argv)
         {"mock", required_argument, NULL, 'm'},     {"junit", required_argument, NULL, 'j'},
         {"tap", no_argument, NULL, 't'},            {"list", no_argument, NULL, 'l'},
         {"port", required_argument, NULL, 'p'},     {"ready-file", required_argument, NULL, 'R'},
+        {"json", required_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     dh_scenario_env env = {0};
     env.expects_verification = 1;
-    const char *mock_url = NULL, *junit = NULL, *ready = NULL;
+    const char *mock_url = NULL, *junit = NULL, *json = NULL, *ready = NULL;
     long long port = 0;
     const char *dirs[16], *only[64];
     size_t ndirs = 0, nonly = 0;
@@ -211,6 +255,7 @@ int dm_cli_check(int argc, char **argv)
         case 'v': env.expects_verification = 1; break;
         case 'm': mock_url = optarg; break;
         case 'j': junit = optarg; break;
+        case 'J': json = optarg; break;
         case 't': tap = 1; break;
         case 'l': list_only = 1; break;
         case 'R': ready = optarg; break;
@@ -308,6 +353,10 @@ int dm_cli_check(int argc, char **argv)
     if (!tap) printf("%zu passed, %zu failed, %zu skipped in %.2f s\n", pass, fail, skip, total);
     if (junit && write_junit(junit, s, n, total)) {
         fprintf(stderr, "deskmock check: cannot write %s\n", junit);
+        rc = 2;
+    }
+    if (json && write_json(json, env.receiver_url, dh_url(m), s, n, total)) {
+        fprintf(stderr, "deskmock check: cannot write %s\n", json);
         rc = 2;
     }
     /* drop what failing receivers left queued for retries, then stop */
