@@ -187,22 +187,18 @@ dh_mock *dh_start(const dh_options *o, char *err, size_t errlen)
     dh_options none = {0};
     if (!o) o = &none;
     dm_app_opts a = {0};
-    static int64_t retry[32];
+    int64_t retry[32]; /* dm_app_new copies the options */
     a.org_file = o->org_file;
     a.seed = o->seed;
     a.clock_virtual = o->virtual_clock;
     a.prev_state_changed = o->prev_state && strcmp(o->prev_state, "changed") == 0;
     a.delivery_timeout_ms = o->delivery_timeout_ms;
     if (o->retry_schedule) {
-        int64_t *mine = dm_xcalloc(32, sizeof *mine);
-        if (dm_parse_durations(o->retry_schedule, mine, 32, &a.retry_count)) {
+        if (dm_parse_durations(o->retry_schedule, retry, 32, &a.retry_count)) {
             snprintf(err, errlen, "retry_schedule \"%s\": expected delays like 0,1s,5m", o->retry_schedule);
-            free(mine);
             return NULL;
         }
-        memcpy(retry, mine, sizeof retry);
-        free(mine);
-        a.retry_schedule = retry; /* copied by the mock at start */
+        a.retry_schedule = retry;
     }
     a.batch_max = o->batch_max;
     a.batch_window_ms = o->batch_window_ms;
@@ -251,29 +247,6 @@ dh_mock *dh_attach(const char *url, char *err, size_t errlen)
     return m;
 }
 
-/* Everything an embedded mock still holds, after its loop stopped. */
-static int leftovers(dh_mock *m)
-{
-    dm_app *app = m->app;
-    /* let the loop notice closed connections */
-    unsigned conns = 0;
-    for (int i = 0; i < 50; i++) {
-        dm_loop_once(app->loop, 10);
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(dm_server_daemon_of(app), MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        conns = info ? info->num_connections : 0;
-        if (!conns) break;
-    }
-    int bad = 0;
-    if (conns) bad = 1, dh_reportf(m, "%u client connection(s) still open\n", conns);
-    if (dm_loop_transfers(app->loop))
-        bad = 1, dh_reportf(m, "%d outgoing transfer(s) still in flight\n", dm_loop_transfers(app->loop));
-    if (app->polls.n) bad = 1, dh_reportf(m, "%zu long-poll(s) still waiting\n", app->polls.n);
-    if (dm_delivery_pending(app->delivery))
-        bad = 1, dh_reportf(m, "%zu event(s) still queued for delivery\n", dm_delivery_pending(app->delivery));
-    return bad ? -1 : 0;
-}
-
 int dh_stop(dh_mock *m)
 {
     if (!m) return 0;
@@ -285,12 +258,17 @@ int dh_stop(dh_mock *m)
             dm_app_stop(m->app);
             pthread_join(m->thread, NULL);
             dh_report_reset(m);
-            rc = leftovers(m);
+            rc = dm_app_leftovers(m->app, &m->report) ? -1 : 0;
+        }
+        char why[400];
+        if (dm_app_shutdown(m->app, why, sizeof why)) {
+            dh_reportf(m, "%s\n", why);
+            rc = -1;
         }
         dm_app_free(m->app);
     }
     cJSON_Delete(m->tokens);
-    if (rc) fprintf(stderr, "deskmock harness: left open at stop:\n%s", dh_report(m));
+    if (rc) fprintf(stderr, "deskmock harness: the mock did not stop cleanly:\n%s", dh_report(m));
     dm_buf_free(&m->report);
     free(m);
     return rc;

@@ -11,12 +11,14 @@
 #include "events/webhooks.h"
 #include "ext/install.h"
 #include "invoke/invoke.h"
+#include "net/addr.h"
 #include "http/server.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/json.h"
 
 #include <errno.h>
+#include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,17 +89,22 @@ static void webhook_free(dm_webhook *w)
 
 void dm_app_delete_webhook(dm_app *app, dm_webhook *w, const char *reason, uint64_t cause)
 {
+    char owner[64];
+    dm_owner(owner, sizeof owner, "webhook", w->id);
+    dm_waits_end(app->waits, DM_END_OWNER, owner, "the webhook was deleted");
     dm_delivery_forget(app->delivery, w, "webhook deleted");
     dm_vec_remove(&app->webhooks, w);
     journal_webhook(app, "delete", w, w->obj, NULL, reason, cause);
     webhook_free(w);
 }
 
-static void clear_webhooks(dm_app *app)
+/* Drops every webhook; what was queued or in flight for them is "dropped"
+ * with reason (NULL: not journaled). */
+static void clear_webhooks(dm_app *app, const char *reason)
 {
     for (size_t i = 0; i < app->webhooks.n; i++) {
         dm_webhook *w = app->webhooks.items[i];
-        if (app->delivery) dm_delivery_forget(app->delivery, w, NULL);
+        if (app->delivery) dm_delivery_forget(app->delivery, w, reason);
         webhook_free(w);
     }
     app->webhooks.n = 0;
@@ -169,23 +176,69 @@ static int load_jwt(dm_app *app, char *err, size_t errlen)
         if (!app->jwt) snprintf(err, errlen, "built-in JWT key: %s", why);
         return app->jwt ? 0 : DM_EINVAL;
     }
-    FILE *f = fopen(app->opts.jwt_key_file, "rb");
-    if (!f) {
+    size_t n = 0;
+    char *pem = dm_read_file(app->opts.jwt_key_file, &n);
+    if (!pem) {
         snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, strerror(errno));
         return DM_EIO;
     }
-    char pem[16384];
-    size_t n = fread(pem, 1, sizeof pem, f);
-    fclose(f);
     app->jwt = dm_jwt_new(pem, n, 0, why, sizeof why);
+    free(pem);
     if (!app->jwt) snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, why);
     return app->jwt ? 0 : DM_EINVAL;
+}
+
+/* ==== Options: the app's own copy ==== */
+
+static void *keep(dm_app *app, void *copy)
+{
+    dm_vec_push(&app->owned, copy);
+    return copy;
+}
+
+static const char *keep_str(dm_app *app, const char *s)
+{
+    return s ? keep(app, dm_xstrdup(s)) : NULL;
+}
+
+/* Points every string and array of app->opts at copies the app owns. */
+static void own_opts(dm_app *app)
+{
+    dm_app_opts *o = &app->opts;
+    o->bind = keep_str(app, o->bind);
+    o->org_file = keep_str(app, o->org_file);
+    o->journal_file = keep_str(app, o->journal_file);
+    o->jwt_key_file = keep_str(app, o->jwt_key_file);
+    o->control_token = keep_str(app, o->control_token);
+    if (o->retry_schedule) {
+        int64_t *r = keep(app, dm_xcalloc(o->retry_count ? o->retry_count : 1, sizeof *r));
+        if (o->retry_count) memcpy(r, o->retry_schedule, o->retry_count * sizeof *r);
+        o->retry_schedule = r;
+    }
+    if (o->fixture_dirs) {
+        size_t n = 0;
+        while (o->fixture_dirs[n]) n++;
+        const char **dirs = keep(app, dm_xcalloc(n + 1, sizeof *dirs));
+        for (size_t i = 0; i < n; i++) dirs[i] = keep_str(app, o->fixture_dirs[i]);
+        o->fixture_dirs = dirs;
+    }
+}
+
+/* Said once, when the first write to the journal file fails; health then
+ * reports it and the mock's shutdown fails. */
+static void journal_failed(void *ud, const char *message)
+{
+    (void)ud;
+    fprintf(stderr, "deskmock: the journal file cannot be written (%s); records are kept in "
+                    "memory only, and the mock will exit with an error\n",
+            message);
 }
 
 dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
 {
     dm_app *app = dm_xcalloc(1, sizeof *app);
     app->opts = *opts;
+    own_opts(app);
     if (!app->opts.bind) app->opts.bind = "127.0.0.1";
     if (!app->opts.seed) app->opts.seed = 1;
     if (!app->opts.journal_limit) app->opts.journal_limit = DM_JOURNAL_LIMIT_DEFAULT;
@@ -198,11 +251,13 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     app->store = dm_store_new(&app->clock, &app->ids);
     app->journal = dm_journal_new(&app->clock, app->opts.journal_limit,
                                   app->opts.journal_memory_mb << 20);
+    app->waits = dm_waits_new();
     app->loop = dm_loop_new(&app->clock);
     if (!app->loop) {
         snprintf(err, errlen, "cannot create the event loop");
         goto fail;
     }
+    app->out = dm_outbound_new(app->loop);
     if (load_org(app, err, errlen)) goto fail;
     if (load_jwt(app, err, errlen)) goto fail;
     for (const char *const *d = app->opts.fixture_dirs; d && *d; d++)
@@ -213,6 +268,7 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
         goto fail;
     }
+    dm_journal_on_file_error(app->journal, journal_failed, app);
     dm_loop_before_wait(app->loop, flush_journal, app->journal);
     dm_store_set_observer(app->store, on_change, app);
     return app;
@@ -221,16 +277,60 @@ fail:
     return NULL;
 }
 
+int dm_app_leftovers(dm_app *app, dm_buf *out)
+{
+    /* let the loop notice connections the clients closed */
+    unsigned conns = 0;
+    for (int i = 0; i < 50; i++) {
+        dm_loop_once(app->loop, 10);
+        const union MHD_DaemonInfo *info =
+            app->server ? MHD_get_daemon_info(dm_server_daemon(app->server),
+                                              MHD_DAEMON_INFO_CURRENT_CONNECTIONS)
+                        : NULL;
+        conns = info ? info->num_connections : 0;
+        if (!conns) break;
+    }
+    int n = 0;
+    if (conns) n++, dm_buf_printf(out, "%u client connection(s) still open\n", conns);
+    if (dm_out_in_flight(app->out))
+        n++, dm_buf_printf(out, "%zu outgoing request(s) still in flight\n", dm_out_in_flight(app->out));
+    if (dm_waits_count(app->waits)) {
+        n++;
+        dm_buf_printf(out, "%zu wait(s) still open:\n", dm_waits_count(app->waits));
+        dm_waits_describe(app->waits, out);
+    }
+    if (dm_delivery_pending(app->delivery))
+        n++, dm_buf_printf(out, "%zu event(s) still queued for delivery\n", dm_delivery_pending(app->delivery));
+    return n;
+}
+
+int dm_app_shutdown(dm_app *app, char *err, size_t errlen)
+{
+    if (!app->closed) {
+        app->closed = 1;
+        /* what waits is answered, what was on its way gets its fate */
+        if (app->waits) dm_waits_end(app->waits, DM_END_SHUTDOWN, NULL, "the mock shut down");
+        clear_webhooks(app, "shutdown");
+        if (app->server) {
+            /* let resumed connections send their answers before closing
+             * (bounded: a client that stopped reading must not hold us) */
+            int64_t until = dm_mono_ms() + 1000;
+            for (int i = 0; i < 3; i++) dm_loop_once(app->loop, 0);
+            while (dm_server_unsent(app->server) && dm_mono_ms() < until) dm_loop_once(app->loop, 10);
+            dm_server_free(app->server);
+            app->server = NULL;
+        }
+        dm_journal_close_file(app->journal);
+    }
+    const char *why = dm_journal_file_error(app->journal);
+    if (why && err) snprintf(err, errlen, "the journal file was not written whole: %s", why);
+    return why ? DM_EIO : 0;
+}
+
 void dm_app_free(dm_app *app)
 {
     if (!app) return;
-    if (app->loop) dm_control_flush(app);
-    if (app->server) {
-        /* let resumed connections send their answers before closing */
-        for (int i = 0; i < 3; i++) dm_loop_once(app->loop, 0);
-        dm_server_free(app->server);
-    }
-    clear_webhooks(app);
+    if (app->journal) dm_app_shutdown(app, NULL, 0);
     dm_installations_clear(app);
     dm_invoke_clear(app);
     dm_vec_free(&app->stubs);
@@ -241,37 +341,41 @@ void dm_app_free(dm_app *app)
     dm_delivery_free(app->delivery);
     dm_vec_free(&app->webhooks);
     dm_jwt_free(app->jwt);
+    dm_outbound_free(app->out);
+    dm_waits_free(app->waits);
     dm_loop_free(app->loop);
     dm_store_free(app->store);
     dm_journal_free(app->journal);
     cJSON_Delete(app->org_spec);
-    dm_vec_free(&app->polls);
+    for (size_t i = 0; i < app->owned.n; i++) free(app->owned.items[i]);
+    dm_vec_free(&app->owned);
     free(app);
-}
-
-/* 127.0.0.0/8 and ::1: reachable only from this machine. */
-static int loopback_bind(const char *bind)
-{
-    return strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
-           strcmp(bind, "localhost") == 0;
 }
 
 int dm_app_listen(dm_app *app, char *err, size_t errlen)
 {
-    if (!loopback_bind(app->opts.bind) && (!app->opts.control_token || !*app->opts.control_token)) {
+    struct sockaddr_storage addr;
+    socklen_t len = 0;
+    char numeric[64];
+    if (dm_addr_resolve_bind(app->opts.bind, app->opts.port, &addr, &len, numeric, sizeof numeric,
+                             err, errlen))
+        return DM_EBIND;
+    /* what the name resolved to decides, not how it is spelt */
+    if (!dm_addr_is_loopback((const struct sockaddr *)&addr) &&
+        (!app->opts.control_token || !*app->opts.control_token)) {
         snprintf(err, errlen,
-                 "binding %s makes the mock reachable from other machines: give --control-token "
-                 "to protect the control API (/mock/v1)",
-                 app->opts.bind);
+                 "binding %s (%s) makes the mock reachable from other machines: give "
+                 "--control-token to protect the control API (/mock/v1)",
+                 app->opts.bind, numeric);
         return DM_EBIND;
     }
-    app->server = dm_server_new(app, app->opts.bind, app->opts.port, app->opts.connection_timeout_s,
+    app->server = dm_server_new(app, (const struct sockaddr *)&addr, app->opts.connection_timeout_s,
                                 app->opts.connection_limit, err, errlen);
     if (!app->server) return DM_EBIND;
     dm_loop_set_daemon(app->loop, dm_server_daemon(app->server));
-    int v6 = strchr(app->opts.bind, ':') != NULL;
-    snprintf(app->url, sizeof app->url, "http://%s%s%s:%d", v6 ? "[" : "", app->opts.bind,
-             v6 ? "]" : "", dm_server_port(app->server));
+    int v6 = addr.ss_family == AF_INET6;
+    snprintf(app->url, sizeof app->url, "http://%s%s%s:%d", v6 ? "[" : "", numeric, v6 ? "]" : "",
+             dm_server_port(app->server));
     return 0;
 }
 
@@ -303,8 +407,10 @@ void dm_app_stop(dm_app *app)
 int dm_app_reset(dm_app *app)
 {
     char err[256];
+    /* first what waits and what is on its way, while their state exists */
+    dm_waits_end(app->waits, DM_END_RESET, NULL, "the mock was reset");
+    clear_webhooks(app, "reset");
     dm_ids_seed(&app->ids, app->opts.seed);
-    clear_webhooks(app);
     dm_installations_clear(app);
     dm_invoke_clear(app);
     memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
@@ -341,47 +447,6 @@ int dm_app_write_ready(const dm_app *app, const char *path)
     if (rc) remove(tmp);
     cJSON_free(text);
     return rc;
-}
-
-/* ==== Deferred requests ==== */
-
-static void pending_gone(void *ud)
-{
-    dm_pending *p = ud;
-    p->async = NULL;
-}
-
-void dm_app_defer(dm_app *app, dm_req *req, dm_resp *resp, dm_pending *p)
-{
-    p->app = app;
-    p->async = req->async;
-    p->origin = app->origin;
-    snprintf(p->source_id, sizeof p->source_id, "%s", app->source_id);
-    if (p->origin.source_id) p->origin.source_id = p->source_id;
-    p->principal = app->principal;
-    p->t0_us = dm_mono_us();
-    if (p->async) dm_async_on_abort(p->async, pending_gone, p);
-    resp->deferred = 1;
-}
-
-void dm_app_resume(dm_pending *p)
-{
-    p->app->origin = p->origin;
-    p->app->principal = p->principal;
-}
-
-void dm_app_finish(dm_pending *p, dm_resp *resp)
-{
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddNumberToObject(f, "status", resp->status);
-    if (resp->error_code) cJSON_AddStringToObject(f, "errorCode", resp->error_code);
-    cJSON_AddBoolToObject(f, "clientGone", p->async == NULL);
-    cJSON_AddNumberToObject(f, "latencyUs", (double)(dm_mono_us() - p->t0_us));
-    dm_journal_add(p->app->journal, "response", p->origin.cause, f);
-    if (p->async)
-        dm_async_complete(p->async, resp);
-    else
-        dm_resp_free(resp);
 }
 
 /* ==== Dispatch ==== */

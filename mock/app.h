@@ -8,8 +8,10 @@
 #include "http/http.h"
 #include "journal/journal.h"
 #include "loop.h"
+#include "net/outbound.h"
 #include "util/clock.h"
 #include "util/ids.h"
+#include "waits.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +59,8 @@ struct dm_app {
     dm_clock clock;
     dm_ids ids;
     dm_loop *loop;
+    dm_outbound *out; /* every outgoing request: loopback only */
+    dm_waits *waits;  /* everything that waits (waits.h) */
     struct dm_server *server;
     dm_journal *journal;
     dm_store *store;
@@ -66,7 +70,6 @@ struct dm_app {
     const dm_token *principal;
     dm_origin origin;
     char source_id[128];
-    dm_vec polls; /* pending journal long-polls (control.c) */
     dm_vec webhooks; /* dm_webhook *, oldest first */
     struct dm_delivery *delivery;
     struct dm_jwt *jwt;
@@ -76,12 +79,24 @@ struct dm_app {
     dm_vec invoke_faults; /* invoke fault rules (invoke/invoke.c) */
     uint64_t next_stub_id;
     dm_vec user_fixtures; /* --fixtures DIR contents (events/fixtures.c) */
+    dm_vec owned;         /* the copies opts' strings and arrays point to */
+    int closed;           /* dm_app_shutdown ran */
 };
 
-/* Builds a mock from opts (copied; strings must outlive the app). Loads the org
- * but does not listen. NULL on failure, with the reason in err. */
+/* Builds a mock from opts, which it copies whole (strings and arrays too: the
+ * caller's may go away). Loads the org but does not listen. NULL on failure,
+ * with the reason in err. */
 dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen);
-void dm_app_free(dm_app *app); /* NULL does nothing; stops listening first */
+/* After dm_app_run returned: what the mock still holds that a test should
+ * have let finish (open client connections, outgoing requests, waits,
+ * queued deliveries), one line each appended to out. Returns how many kinds;
+ * 0 when nothing was left open. */
+int dm_app_leftovers(dm_app *app, dm_buf *out);
+/* Shuts the mock down: answers what still waits, stops listening, flushes
+ * and closes the journal file. 0, or DM_EIO with the reason in err when the
+ * journal file was not written whole (err may be NULL). Idempotent. */
+int dm_app_shutdown(dm_app *app, char *err, size_t errlen);
+void dm_app_free(dm_app *app); /* NULL does nothing; shuts down first */
 
 /* Starts listening; afterwards dm_app_url() is the base URL. 0 or DM_EBIND. */
 int dm_app_listen(dm_app *app, char *err, size_t errlen);
@@ -112,24 +127,51 @@ void dm_app_webhook_updated(dm_app *app, struct dm_webhook *w, const cJSON *befo
  * deletion with cause, frees it. */
 void dm_app_delete_webhook(dm_app *app, struct dm_webhook *w, const char *reason, uint64_t cause);
 
-/* A request answered later (after a URL check, a forwarded call): what the
- * handler must restore to act for it, and how to answer it. */
-typedef struct dm_pending {
+/* ==== Requests answered later (park.c) ==== */
+
+/* A request parked until something answers it (a URL check, a stub's delay,
+ * a forwarded call, a receiver). What is needed to act for its client again
+ * is copied, never borrowed: a token is looked up again on resume. */
+typedef struct dm_parked {
     dm_app *app;
     dm_async *async; /* NULL once the client is gone */
-    dm_origin origin;
+    uint64_t cause;  /* the request's journal record */
+    char token[160]; /* the principal's token; "" for none */
+    char actor[DM_ID_MAX];
     char source_id[128];
-    const dm_token *principal;
+    int has_source_id;
     int64_t t0_us;
-} dm_pending;
+    uint64_t wait; /* its entry in app->waits */
+} dm_parked;
 
-/* Captures the request being dispatched; arranges for p->async to be cleared
- * if the client goes away. p must stay valid until dm_app_finish. */
-void dm_app_defer(dm_app *app, dm_req *req, dm_resp *resp, dm_pending *p);
-/* Makes the deferred request current again (origin, principal) for writes. */
-void dm_app_resume(dm_pending *p);
-/* Journals the answer ("response" record, cause = the request) and sends it. */
-void dm_app_finish(dm_pending *p, dm_resp *resp);
+/* Parks the request being dispatched (resp->deferred is set; the client
+ * waits) and registers it in app->waits with what, owner and ends (waits.h):
+ * end(ud, ...) runs if a reset, shutdown or its owner ends it first, and
+ * must dm_park_cancel(p). p must stay valid until finished or cancelled. */
+void dm_park(dm_app *app, dm_req *req, dm_resp *resp, dm_parked *p, const char *what,
+             const char *owner, unsigned ends, dm_wait_end_fn end, void *ud);
+/* Acts for the client again: origin and principal as they were when it was
+ * parked (a token revoked meanwhile is no principal). */
+void dm_park_resume(dm_parked *p);
+/* Journals the answer ("response" record, cause = the request), sends it
+ * (takes resp's contents) and forgets the wait. */
+void dm_park_finish(dm_parked *p, dm_resp *resp);
+/* Answers 503 SERVICE_UNAVAILABLE: "<why> while this request waited for
+ * <what>". For end callbacks (the wait is already out of the registry). */
+void dm_park_cancel(dm_parked *p, const char *why, const char *what);
+
+/* Desk's URL check (desk-facts.md): an unsigned GET to url, which must
+ * answer 200. Parks the request, journals the check as a "check" record and
+ * calls done(app, ud, res, resp) resumed, to fill resp; res is NULL when
+ * there was no transport to park on (in-process calls: not checked). A
+ * reset, shutdown or the end of owner answers the client 503 instead. In
+ * every case free_ud(ud) runs once, last (free_ud may be NULL). */
+typedef void (*dm_checked_fn)(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp);
+void dm_check_url(dm_app *app, dm_req *req, dm_resp *resp, const char *url, const char *owner,
+                  dm_checked_fn done, void (*free_ud)(void *), void *ud);
+
+/* Owner names for waits: "webhook:<id>", "installation:<id>". */
+void dm_owner(char *out, size_t len, const char *kind, const char *id);
 
 /* Back to the starting state: org reloaded, ids reseeded, journal cleared,
  * webhooks, installations, stubs and faults gone, settings as started, a

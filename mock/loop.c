@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -141,7 +142,7 @@ void dm_loop_free(dm_loop *l)
         transfer *t = l->transfers;
         l->transfers = t->next;
         curl_multi_remove_handle(l->multi, t->easy);
-        t->done(t->ud, t->easy, CURLE_ABORTED_BY_CALLBACK);
+        t->done(t->ud, t->easy, (int)CURLE_ABORTED_BY_CALLBACK);
         free(t);
     }
     if (l->multi) curl_multi_cleanup(l->multi);
@@ -213,7 +214,7 @@ void dm_loop_advance(dm_loop *l, int64_t ms)
 
 /* ==== Transfers ==== */
 
-int dm_loop_add_transfer(dm_loop *l, CURL *easy, dm_transfer_fn done, void *ud)
+int dm_loop_add_transfer(dm_loop *l, void *easy, dm_transfer_fn done, void *ud)
 {
     if (!l->multi && !(l->multi = curl_multi_init())) return DM_ECURL;
     transfer *t = dm_xcalloc(1, sizeof *t);
@@ -232,7 +233,7 @@ int dm_loop_add_transfer(dm_loop *l, CURL *easy, dm_transfer_fn done, void *ud)
     return 0;
 }
 
-void dm_loop_cancel_transfer(dm_loop *l, CURL *easy)
+void dm_loop_cancel_transfer(dm_loop *l, void *easy)
 {
     for (transfer *t = l->transfers; t; t = t->next) {
         if (t->easy != easy) continue;
@@ -267,7 +268,7 @@ static int reap(dm_loop *l)
         else l->transfers = t->next;
         if (t->next) t->next->prev = t->prev;
         l->running--;
-        t->done(t->ud, easy, rc);
+        t->done(t->ud, easy, (int)rc);
         free(t);
         done++;
     }

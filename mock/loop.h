@@ -7,16 +7,17 @@
 
 #include "util/clock.h"
 
-#include <curl/curl.h>
 #include <stdint.h>
 
 struct MHD_Daemon;
 typedef struct dm_loop dm_loop;
 
 typedef void (*dm_timer_fn)(void *ud);
-/* Called when an easy handle added with dm_loop_add_transfer() finishes.
- * The handle has been removed from the multi handle; the callback owns it. */
-typedef void (*dm_transfer_fn)(void *ud, CURL *easy, CURLcode result);
+/* Called when a libcurl easy handle added with dm_loop_add_transfer()
+ * finishes, with its CURLcode. The handle has been removed from the multi
+ * handle; the callback owns it. (Only net/outbound.c makes transfers: the
+ * handles are void * here so libcurl's header stays there.) */
+typedef void (*dm_transfer_fn)(void *ud, void *easy, int result);
 
 /* Returns NULL when the wake pipe or the multi handle cannot be made. */
 dm_loop *dm_loop_new(dm_clock *clock);
@@ -38,10 +39,10 @@ size_t dm_loop_clock_timers(const dm_loop *l);
 void dm_loop_advance(dm_loop *l, int64_t ms);
 
 /* Starts a transfer on the multi handle; done is called on completion. */
-int dm_loop_add_transfer(dm_loop *l, CURL *easy, dm_transfer_fn done, void *ud);
+int dm_loop_add_transfer(dm_loop *l, void *easy, dm_transfer_fn done, void *ud);
 /* Removes a transfer without calling its done callback; the caller still
  * owns (and cleans up) the easy handle. Unknown handles are ignored. */
-void dm_loop_cancel_transfer(dm_loop *l, CURL *easy);
+void dm_loop_cancel_transfer(dm_loop *l, void *easy);
 /* Transfers in flight. */
 int dm_loop_transfers(const dm_loop *l);
 

@@ -8,9 +8,12 @@
 #include "hooks.h"
 #include "desk/api.h"
 #include "invoke/invoke.h"
+#include "net/addr.h"
 #include "util/file.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #define DOC_EXAMPLE DM_SOURCE_DIR "/fixtures/extensions/doc-example"
@@ -102,6 +105,99 @@ static void non_loopback_bind_without_token_is_refused(void **state)
     assert_int_not_equal(dm_app_listen(f->app, err, sizeof err), 0);
     if (!strstr(err, "--control-token")) fail_msg("error does not name --control-token: %s", err);
     assert_null(dm_server_daemon_of(f->app));
+}
+
+/* 2b. A bind address is judged by what it resolves to: "localhost" is this
+ * machine (no token needed) and the URL names the address bound. */
+static void bind_names_are_resolved_before_the_token_rule(void **state)
+{
+    fx *f = *state;
+    dm_app_opts o = {0};
+    o.bind = "localhost";
+    char err[512] = "";
+    f->app = dm_app_new(&o, err, sizeof err);
+    if (!f->app) fail_msg("dm_app_new: %s", err);
+    if (dm_app_listen(f->app, err, sizeof err)) fail_msg("dm_app_listen localhost: %s", err);
+    const char *url = dm_app_url(f->app);
+    if (strncmp(url, "http://127.0.0.1:", 17) != 0) fail_msg("listening on %s", url);
+}
+
+/* 2c. Loopback is an address, not a spelling: 127/8, ::1 and IPv4-mapped
+ * 127/8 are; a name that merely starts with "127." is not, and no name but
+ * localhost is taken on trust (resolving it could ask a name server). */
+static void loopback_is_decided_on_the_address(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host;
+        int loopback;
+    } hosts[] = {
+        {"127.0.0.1", 1},          {"127.255.0.9", 1},        {"[::1]", 1},
+        {"::1", 1},                {"[::ffff:127.0.0.1]", 1}, {"localhost", 1},
+        {"LOCALHOST", 1},          {"127.attacker.example", 0}, {"127.0.0.1.nip.io", 0},
+        {"10.0.0.1", 0},           {"0.0.0.0", 0},            {"128.0.0.1", 0},
+        {"[::]", 0},               {"[::ffff:10.0.0.1]", 0},  {"[::2]", 0},
+        {"localhost.example", 0},  {"", 0},
+    };
+    for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++)
+        if (dm_addr_host_is_loopback(hosts[i].host) != hosts[i].loopback)
+            fail_msg("%s: expected %s", hosts[i].host, hosts[i].loopback ? "loopback" : "not loopback");
+    static const struct {
+        const char *url;
+        int loopback;
+    } urls[] = {
+        {"http://127.0.0.1:8080/hook", 1}, {"https://[::1]/x", 1},     {"http://localhost/x", 1},
+        {"http://127.1/x", 1}, /* libcurl reads 127.1 as 127.0.0.1 */
+        {"http://127.attacker.example/", 0}, {"http://user@10.0.0.1/", 0}, {"not a url", 0},
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof *urls; i++)
+        if (dm_url_is_loopback(urls[i].url) != urls[i].loopback)
+            fail_msg("%s: expected %s", urls[i].url, urls[i].loopback ? "loopback" : "not loopback");
+    /* the address check libcurl's socket opener applies */
+    struct sockaddr_in v4 = {0};
+    v4.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.5", &v4.sin_addr);
+    assert_true(dm_addr_is_loopback((struct sockaddr *)&v4));
+    inet_pton(AF_INET, "192.168.1.1", &v4.sin_addr);
+    assert_false(dm_addr_is_loopback((struct sockaddr *)&v4));
+    struct sockaddr_in6 v6 = {0};
+    v6.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr);
+    assert_true(dm_addr_is_loopback((struct sockaddr *)&v6));
+    inet_pton(AF_INET6, "fe80::1", &v6.sin6_addr);
+    assert_false(dm_addr_is_loopback((struct sockaddr *)&v6));
+    assert_false(dm_addr_is_loopback(NULL));
+}
+
+/* 2d. Whatever a user asks for, the mock sends nothing off this machine: a
+ * webhook whose URL is elsewhere fails its URL check (nothing is sent), and
+ * so does an install pointed elsewhere. */
+static void webhooks_and_installs_elsewhere_are_refused_unsent(void **state)
+{
+    fx *f = *state;
+    f->m = dmt_mock_start(NULL);
+    const char *urls[] = {"http://127.attacker.example/hook", "http://10.0.0.1/hook",
+                          "https://example.com/hook", "http://[::ffff:10.0.0.1]/hook"};
+    for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"name\":\"h\",\"url\":\"%s\",\"subscriptions\":{\"Ticket_Add\":null}}", urls[i]);
+        dmt_resp r = dmt_api(f->m, "POST", "/api/v1/webhooks", DMT_ADMIN, body);
+        const char *msg = dmh_field_error(&r, "/url", "invalid");
+        if (!strstr(msg, "not this machine")) fail_msg("%s: %s", urls[i], msg);
+        dmt_resp_free(&r);
+        snprintf(body, sizeof body, "{\"extension\":\"%s\",\"webhookUrl\":\"%s\"}", DOC_EXAMPLE,
+                 urls[i]);
+        r = dmt_ctl(f->m, "POST", "/mock/v1/installations", body);
+        dmt_assert_error(&r, 422, "INVALID_DATA");
+        if (!strstr(r.body, "not this machine")) fail_msg("install at %s: %s", urls[i], r.body);
+        dmt_resp_free(&r);
+    }
+    cJSON *checks = dmh_journal(f->m, "kind=check");
+    assert_int_equal(cJSON_GetArraySize(checks), 8);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, checks) assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "status")));
+    cJSON_Delete(checks);
 }
 
 /* 3. A control token guards /mock/v1 and /mock/ui (header or ?token=), not /api/v1. */
@@ -340,7 +436,8 @@ static void passthrough_never_leaves_loopback(void **state)
     f->m = dmt_mock_start(&o);
     cJSON *in = install(f, f->m);
     const char *urls[] = {"https://api.example.com/x", "https://deskmock.invalid/x",
-                          "http://10.0.0.1/x"};
+                          "http://10.0.0.1/x", "http://127.attacker.example/x",
+                          "http://[::ffff:10.0.0.1]/x"};
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
         dmt_resp r = dmt_invoke_get(f->m, DOC_SECRET, dmt_str(in, "securityContext"), urls[i], NULL);
         dmt_assert_error(&r, 502, "NO_INVOKE_STUB");
@@ -414,6 +511,9 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
         T(binds_loopback_by_default),
         T(non_loopback_bind_without_token_is_refused),
+        T(bind_names_are_resolved_before_the_token_rule),
+        T(loopback_is_decided_on_the_address),
+        T(webhooks_and_installs_elsewhere_are_refused_unsent),
         T(control_token_guards_control_api_only),
         T(secrets_do_not_follow_the_seed),
         T(user_token_cannot_change_extension_webhook),

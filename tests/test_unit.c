@@ -17,6 +17,7 @@
 #include "util/map.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 

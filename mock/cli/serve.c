@@ -266,6 +266,10 @@ int dm_cli_serve(int argc, char **argv)
     }
     int rc = dm_app_run(app);
     running = NULL;
+    if (dm_app_shutdown(app, err, sizeof err)) {
+        fprintf(stderr, "deskmock serve: %s\n", err);
+        rc = 1;
+    }
     dm_app_free(app);
     return rc ? 1 : 0;
 }

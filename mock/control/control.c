@@ -21,7 +21,9 @@ static void h_health(dm_app *app, dm_req *req, dm_resp *resp)
 {
     (void)req;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "status", "ok");
+    const char *file_error = dm_journal_file_error(app->journal);
+    cJSON_AddStringToObject(o, "status", file_error ? "error" : "ok");
+    if (file_error) cJSON_AddStringToObject(o, "journalFileError", file_error);
     cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
     cJSON_AddNumberToObject(o, "lastSeq", (double)dm_journal_last_seq(app->journal));
     cJSON_AddNumberToObject(o, "journalRecords", (double)dm_journal_count(app->journal));
@@ -57,11 +59,12 @@ struct poll {
     uint64_t timer;
     poll_fill fill;
     uint64_t event; /* story polls: the event */
+    uint64_t wait;  /* its entry in app->waits */
 };
 
 static void poll_free(poll *p)
 {
-    dm_vec_remove(&p->app->polls, p);
+    dm_waits_done(p->app->waits, p->wait);
     free(p->kinds);
     free(p);
 }
@@ -112,17 +115,20 @@ static void poll_aborted(void *ud)
     poll_free(p);
 }
 
-void dm_control_flush(dm_app *app)
+/* Shutdown: a long-poll is answered with what it has now. (A reset does not
+ * end it: seqs keep counting, so what it waits for can still come.) */
+static void poll_ended(void *ud, dm_wait_end how, const char *why)
 {
-    while (app->polls.n) {
-        poll *p = app->polls.items[0];
-        dm_journal_unwait(app->journal, p->waiter);
-        dm_loop_cancel(app->loop, p->timer);
-        dm_resp r;
-        dm_resp_init(&r);
-        p->fill(p, &r, 1);
-        poll_complete(p, &r);
-    }
+    poll *p = ud;
+    (void)how;
+    (void)why;
+    dm_journal_unwait(p->app->journal, p->waiter);
+    dm_loop_cancel(p->app->loop, p->timer);
+    dm_resp r;
+    dm_resp_init(&r);
+    p->fill(p, &r, 1);
+    p->wait = 0; /* already out of the registry */
+    poll_complete(p, &r);
 }
 
 /* Suspends req until fill() is ready or wait_ms pass; f's kinds are copied. */
@@ -140,7 +146,7 @@ static void poll_start(dm_app *app, dm_req *req, dm_resp *resp, const dm_journal
     poll_arm(p);
     p->timer = dm_loop_after(app->loop, (int64_t)wait_ms, 0, poll_timeout, p);
     dm_async_on_abort(req->async, poll_aborted, p);
-    dm_vec_push(&app->polls, p);
+    p->wait = dm_waits_add(app->waits, "a journal long-poll", NULL, 0, poll_ended, p);
     dm_buf_reset(&resp->body);
     resp->deferred = 1;
 }

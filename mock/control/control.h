@@ -20,7 +20,4 @@ void dm_h_settings_get(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp);
 void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp);
 
-/* Answers every pending long-poll now; call before the server stops. */
-void dm_control_flush(dm_app *app);
-
 #endif

@@ -105,55 +105,66 @@ void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
 /* ==== Shaped deliveries ==== */
 
 typedef struct shaped {
-    dm_pending p;
+    dm_parked p;
     uint64_t seq; /* the "forged" record */
     char webhook_id[DM_ID_MAX];
+    char what[300];
     char *url;
-    dm_buf body, answer;
-    struct curl_slist *headers;
+    dm_buf body;
+    char *jwt_header; /* "X-ZDesk-JWT: ..." or NULL */
+    uint64_t out;
 } shaped;
 
-static size_t keep(char *p, size_t size, size_t n, void *ud)
+static void shaped_free(shaped *s)
 {
-    shaped *s = ud;
-    if (s->answer.len < 4096) dm_buf_append(&s->answer, p, size * n);
-    return size * n;
+    free(s->url);
+    free(s->jwt_header);
+    dm_buf_free(&s->body);
+    free(s);
 }
 
-static void shaped_done(void *ud, CURL *easy, CURLcode rc)
+/* The webhook is no longer busy with the shaped delivery (invoke's cause
+ * rule reads it). */
+static void release_webhook(shaped *s)
 {
-    shaped *s = ud;
-    dm_app *app = s->p.app;
-    long status = 0;
-    double secs = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &secs);
-    curl_easy_cleanup(easy);
-    dm_webhook *w = dm_app_webhook(app, s->webhook_id);
+    dm_webhook *w = dm_app_webhook(s->p.app, s->webhook_id);
     if (w && w->active_event == s->seq) {
         w->last_event = s->seq;
         w->active_event = 0;
         w->last_done_ms = dm_mono_ms();
     }
-    dm_app_resume(&s->p);
+}
+
+static void shaped_done(void *ud, const dm_out_res *r)
+{
+    shaped *s = ud;
+    dm_app *app = s->p.app;
+    release_webhook(s);
+    dm_park_resume(&s->p);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "forged", (double)s->seq);
-    if (status) cJSON_AddNumberToObject(o, "status", status);
+    if (r->status) cJSON_AddNumberToObject(o, "status", r->status);
     else cJSON_AddNullToObject(o, "status");
-    cJSON_AddNumberToObject(o, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
-    if (rc != CURLE_OK) cJSON_AddStringToObject(o, "error", curl_easy_strerror(rc));
-    if (s->answer.len) cJSON_AddStringToObject(o, "response", s->answer.data);
+    cJSON_AddNumberToObject(o, "latencyMs", (double)(int64_t)(r->secs * 1000000) / 1000.0);
+    if (r->error) cJSON_AddStringToObject(o, "error", r->error);
+    if (r->body_len) cJSON_AddStringToObject(o, "response", r->body);
     dm_journal_add(app->journal, "forged-answer", s->seq, cJSON_Duplicate(o, 1));
     dm_resp resp;
     dm_resp_init(&resp);
     dm_resp_json(&resp, 200, o);
     cJSON_Delete(o);
-    dm_app_finish(&s->p, &resp);
-    free(s->url);
-    dm_buf_free(&s->body);
-    dm_buf_free(&s->answer);
-    curl_slist_free_all(s->headers);
-    free(s);
+    dm_park_finish(&s->p, &resp);
+    shaped_free(s);
+}
+
+static void shaped_ended(void *ud, dm_wait_end how, const char *why)
+{
+    shaped *s = ud;
+    (void)how;
+    dm_out_cancel(s->p.app->out, s->out);
+    release_webhook(s);
+    dm_park_cancel(&s->p, why, s->what);
+    shaped_free(s);
 }
 
 /* Replaces (or adds) query parameter key in url; owned result. */
@@ -241,15 +252,11 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
             jwt[n - 2] = jwt[n - 2] == 'A' ? 'B' : 'A'; /* still base64url, no longer valid */
         }
     }
-    s->headers = curl_slist_append(NULL, "Content-Type: application/json");
     if (jwt) {
         dm_buf h = {0};
         dm_buf_printf(&h, "X-ZDesk-JWT: %s", jwt);
-        s->headers = curl_slist_append(s->headers, h.data);
-        dm_buf_free(&h);
+        s->jwt_header = dm_buf_steal(&h);
     }
-    s->headers = curl_slist_append(s->headers, "User-Agent: deskmock");
-    s->headers = curl_slist_append(s->headers, "Expect:");
     free(jwt);
 
     cJSON *f = cJSON_CreateObject();
@@ -260,18 +267,15 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
     s->seq = dm_journal_add(app->journal, "forged", app->origin.cause, f);
     w->active_event = s->seq;
 
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, s->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body.data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body.len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)dm_delivery_get_opts(app->delivery)->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    dm_app_defer(app, req, resp, &s->p);
-    if (dm_loop_add_transfer(app->loop, c, shaped_done, s) != 0) shaped_done(s, c, CURLE_FAILED_INIT);
+    char owner[64];
+    dm_owner(owner, sizeof owner, "webhook", w->id);
+    snprintf(s->what, sizeof s->what, "the receiver's answer to a shaped delivery to webhook %s", w->id);
+    dm_park(app, req, resp, &s->p, s->what, owner, DM_END_RESET | DM_END_OWNER, shaped_ended, s);
+    const char *headers[] = {"Content-Type: application/json", "User-Agent: deskmock",
+                             s->jwt_header, NULL};
+    dm_out_req post = {"POST", s->url, headers, s->body.data ? s->body.data : "", s->body.len,
+                       dm_delivery_get_opts(app->delivery)->timeout_ms, 4096};
+    s->out = dm_out_send(app->out, &post, shaped_done, s);
     cJSON_Delete(events);
     cJSON_Delete(body);
 }

@@ -35,10 +35,8 @@ typedef struct queue {
     int dup_pending;      /* duplicate fault: send once more after this */
     int duplicate;        /* the attempt in flight is the duplicate */
     uint64_t timer;       /* retry, window or delay timer; 0 = none */
-    CURL *easy;   /* the transfer in flight, or NULL */
-    CURL *handle; /* the easy handle, reused for every transfer of this queue */
-    struct curl_slist *headers;
-    dm_buf body, answer;
+    uint64_t out;         /* the POST in flight (net/outbound.h), or 0 */
+    dm_buf body;
     char *jwt;
     int64_t jwt_exp; /* epoch s */
 } queue;
@@ -136,15 +134,12 @@ static queue *queue_of(dm_delivery *d, dm_webhook *w)
     return w->queue;
 }
 
-/* Ends a transfer. The easy handle and the buffers are kept for the next
- * one (a queue sends thousands: no allocation each time). */
+/* Ends a transfer. The body buffer is kept for the next one (a queue sends
+ * thousands: no allocation each time). */
 static void free_transfer(queue *q)
 {
-    q->easy = NULL;
-    curl_slist_free_all(q->headers);
-    q->headers = NULL;
+    q->out = 0;
     dm_buf_reset(&q->body);
-    dm_buf_reset(&q->answer);
 }
 
 static void release_batch(queue *q)
@@ -230,17 +225,6 @@ void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev)
 
 /* ==== Sending ==== */
 
-static size_t keep_answer(char *p, size_t size, size_t n, void *ud)
-{
-    queue *q = ud;
-    size_t len = size * n;
-    if (q->answer.len < RESPONSE_KEEP) {
-        size_t take = RESPONSE_KEEP - q->answer.len;
-        dm_buf_append(&q->answer, p, len < take ? len : take);
-    }
-    return len; /* read and discard the rest, however large */
-}
-
 static const char *token(queue *q)
 {
     dm_app *app = q->d->app;
@@ -255,7 +239,7 @@ static const char *token(queue *q)
     return q->jwt;
 }
 
-static void on_done(void *ud, CURL *easy, CURLcode rc);
+static void on_done(void *ud, const dm_out_res *res);
 
 static void journal_fault(dm_app *app, const char *what, uint64_t cause, int64_t ms)
 {
@@ -265,10 +249,21 @@ static void journal_fault(dm_app *app, const char *what, uint64_t cause, int64_t
     dm_journal_add(app->journal, "fault", cause, f);
 }
 
+static void after_attempt(queue *q, const dm_out_res *res);
+
 static void start_transfer(queue *q)
 {
     dm_app *app = q->d->app;
     free_transfer(q);
+    q->w->active_event = q->batch[0]->seq;
+    const char *jwt = token(q);
+    if (!jwt) {
+        /* never send a delivery unsigned: the attempt fails, and says why */
+        dm_out_res failed = {0, "X-ZDesk-JWT could not be signed: the signing key is unusable", 0,
+                             "", 0, 0};
+        after_attempt(q, &failed);
+        return;
+    }
     dm_buf_putc(&q->body, '[');
     for (size_t i = 0; i < q->nbatch; i++) {
         const dm_event_ref *ev = q->batch[q->reversed ? q->nbatch - 1 - i : i];
@@ -276,31 +271,14 @@ static void start_transfer(queue *q)
         dm_buf_append(&q->body, ev->text, ev->len);
     }
     dm_buf_putc(&q->body, ']');
-    const char *jwt = token(q);
-    char hdr[4096];
-    q->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    if (jwt) {
-        snprintf(hdr, sizeof hdr, "X-ZDesk-JWT: %s", jwt);
-        q->headers = curl_slist_append(q->headers, hdr);
-    }
-    q->headers = curl_slist_append(q->headers, "User-Agent: deskmock");
-    q->headers = curl_slist_append(q->headers, "Expect:");
-    q->w->active_event = q->batch[0]->seq;
-    if (q->handle) curl_easy_reset(q->handle);
-    else q->handle = curl_easy_init();
-    CURL *e = q->handle;
-    q->easy = e;
-    curl_easy_setopt(e, CURLOPT_URL, dm_webhook_url(q->w));
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body.data);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.len);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)q->d->opts.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_answer);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-    if (dm_loop_add_transfer(app->loop, e, on_done, q) != 0) on_done(q, e, CURLE_FAILED_INIT);
+    dm_buf hdr = {0};
+    dm_buf_printf(&hdr, "X-ZDesk-JWT: %s", jwt);
+    const char *headers[] = {"Content-Type: application/json", hdr.data, "User-Agent: deskmock",
+                             NULL};
+    dm_out_req post = {"POST", dm_webhook_url(q->w), headers, q->body.data, q->body.len,
+                       q->d->opts.timeout_ms, RESPONSE_KEEP};
+    q->out = dm_out_send(app->out, &post, on_done, q);
+    dm_buf_free(&hdr);
 }
 
 static void on_delay(void *ud)
@@ -336,9 +314,8 @@ static void send_batch(queue *q)
     start_transfer(q);
 }
 
-/* Journals one attempt; returns its seq. */
-static uint64_t journal_attempt(queue *q, CURLcode rc, long status, double secs, const char *outcome,
-                            int64_t next_ms)
+/* Journals one attempt (res NULL: aborted before an answer); returns its seq. */
+static uint64_t journal_attempt(queue *q, const dm_out_res *res, const char *outcome, int64_t next_ms)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "webhookId", q->w->id);
@@ -347,16 +324,20 @@ static uint64_t journal_attempt(queue *q, CURLcode rc, long status, double secs,
     for (size_t i = 0; i < q->nbatch; i++)
         cJSON_AddItemToArray(evs, cJSON_CreateNumber((double)q->batch[q->reversed ? q->nbatch - 1 - i : i]->seq));
     cJSON_AddNumberToObject(f, "attempt", q->attempts);
-    if (status)
-        cJSON_AddNumberToObject(f, "status", status);
+    if (res && res->status)
+        cJSON_AddNumberToObject(f, "status", res->status);
     else
         cJSON_AddNullToObject(f, "status");
+    double secs = res ? res->secs : 0;
     cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(secs * 1000000) / 1000.0);
-    if (rc != CURLE_OK) cJSON_AddStringToObject(f, "error", curl_easy_strerror(rc));
+    if (!res)
+        cJSON_AddStringToObject(f, "error", "aborted: the delivery was dropped while in flight");
+    else if (res->error)
+        cJSON_AddStringToObject(f, "error", res->error);
     cJSON_AddStringToObject(f, "outcome", outcome);
     if (q->duplicate) cJSON_AddBoolToObject(f, "duplicate", 1);
     if (next_ms >= 0) cJSON_AddNumberToObject(f, "nextRetryMs", (double)next_ms);
-    if (q->answer.len) cJSON_AddStringToObject(f, "response", q->answer.data);
+    if (res && res->body_len) cJSON_AddStringToObject(f, "response", res->body);
     return dm_journal_add(q->d->app->journal, "attempt", q->batch[0]->seq, f);
 }
 
@@ -366,37 +347,34 @@ static void fates(queue *q, const char *fate, const char *reason)
         dm_delivery_fate(q->d, q->w, q->batch[i]->seq, fate, reason, q->attempts);
 }
 
-static void on_done(void *ud, CURL *easy, CURLcode rc)
+static void on_done(void *ud, const dm_out_res *res)
 {
     queue *q = ud;
+    q->out = 0;
+    after_attempt(q, res);
+}
+
+/* What one attempt's outcome does: deliver, delete the webhook (410), retry
+ * on the schedule, or dead-letter. */
+static void after_attempt(queue *q, const dm_out_res *res)
+{
     dm_delivery *d = q->d;
     dm_app *app = d->app;
-    long status = 0;
-    double secs = 0;
-    (void)easy;
-    if (rc == CURLE_ABORTED_BY_CALLBACK && dm_loop_stopping(app->loop)) {
-        q->easy = NULL; /* the loop is going away and cleans up the handle */
-        if (q->handle == easy) q->handle = NULL;
-        curl_easy_cleanup(easy);
-        return;
-    }
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &secs);
-    if (rc != CURLE_OK) status = 0;
+    long status = res->status;
     if (!q->duplicate) q->attempts++;
     q->w->last_event = q->w->active_event;
     q->w->active_event = 0;
     q->w->last_done_ms = dm_mono_ms();
 
     if (q->duplicate) {
-        journal_attempt(q, rc, status, secs, status == 200 ? "delivered" : "failed", -1);
+        journal_attempt(q, res, status == 200 ? "delivered" : "failed", -1);
         free_transfer(q);
         release_batch(q);
         kick(q);
         return;
     }
     if (status == 200) {
-        journal_attempt(q, rc, status, secs, "delivered", -1);
+        journal_attempt(q, res, "delivered", -1);
         fates(q, "delivered", NULL);
         free_transfer(q);
         if (q->dup_pending) {
@@ -410,7 +388,7 @@ static void on_done(void *ud, CURL *easy, CURLcode rc)
         return;
     }
     if (status == 410) {
-        uint64_t seq = journal_attempt(q, rc, status, secs, "gone", -1);
+        uint64_t seq = journal_attempt(q, res, "gone", -1);
         fates(q, "dropped", "webhook answered 410 Gone");
         free_transfer(q);
         release_batch(q);
@@ -420,12 +398,12 @@ static void on_done(void *ud, CURL *easy, CURLcode rc)
     size_t tried = (size_t)q->attempts;
     if (tried <= d->opts.nretry) {
         int64_t delay = d->opts.retry[tried - 1];
-        journal_attempt(q, rc, status, secs, "failed", delay);
+        journal_attempt(q, res, "failed", delay);
         free_transfer(q);
         q->timer = dm_loop_after(app->loop, delay, 1, on_timer, q);
         return;
     }
-    journal_attempt(q, rc, status, secs, "failed", -1);
+    journal_attempt(q, res, "failed", -1);
     fates(q, "dead-lettered", "no 200 after the last retry");
     free_transfer(q);
     release_batch(q);
@@ -439,12 +417,12 @@ static void drop_queue(queue *q, const char *reason)
     dm_app *app = q->d->app;
     if (q->timer) dm_loop_cancel(app->loop, q->timer);
     q->timer = 0;
-    if (q->easy) {
+    if (q->out) {
         /* the receiver may have the POST already: say so */
-        dm_loop_cancel_transfer(app->loop, q->easy);
+        dm_out_cancel(app->out, q->out);
         if (reason) {
             if (!q->duplicate) q->attempts++;
-            journal_attempt(q, CURLE_ABORTED_BY_CALLBACK, 0, 0, "aborted", -1);
+            journal_attempt(q, NULL, "aborted", -1);
         }
         free_transfer(q);
     }
@@ -459,9 +437,7 @@ static void drop_queue(queue *q, const char *reason)
         free(it);
     }
     free(q->jwt);
-    if (q->handle) curl_easy_cleanup(q->handle);
     dm_buf_free(&q->body);
-    dm_buf_free(&q->answer);
     q->w->queue = NULL;
     free(q);
 }

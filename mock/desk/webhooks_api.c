@@ -3,8 +3,7 @@
  * GET that must answer 200; the request waits for it (suspended, the loop
  * keeps running). Extension webhooks are listed, but only their extension's
  * own token may change or delete them. */
-#include "delivery/delivery.h"
-#include "delivery/probe.h"
+#include "net/addr.h"
 #include "desk/api.h"
 #include "events/webhooks.h"
 #include "util/json.h"
@@ -115,21 +114,25 @@ void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp)
 
 /* ==== The URL check, then the write ==== */
 
-typedef struct check {
-    dm_pending p;
-    cJSON *body;          /* create: the validated body; update: the changes */
-    char id[DM_ID_MAX];   /* update: the webhook being changed */
-    char *url;
-} check;
+typedef struct change {
+    cJSON *body;        /* create: the validated body; update: the changes */
+    char id[DM_ID_MAX]; /* update: the webhook being changed; "" for a create */
+} change;
 
-static void apply(dm_app *app, dm_webhook *w, const cJSON *body, int64_t now)
+static void change_free(void *ud)
+{
+    change *c = ud;
+    cJSON_Delete(c->body);
+    free(c);
+}
+
+static void apply(dm_webhook *w, const cJSON *body, int64_t now)
 {
     const cJSON *v;
     cJSON_ArrayForEach(v, body) dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
     char iso[DM_ISO_LEN];
     dm_iso_time(now, iso);
     dm_json_set_str(w->obj, "modifiedTime", iso);
-    (void)app;
 }
 
 static void do_create(dm_app *app, const cJSON *body, dm_resp *resp)
@@ -144,66 +147,55 @@ static void do_create(dm_app *app, const cJSON *body, dm_resp *resp)
 
 static void do_update(dm_app *app, const char *id, const cJSON *body, dm_resp *resp)
 {
-    /* NULL when deleted while its URL was being checked */
     dm_webhook *w = dm_api_found(resp, dm_app_webhook(app, id), "webhook", id);
     if (!w) return;
     cJSON *before = cJSON_Duplicate(w->obj, 1);
-    apply(app, w, body, dm_clock_now(&app->clock));
+    apply(w, body, dm_clock_now(&app->clock));
     dm_app_webhook_updated(app, w, before, app->origin.cause);
     cJSON_Delete(before);
     dm_resp_json(resp, 200, w->obj);
 }
 
-static void checked(void *ud, long status, const char *error, double secs)
+/* After the URL check (res NULL: not checked, in-process): the write, when
+ * the URL answered 200 and the portal's limits still allow it. */
+static void checked(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp)
 {
-    check *c = ud;
-    dm_app *app = c->p.app;
-    dm_app_resume(&c->p);
-    dm_probe_journal(app, c->url, status, error, secs);
-    dm_resp resp;
-    dm_resp_init(&resp);
+    change *c = ud;
     dm_field_errs e = {0};
-    if (status == 200) {
-        /* other creates or updates may have landed while the GET ran */
-        dm_webhook *self = c->id[0] ? dm_app_webhook(app, c->id) : NULL;
-        if (!c->id[0] || self) check_limits(app, c->body, self, &e);
-    }
-    if (status != 200 || e.n) {
-        if (status != 200 && status)
+    if (res && res->status != 200) {
+        if (res->status)
             dm_field_errs_add(&e, "/url", "invalid", "the URL answered the check GET with %ld, not 200",
-                              status);
-        else if (status != 200)
+                              res->status);
+        else
             dm_field_errs_add(&e, "/url", "invalid", "the check GET to the URL failed: %s",
-                              error ? error : "no answer");
-        dm_api_invalid(&resp, &e);
-    } else if (c->id[0]) {
-        do_update(app, c->id, c->body, &resp);
-    } else {
-        do_create(app, c->body, &resp);
+                              res->error ? res->error : "no answer");
+        dm_api_invalid(resp, &e);
+        return;
     }
-    dm_app_finish(&c->p, &resp);
-    cJSON_Delete(c->body);
-    free(c->url);
-    free(c);
+    /* other creates or updates may have landed while the GET ran */
+    dm_webhook *self = c->id[0] ? dm_app_webhook(app, c->id) : NULL;
+    if (res && (!c->id[0] || self)) check_limits(app, c->body, self, &e);
+    if (e.n) dm_api_invalid(resp, &e);
+    else if (c->id[0]) do_update(app, c->id, c->body, resp);
+    else do_create(app, c->body, resp);
 }
 
-/* Checks url, then creates (id NULL) or updates; without a transport (tests
- * and fuzzers dispatching in-process) the check is skipped. */
+/* Checks url, then creates (id NULL) or updates; takes body. Without a URL
+ * to check (an update that keeps it) the write happens now. */
 static void check_then(dm_app *app, dm_req *req, dm_resp *resp, cJSON *body, const char *id,
                        const char *url)
 {
-    if (!url || !req->async) {
-        if (id) do_update(app, id, body, resp);
-        else do_create(app, body, resp);
-        cJSON_Delete(body);
+    change *c = dm_xcalloc(1, sizeof *c);
+    c->body = body;
+    if (id) snprintf(c->id, sizeof c->id, "%s", id);
+    if (!url) {
+        checked(app, c, NULL, resp);
+        change_free(c);
         return;
     }
-    check *c = dm_xcalloc(1, sizeof *c);
-    c->body = body;
-    c->url = dm_xstrdup(url);
-    if (id) snprintf(c->id, sizeof c->id, "%s", id);
-    dm_app_defer(app, req, resp, &c->p);
-    dm_probe_get(app, url, dm_delivery_get_opts(app->delivery)->timeout_ms, checked, c);
+    char owner[64];
+    if (id) dm_owner(owner, sizeof owner, "webhook", id);
+    dm_check_url(app, req, resp, url, id ? owner : NULL, checked, change_free, c);
 }
 
 void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp)

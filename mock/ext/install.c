@@ -5,8 +5,7 @@
  * callbackListener URLs are told, and a failing listener is journaled, not
  * fatal. Uninstalling deletes the webhook and revokes context and token. */
 #include "ext/install.h"
-#include "delivery/delivery.h"
-#include "delivery/probe.h"
+#include "net/addr.h"
 #include "desk/api.h"
 #include "events/webhooks.h"
 #include "ext/validate.h"
@@ -118,30 +117,48 @@ void dm_h_installation_get(dm_app *app, dm_req *req, dm_resp *resp)
 typedef struct callback {
     dm_app *app;
     uint64_t cause;
-    char *url, *which, *body;
-    struct curl_slist *headers;
+    char *url, *which;
+    uint64_t out, wait;
 } callback;
 
-static void callback_done(void *ud, CURL *easy, CURLcode rc)
+static void callback_free(callback *cb)
 {
-    callback *cb = ud;
-    long status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    free(cb->url);
+    free(cb->which);
+    free(cb);
+}
+
+/* The "callback" record: which listener, where, and how it answered (or why
+ * it did not). */
+static void journal_callback(callback *cb, long status, const char *error)
+{
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "listener", cb->which);
     cJSON_AddStringToObject(f, "url", cb->url);
     if (status) cJSON_AddNumberToObject(f, "status", status);
     else cJSON_AddNullToObject(f, "status");
-    if (rc != CURLE_OK) cJSON_AddStringToObject(f, "error", curl_easy_strerror(rc));
+    if (error) cJSON_AddStringToObject(f, "error", error);
     cJSON_AddBoolToObject(f, "ok", status >= 200 && status < 300);
-    if (!dm_loop_stopping(cb->app->loop)) dm_journal_add(cb->app->journal, "callback", cb->cause, f);
-    else cJSON_Delete(f);
-    curl_easy_cleanup(easy);
-    curl_slist_free_all(cb->headers);
-    free(cb->url);
-    free(cb->which);
-    free(cb->body);
-    free(cb);
+    dm_journal_add(cb->app->journal, "callback", cb->cause, f);
+}
+
+static void callback_done(void *ud, const dm_out_res *r)
+{
+    callback *cb = ud;
+    dm_waits_done(cb->app->waits, cb->wait);
+    journal_callback(cb, r->status, r->error);
+    callback_free(cb);
+}
+
+static void callback_ended(void *ud, dm_wait_end how, const char *why)
+{
+    callback *cb = ud;
+    (void)how;
+    dm_out_cancel(cb->app->out, cb->out);
+    char error[160];
+    snprintf(error, sizeof error, "not answered: %s", why);
+    journal_callback(cb, 0, error);
+    callback_free(cb);
 }
 
 /* POSTs {"orgId","securityContext","installationId"} to the listener for
@@ -176,29 +193,31 @@ static void notify(dm_app *app, const dm_installation *x, const char *which, uin
     cJSON_AddStringToObject(b, "orgId", dm_json_str(app->store->org, "id"));
     cJSON_AddStringToObject(b, "securityContext", x->security_context);
     cJSON_AddStringToObject(b, "installationId", x->id);
-    cb->body = dm_json_print(b);
+    char *body = dm_json_print(b);
     cJSON_Delete(b);
-    cb->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    cb->headers = curl_slist_append(cb->headers, "Expect:");
-    CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, cb->url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, cb->body);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, cb->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)CHECK_TIMEOUT_MS);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dm_curl_discard);
-    if (dm_loop_add_transfer(app->loop, e, callback_done, cb) != 0)
-        callback_done(cb, e, CURLE_FAILED_INIT);
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    char what[300];
+    snprintf(what, sizeof what, "the %s callback to %.200s", which, url);
+    cb->wait = dm_waits_add(app->waits, what, NULL, DM_END_RESET, callback_ended, cb);
+    dm_out_req post = {"POST", url, headers, body, strlen(body), CHECK_TIMEOUT_MS, 0};
+    cb->out = dm_out_send(app->out, &post, callback_done, cb);
+    free(body);
 }
 
 /* ==== Installing ==== */
 
 typedef struct install {
-    dm_pending p;
-    dm_installation *x; /* not yet added */
+    dm_installation *x; /* not yet added; NULL once it is */
     char *url;          /* the webhook's final URL; NULL without a webhook */
 } install;
+
+static void install_free(void *ud)
+{
+    install *in = ud;
+    if (in->x) installation_free(in->x);
+    free(in->url);
+    free(in);
+}
 
 /* Reads an extension folder's two files into trees; on failure writes the
  * error into resp and returns -1. Validation diagnostics go to diags. */
@@ -300,32 +319,24 @@ static void finish_install(dm_app *app, install *in, dm_resp *resp)
     in->x = NULL;
 }
 
-static void install_checked(void *ud, long status, const char *error, double secs)
+/* After the webhook URL's check (res NULL: not checked, in-process). */
+static void install_checked(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp)
 {
     install *in = ud;
-    dm_app *app = in->p.app;
-    dm_app_resume(&in->p);
-    dm_probe_journal(app, in->url, status, error, secs);
-    dm_resp resp;
-    dm_resp_init(&resp);
-    if (status == 200) {
-        finish_install(app, in, &resp);
-    } else {
-        char msg[700];
-        if (status)
-            snprintf(msg, sizeof msg, "The webhook URL %.400s answered the check GET with %ld, not 200.",
-                     in->url, status);
-        else
-            snprintf(msg, sizeof msg, "The check GET to the webhook URL %.400s failed: %s.", in->url,
-                     error ? error : "no answer");
-        dm_field_errs e = {0};
-        dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", msg);
-        dm_resp_error(&resp, 422, "INVALID_DATA", msg, &e);
+    if (!res || res->status == 200) {
+        finish_install(app, in, resp);
+        return;
     }
-    dm_app_finish(&in->p, &resp);
-    if (in->x) installation_free(in->x);
-    free(in->url);
-    free(in);
+    char msg[700];
+    if (res->status)
+        snprintf(msg, sizeof msg, "The webhook URL %.400s answered the check GET with %ld, not 200.",
+                 in->url, res->status);
+    else
+        snprintf(msg, sizeof msg, "The check GET to the webhook URL %.400s failed: %s.", in->url,
+                 res->error ? res->error : "no answer");
+    dm_field_errs e = {0};
+    dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", msg);
+    dm_resp_error(resp, 422, "INVALID_DATA", msg, &e);
 }
 
 static const dm_field_spec install_fields[] = {
@@ -428,20 +439,16 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
                           "webhookUrl to point the extension at your receiver",
                           declared);
         dm_api_invalid(resp, &e);
-        installation_free(in->x);
-        free(in);
+        install_free(in);
         goto done;
     }
     if (cJSON_IsObject(wh) && (override || declared))
         in->url = webhook_url(app, override ? override : declared, in->x->security_context);
-    if (!in->url || !req->async) {
-        /* no webhook to check, or no transport to check it with */
-        finish_install(app, in, resp);
-        free(in->url);
-        free(in);
+    if (!in->url) {
+        finish_install(app, in, resp); /* no webhook to check */
+        install_free(in);
     } else {
-        dm_app_defer(app, req, resp, &in->p);
-        dm_probe_get(app, in->url, dm_delivery_get_opts(app->delivery)->timeout_ms, install_checked, in);
+        dm_check_url(app, req, resp, in->url, NULL, install_checked, install_free, in);
     }
 done:
     if (x) installation_free(x);
@@ -458,6 +465,9 @@ void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
                                       "installation", req->params[0]);
     if (!x) return;
     uint64_t cause = app->origin.cause;
+    char owner[64];
+    dm_owner(owner, sizeof owner, "installation", x->id);
+    dm_waits_end(app->waits, DM_END_OWNER, owner, "the extension was uninstalled");
     dm_webhook *w = dm_app_webhook(app, x->webhook_id);
     if (w) dm_app_delete_webhook(app, w, "extension uninstalled", cause);
     dm_store_remove_token(app->store, x->token);

@@ -109,6 +109,18 @@ int dm_form_parse(const char *s, size_t len, dm_kvs *kvs)
     return rc;
 }
 
+void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud)
+{
+    a->on_abort = fn;
+    a->abort_ud = ud;
+}
+
+void dm_async_complete(dm_async *a, dm_resp *resp)
+{
+    a->on_abort = NULL;
+    a->complete(a, resp);
+}
+
 void dm_resp_init(dm_resp *r)
 {
     memset(r, 0, sizeof *r);

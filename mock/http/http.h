@@ -39,7 +39,16 @@ void dm_kvs_free(dm_kvs *kvs);
  * decoded NUL byte (kvs then holds the pairs before it). */
 int dm_form_parse(const char *s, size_t len, dm_kvs *kvs);
 
+/* A request's way to be answered later, given by its transport (the HTTP
+ * server; a test or a fuzzer may make its own). The transport sets complete;
+ * a handler that defers sets on_abort through dm_async_on_abort. */
+struct dm_resp;
 typedef struct dm_async dm_async;
+struct dm_async {
+    void (*complete)(dm_async *a, struct dm_resp *resp); /* takes resp's contents */
+    void (*on_abort)(void *ud); /* the client went away: drop the handle, do not complete */
+    void *abort_ud;
+};
 
 typedef struct dm_req {
     const char *method;
@@ -107,8 +116,9 @@ void dm_resp_error(dm_resp *r, int status, const char *code, const char *message
  * handler must then drop the handle without completing it. */
 void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud);
 
-/* Completes a deferred request: takes ownership of *resp's contents. Called on
- * the loop thread. The async handle is invalid afterwards. */
+/* Completes a deferred request: takes ownership of *resp's contents (through
+ * the transport's complete). Called on the loop thread. The async handle is
+ * invalid afterwards. */
 void dm_async_complete(dm_async *a, dm_resp *resp);
 
 /* ==== Router ==== */

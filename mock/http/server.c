@@ -16,11 +16,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-struct dm_async {
-    void (*on_abort)(void *ud);
-    void *abort_ud;
-};
-
 typedef struct conn_ctx {
     dm_async async; /* first: a dm_async * is a conn_ctx * */
     struct MHD_Connection *conn;
@@ -39,15 +34,12 @@ struct dm_server {
     struct MHD_Daemon *daemon;
     int port;
     dm_vec suspended; /* conn_ctx *, deferred and not yet completed */
+    size_t unsent;    /* deferred answers completed but not yet sent */
 };
 
-void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud)
-{
-    a->on_abort = fn;
-    a->abort_ud = ud;
-}
-
-void dm_async_complete(dm_async *a, dm_resp *resp)
+/* The server's dm_async complete: the response is queued when libmicrohttpd
+ * next calls on_request for the resumed connection. */
+static void complete(dm_async *a, dm_resp *resp)
 {
     conn_ctx *ctx = (conn_ctx *)a;
     dm_resp_free(&ctx->resp);
@@ -56,7 +48,7 @@ void dm_async_complete(dm_async *a, dm_resp *resp)
     ctx->resp.deferred = 0;
     ctx->deferred = 0;
     ctx->ready = 1;
-    a->on_abort = NULL;
+    ctx->srv->unsent++;
     dm_vec_remove(&ctx->srv->suspended, ctx);
     MHD_resume_connection(ctx->conn);
     /* libmicrohttpd must run again to send it; do not wait for a timeout */
@@ -151,6 +143,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     conn_ctx *ctx = *con_cls;
     if (!ctx) {
         ctx = dm_xcalloc(1, sizeof *ctx);
+        ctx->async.complete = complete;
         ctx->conn = conn;
         ctx->app = srv->app;
         ctx->srv = srv;
@@ -160,6 +153,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (ctx->ready) {
         ctx->ready = 0;
+        srv->unsent--;
         return queue(ctx);
     }
     if (ctx->deferred || ctx->answered) {
@@ -202,6 +196,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     conn_ctx *ctx = *con_cls;
     if (!ctx) return;
     if (ctx->deferred) dm_vec_remove(&srv->suspended, ctx);
+    if (ctx->ready) srv->unsent--;
     if (ctx->deferred && ctx->async.on_abort) ctx->async.on_abort(ctx->async.abort_ud);
     dm_buf_free(&ctx->body);
     dm_resp_free(&ctx->resp);
@@ -216,30 +211,14 @@ static void quiet_log(void *cls, const char *fmt, va_list ap)
     (void)ap;
 }
 
-dm_server *dm_server_new(dm_app *app, const char *bind, int port, unsigned timeout_s,
+dm_server *dm_server_new(dm_app *app, const struct sockaddr *sa, unsigned timeout_s,
                          unsigned limit, char *err, size_t errlen)
 {
-    struct sockaddr_in v4 = {0};
-    struct sockaddr_in6 v6 = {0};
-    const struct sockaddr *sa;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-    if (port < 0 || port > 65535) {
-        snprintf(err, errlen, "port %d: expected 0 to 65535", port);
-        return NULL;
-    }
-    if (inet_pton(AF_INET, bind, &v4.sin_addr) == 1) {
-        v4.sin_family = AF_INET;
-        v4.sin_port = htons((uint16_t)port);
-        sa = (const struct sockaddr *)&v4;
-    } else if (inet_pton(AF_INET6, bind, &v6.sin6_addr) == 1) {
-        v6.sin6_family = AF_INET6;
-        v6.sin6_port = htons((uint16_t)port);
-        sa = (const struct sockaddr *)&v6;
-        flags |= MHD_USE_IPv6;
-    } else {
-        snprintf(err, errlen, "bind address %s: expected an IPv4 or IPv6 address", bind);
-        return NULL;
-    }
+    if (sa->sa_family == AF_INET6) flags |= MHD_USE_IPv6;
+    uint16_t port = ntohs(sa->sa_family == AF_INET6
+                              ? ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port
+                              : ((const struct sockaddr_in *)(const void *)sa)->sin_port);
     dm_server *srv = dm_xcalloc(1, sizeof *srv);
     srv->app = app;
     srv->daemon = MHD_start_daemon(
@@ -248,14 +227,19 @@ dm_server *dm_server_new(dm_app *app, const char *bind, int port, unsigned timeo
         limit ? limit : 1000u, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 30u,
         MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not an address of this host)",
-                 bind, port);
+        snprintf(err, errlen, "cannot listen on port %u (in use, or not an address of this host)",
+                 (unsigned)port);
         free(srv);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : port;
     return srv;
+}
+
+size_t dm_server_unsent(const dm_server *srv)
+{
+    return srv->unsent;
 }
 
 int dm_server_port(const dm_server *srv)

@@ -5,7 +5,7 @@
  * stubs and passthrough answer later when they have a delay or go to the
  * network (the connection is suspended; the loop keeps running). */
 #include "invoke/invoke.h"
-#include "delivery/probe.h"
+#include "net/addr.h"
 #include "desk/api.h"
 #include "events/webhooks.h"
 #include "ext/install.h"
@@ -240,12 +240,13 @@ static fault *find_fault(dm_app *app, const char *url, int is_desk)
 /* ==== Deferred answers (delays, passthrough) ==== */
 
 typedef struct later {
-    dm_pending p;
+    dm_parked p;
     uint64_t invoke_seq;
     long status;
     dm_buf body;
-    uint64_t timer;
-    struct curl_slist *headers;
+    uint64_t timer, out;
+    char what[400];
+    char **headers; /* "Name: value", NULL-terminated (passthrough) */
     char *post;
     int forward; /* passthrough: go to the network after the delay */
     char *url, *method;
@@ -254,7 +255,8 @@ typedef struct later {
 static void later_free(later *l)
 {
     dm_buf_free(&l->body);
-    curl_slist_free_all(l->headers);
+    for (char **h = l->headers; h && *h; h++) free(*h);
+    free(l->headers);
     free(l->post);
     free(l->url);
     free(l->method);
@@ -270,48 +272,49 @@ static void later_finish(later *l)
     cJSON_AddNumberToObject(f, "invoke", (double)l->invoke_seq);
     cJSON_AddNumberToObject(f, "statusCode", (double)l->status);
     dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
-    dm_app_finish(&l->p, &resp);
+    dm_park_finish(&l->p, &resp);
     later_free(l);
 }
 
-static size_t collect(char *p, size_t size, size_t n, void *ud)
+/* A reset, shutdown or uninstall came first: the call is not made or its
+ * answer is not awaited, and the extension hears why. */
+static void later_ended(void *ud, dm_wait_end how, const char *why)
 {
     later *l = ud;
-    if (l->body.len < DM_BODY_MAX) dm_buf_append(&l->body, p, size * n);
-    return size * n;
+    (void)how;
+    if (l->timer) dm_loop_cancel(l->p.app->loop, l->timer);
+    if (l->out) dm_out_cancel(l->p.app->out, l->out);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "invoke", (double)l->invoke_seq);
+    cJSON_AddNullToObject(f, "statusCode");
+    cJSON_AddStringToObject(f, "error", why);
+    dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
+    dm_park_cancel(&l->p, why, l->what);
+    later_free(l);
 }
 
-static void forwarded(void *ud, CURL *easy, CURLcode rc)
+static void forwarded(void *ud, const dm_out_res *r)
 {
     later *l = ud;
-    long status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(easy);
-    if (rc != CURLE_OK) {
-        dm_buf_reset(&l->body);
+    l->out = 0;
+    dm_buf_reset(&l->body);
+    if (r->status) {
+        dm_buf_append(&l->body, r->body, r->body_len);
+        l->status = r->status;
+    } else {
         dm_buf_printf(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":");
-        dm_buf_json_str(&l->body, curl_easy_strerror(rc));
+        dm_buf_json_str(&l->body, r->error ? r->error : "no answer");
         dm_buf_putc(&l->body, '}');
-        status = 502;
+        l->status = 502;
     }
-    l->status = status;
     later_finish(l);
 }
 
 static void forward(later *l)
 {
-    CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, l->url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, l->method);
-    if (l->post && *l->post) curl_easy_setopt(e, CURLOPT_POSTFIELDS, l->post);
-    else if (strcmp(l->method, "GET") == 0) curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, l->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)PASSTHROUGH_TIMEOUT_MS);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
-    if (dm_loop_add_transfer(l->p.app->loop, e, forwarded, l) != 0) forwarded(l, e, CURLE_FAILED_INIT);
+    dm_out_req r = {l->method, l->url, (const char *const *)l->headers, l->post,
+                    l->post ? strlen(l->post) : 0, PASSTHROUGH_TIMEOUT_MS, DM_BODY_MAX};
+    l->out = dm_out_send(l->p.app->out, &r, forwarded, l);
 }
 
 static void later_due(void *ud)
@@ -497,12 +500,12 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
             l->url = dm_xstrdup(url);
             l->method = dm_xstrdup(type);
             l->post = post ? dm_xstrdup(post) : NULL;
+            l->headers = dm_xcalloc(headers.n + 1, sizeof *l->headers);
             for (size_t i = 0; i < headers.n; i++) {
-                char h[1024];
-                snprintf(h, sizeof h, "%s: %s", headers.items[i].key, headers.items[i].value);
-                l->headers = curl_slist_append(l->headers, h);
+                dm_buf h = {0};
+                dm_buf_printf(&h, "%s: %s", headers.items[i].key, headers.items[i].value);
+                l->headers[i] = dm_buf_steal(&h);
             }
-            l->headers = curl_slist_append(l->headers, "Expect:");
         } else {
             char msg[700];
             if (app->opts.invoke_passthrough)
@@ -545,7 +548,10 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
             answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
             later_free(l);
         } else {
-            dm_app_defer(app, req, resp, &l->p);
+            char owner[64];
+            dm_owner(owner, sizeof owner, "installation", x->id);
+            snprintf(l->what, sizeof l->what, "the answer to invoke %s %.300s", type, url);
+            dm_park(app, req, resp, &l->p, l->what, owner, DM_END_RESET | DM_END_OWNER, later_ended, l);
             l->timer = dm_loop_after(app->loop, delay, 0, later_due, l);
         }
         dm_resp_free(&inner);

@@ -5,6 +5,7 @@
 #include "util/json.h"
 #include "util/text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ typedef struct record {
     char *kind;
     char *text; /* the whole record as one JSON object */
     size_t size; /* what it counts against limit_bytes: text and kind */
+    int file_only; /* held by a request when the journal was cleared: the file gets it, memory not */
 } record;
 
 typedef struct waiter {
@@ -35,7 +37,12 @@ struct dm_journal {
     uint64_t next_seq;
     uint64_t evicted;
     FILE *file;
-    int dirty; /* lines in file's buffer not yet written */
+    char *path;
+    int dirty;      /* lines in file's buffer not yet written */
+    int file_errno; /* the first write error, 0 while all is well */
+    char file_error[300];
+    void (*on_error)(void *ud, const char *message);
+    void *on_error_ud;
     /* an open request: its seq, and the records it caused, not yet published */
     uint64_t open_seq;
     record *held;
@@ -61,6 +68,8 @@ static void record_free(record *r)
 
 void dm_journal_clear(dm_journal *j)
 {
+    /* what the open request caused before the clear still reaches the file */
+    for (size_t i = 0; i < j->nheld; i++) j->held[i].file_only = 1;
     for (size_t i = 0; i < j->n; i++) record_free(&j->recs[j->head + i]);
     j->head = j->n = 0;
     j->bytes = 0;
@@ -80,8 +89,19 @@ void dm_journal_free(dm_journal *j)
         free(w->kinds);
         free(w);
     }
-    if (j->file) fclose(j->file);
+    dm_journal_close_file(j);
     free(j);
+}
+
+/* Notes the first failed write to the file (errno is the reason) and tells
+ * the owner once; later records still reach memory. */
+static void file_failed(dm_journal *j)
+{
+    if (j->file_errno) return;
+    j->file_errno = errno ? errno : EIO;
+    snprintf(j->file_error, sizeof j->file_error, "%.200s: %s", j->path ? j->path : "journal file",
+             strerror(j->file_errno));
+    if (j->on_error) j->on_error(j->on_error_ud, j->file_error);
 }
 
 int dm_journal_open_file(dm_journal *j, const char *path)
@@ -89,17 +109,45 @@ int dm_journal_open_file(dm_journal *j, const char *path)
     FILE *f = fopen(path, "a");
     if (!f) return DM_EIO;
     setvbuf(f, NULL, _IOFBF, 1 << 16);
-    if (j->file) fclose(j->file);
+    dm_journal_close_file(j);
     j->file = f;
+    j->path = dm_xstrdup(path);
     j->dirty = 0;
     return 0;
+}
+
+void dm_journal_on_file_error(dm_journal *j, void (*fn)(void *ud, const char *message), void *ud)
+{
+    j->on_error = fn;
+    j->on_error_ud = ud;
+}
+
+const char *dm_journal_file_error(const dm_journal *j)
+{
+    return j->file_errno ? j->file_error : NULL;
 }
 
 void dm_journal_flush(dm_journal *j)
 {
     if (!j->dirty) return;
-    fflush(j->file);
+    errno = 0;
+    if (fflush(j->file) != 0) file_failed(j);
     j->dirty = 0;
+}
+
+int dm_journal_close_file(dm_journal *j)
+{
+    if (j->file) {
+        errno = 0;
+        if (fflush(j->file) != 0) file_failed(j);
+        errno = 0;
+        if (fclose(j->file) != 0) file_failed(j);
+        j->file = NULL;
+        j->dirty = 0;
+    }
+    free(j->path);
+    j->path = NULL;
+    return j->file_errno ? DM_EIO : 0;
 }
 
 /* Starts a record's text: {"seq","kind","time","cause" -- without the
@@ -130,7 +178,7 @@ static record finish(dm_buf *b, uint64_t seq, const char *kind, uint64_t cause)
     dm_buf_utf8_scrub(b);
     size_t len = b->len;
     record r = {seq, cause, dm_xstrdup(kind), dm_xrealloc(dm_buf_steal(b), len + 1),
-                len + 1 + strlen(kind) + 1};
+                len + 1 + strlen(kind) + 1, 0};
     return r;
 }
 
@@ -160,9 +208,13 @@ static int matches(const record *r, uint64_t after, const char *kinds, uint64_t 
 static void store(dm_journal *j, record r)
 {
     if (j->file) {
-        fputs(r.text, j->file);
-        fputc('\n', j->file);
+        errno = 0;
+        if (fputs(r.text, j->file) < 0 || fputc('\n', j->file) == EOF) file_failed(j);
         j->dirty = 1;
+    }
+    if (r.file_only) {
+        record_free(&r);
+        return;
     }
     /* make room: by count, then by bytes (the new record always stays) */
     while (j->n && ((j->limit && j->n >= j->limit) ||

@@ -27,6 +27,14 @@ void dm_journal_free(dm_journal *j); /* NULL does nothing; flushes and closes th
 int dm_journal_open_file(dm_journal *j, const char *path);
 /* Writes the buffered lines to the file; cheap when there are none. */
 void dm_journal_flush(dm_journal *j);
+/* Flushes and closes the file (if any). 0, or DM_EIO when any write to it
+ * failed, now or before (dm_journal_file_error says why). */
+int dm_journal_close_file(dm_journal *j);
+/* Every write and flush is checked. The first failure ("PATH: reason") is
+ * kept, returned here (NULL while all is well) and passed once to fn, if
+ * set; records keep reaching memory. */
+const char *dm_journal_file_error(const dm_journal *j);
+void dm_journal_on_file_error(dm_journal *j, void (*fn)(void *ud, const char *message), void *ud);
 
 /* Publishes a record. fields (owned, may be NULL) holds the kind-specific
  * members; cause 0 means none. Returns the record's seq. While a request is
@@ -53,7 +61,10 @@ void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t c
 void dm_journal_commit_raw(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
                            const char *members);
 
-/* Clears the records (seq keeps counting, so waiters stay valid). */
+/* Clears the records in memory (seq keeps counting, so waiters stay valid).
+ * Records the open request has caused so far still reach the file, not
+ * memory: a reset's own "dropped" fates are in the file, and memory starts
+ * clean with the reset's request record. */
 void dm_journal_clear(dm_journal *j);
 
 uint64_t dm_journal_last_seq(const dm_journal *j);

@@ -53,8 +53,9 @@ dh_mock *dh_start(const dh_options *opts, char *err, size_t errlen);
 /* Attaches to a running mock by base URL (e.g. from its ready file). */
 dh_mock *dh_attach(const char *url, char *err, size_t errlen);
 /* Stops an embedded mock (or detaches) and frees m. Returns 0 when nothing
- * was left open: no connection, transfer, timer-held request or queued
- * delivery; else -1 (the report says what). NULL: 0. */
+ * was left open (no connection, transfer, timer-held request or queued
+ * delivery) and the journal file, if any, was written whole; else -1 (what
+ * went wrong is printed to stderr). NULL: 0. */
 int dh_stop(dh_mock *m);
 
 const char *dh_url(const dh_mock *m);    /* "http://127.0.0.1:PORT" */
