@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "desk.h"
+#include "util/base64url.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -107,45 +108,20 @@ static long http_call(const char *url, const char *form, struct curl_slist *head
 
 /* ==== base64url ==== */
 
-static int b64url_value(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
 /* Decodes len characters of unpadded base64url (trailing '=' tolerated).
  * Returns malloc'ed bytes plus a NUL, and their count in *out_len; NULL when
  * the text is not base64url or memory ran out. */
 static unsigned char *b64url_decode(const char *in, size_t len, size_t *out_len)
 {
-    while (len && in[len - 1] == '=')
-        len--;
-    if (len % 4 == 1) return NULL;
     unsigned char *out = malloc(len * 3 / 4 + 1);
     if (!out) return NULL;
-    size_t n = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64url_value(in[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
+    long n = dm_base64url_decode(in, len, out, len * 3 / 4);
+    if (n < 0) {
+        free(out);
+        return NULL;
     }
     out[n] = '\0';
-    *out_len = n;
+    *out_len = (size_t)n;
     return out;
 }
 

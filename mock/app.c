@@ -172,7 +172,7 @@ static int load_jwt(dm_app *app, char *err, size_t errlen)
 {
     char why[160];
     if (!app->opts.jwt_key_file) {
-        app->jwt = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, 1, why, sizeof why);
+        app->jwt = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, why, sizeof why);
         if (!app->jwt) snprintf(err, errlen, "built-in JWT key: %s", why);
         return app->jwt ? 0 : DM_EINVAL;
     }
@@ -182,7 +182,7 @@ static int load_jwt(dm_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, strerror(errno));
         return DM_EIO;
     }
-    app->jwt = dm_jwt_new(pem, n, 0, why, sizeof why);
+    app->jwt = dm_jwt_new(pem, n, why, sizeof why);
     free(pem);
     if (!app->jwt) snprintf(err, errlen, "%s: %s", app->opts.jwt_key_file, why);
     return app->jwt ? 0 : DM_EINVAL;

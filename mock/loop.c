@@ -1,10 +1,7 @@
 /* loop.c -- one thread, one loop. libmicrohttpd runs in external epoll mode;
  * its epoll fd and a wake pipe are extra fds of curl_multi_poll(), whose
- * timeout is the nearest timer. The curl multi handle is made by the first
- * transfer: until then the loop waits with poll() on the same fds, so a mock
- * that has sent nothing has not touched libcurl (the deskmock binary loads it
- * on first use: start-up). No locks: only dm_loop_stop() crosses threads,
- * through the pipe and an atomic flag. */
+ * timeout is the nearest timer. No locks: only dm_loop_stop() crosses
+ * threads, through the pipe and an atomic flag. */
 #include "loop.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -13,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +37,7 @@ typedef struct transfer {
 struct dm_loop {
     dm_clock *clock;
     struct MHD_Daemon *daemon;
-    CURLM *multi;        /* made by the first transfer */
+    CURLM *multi;
     int running;         /* transfers in flight */
     transfer *transfers; /* the same, as a list */
     int pipe_fd[2];
@@ -127,6 +123,12 @@ dm_loop *dm_loop_new(dm_clock *clock)
         free(l);
         return NULL;
     }
+    if (!(l->multi = curl_multi_init())) {
+        close(l->pipe_fd[0]);
+        close(l->pipe_fd[1]);
+        free(l);
+        return NULL;
+    }
     for (int i = 0; i < 2; i++) {
         fcntl(l->pipe_fd[i], F_SETFL, fcntl(l->pipe_fd[i], F_GETFL) | O_NONBLOCK);
         fcntl(l->pipe_fd[i], F_SETFD, FD_CLOEXEC);
@@ -145,7 +147,7 @@ void dm_loop_free(dm_loop *l)
         t->done(t->ud, t->easy, (int)CURLE_ABORTED_BY_CALLBACK);
         free(t);
     }
-    if (l->multi) curl_multi_cleanup(l->multi);
+    curl_multi_cleanup(l->multi);
     close(l->pipe_fd[0]);
     close(l->pipe_fd[1]);
     free(l->real.t);
@@ -216,7 +218,6 @@ void dm_loop_advance(dm_loop *l, int64_t ms)
 
 int dm_loop_add_transfer(dm_loop *l, void *easy, dm_transfer_fn done, void *ud)
 {
-    if (!l->multi && !(l->multi = curl_multi_init())) return DM_ECURL;
     transfer *t = dm_xcalloc(1, sizeof *t);
     t->easy = easy;
     t->done = done;
@@ -317,7 +318,7 @@ static int64_t wait_ms(dm_loop *l, int max_wait_ms)
 
 void dm_loop_progress(dm_loop *l)
 {
-    if (!l->multi || !l->running) return;
+    if (!l->running) return;
     int running = 0;
     curl_multi_perform(l->multi, &running);
     /* a finished transfer may have started its successor: send it now, not
@@ -336,16 +337,8 @@ void dm_loop_once(dm_loop *l, int max_wait_ms)
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         if (info) extra[n++] = (struct curl_waitfd){info->epoll_fd, CURL_WAIT_POLLIN, 0};
     }
-    int timeout = (int)wait_ms(l, max_wait_ms);
-    if (l->multi) {
-        int numfds = 0;
-        curl_multi_poll(l->multi, extra, n, timeout, &numfds);
-    } else {
-        struct pollfd p[2];
-        for (unsigned i = 0; i < n; i++) p[i] = (struct pollfd){extra[i].fd, POLLIN, 0};
-        if (poll(p, n, timeout) > 0)
-            for (unsigned i = 0; i < n; i++) extra[i].revents = p[i].revents ? CURL_WAIT_POLLIN : 0;
-    }
+    int numfds = 0;
+    curl_multi_poll(l->multi, extra, n, (int)wait_ms(l, max_wait_ms), &numfds);
     if (extra[0].revents) {
         char drain[64];
         while (read(l->pipe_fd[0], drain, sizeof drain) > 0) {

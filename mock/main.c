@@ -91,7 +91,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "deskmock: '%s' is not a command; see 'deskmock --help'\n", cmd);
         return 2;
     }
-    /* libcurl initialises itself on first use (mock/lazy/) */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = commands[i].run(argc - 1, argv + 1);
     curl_global_cleanup();
     return rc;

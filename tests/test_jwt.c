@@ -4,6 +4,7 @@
  * OpenSSL (OSSL_PARAM_BLD, EVP_PKEY_fromdata) and verify RS256 over
  * header.claims; then the claims: iss, aud, a 600-second life. */
 #include "hooks.h"
+#include "util/base64url.h"
 
 #include "delivery/jwt.h"
 #include "util/buf.h"
@@ -54,37 +55,6 @@ static dmt_mock *start(fx *f, const int64_t *ladder, size_t n)
 
 /* ==== base64url and the JWS parts ==== */
 
-/* Decodes base64url (no padding) into out; returns the length or -1. */
-static long b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
-{
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)s[i], v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '-')
-            v = 62;
-        else if (c == '_')
-            v = 63;
-        else
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o == cap) return -1;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    return (long)o;
-}
-
 typedef struct jws {
     cJSON *header, *claims;
     const char *signing_input; /* header.claims, borrowed from the token */
@@ -96,7 +66,7 @@ typedef struct jws {
 static cJSON *decode_json_part(const char *s, size_t len)
 {
     unsigned char buf[4096];
-    long n = b64url_decode(s, len, buf, sizeof buf - 1);
+    long n = dm_base64url_decode(s, len, buf, sizeof buf - 1);
     assert_true(n > 0);
     buf[n] = 0;
     cJSON *j = cJSON_Parse((const char *)buf);
@@ -118,7 +88,7 @@ static void jws_parse(const char *token, jws *out)
     out->claims = decode_json_part(d1 + 1, (size_t)(d2 - d1 - 1));
     out->signing_input = token;
     out->signing_len = (size_t)(d2 - token);
-    long n = b64url_decode(d2 + 1, strlen(d2 + 1), out->sig, sizeof out->sig);
+    long n = dm_base64url_decode(d2 + 1, strlen(d2 + 1), out->sig, sizeof out->sig);
     assert_true(n > 0);
     out->sig_len = (size_t)n;
 }
@@ -134,7 +104,7 @@ static void jws_free(jws *j)
 static BIGNUM *b64url_bn(const char *s)
 {
     unsigned char buf[1024];
-    long n = b64url_decode(s, strlen(s), buf, sizeof buf);
+    long n = dm_base64url_decode(s, strlen(s), buf, sizeof buf);
     assert_true(n > 0);
     return BN_bin2bn(buf, (int)n, NULL);
 }
@@ -253,7 +223,10 @@ static void tampered_jwt_does_not_verify(void **state)
     snprintf(claims, sizeof claims,
              "{\"iss\":\"orgId:" DMT_ORG "\",\"aud\":\"webhookId:1\",\"iat\":%lld,\"exp\":%lld}",
              (long long)claim(&j, "iat"), (long long)claim(&j, "exp"));
-    dm_base64url(&forged, (const unsigned char *)claims, strlen(claims));
+    char enc[DM_BASE64URL_LEN(512) + 1];
+    assert_true(strlen(claims) <= 512);
+    dm_base64url_encode((const unsigned char *)claims, strlen(claims), enc);
+    dm_buf_puts(&forged, enc);
     assert_false(rs256_ok(f->key, forged.data, forged.len, j.sig, j.sig_len));
     dm_buf_free(&forged);
 
@@ -321,47 +294,36 @@ static void retry_after_expiry_carries_a_fresh_token_and_check_get_none(void **s
     assert_null(check->jwt);
 }
 
-/* ==== The key: deferred (built-in) or checked at once (--jwt-key) ==== */
+/* ==== The key ==== */
 
-static void deferred_key_loads_on_first_use_and_matches_an_eager_one(void **state)
+/* The built-in key signs, and its JWKS names its kid. */
+static void built_in_key_signs_and_publishes_its_kid(void **state)
 {
     (void)state;
     char err[160] = "";
-    dm_jwt *lazy = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, 1, err, sizeof err);
-    dm_jwt *now = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, 0, err, sizeof err);
-    assert_non_null(lazy);
-    assert_non_null(now);
+    dm_jwt *k = dm_jwt_new(dm_default_jwt_key, dm_default_jwt_key_len, err, sizeof err);
+    assert_non_null(k);
     assert_string_equal(err, "");
-    dm_buf a = {0}, b = {0};
-    assert_int_equal(dm_jwt_jwks(lazy, &a), 0);
-    assert_int_equal(dm_jwt_jwks(now, &b), 0);
-    assert_string_equal(a.data, b.data);
-    assert_string_equal(dm_jwt_kid(lazy), dm_jwt_kid(now));
-    assert_int_equal(strlen(dm_jwt_kid(lazy)), 16);
-    char *t = dm_jwt_sign(lazy, "1", "2", 1000, 1600);
+    assert_int_equal(strlen(dm_jwt_kid(k)), 16);
+    dm_buf a = {0};
+    assert_int_equal(dm_jwt_jwks(k, &a), 0);
+    assert_non_null(strstr(a.data, dm_jwt_kid(k)));
+    char *t = dm_jwt_sign(k, "1", "2", 1000, 1600);
     assert_non_null(t);
     free(t);
     dm_buf_free(&a);
-    dm_buf_free(&b);
-    dm_jwt_free(lazy);
-    dm_jwt_free(now);
+    dm_jwt_free(k);
 }
 
-static void bad_key_fails_at_once_or_at_every_deferred_use(void **state)
+/* A key that is not an RSA private key fails when it is given, with why. */
+static void bad_key_fails_at_once(void **state)
 {
     (void)state;
     static const char junk[] = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
     char err[160] = "";
-    assert_null(dm_jwt_new(junk, sizeof junk - 1, 0, err, sizeof err));
+    assert_null(dm_jwt_new(junk, sizeof junk - 1, err, sizeof err));
     assert_string_equal(err, "expected an RSA private key in PEM");
-    dm_jwt *lazy = dm_jwt_new(junk, sizeof junk - 1, 1, err, sizeof err);
-    assert_non_null(lazy);
-    dm_buf out = {0};
-    assert_int_equal(dm_jwt_jwks(lazy, &out), -1);
-    assert_int_equal(out.len, 0);
-    assert_null(dm_jwt_sign(lazy, "1", "2", 1000, 1600));
-    assert_null(dm_jwt_kid(lazy));
-    dm_jwt_free(lazy);
+    assert_null(dm_jwt_new("", 0, err, sizeof err));
 }
 
 int main(void)
@@ -373,8 +335,8 @@ int main(void)
         T(tampered_jwt_does_not_verify),
         T(each_webhook_gets_its_own_audience),
         T(retry_after_expiry_carries_a_fresh_token_and_check_get_none),
-        cmocka_unit_test(deferred_key_loads_on_first_use_and_matches_an_eager_one),
-        cmocka_unit_test(bad_key_fails_at_once_or_at_every_deferred_use),
+        cmocka_unit_test(built_in_key_signs_and_publishes_its_kid),
+        cmocka_unit_test(bad_key_fails_at_once),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include "http/http.h"
 #include "journal/journal.h"
 #include "loop.h"
+#include "util/base64url.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -947,9 +948,39 @@ static void loop_stop_makes_run_return(void **state)
     dm_loop_free(NULL);
 }
 
+/* base64url: every length round-trips, RFC 4648's vectors encode as
+ * given (unpadded, URL alphabet), and what is not base64url is refused. */
+static void base64url_round_trips_and_refuses_junk(void **state)
+{
+    (void)state;
+    unsigned char in[64] = {0}, back[64];
+    char enc[DM_BASE64URL_LEN(64) + 1];
+    for (size_t len = 0; len <= sizeof in; len++) {
+        for (size_t i = 0; i < len; i++) in[i] = (unsigned char)(i * 37 + len * 11 + 250);
+        size_t n = dm_base64url_encode(in, len, enc);
+        assert_int_equal(n, DM_BASE64URL_LEN(len));
+        assert_int_equal(strlen(enc), n);
+        assert_int_equal(dm_base64url_decode(enc, n, back, sizeof back), (long)len);
+        assert_memory_equal(in, back, len);
+    }
+    static const struct {
+        const char *raw, *enc;
+    } rfc[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
+               {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+    for (size_t i = 0; i < sizeof rfc / sizeof *rfc; i++) {
+        dm_base64url_encode((const unsigned char *)rfc[i].raw, strlen(rfc[i].raw), enc);
+        assert_string_equal(enc, rfc[i].enc);
+    }
+    assert_int_equal(dm_base64url_decode("Zm9v==", 6, back, sizeof back), 3);
+    assert_int_equal(dm_base64url_decode("Zm+v", 4, back, sizeof back), -1);   /* not the URL alphabet */
+    assert_int_equal(dm_base64url_decode("Zm9vY", 5, back, sizeof back), -1); /* a dangling character */
+    assert_int_equal(dm_base64url_decode("Zm9vYmFy", 8, back, 5), -1);        /* does not fit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(base64url_round_trips_and_refuses_junk),
         cmocka_unit_test(map_put_get_replace_del),
         cmocka_unit_test(map_copies_keys),
         cmocka_unit_test(map_grows_and_keeps_every_key),

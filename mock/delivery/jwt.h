@@ -10,27 +10,21 @@
 
 typedef struct dm_jwt dm_jwt;
 
-/* An RSA private key from PEM text (copied). With defer, the key is parsed on
- * first use (OpenSSL's decoders cost milliseconds, which start-up must not
- * pay; for the built-in key, known good); otherwise now, and NULL on failure
- * with the reason in err (a user's --jwt-key fails at start, not at the first
- * delivery). A deferred key that turns out unusable is reported on stderr
- * once and every use below fails. Thread-safe. */
-dm_jwt *dm_jwt_new(const char *pem, size_t len, int defer, char *err, size_t errlen);
+/* An RSA private key from PEM text (parsed now, not kept). NULL when it is
+ * not one, with the reason in err: a bad --jwt-key fails at start, not at
+ * the first delivery. */
+dm_jwt *dm_jwt_new(const char *pem, size_t len, char *err, size_t errlen);
 void dm_jwt_free(dm_jwt *j); /* NULL does nothing */
 
-/* The key id (16 base64url characters of the public key's SHA-256); NULL when
- * the key is unusable. */
-const char *dm_jwt_kid(dm_jwt *j);
-/* Appends {"keys":[{kty,use,alg,kid,n,e}]} to out; -1 when the key is unusable. */
-int dm_jwt_jwks(dm_jwt *j, dm_buf *out);
+/* The key id (16 base64url characters of the public key's SHA-256). */
+const char *dm_jwt_kid(const dm_jwt *j);
+/* Appends {"keys":[{kty,use,alg,kid,n,e}]} to out; 0. */
+int dm_jwt_jwks(const dm_jwt *j, dm_buf *out);
 
 /* Signs {"iss":"orgId:<org>","aud":"webhookId:<webhook>","iat":iat,"exp":exp}.
  * Returns an owned compact JWS (free()), or NULL when signing fails. */
-char *dm_jwt_sign(dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat, int64_t exp);
-
-/* base64url without padding, appended to out. */
-void dm_base64url(dm_buf *out, const unsigned char *data, size_t len);
+char *dm_jwt_sign(const dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat,
+                  int64_t exp);
 
 /* The built-in key (fixtures/keys/jwt-signing-key.pem, embedded at build). */
 extern const char dm_default_jwt_key[];

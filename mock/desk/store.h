@@ -9,21 +9,11 @@
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/map.h"
+#include "util/vec.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* A growable array of pointers. */
-typedef struct dm_vec {
-    void **items;
-    size_t n, cap;
-} dm_vec;
-
-void dm_vec_push(dm_vec *v, void *item);
-/* Removes item (by identity), keeping order; returns 1 when it was there. */
-int dm_vec_remove(dm_vec *v, const void *item);
-void dm_vec_free(dm_vec *v);
 
 /* Who or what made a change, and the journal record that caused it. */
 typedef struct dm_origin {

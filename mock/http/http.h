@@ -5,6 +5,7 @@
 #define DM_HTTP_H
 
 #include "util/buf.h"
+#include "util/fielderr.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -86,25 +87,6 @@ void dm_resp_raw(dm_resp *r, int status, const char *json, size_t len);
 void dm_resp_header(dm_resp *r, const char *key, const char *value);
 
 /* ==== Desk error envelope ==== */
-
-/* One entry of the envelope's errors[]; fieldName is a JSON pointer. */
-typedef struct dm_field_err {
-    char field[128];
-    const char *type; /* "missing", "invalid", "duplicate", "unknown" */
-    char message[256];
-} dm_field_err;
-
-typedef struct dm_field_errs {
-    dm_field_err items[16];
-    size_t n;
-} dm_field_errs;
-
-void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-
-/* Writes prefix + "/" + key as a JSON pointer (RFC 6901: "~" -> "~0",
- * "/" -> "~1"), at most max bytes of key, truncated to fit len. */
-void dm_json_pointer(char *out, size_t len, const char *prefix, const char *key, size_t max);
 
 /* Writes {"errorCode","message","errors"?} with status. errs may be NULL. */
 void dm_resp_error(dm_resp *r, int status, const char *code, const char *message,

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "journal/journal.h"
 #include "util/err.h"
+#include "util/vec.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
