@@ -5,7 +5,7 @@
  * they sat in folder Ticket_Update, to reach the folder checks. Checks: one
  * output line per diagnostic, and the position-less path (cJSON's parser)
  * finds as many problems as the positioned one. It does not judge messages. */
-#include "events/lint.h"
+#include "fixtures/lint.h"
 #include "util/buf.h"
 #include "util/json.h"
 

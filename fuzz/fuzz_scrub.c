@@ -1,6 +1,6 @@
 /* fuzz_scrub.c -- deskmock record's scrubber on arbitrary JSON, checking
  * that nothing that looks like an email or a phone number survives it. */
-#include "events/scrub.h"
+#include "fixtures/scrub.h"
 #include "util/buf.h"
 #include "util/json.h"
 

@@ -7,11 +7,11 @@
 #include "desk/store.h"
 #include "http/http.h"
 #include "journal/journal.h"
-#include "loop.h"
+#include "loop/loop.h"
 #include "net/outbound.h"
 #include "util/clock.h"
 #include "util/ids.h"
-#include "waits.h"
+#include "http/waits.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "events/catalog.h"
-#include "events/lint.h"
+#include "fixtures/lint.h"
 #include "support.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "events/lint.h"
-#include "events/scrub.h"
+#include "fixtures/lint.h"
+#include "fixtures/scrub.h"
 #include "receiver.h"
 #include "support.h"
 #include "util/json.h"

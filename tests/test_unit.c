@@ -9,7 +9,7 @@
 #include "desk/api.h"
 #include "http/http.h"
 #include "journal/journal.h"
-#include "loop.h"
+#include "loop/loop.h"
 #include "util/base64url.h"
 #include "util/buf.h"
 #include "util/clock.h"

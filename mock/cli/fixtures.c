@@ -3,7 +3,7 @@
  * emits, printing FILE:LINE:COLUMN: json.path: message. It only reads; it
  * starts no mock and changes no file. */
 #include "cli/cli.h"
-#include "events/lint.h"
+#include "fixtures/lint.h"
 #include "util/buf.h"
 
 #include <getopt.h>

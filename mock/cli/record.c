@@ -3,7 +3,7 @@
  * each delivery as a fixture file, scrubbed of personal data. The URL's
  * securityContext and orgId and the X-ZDesk-JWT are never written. */
 #include "cli/cli.h"
-#include "events/scrub.h"
+#include "fixtures/scrub.h"
 #include "util/buf.h"
 #include "util/json.h"
 

@@ -7,7 +7,7 @@
 #include "delivery/delivery.h"
 #include "delivery/jwt.h"
 #include "desk/api.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "util/json.h"
 
 #include <stdio.h>

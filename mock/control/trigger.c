@@ -7,7 +7,7 @@
 #include "desk/api.h"
 #include "events/catalog.h"
 #include "events/events.h"
-#include "events/fixtures.h"
+#include "fixtures/fixtures.h"
 #include "util/jpath.h"
 #include "util/json.h"
 

@@ -7,7 +7,7 @@
 #define DM_DELIVERY_H
 
 #include "app.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
 #include "events/events.h"
 #include "delivery/delivery.h"
 #include "events/catalog.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "util/json.h"
 
 #include <stdio.h>

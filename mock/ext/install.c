@@ -7,7 +7,7 @@
 #include "ext/install.h"
 #include "net/addr.h"
 #include "desk/api.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "ext/validate.h"
 #include "util/file.h"
 #include "util/json.h"

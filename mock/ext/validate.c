@@ -3,7 +3,7 @@
  * reports; it installs nothing and contacts no URL. */
 #include "ext/validate.h"
 #include "events/catalog.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/json.h"

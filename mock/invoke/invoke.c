@@ -7,7 +7,7 @@
 #include "invoke/invoke.h"
 #include "net/addr.h"
 #include "desk/api.h"
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "ext/install.h"
 #include "util/json.h"
 

@@ -8,7 +8,7 @@
 #ifndef DM_OUTBOUND_H
 #define DM_OUTBOUND_H
 
-#include "loop.h"
+#include "loop/loop.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* webhooks.c -- webhook accessors and the subscription rules shared by the
  * webhook REST API, extension installs and matching. */
-#include "events/webhooks.h"
+#include "hooks/hooks.h"
 #include "events/catalog.h"
 #include "util/clock.h"
 #include "util/json.h"

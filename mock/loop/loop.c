@@ -2,7 +2,7 @@
  * its epoll fd and a wake pipe are extra fds of curl_multi_poll(), whose
  * timeout is the nearest timer. No locks: only dm_loop_stop() crosses
  * threads, through the pipe and an atomic flag. */
-#include "loop.h"
+#include "loop/loop.h"
 #include "util/buf.h"
 #include "util/err.h"
 
