@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) return 0;
     if (++runs % 1024 == 0) {
         /* keep state small without losing the installation */
-        dm_journal_clear(app->journal);
+        dm_journal_clear(dm_app_journal(app));
     }
     int sign = data[0] & 1;
     dm_req req = {0};

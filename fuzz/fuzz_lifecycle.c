@@ -253,7 +253,7 @@ static void step(run *r, uint8_t op)
         call(r, "POST", "/mock/v1/clock", "application/json", body, 0);
         break;
     default: /* let the loop run */
-        for (int i = 0; i <= arg; i++) dm_loop_once(r->app->loop, arg > 12 ? 5 : 0);
+        for (int i = 0; i <= arg; i++) dm_app_run_once(r->app, arg > 12 ? 5 : 0);
         break;
     }
     refresh(r);
@@ -304,11 +304,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < size; i++) step(r, data[i]);
     /* resets clear the journal, so judge what the last one left: events
      * since then must each end once, here at shutdown at the latest */
-    for (int i = 0; i < 20; i++) dm_loop_once(r->app->loop, 0);
+    for (int i = 0; i < 20; i++) dm_app_run_once(r->app, 0);
     if (dm_app_shutdown(r->app, err, sizeof err)) abort();
     tally t = {dm_map_new(), dm_map_new()};
     dm_journal_filter all = {0, "event,fate", 0, 0};
-    dm_journal_visit(r->app->journal, &all, visit, &t);
+    dm_journal_visit(dm_app_journal(r->app), &all, visit, &t);
     if (dm_map_count(t.queued) != dm_map_count(t.fated)) abort(); /* an event without a fate */
     dm_map_free(t.queued);
     dm_map_free(t.fated);

@@ -5,13 +5,11 @@
 #include "harness/internal.h"
 
 #include "app.h"
-#include "delivery/delivery.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/json.h"
 
 #include <curl/curl.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -619,13 +619,13 @@ static void automation_change_reaches_only_webhooks_including_automation(void **
     inproc_webhook(app, url(f, 0), "{\"Ticket_Update\":null}", "", plain);
     inproc_webhook(app, url(f, 1), "{\"Ticket_Update\":null}",
                    ",\"includeEventsFrom\":[\"AUTOMATION\"]", autom);
-    uint64_t s0 = dm_journal_last_seq(app->journal);
-    dm_ticket *t = dm_store_ticket(app->store, DMT_TICKET);
+    uint64_t s0 = dm_journal_last_seq(dm_app_journal(app));
+    dm_ticket *t = dm_store_ticket(dm_app_store(app), DMT_TICKET);
     assert_non_null(t);
     cJSON *before = cJSON_Duplicate(t->obj, 1);
     cJSON_ReplaceItemInObjectCaseSensitive(t->obj, "priority", cJSON_CreateString("Low"));
     dm_origin rule = {0, NULL, 1, NULL}; /* a supervisor rule: automation, no actor */
-    dm_store_emit(app->store, "ticket", "update", DMT_TICKET, NULL, before, t->obj, &rule);
+    dm_store_emit(dm_app_store(app), "ticket", "update", DMT_TICKET, NULL, before, t->obj, &rule);
     cJSON_Delete(before);
     resume(f);
 
@@ -650,10 +650,10 @@ static void delete_event_payload_carries_only_the_id(void **state)
     dm_app *app = m->app;
     char id[32];
     inproc_webhook(app, url(f, 0), "{\"Ticket_Delete\":null}", "", id);
-    dm_ticket *t = dm_store_ticket(app->store, DMT_TICKET);
+    dm_ticket *t = dm_store_ticket(dm_app_store(app), DMT_TICKET);
     assert_non_null(t);
     dm_origin who = {0, NULL, 0, "18920000000000201"};
-    dm_store_emit(app->store, "ticket", "delete", DMT_TICKET, NULL, t->obj, NULL, &who);
+    dm_store_emit(dm_app_store(app), "ticket", "delete", DMT_TICKET, NULL, t->obj, NULL, &who);
     resume(f);
 
     const cJSON *el = nth_element(f->r[0], 0);

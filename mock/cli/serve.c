@@ -1,6 +1,7 @@
 /* serve.c -- `deskmock serve`: runs the mock until SIGINT or SIGTERM, then
  * stops cleanly (pending long-polls answered, journal flushed, exit 0). */
 #include "app.h"
+#include "invoke/invoke.h"
 #include "cli/cli.h"
 #include "util/clock.h"
 

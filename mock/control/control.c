@@ -1,12 +1,8 @@
 /* control.c -- /mock/v1: health, reset and the journal (with long-poll).
  * A long-poll is a suspended connection plus a journal waiter and a real-time
  * timer; whichever fires first answers it, the other is cancelled. */
-#include "control/control.h"
-#include "delivery/delivery.h"
-#include "delivery/jwt.h"
+#include "control/internal.h"
 #include "desk/api.h"
-#include "ext/install.h"
-#include "invoke/invoke.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -17,25 +13,29 @@
 #define QUERY_LIMIT_DEFAULT 1000
 #define QUERY_LIMIT_MAX 100000
 
-static void h_health(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_health(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
     cJSON *o = cJSON_CreateObject();
-    const char *file_error = dm_journal_file_error(app->journal);
+    const char *file_error = dm_journal_file_error(c->d.journal);
     cJSON_AddStringToObject(o, "status", file_error ? "error" : "ok");
     if (file_error) cJSON_AddStringToObject(o, "journalFileError", file_error);
-    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
-    cJSON_AddNumberToObject(o, "lastSeq", (double)dm_journal_last_seq(app->journal));
-    cJSON_AddNumberToObject(o, "journalRecords", (double)dm_journal_count(app->journal));
-    cJSON_AddNumberToObject(o, "journalBytes", (double)dm_journal_bytes(app->journal));
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(c->d.store->org, "id"));
+    cJSON_AddNumberToObject(o, "lastSeq", (double)dm_journal_last_seq(c->d.journal));
+    cJSON_AddNumberToObject(o, "journalRecords", (double)dm_journal_count(c->d.journal));
+    cJSON_AddNumberToObject(o, "journalBytes", (double)dm_journal_bytes(c->d.journal));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
 
-static void h_reset(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_reset(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    if (dm_app_reset(app) != 0) {
+    if (c->d.reset(c->d.ud) != 0) {
         dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "reset failed", NULL);
         return;
     }
@@ -51,7 +51,7 @@ typedef struct poll poll;
 typedef int (*poll_fill)(poll *p, dm_resp *r, int final);
 
 struct poll {
-    dm_app *app;
+    dm_control *c;
     dm_async *async;
     dm_journal_filter f;
     char *kinds;
@@ -59,12 +59,12 @@ struct poll {
     uint64_t timer;
     poll_fill fill;
     uint64_t event; /* story polls: the event */
-    uint64_t wait;  /* its entry in app->waits */
+    uint64_t wait;  /* its entry in c->d.waits */
 };
 
 static void poll_free(poll *p)
 {
-    dm_waits_done(p->app->waits, p->wait);
+    dm_waits_done(p->c->d.waits, p->wait);
     free(p->kinds);
     free(p);
 }
@@ -79,7 +79,7 @@ static void poll_woken(void *ud);
 
 static void poll_arm(poll *p)
 {
-    p->waiter = dm_journal_wait(p->app->journal, &p->f, poll_woken, p);
+    p->waiter = dm_journal_wait(p->c->d.journal, &p->f, poll_woken, p);
 }
 
 static void poll_woken(void *ud)
@@ -88,19 +88,19 @@ static void poll_woken(void *ud)
     dm_resp r;
     dm_resp_init(&r);
     if (p->fill(p, &r, 0)) {
-        dm_loop_cancel(p->app->loop, p->timer);
+        dm_loop_cancel(p->c->d.loop, p->timer);
         poll_complete(p, &r);
         return;
     }
     dm_resp_free(&r);
-    p->f.after = dm_journal_last_seq(p->app->journal);
+    p->f.after = dm_journal_last_seq(p->c->d.journal);
     poll_arm(p);
 }
 
 static void poll_timeout(void *ud)
 {
     poll *p = ud;
-    dm_journal_unwait(p->app->journal, p->waiter);
+    dm_journal_unwait(p->c->d.journal, p->waiter);
     dm_resp r;
     dm_resp_init(&r);
     p->fill(p, &r, 1);
@@ -110,8 +110,8 @@ static void poll_timeout(void *ud)
 static void poll_aborted(void *ud)
 {
     poll *p = ud;
-    dm_journal_unwait(p->app->journal, p->waiter);
-    dm_loop_cancel(p->app->loop, p->timer);
+    dm_journal_unwait(p->c->d.journal, p->waiter);
+    dm_loop_cancel(p->c->d.loop, p->timer);
     poll_free(p);
 }
 
@@ -122,8 +122,8 @@ static void poll_ended(void *ud, dm_wait_end how, const char *why)
     poll *p = ud;
     (void)how;
     (void)why;
-    dm_journal_unwait(p->app->journal, p->waiter);
-    dm_loop_cancel(p->app->loop, p->timer);
+    dm_journal_unwait(p->c->d.journal, p->waiter);
+    dm_loop_cancel(p->c->d.loop, p->timer);
     dm_resp r;
     dm_resp_init(&r);
     p->fill(p, &r, 1);
@@ -132,11 +132,11 @@ static void poll_ended(void *ud, dm_wait_end how, const char *why)
 }
 
 /* Suspends req until fill() is ready or wait_ms pass; f's kinds are copied. */
-static void poll_start(dm_app *app, dm_req *req, dm_resp *resp, const dm_journal_filter *f,
+static void poll_start(dm_control *c, dm_req *req, dm_resp *resp, const dm_journal_filter *f,
                        poll_fill fill, uint64_t event, uint64_t wait_ms)
 {
     poll *p = dm_xcalloc(1, sizeof *p);
-    p->app = app;
+    p->c = c;
     p->async = req->async;
     p->kinds = f->kinds ? dm_xstrdup(f->kinds) : NULL;
     p->f = *f;
@@ -144,16 +144,16 @@ static void poll_start(dm_app *app, dm_req *req, dm_resp *resp, const dm_journal
     p->fill = fill;
     p->event = event;
     poll_arm(p);
-    p->timer = dm_loop_after(app->loop, (int64_t)wait_ms, 0, poll_timeout, p);
+    p->timer = dm_loop_after(c->d.loop, (int64_t)wait_ms, 0, poll_timeout, p);
     dm_async_on_abort(req->async, poll_aborted, p);
-    p->wait = dm_waits_add(app->waits, "a journal long-poll", NULL, 0, poll_ended, p);
+    p->wait = dm_waits_add(c->d.waits, "a journal long-poll", NULL, 0, poll_ended, p);
     dm_buf_reset(&resp->body);
     resp->deferred = 1;
 }
 
 static int journal_fill(poll *p, dm_resp *r, int final)
 {
-    size_t n = dm_journal_query(p->app->journal, &p->f, &r->body);
+    size_t n = dm_journal_query(p->c->d.journal, &p->f, &r->body);
     return n > 0 || final;
 }
 
@@ -173,8 +173,10 @@ static int query_u64(dm_req *req, const char *key, uint64_t max, uint64_t *out,
     return 0;
 }
 
-static void h_journal(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_journal(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     dm_field_errs e = {0};
     uint64_t after = 0, cause = 0, limit = QUERY_LIMIT_DEFAULT, wait = 0;
     query_u64(req, "after", UINT64_MAX, &after, &e);
@@ -188,11 +190,11 @@ static void h_journal(dm_app *app, dm_req *req, dm_resp *resp)
     if (!limit) limit = QUERY_LIMIT_DEFAULT;
     const char *kinds = dm_kvs_get(&req->query, "kind");
     dm_journal_filter f = {after, kinds, cause, (size_t)limit};
-    size_t n = dm_journal_query(app->journal, &f, &resp->body);
+    size_t n = dm_journal_query(c->d.journal, &f, &resp->body);
     resp->status = 200;
     if (n || !wait || !req->async) return;
     /* Nothing yet: wait for a matching record, or for the time to pass. */
-    poll_start(app, req, resp, &f, journal_fill, 0, wait);
+    poll_start(c, req, resp, &f, journal_fill, 0, wait);
 }
 
 /* ==== What happened to one event ==== */
@@ -236,18 +238,18 @@ static int find_event(void *ud, uint64_t seq, const char *kind, const char *json
 
 /* Writes the story of event seq into out; returns -1 when there is no such
  * event record, else whether it is still pending (1) or settled (0). */
-static int story_of(dm_app *app, uint64_t seq, dm_buf *out)
+static int story_of(dm_control *c, uint64_t seq, dm_buf *out)
 {
     story s = {0};
     s.event = seq;
     dm_journal_filter all = {seq ? seq - 1 : 0, "event", 0, 1};
-    if (seq) dm_journal_visit(app->journal, &all, find_event, &s);
+    if (seq) dm_journal_visit(c->d.journal, &all, find_event, &s);
     if (!s.event_json) return -1;
     dm_buf attempts = {0}, fates = {0};
     s.attempts = &attempts;
     s.fates = &fates;
     dm_journal_filter after = {seq, "attempt,fate", 0, 0};
-    dm_journal_visit(app->journal, &after, story_one, &s);
+    dm_journal_visit(c->d.journal, &after, story_one, &s);
     dm_buf_puts(out, "{\"event\":");
     dm_buf_puts(out, s.event_json);
     dm_buf_puts(out, ",\"attempts\":[");
@@ -270,7 +272,7 @@ static int story_of(dm_app *app, uint64_t seq, dm_buf *out)
 static int story_fill(poll *p, dm_resp *r, int final)
 {
     dm_buf_reset(&r->body);
-    int pending = story_of(p->app, p->event, &r->body);
+    int pending = story_of(p->c, p->event, &r->body);
     r->status = 200;
     return pending != 1 || final;
 }
@@ -278,8 +280,10 @@ static int story_fill(poll *p, dm_resp *r, int final)
 /* GET /mock/v1/events/{seq}[?wait=MS]: the event record, every attempt that
  * carried it and its fate at each webhook, in one answer; with wait, answers
  * once every webhook it went to has a fate, or when MS pass. */
-static void h_event_story(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_event_story(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     char *end;
     unsigned long long seq = strtoull(req->params[0], &end, 10);
     dm_field_errs e = {0};
@@ -288,51 +292,55 @@ static void h_event_story(dm_app *app, dm_req *req, dm_resp *resp)
         dm_resp_error(resp, 422, "INVALID_DATA", "Invalid query.", &e);
         return;
     }
-    int pending = *end ? -1 : story_of(app, seq, &resp->body);
+    int pending = *end ? -1 : story_of(c, seq, &resp->body);
     if (pending < 0) {
         dm_api_not_found(resp, "event record", req->params[0]);
         return;
     }
     resp->status = 200;
     if (pending && wait && req->async) {
-        dm_journal_filter f = {dm_journal_last_seq(app->journal), "fate", seq, 0};
-        poll_start(app, req, resp, &f, story_fill, seq, wait);
+        dm_journal_filter f = {dm_journal_last_seq(c->d.journal), "fate", seq, 0};
+        poll_start(c, req, resp, &f, story_fill, seq, wait);
     }
 }
 
 /* ==== Faults ==== */
 
-static void faults_json(dm_app *app, dm_resp *resp)
+static void faults_json(dm_control *c, dm_resp *resp)
 {
-    const dm_faults *f = dm_delivery_faults(app->delivery);
+    const dm_faults *f = dm_delivery_faults(c->d.delivery);
     cJSON *o = cJSON_CreateObject();
     cJSON *d = cJSON_AddObjectToObject(o, "delivery");
     cJSON_AddNumberToObject(d, "duplicate", f->duplicate);
     cJSON_AddNumberToObject(d, "reorder", f->reorder);
     cJSON_AddNumberToObject(d, "delay", f->delay);
     cJSON_AddNumberToObject(d, "delayMs", (double)f->delay_ms);
-    cJSON_AddItemToObject(o, "invoke", dm_invoke_faults_json(app));
+    cJSON_AddItemToObject(o, "invoke", dm_invoke_faults_json(c->d.invoke));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
 
-static void h_faults_get(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_faults_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    faults_json(app, resp);
+    faults_json(c, resp);
 }
 
 /* PUT {"delivery":{"duplicate":N,"reorder":N,"delay":N,"delayMs":MS}}: the
  * next N POSTs are sent twice / have their batch reversed / are held back. */
-static void h_faults_put(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     static const dm_field_spec top[] = {{"delivery", DM_F_OBJ, 0, 0, NULL}};
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
     cJSON *inv = cJSON_DetachItemFromObjectCaseSensitive(body, "invoke");
     dm_api_validate(body, top, 1, &e);
-    if (inv) dm_invoke_set_faults(app, inv, "/invoke", &e);
+    if (inv) dm_invoke_set_faults(c->d.invoke, inv, "/invoke", &e);
     cJSON_Delete(inv);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "delivery"), *v;
     static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs"};
@@ -352,7 +360,7 @@ static void h_faults_put(dm_app *app, dm_req *req, dm_resp *resp)
         cJSON_Delete(body);
         return;
     }
-    dm_faults *f = dm_delivery_faults(app->delivery);
+    dm_faults *f = dm_delivery_faults(c->d.delivery);
     cJSON_ArrayForEach(v, d) {
         if (strcmp(v->string, "duplicate") == 0) f->duplicate = (int)v->valuedouble;
         else if (strcmp(v->string, "reorder") == 0) f->reorder = (int)v->valuedouble;
@@ -360,43 +368,48 @@ static void h_faults_put(dm_app *app, dm_req *req, dm_resp *resp)
         else f->delay_ms = (int64_t)v->valuedouble;
     }
     cJSON_Delete(body);
-    faults_json(app, resp);
+    faults_json(c, resp);
 }
 
-static void h_faults_delete(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_faults_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
+    memset(dm_delivery_faults(c->d.delivery), 0, sizeof(dm_faults));
     cJSON *none = cJSON_CreateArray();
     dm_field_errs e = {0};
-    dm_invoke_set_faults(app, none, "/invoke", &e);
+    dm_invoke_set_faults(c->d.invoke, none, "/invoke", &e);
     cJSON_Delete(none);
-    faults_json(app, resp);
+    faults_json(c, resp);
 }
 
 /* ==== Clock ==== */
 
-static void clock_json(dm_app *app, dm_resp *resp)
+static void clock_json(dm_control *c, dm_resp *resp)
 {
     char iso[DM_ISO_LEN];
-    int64_t now = dm_clock_now(&app->clock);
+    int64_t now = dm_clock_now(c->d.clock);
     dm_iso_time(now, iso);
     dm_buf_reset(&resp->body);
     dm_buf_printf(&resp->body, "{\"mode\":\"%s\",\"now\":\"%s\",\"nowMs\":%lld,\"timers\":%zu}",
-                  app->clock.is_virtual ? "virtual" : "real", iso, (long long)now,
-                  dm_loop_clock_timers(app->loop));
+                  c->d.clock->is_virtual ? "virtual" : "real", iso, (long long)now,
+                  dm_loop_clock_timers(c->d.loop));
     resp->status = 200;
 }
 
-static void h_clock_get(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_clock_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    clock_json(app, resp);
+    clock_json(c, resp);
 }
 
 /* POST {"advanceMs": N}: moves a virtual clock, firing what falls due. */
-static void h_clock_post(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_clock_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_control *c = self;
     static const dm_field_spec fields[] = {{"advanceMs", DM_F_OBJ, 0, 0, NULL}};
     (void)fields;
     cJSON *body = dm_api_body(req, resp);
@@ -405,7 +418,7 @@ static void h_clock_post(dm_app *app, dm_req *req, dm_resp *resp)
     dm_field_errs e = {0};
     if (!cJSON_IsNumber(adv) || adv->valuedouble < 0 || adv->valuedouble > 3.2e10)
         dm_field_errs_add(&e, "/advanceMs", "invalid", "expected milliseconds from 0 to 32000000000");
-    else if (!app->clock.is_virtual)
+    else if (!c->d.clock->is_virtual)
         dm_field_errs_add(&e, "/advanceMs", "invalid", "the clock is real; start with --clock virtual");
     if (e.n) {
         dm_api_invalid(resp, &e);
@@ -416,21 +429,23 @@ static void h_clock_post(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_Delete(body);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "advanceMs", (double)ms);
-    dm_journal_add(app->journal, "clock", app->origin.cause, f);
-    dm_loop_advance(app->loop, ms);
-    clock_json(app, resp);
+    dm_journal_add(c->d.journal, "clock", call->origin.cause, f);
+    dm_loop_advance(c->d.loop, ms);
+    clock_json(c, resp);
 }
 
 /* GET /mock/v1/tokens: {"orgId", "tokens": {role: token}}, what the ready
  * file holds, for clients that attach to a running mock. */
-static void h_tokens(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_tokens(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(c->d.store->org, "id"));
     cJSON *t = cJSON_AddObjectToObject(o, "tokens");
-    for (size_t i = 0; i < app->store->tokens.n; i++) {
-        const dm_token *k = app->store->tokens.items[i];
+    for (size_t i = 0; i < c->d.store->tokens.n; i++) {
+        const dm_token *k = c->d.store->tokens.items[i];
         if (!k->installation_id && !cJSON_GetObjectItemCaseSensitive(t, k->role))
             cJSON_AddStringToObject(t, k->role, k->token);
     }
@@ -442,9 +457,11 @@ static void h_tokens(dm_app *app, dm_req *req, dm_resp *resp)
 extern const char dm_ui_html[];
 extern const size_t dm_ui_html_len;
 
-static void h_ui(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_ui(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    (void)app;
+    (void)call;
+    dm_control *c = self;
+    (void)c;
     (void)req;
     dm_resp_raw(resp, 200, dm_ui_html, dm_ui_html_len);
     resp->content_type = "text/html; charset=utf-8";
@@ -452,13 +469,12 @@ static void h_ui(dm_app *app, dm_req *req, dm_resp *resp)
 }
 
 /* GET /.well-known/jwks.json */
-void dm_control_jwks(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_jwks(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_control *c = self;
     (void)req;
-    if (dm_jwt_jwks(app->jwt, &resp->body) != 0) {
-        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "the JWT signing key is unusable", NULL);
-        return;
-    }
+    (void)call;
+    dm_jwt_jwks(c->d.jwt, &resp->body);
     resp->status = 200;
 }
 
@@ -480,13 +496,19 @@ const dm_route dm_control_routes[] = {
     {"POST", "/mock/v1/deliveries", dm_h_deliveries_post, NULL, 0},
     {"GET", "/mock/v1/clock", h_clock_get, NULL, 0},
     {"POST", "/mock/v1/clock", h_clock_post, NULL, 0},
-    {"GET", "/mock/v1/invoke-stubs", dm_h_stubs, NULL, 0},
-    {"POST", "/mock/v1/invoke-stubs", dm_h_stub_create, NULL, 0},
-    {"DELETE", "/mock/v1/invoke-stubs", dm_h_stubs_clear, NULL, 0},
-    {"DELETE", "/mock/v1/invoke-stubs/{}", dm_h_stub_delete, NULL, 0},
-    {"GET", "/mock/v1/installations", dm_h_installations, NULL, 0},
-    {"POST", "/mock/v1/installations", dm_h_installation_create, NULL, 0},
-    {"GET", "/mock/v1/installations/{}", dm_h_installation_get, NULL, 0},
-    {"DELETE", "/mock/v1/installations/{}", dm_h_installation_delete, NULL, 0},
 };
 const size_t dm_control_nroutes = sizeof dm_control_routes / sizeof dm_control_routes[0];
+
+const dm_route dm_control_jwks_route[] = {{"GET", "/.well-known/jwks.json", h_jwks, NULL, 0}};
+
+dm_control *dm_control_new(const dm_control_deps *deps)
+{
+    dm_control *c = dm_xcalloc(1, sizeof *c);
+    c->d = *deps;
+    return c;
+}
+
+void dm_control_free(dm_control *c)
+{
+    free(c);
+}

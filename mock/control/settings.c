@@ -3,39 +3,39 @@
  * can run scenarios that need different ones. Also POST /mock/v1/deliveries:
  * a delivery the harness shapes itself (a forged JWT, a wrong URL, a
  * malformed body) sent to a webhook's receiver, its answer returned. */
-#include "control/control.h"
-#include "delivery/delivery.h"
-#include "delivery/jwt.h"
+#include "control/internal.h"
 #include "desk/api.h"
-#include "hooks/hooks.h"
 #include "util/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void settings_json(dm_app *app, dm_resp *resp)
+static void settings_json(dm_control *c, dm_resp *resp)
 {
-    const dm_delivery_opts *d = dm_delivery_get_opts(app->delivery);
+    const dm_delivery_opts *d = dm_delivery_get_opts(c->d.delivery);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "prevState", app->opts.prev_state_changed ? "changed" : "full");
+    const dm_invoke_opts *io = dm_invoke_get_opts(c->d.invoke);
+    cJSON_AddStringToObject(o, "prevState", dm_events_prev_changed(c->d.events) ? "changed" : "full");
     cJSON_AddNumberToObject(o, "deliveryTimeoutMs", (double)d->timeout_ms);
     cJSON *r = cJSON_AddArrayToObject(o, "retrySchedule");
     for (size_t i = 0; i < d->nretry; i++) cJSON_AddItemToArray(r, cJSON_CreateNumber((double)d->retry[i]));
     cJSON_AddNumberToObject(o, "batchMax", d->batch_max);
     cJSON_AddNumberToObject(o, "batchWindowMs", (double)d->batch_window_ms);
-    cJSON_AddBoolToObject(o, "invokePassthrough", app->opts.invoke_passthrough);
+    cJSON_AddBoolToObject(o, "invokePassthrough", io->passthrough);
     static const char *const modes[] = {"skip", "before-link", "end"};
-    cJSON_AddStringToObject(o, "invokeHashQuery", modes[app->opts.invoke_hash_query]);
-    cJSON_AddStringToObject(o, "clock", app->clock.is_virtual ? "virtual" : "real");
+    cJSON_AddStringToObject(o, "invokeHashQuery", modes[io->hash_query]);
+    cJSON_AddStringToObject(o, "clock", c->d.clock->is_virtual ? "virtual" : "real");
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
 
-void dm_h_settings_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_settings_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    settings_json(app, resp);
+    settings_json(c, resp);
 }
 
 static int whole(const cJSON *v, double min, double max)
@@ -45,8 +45,10 @@ static int whole(const cJSON *v, double min, double max)
 }
 
 /* PATCH-like: only the given settings change. */
-void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     static const char *const prev[] = {"full", "changed", NULL};
     static const char *const modes[] = {"skip", "before-link", "end", NULL};
     static const dm_field_spec fields[] = {
@@ -74,7 +76,7 @@ void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
         if (!ok) dm_field_errs_add(&e, "/retrySchedule", "invalid", "expected up to 32 delays in ms");
     }
     if (!e.n) {
-        dm_delivery_opts d = *dm_delivery_get_opts(app->delivery);
+        dm_delivery_opts d = *dm_delivery_get_opts(c->d.delivery);
         int64_t retry[32];
         if (num[0]) d.timeout_ms = (int64_t)num[0]->valuedouble;
         if (num[1]) d.batch_max = (int)num[1]->valuedouble;
@@ -86,15 +88,18 @@ void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
             d.retry = retry;
             d.nretry = n;
         }
-        dm_delivery_set_opts(app->delivery, &d);
+        dm_delivery_set_opts(c->d.delivery, &d);
+        dm_hooks_set_check_timeout(c->d.hooks, dm_delivery_get_opts(c->d.delivery)->timeout_ms);
         const char *p = dm_json_str(body, "prevState");
-        if (p) app->opts.prev_state_changed = strcmp(p, "changed") == 0;
+        if (p) dm_events_set_prev_changed(c->d.events, strcmp(p, "changed") == 0);
+        dm_invoke_opts io = *dm_invoke_get_opts(c->d.invoke);
         const char *m = dm_json_str(body, "invokeHashQuery");
         for (int i = 0; m && modes[i]; i++)
-            if (strcmp(m, modes[i]) == 0) app->opts.invoke_hash_query = i;
+            if (strcmp(m, modes[i]) == 0) io.hash_query = i;
         const cJSON *pt = cJSON_GetObjectItemCaseSensitive(body, "invokePassthrough");
-        if (pt) app->opts.invoke_passthrough = cJSON_IsTrue(pt);
-        settings_json(app, resp);
+        if (pt) io.passthrough = cJSON_IsTrue(pt);
+        dm_invoke_set_opts(c->d.invoke, &io);
+        settings_json(c, resp);
     } else {
         dm_api_invalid(resp, &e);
     }
@@ -106,6 +111,7 @@ void dm_h_settings_put(dm_app *app, dm_req *req, dm_resp *resp)
 
 typedef struct shaped {
     dm_parked p;
+    dm_control *c;
     uint64_t seq; /* the "forged" record */
     char webhook_id[DM_ID_MAX];
     char what[300];
@@ -127,7 +133,7 @@ static void shaped_free(shaped *s)
  * rule reads it). */
 static void release_webhook(shaped *s)
 {
-    dm_webhook *w = dm_app_webhook(s->p.app, s->webhook_id);
+    dm_webhook *w = dm_hooks_find(s->c->d.hooks, s->webhook_id);
     if (w && w->active_event == s->seq) {
         w->last_event = s->seq;
         w->active_event = 0;
@@ -138,9 +144,8 @@ static void release_webhook(shaped *s)
 static void shaped_done(void *ud, const dm_out_res *r)
 {
     shaped *s = ud;
-    dm_app *app = s->p.app;
+    dm_control *c = s->c;
     release_webhook(s);
-    dm_park_resume(&s->p);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "forged", (double)s->seq);
     if (r->status) cJSON_AddNumberToObject(o, "status", r->status);
@@ -148,7 +153,7 @@ static void shaped_done(void *ud, const dm_out_res *r)
     cJSON_AddNumberToObject(o, "latencyMs", (double)(int64_t)(r->secs * 1000000) / 1000.0);
     if (r->error) cJSON_AddStringToObject(o, "error", r->error);
     if (r->body_len) cJSON_AddStringToObject(o, "response", r->body);
-    dm_journal_add(app->journal, "forged-answer", s->seq, cJSON_Duplicate(o, 1));
+    dm_journal_add(c->d.journal, "forged-answer", s->seq, cJSON_Duplicate(o, 1));
     dm_resp resp;
     dm_resp_init(&resp);
     dm_resp_json(&resp, 200, o);
@@ -161,7 +166,7 @@ static void shaped_ended(void *ud, dm_wait_end how, const char *why)
 {
     shaped *s = ud;
     (void)how;
-    dm_out_cancel(s->p.app->out, s->out);
+    dm_out_cancel(s->c->d.out, s->out);
     release_webhook(s);
     dm_park_cancel(&s->p, why, s->what);
     shaped_free(s);
@@ -195,8 +200,9 @@ static char *with_param(const char *url, const char *key, const char *value)
 /* {"webhookId", "events": [...] | "body": "raw text", "jwt": "valid" |
  *  "none" | "expired" | "bad-signature" | "wrong-audience" | "wrong-issuer",
  *  "query": {"securityContext": "...", "orgId": "..."}} */
-void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_control *c = self;
     static const char *const jwts[] = {"valid", "none", "expired", "bad-signature",
                                        "wrong-audience", "wrong-issuer", NULL};
     static const dm_field_spec fields[] = {
@@ -208,7 +214,7 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
     dm_field_errs e = {0};
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(body, "events");
     dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
-    dm_webhook *w = dm_app_webhook(app, dm_json_str(body, "webhookId"));
+    dm_webhook *w = dm_hooks_find(c->d.hooks, dm_json_str(body, "webhookId"));
     if (!e.n && !w) dm_field_errs_add(&e, "/webhookId", dm_json_str(body, "webhookId") ? "invalid" : "missing", "no such webhook");
     if (!events == !dm_json_str(body, "body"))
         dm_field_errs_add(&e, "/events", "missing", "give events (an array) or body (raw text)");
@@ -225,6 +231,7 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
         return;
     }
     shaped *s = dm_xcalloc(1, sizeof *s);
+    s->c = c;
     snprintf(s->webhook_id, sizeof s->webhook_id, "%s", w->id);
     if (events) {
         char *t = dm_json_print(events);
@@ -240,12 +247,12 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
         s->url = u;
     }
     const char *kind = dm_json_str(body, "jwt") ? dm_json_str(body, "jwt") : "valid";
-    int64_t now = dm_clock_now(&app->clock) / 1000;
-    const char *org = dm_json_str(app->store->org, "id");
+    int64_t now = dm_clock_now(c->d.clock) / 1000;
+    const char *org = w->org_id;
     char *jwt = NULL;
     if (strcmp(kind, "none") != 0) {
         int64_t iat = strcmp(kind, "expired") == 0 ? now - 1200 : now;
-        jwt = dm_jwt_sign(app->jwt, strcmp(kind, "wrong-issuer") == 0 ? "1" : org,
+        jwt = dm_jwt_sign(c->d.jwt, strcmp(kind, "wrong-issuer") == 0 ? "1" : org,
                           strcmp(kind, "wrong-audience") == 0 ? "1" : w->id, iat, iat + 600);
         if (jwt && strcmp(kind, "bad-signature") == 0) {
             size_t n = strlen(jwt);
@@ -264,18 +271,19 @@ void dm_h_deliveries_post(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_AddStringToObject(f, "url", s->url);
     cJSON_AddStringToObject(f, "jwt", kind);
     cJSON_AddNumberToObject(f, "bytes", (double)s->body.len);
-    s->seq = dm_journal_add(app->journal, "forged", app->origin.cause, f);
+    s->seq = dm_journal_add(c->d.journal, "forged", call->origin.cause, f);
     w->active_event = s->seq;
 
     char owner[64];
     dm_owner(owner, sizeof owner, "webhook", w->id);
     snprintf(s->what, sizeof s->what, "the receiver's answer to a shaped delivery to webhook %s", w->id);
-    dm_park(app, req, resp, &s->p, s->what, owner, DM_END_RESET | DM_END_OWNER, shaped_ended, s);
+    dm_park(&s->p, c->d.waits, c->d.journal, call, req, resp, s->what, owner,
+            DM_END_RESET | DM_END_OWNER, shaped_ended, s);
     const char *headers[] = {"Content-Type: application/json", "User-Agent: deskmock",
                              s->jwt_header, NULL};
     dm_out_req post = {"POST", s->url, headers, s->body.data ? s->body.data : "", s->body.len,
-                       dm_delivery_get_opts(app->delivery)->timeout_ms, 4096};
-    s->out = dm_out_send(app->out, &post, shaped_done, s);
+                       dm_delivery_get_opts(c->d.delivery)->timeout_ms, 4096};
+    s->out = dm_out_send(c->d.out, &post, shaped_done, s);
     cJSON_Delete(events);
     cJSON_Delete(body);
 }

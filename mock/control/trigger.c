@@ -3,11 +3,9 @@
  * Desk routes as the REST API, as the admin, so prevState, filters and
  * ignoreSourceId apply exactly), or a fixture whose resource is loaded into
  * state and whose event is raised. GET /mock/v1/fixtures lists fixtures. */
-#include "control/control.h"
+#include "control/internal.h"
 #include "desk/api.h"
 #include "events/catalog.h"
-#include "events/events.h"
-#include "fixtures/fixtures.h"
 #include "util/jpath.h"
 #include "util/json.h"
 
@@ -80,14 +78,14 @@ static int collect_event(void *ud, uint64_t seq, const char *kind, const char *j
     return 0;
 }
 
-static void answer_events(dm_app *app, uint64_t before, dm_resp *resp, const dm_resp *inner)
+static void answer_events(dm_control *c, uint64_t before, dm_resp *resp, const dm_resp *inner)
 {
     cJSON *o = cJSON_CreateObject();
-    collected c = {cJSON_AddArrayToObject(o, "events")};
+    collected got = {cJSON_AddArrayToObject(o, "events")};
     dm_journal_filter f = {before, "event", 0, 0};
     /* the records are still held by the open request: look there too */
-    dm_journal_visit(app->journal, &f, collect_event, &c);
-    dm_journal_visit_held(app->journal, &f, collect_event, &c);
+    dm_journal_visit(c->d.journal, &f, collect_event, &got);
+    dm_journal_visit_held(c->d.journal, &f, collect_event, &got);
     if (inner) {
         cJSON *res = NULL;
         if (inner->body.len && dm_json_parse(inner->body.data, inner->body.len, &res, NULL, 0) == 0)
@@ -99,23 +97,25 @@ static void answer_events(dm_app *app, uint64_t before, dm_resp *resp, const dm_
 
 /* ==== State changes by event type ==== */
 
-static const char *default_department(dm_app *app)
+static const char *default_department(const dm_store *store)
 {
-    for (size_t i = 0; i < app->store->departments.n; i++)
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(app->store->departments.items[i], "isDefault")))
-            return dm_json_str(app->store->departments.items[i], "id");
-    return dm_json_str(app->store->departments.items[0], "id");
+    for (size_t i = 0; i < store->departments.n; i++)
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(store->departments.items[i], "isDefault")))
+            return dm_json_str(store->departments.items[i], "id");
+    return dm_json_str(store->departments.items[0], "id");
 }
 
-static void desk(dm_app *app, const char *method, const char *path, const cJSON *body,
-                 dm_resp *inner)
+/* A request into the Desk API as the admin, its writes carrying the
+ * trigger's origin (cause, sourceId, automation). */
+static void desk(dm_control *c, const dm_call *call, const char *method, const char *path,
+                 const cJSON *body, dm_resp *inner)
 {
-    const dm_token *admin = dm_store_token_for_role(app->store, "admin");
+    const dm_token *admin = dm_store_token_for_role(c->d.store, "admin");
     dm_req r = {0};
     char auth[200];
     snprintf(auth, sizeof auth, "Zoho-oauthtoken %s", admin->token);
     dm_kvs_add(&r.headers, "Authorization", auth);
-    dm_kvs_add(&r.headers, "orgId", dm_json_str(app->store->org, "id"));
+    dm_kvs_add(&r.headers, "orgId", dm_json_str(c->d.store->org, "id"));
     dm_kvs_add(&r.headers, "Content-Type", "application/json");
     char *text = body ? dm_json_print(body) : NULL;
     r.method = method;
@@ -123,15 +123,12 @@ static void desk(dm_app *app, const char *method, const char *path, const cJSON 
     r.body = text ? text : "";
     r.body_len = text ? strlen(text) : 0;
     r.remote = "trigger";
-    dm_origin saved = app->origin;
-    dm_app_desk_call(app, &r, inner);
-    /* the call set origin.actor_id to the admin; triggers are the system's */
-    app->origin = saved;
+    c->d.desk_call(c->d.ud, &r, &call->origin, inner);
     free(text);
     dm_kvs_free(&r.headers);
 }
 
-static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
+static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
 {
     const char *type = dm_json_str(body, "eventType");
     const char *tid = dm_json_str(body, "ticketId"), *cid = dm_json_str(body, "commentId");
@@ -147,9 +144,9 @@ static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
     char path[256];
     dm_resp inner;
     dm_resp_init(&inner);
-    uint64_t before = dm_journal_next_seq(app->journal) - 1;
+    uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
     int need_ticket = strcmp(type, "Ticket_Add") != 0 && strncmp(type, "Ticket_", 7) == 0;
-    dm_ticket *t = tid ? dm_store_ticket(app->store, tid) : NULL;
+    dm_ticket *t = tid ? dm_store_ticket(c->d.store, tid) : NULL;
     if (need_ticket && !t) {
         dm_field_errs_add(&e, "/ticketId", tid ? "invalid" : "missing",
                           tid ? "no ticket with this id" : "%s needs ticketId", type);
@@ -157,17 +154,17 @@ static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
         if (!cJSON_GetObjectItemCaseSensitive(in, "subject"))
             dm_json_set_str(in, "subject", "Triggered ticket");
         if (!cJSON_GetObjectItemCaseSensitive(in, "departmentId"))
-            dm_json_set_str(in, "departmentId", default_department(app));
+            dm_json_set_str(in, "departmentId", default_department(c->d.store));
         if (!cJSON_GetObjectItemCaseSensitive(in, "contactId") &&
-            !cJSON_GetObjectItemCaseSensitive(in, "contact") && app->store->contacts.n)
-            dm_json_set_str(in, "contactId", dm_json_str(app->store->contacts.items[0], "id"));
-        desk(app, "POST", "/api/v1/tickets", in, &inner);
+            !cJSON_GetObjectItemCaseSensitive(in, "contact") && c->d.store->contacts.n)
+            dm_json_set_str(in, "contactId", dm_json_str(c->d.store->contacts.items[0], "id"));
+        desk(c, call, "POST", "/api/v1/tickets", in, &inner);
     } else if (strcmp(type, "Ticket_Update") == 0) {
         snprintf(path, sizeof path, "/api/v1/tickets/%s", tid);
         if (!in->child) dm_field_errs_add(&e, "/set", "missing", "say what changes: set a field");
-        else desk(app, "PATCH", path, in, &inner);
+        else desk(c, call, "PATCH", path, in, &inner);
     } else if (strcmp(type, "Ticket_Delete") == 0) {
-        dm_desk_delete_ticket(app, t);
+        dm_desk_delete_ticket(c->d.store, call, t);
         inner.status = 200;
     } else if (strcmp(type, "Ticket_Thread_Add") == 0) {
         const char *dir = dm_json_str(body, "direction");
@@ -181,41 +178,41 @@ static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
                                                                        : "customer@example.com");
             if (!cJSON_GetObjectItemCaseSensitive(in, "fromEmailAddress")) {
                 char from[128];
-                snprintf(from, sizeof from, "support@%s.zohodesk.com", app->store->portal);
+                snprintf(from, sizeof from, "support@%s.zohodesk.com", c->d.store->portal);
                 dm_json_set_str(in, "fromEmailAddress", from);
             }
             snprintf(path, sizeof path, "/api/v1/tickets/%s/sendReply", tid);
-            desk(app, "POST", path, in, &inner);
+            desk(c, call, "POST", path, in, &inner);
         } else if (dir && strcmp(dir, "in") != 0) {
             dm_field_errs_add(&e, "/direction", "invalid", "expected \"in\" or \"out\"");
         } else {
             dm_json_set_str(in, "direction", "in");
-            const cJSON *th = dm_desk_add_thread(app, t, in);
+            const cJSON *th = dm_desk_add_thread(c->d.store, call, t, in);
             dm_resp_json(&inner, 200, th);
         }
     } else if (strcmp(type, "Ticket_Comment_Add") == 0) {
         if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
             dm_json_set_str(in, "content", "Triggered comment");
         snprintf(path, sizeof path, "/api/v1/tickets/%s/comments", tid);
-        desk(app, "POST", path, in, &inner);
+        desk(c, call, "POST", path, in, &inner);
     } else if (strcmp(type, "Ticket_Comment_Update") == 0) {
         if (!cid) {
             dm_field_errs_add(&e, "/commentId", "missing", "Ticket_Comment_Update needs commentId");
         } else {
             if (!in->child) dm_json_set_str(in, "content", "Triggered edit");
             snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", tid, cid);
-            desk(app, "PATCH", path, in, &inner);
+            desk(c, call, "PATCH", path, in, &inner);
         }
     } else if (strcmp(type, "Contact_Add") == 0) {
         if (!cJSON_GetObjectItemCaseSensitive(in, "lastName")) dm_json_set_str(in, "lastName", "Triggered");
-        desk(app, "POST", "/api/v1/contacts", in, &inner);
+        desk(c, call, "POST", "/api/v1/contacts", in, &inner);
     } else if (strcmp(type, "Contact_Update") == 0) {
         if (!kid) {
             dm_field_errs_add(&e, "/contactId", "missing", "Contact_Update needs contactId");
         } else {
             snprintf(path, sizeof path, "/api/v1/contacts/%s", kid);
             if (!in->child) dm_field_errs_add(&e, "/set", "missing", "say what changes: set a field");
-            else desk(app, "PATCH", path, in, &inner);
+            else desk(c, call, "PATCH", path, in, &inner);
         }
     } else if (dm_event_type_find(type)) {
         dm_field_errs_add(&e, "/eventType", "invalid",
@@ -237,7 +234,7 @@ static void by_type(dm_app *app, const cJSON *body, dm_resp *resp)
         dm_buf_reset(&resp->body);
         dm_buf_append(&resp->body, inner.body.data, inner.body.len);
     } else {
-        answer_events(app, before, resp, &inner);
+        answer_events(c, before, resp, &inner);
     }
     dm_resp_free(&inner);
 }
@@ -255,7 +252,7 @@ static const cJSON *prior(const char *action, const cJSON *current, const cJSON 
 
 /* Loads a fixture's resource into state and emits its change; types the mock
  * keeps no state for are raised directly. */
-static void load_and_emit(dm_app *app, const char *name, const cJSON *fx)
+static void load_and_emit(dm_control *c, dm_call *call, const char *name, const cJSON *fx)
 {
     const char *type = dm_json_str(fx, "eventType");
     cJSON *payload = cJSON_GetObjectItemCaseSensitive(fx, "payload");
@@ -272,16 +269,16 @@ static void load_and_emit(dm_app *app, const char *name, const cJSON *fx)
     };
     for (size_t i = 0; i < sizeof modeled / sizeof modeled[0]; i++)
         if (strcmp(modeled[i].type, type) == 0) resource = modeled[i].resource, action = modeled[i].action;
-    dm_store *s = app->store;
+    dm_store *s = c->d.store;
     if (!resource || !id) {
-        dm_events_raise(app, type, payload, prev, &app->origin, name, app->origin.cause);
+        dm_events_raise(c->d.events, type, payload, prev, &call->origin, name, call->origin.cause);
         return;
     }
     if (strcmp(resource, "ticket") == 0) {
         dm_ticket *t = dm_store_ticket(s, id);
         if (strcmp(action, "delete") == 0) {
-            if (t) dm_desk_delete_ticket(app, t);
-            else dm_events_raise(app, type, payload, NULL, &app->origin, name, app->origin.cause);
+            if (t) dm_desk_delete_ticket(c->d.store, call, t);
+            else dm_events_raise(c->d.events, type, payload, NULL, &call->origin, name, call->origin.cause);
             return;
         }
         cJSON *before = t ? t->obj : NULL;
@@ -294,7 +291,7 @@ static void load_and_emit(dm_app *app, const char *name, const cJSON *fx)
         t->obj = cJSON_Duplicate(payload, 1);
         dm_map_put(s->tickets_by_id, dm_json_str(t->obj, "id"), t);
         dm_store_emit(s, "ticket", action, dm_json_str(t->obj, "id"), NULL,
-                      prior(action, before, prev), t->obj, &app->origin);
+                      prior(action, before, prev), t->obj, &call->origin);
         cJSON_Delete(before);
         return;
     }
@@ -308,14 +305,14 @@ static void load_and_emit(dm_app *app, const char *name, const cJSON *fx)
         dm_vec_push(&s->contacts, obj);
         dm_map_put(s->contacts_by_id, dm_json_str(obj, "id"), obj);
         dm_store_emit(s, "contact", action, dm_json_str(obj, "id"), NULL, prior(action, old, prev),
-                      obj, &app->origin);
+                      obj, &call->origin);
         cJSON_Delete(old);
         return;
     }
     /* threads and comments live in their ticket; without it, raise directly */
     dm_ticket *t = dm_store_ticket(s, dm_json_str(payload, "ticketId"));
     if (!t) {
-        dm_events_raise(app, type, payload, prev, &app->origin, name, app->origin.cause);
+        dm_events_raise(c->d.events, type, payload, prev, &call->origin, name, call->origin.cause);
         return;
     }
     int thread = strcmp(resource, "thread") == 0;
@@ -333,11 +330,11 @@ static void load_and_emit(dm_app *app, const char *name, const cJSON *fx)
     dm_map_put(m, dm_json_str(obj, "id"), obj);
     dm_json_set_count(t->obj, thread ? "threadCount" : "commentCount", (long long)v->n);
     dm_store_emit(s, resource, action, dm_json_str(obj, "id"), dm_json_str(t->obj, "id"),
-                  prior(action, old, prev), obj, &app->origin);
+                  prior(action, old, prev), obj, &call->origin);
     cJSON_Delete(old);
 }
 
-static void by_fixture(dm_app *app, const cJSON *body, dm_resp *resp)
+static void by_fixture(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
 {
     const cJSON *fixture = cJSON_GetObjectItemCaseSensitive(body, "fixture");
     dm_field_errs e = {0};
@@ -347,7 +344,7 @@ static void by_fixture(dm_app *app, const cJSON *body, dm_resp *resp)
         size_t len;
         char why[256];
         name = fixture->valuestring;
-        const char *text = dm_fixture_find(app, name, &len, why, sizeof why);
+        const char *text = dm_fixture_find(c->d.fixtures, name, &len, why, sizeof why);
         if (!text) {
             dm_field_errs_add(&e, "/fixture", "invalid", "%s", why);
         } else if (dm_json_parse(text, len, &fx, why, sizeof why)) {
@@ -376,14 +373,15 @@ static void by_fixture(dm_app *app, const cJSON *body, dm_resp *resp)
         cJSON_Delete(fx);
         return;
     }
-    uint64_t before = dm_journal_next_seq(app->journal) - 1;
-    load_and_emit(app, name, fx);
+    uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
+    load_and_emit(c, call, name, fx);
     cJSON_Delete(fx);
-    answer_events(app, before, resp, NULL);
+    answer_events(c, before, resp, NULL);
 }
 
-void dm_h_trigger(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_trigger(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_control *c = self;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
@@ -402,31 +400,35 @@ void dm_h_trigger(dm_app *app, dm_req *req, dm_resp *resp)
         if (unset) cJSON_AddItemToObject(body, "unset", unset), unset = NULL;
         const char *sid = dm_json_str(body, "sourceId");
         if (sid) {
-            snprintf(app->source_id, sizeof app->source_id, "%s", sid);
-            app->origin.source_id = app->source_id;
+            snprintf(call->source_id, sizeof call->source_id, "%s", sid);
+            call->origin.source_id = call->source_id;
         }
-        app->origin.automation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "automation"));
-        if (cJSON_GetObjectItemCaseSensitive(body, "fixture")) by_fixture(app, body, resp);
-        else by_type(app, body, resp);
+        call->origin.automation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "automation"));
+        if (cJSON_GetObjectItemCaseSensitive(body, "fixture")) by_fixture(c, call, body, resp);
+        else by_type(c, call, body, resp);
     }
     cJSON_Delete(fixture);
     cJSON_Delete(unset);
     cJSON_Delete(body);
 }
 
-void dm_h_fixtures(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_fixtures(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     (void)req;
-    dm_fixtures_list(app, &resp->body);
+    dm_fixtures_list(c->d.fixtures, &resp->body);
     resp->status = 200;
 }
 
-void dm_h_fixture_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_fixture_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_control *c = self;
     char name[300], why[256];
     snprintf(name, sizeof name, "%s/%s", req->params[0], req->params[1]);
     size_t len;
-    const char *text = dm_fixture_find(app, name, &len, why, sizeof why);
+    const char *text = dm_fixture_find(c->d.fixtures, name, &len, why, sizeof why);
     if (!text) {
         dm_resp_error(resp, 404, "URL_NOT_FOUND", why, NULL);
         return;

@@ -39,10 +39,18 @@ typedef struct queue {
     dm_buf body;
     char *jwt;
     int64_t jwt_exp; /* epoch s */
+    struct queue *prev, *next; /* every queue of the engine */
 } queue;
 
 struct dm_delivery {
-    dm_app *app;
+    dm_loop *loop;
+    dm_outbound *out;
+    dm_journal *journal;
+    const dm_clock *clock;
+    const dm_jwt *jwt;
+    void (*on_gone)(void *ud, dm_webhook *w, uint64_t seq);
+    void *on_gone_ud;
+    queue *queues;
     dm_delivery_opts opts;
     int64_t *retry;
     dm_faults faults;
@@ -76,12 +84,24 @@ const dm_delivery_opts *dm_delivery_get_opts(const dm_delivery *d)
     return &d->opts;
 }
 
-dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts)
+dm_delivery *dm_delivery_new(dm_loop *loop, dm_outbound *out, dm_journal *journal,
+                             const dm_clock *clock, const dm_jwt *jwt, const dm_delivery_opts *opts)
 {
     dm_delivery *d = dm_xcalloc(1, sizeof *d);
-    d->app = app;
+    d->loop = loop;
+    d->out = out;
+    d->journal = journal;
+    d->clock = clock;
+    d->jwt = jwt;
     dm_delivery_set_opts(d, opts);
     return d;
+}
+
+void dm_delivery_on_gone(dm_delivery *d, void (*fn)(void *ud, dm_webhook *w, uint64_t seq),
+                         void *ud)
+{
+    d->on_gone = fn;
+    d->on_gone_ud = ud;
 }
 
 dm_faults *dm_delivery_faults(dm_delivery *d)
@@ -106,7 +126,7 @@ static void journal_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, cons
     if (rule) cJSON_AddStringToObject(f, "rule", rule);
     if (reason) cJSON_AddStringToObject(f, "reason", reason);
     cJSON_AddNumberToObject(f, "attempts", attempts);
-    dm_journal_add(d->app->journal, "fate", seq, f);
+    dm_journal_add(d->journal, "fate", seq, f);
 }
 
 void dm_delivery_fate(dm_delivery *d, const dm_webhook *w, uint64_t seq, const char *fate,
@@ -130,6 +150,9 @@ static queue *queue_of(dm_delivery *d, dm_webhook *w)
         q->d = d;
         q->w = w;
         w->queue = q;
+        q->next = d->queues;
+        if (q->next) q->next->prev = q;
+        d->queues = q;
     }
     return w->queue;
 }
@@ -195,7 +218,7 @@ static void kick(queue *q)
     if (q->nbatch || q->timer || !q->n) return;
     dm_delivery *d = q->d;
     if (d->opts.batch_max > 1 && d->opts.batch_window_ms > 0 && q->n < (size_t)d->opts.batch_max) {
-        q->timer = dm_loop_after(d->app->loop, d->opts.batch_window_ms, 1, on_timer, q);
+        q->timer = dm_loop_after(d->loop, d->opts.batch_window_ms, 1, on_timer, q);
         return;
     }
     take_batch(q);
@@ -217,7 +240,7 @@ void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev)
     d->pending++;
     /* A full batch need not wait for its window. */
     if (q->timer && !q->nbatch && q->n >= (size_t)d->opts.batch_max) {
-        dm_loop_cancel(d->app->loop, q->timer);
+        dm_loop_cancel(d->loop, q->timer);
         q->timer = 0;
     }
     kick(q);
@@ -227,33 +250,30 @@ void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev)
 
 static const char *token(queue *q)
 {
-    dm_app *app = q->d->app;
-    int64_t now = dm_clock_now(&app->clock) / 1000;
+    int64_t now = dm_clock_now(q->d->clock) / 1000;
     /* The token does not cover the body: reuse it until a minute before expiry. */
     if (!q->jwt || now >= q->jwt_exp - 60 || now < q->jwt_exp - 600) {
         free(q->jwt);
         q->jwt_exp = now + 600;
-        q->jwt = dm_jwt_sign(app->jwt, dm_json_str(app->store->org, "id"), q->w->id, now,
-                             q->jwt_exp);
+        q->jwt = dm_jwt_sign(q->d->jwt, q->w->org_id, q->w->id, now, q->jwt_exp);
     }
     return q->jwt;
 }
 
 static void on_done(void *ud, const dm_out_res *res);
 
-static void journal_fault(dm_app *app, const char *what, uint64_t cause, int64_t ms)
+static void journal_fault(dm_delivery *d, const char *what, uint64_t cause, int64_t ms)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "fault", what);
     if (ms) cJSON_AddNumberToObject(f, "delayMs", (double)ms);
-    dm_journal_add(app->journal, "fault", cause, f);
+    dm_journal_add(d->journal, "fault", cause, f);
 }
 
 static void after_attempt(queue *q, const dm_out_res *res);
 
 static void start_transfer(queue *q)
 {
-    dm_app *app = q->d->app;
     free_transfer(q);
     q->w->active_event = q->batch[0]->seq;
     const char *jwt = token(q);
@@ -277,7 +297,7 @@ static void start_transfer(queue *q)
                              NULL};
     dm_out_req post = {"POST", dm_webhook_url(q->w), headers, q->body.data, q->body.len,
                        q->d->opts.timeout_ms, RESPONSE_KEEP};
-    q->out = dm_out_send(app->out, &post, on_done, q);
+    q->out = dm_out_send(q->d->out, &post, on_done, q);
     dm_buf_free(&hdr);
 }
 
@@ -297,17 +317,17 @@ static void send_batch(queue *q)
         if (f->reorder > 0 && q->nbatch > 1) {
             f->reorder--;
             q->reversed = 1;
-            journal_fault(d->app, "reorder", cause, 0);
+            journal_fault(d, "reorder", cause, 0);
         }
         if (f->duplicate > 0) {
             f->duplicate--;
             q->dup_pending = 1;
-            journal_fault(d->app, "duplicate", cause, 0);
+            journal_fault(d, "duplicate", cause, 0);
         }
         if (f->delay > 0 && f->delay_ms > 0) {
             f->delay--;
-            journal_fault(d->app, "delay", cause, f->delay_ms);
-            q->timer = dm_loop_after(d->app->loop, f->delay_ms, 0, on_delay, q);
+            journal_fault(d, "delay", cause, f->delay_ms);
+            q->timer = dm_loop_after(d->loop, f->delay_ms, 0, on_delay, q);
             return;
         }
     }
@@ -338,7 +358,7 @@ static uint64_t journal_attempt(queue *q, const dm_out_res *res, const char *out
     if (q->duplicate) cJSON_AddBoolToObject(f, "duplicate", 1);
     if (next_ms >= 0) cJSON_AddNumberToObject(f, "nextRetryMs", (double)next_ms);
     if (res && res->body_len) cJSON_AddStringToObject(f, "response", res->body);
-    return dm_journal_add(q->d->app->journal, "attempt", q->batch[0]->seq, f);
+    return dm_journal_add(q->d->journal, "attempt", q->batch[0]->seq, f);
 }
 
 static void fates(queue *q, const char *fate, const char *reason)
@@ -359,7 +379,6 @@ static void on_done(void *ud, const dm_out_res *res)
 static void after_attempt(queue *q, const dm_out_res *res)
 {
     dm_delivery *d = q->d;
-    dm_app *app = d->app;
     long status = res->status;
     if (!q->duplicate) q->attempts++;
     q->w->last_event = q->w->active_event;
@@ -392,15 +411,17 @@ static void after_attempt(queue *q, const dm_out_res *res)
         fates(q, "dropped", "webhook answered 410 Gone");
         free_transfer(q);
         release_batch(q);
-        dm_app_delete_webhook(app, q->w, "the receiver answered 410 Gone", seq);
-        return; /* q is gone */
+        /* the owner deletes the webhook, which drops this queue too */
+        if (d->on_gone) d->on_gone(d->on_gone_ud, q->w, seq);
+        else kick(q);
+        return;
     }
     size_t tried = (size_t)q->attempts;
     if (tried <= d->opts.nretry) {
         int64_t delay = d->opts.retry[tried - 1];
         journal_attempt(q, res, "failed", delay);
         free_transfer(q);
-        q->timer = dm_loop_after(app->loop, delay, 1, on_timer, q);
+        q->timer = dm_loop_after(d->loop, delay, 1, on_timer, q);
         return;
     }
     journal_attempt(q, res, "failed", -1);
@@ -414,12 +435,12 @@ static void after_attempt(queue *q, const dm_out_res *res)
 
 static void drop_queue(queue *q, const char *reason)
 {
-    dm_app *app = q->d->app;
-    if (q->timer) dm_loop_cancel(app->loop, q->timer);
+    dm_delivery *d = q->d;
+    if (q->timer) dm_loop_cancel(d->loop, q->timer);
     q->timer = 0;
     if (q->out) {
         /* the receiver may have the POST already: say so */
-        dm_out_cancel(app->out, q->out);
+        dm_out_cancel(d->out, q->out);
         if (reason) {
             if (!q->duplicate) q->attempts++;
             journal_attempt(q, NULL, "aborted", -1);
@@ -439,6 +460,9 @@ static void drop_queue(queue *q, const char *reason)
     free(q->jwt);
     dm_buf_free(&q->body);
     q->w->queue = NULL;
+    if (q->prev) q->prev->next = q->next;
+    else d->queues = q->next;
+    if (q->next) q->next->prev = q->prev;
     free(q);
 }
 
@@ -451,10 +475,7 @@ void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason)
 void dm_delivery_free(dm_delivery *d)
 {
     if (!d) return;
-    for (size_t i = 0; i < d->app->webhooks.n; i++) {
-        dm_webhook *w = d->app->webhooks.items[i];
-        if (w->queue) drop_queue(w->queue, NULL);
-    }
+    while (d->queues) drop_queue(d->queues, NULL);
     free(d->retry);
     free(d);
 }

@@ -6,8 +6,12 @@
 #ifndef DM_DELIVERY_H
 #define DM_DELIVERY_H
 
-#include "app.h"
+#include "delivery/jwt.h"
 #include "hooks/hooks.h"
+#include "journal/journal.h"
+#include "loop/loop.h"
+#include "net/outbound.h"
+#include "util/clock.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,9 +40,16 @@ extern const size_t dm_retry_default_n;
 
 typedef struct dm_delivery dm_delivery;
 
-dm_delivery *dm_delivery_new(dm_app *app, const dm_delivery_opts *opts);
+/* A delivery engine on loop, sending through out, journaling to journal,
+ * timing retries by clock, signing with jwt (all borrowed). */
+dm_delivery *dm_delivery_new(dm_loop *loop, dm_outbound *out, dm_journal *journal,
+                             const dm_clock *clock, const dm_jwt *jwt, const dm_delivery_opts *opts);
 /* Aborts transfers and drops queues without journaling. NULL does nothing. */
 void dm_delivery_free(dm_delivery *d);
+/* A receiver answered 410 Gone: fn(ud, w, seq) must delete w (seq is the
+ * attempt's record). Delivery never deletes a webhook itself. */
+void dm_delivery_on_gone(dm_delivery *d, void (*fn)(void *ud, dm_webhook *w, uint64_t seq),
+                         void *ud);
 
 /* Replaces the options (copied); deliveries already in flight keep theirs. */
 void dm_delivery_set_opts(dm_delivery *d, const dm_delivery_opts *opts);

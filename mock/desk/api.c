@@ -1,7 +1,5 @@
-/* api.c -- the /api/v1 route table, authentication and shared helpers. */
+/* api.c -- the Desk API's route table, authentication and shared helpers. */
 #include "desk/api.h"
-#include "ext/install.h"
-#include "invoke/invoke.h"
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -33,14 +31,6 @@ const dm_route dm_desk_routes[] = {
     {"POST", "/api/v1/tickets/{}/comments", dm_h_comment_create, "Desk.tickets.UPDATE", 0},
     {"GET", "/api/v1/tickets/{}/comments/{}", dm_h_comment_get, "Desk.tickets.READ", 0},
     {"PATCH", "/api/v1/tickets/{}/comments/{}", dm_h_comment_update, "Desk.tickets.UPDATE", 0},
-    {"GET", "/api/v1/webhooks", dm_h_webhooks, "Desk.events.READ", 0},
-    {"POST", "/api/v1/webhooks", dm_h_webhook_create, "Desk.events.CREATE", 0},
-    {"GET", "/api/v1/webhooks/{}", dm_h_webhook_get, "Desk.events.READ", 0},
-    {"PATCH", "/api/v1/webhooks/{}", dm_h_webhook_update, "Desk.events.UPDATE", 0},
-    {"DELETE", "/api/v1/webhooks/{}", dm_h_webhook_delete, "Desk.events.DELETE", 0},
-    {"POST", "/api/v1/invoke", dm_h_invoke, NULL, DM_ROUTE_NO_AUTH},
-    {"GET", "/api/v1/installedExtensions/{}/configParams", dm_h_config_params_get, NULL, 0},
-    {"POST", "/api/v1/installedExtensions/{}/configParams", dm_h_config_params_post, NULL, 0},
 };
 const size_t dm_desk_nroutes = sizeof dm_desk_routes / sizeof dm_desk_routes[0];
 
@@ -69,16 +59,17 @@ static int has_scope(const cJSON *scopes, const char *need)
     return 0;
 }
 
-int dm_desk_auth(dm_app *app, const dm_route *route, dm_req *req, dm_resp *resp)
+int dm_desk_auth(const dm_store *s, const dm_route *route, dm_req *req, dm_resp *resp,
+                 dm_call *call)
 {
-    app->principal = NULL;
+    call->principal = NULL;
     const char *auth = dm_kvs_get(&req->headers, "Authorization");
     static const char prefix[] = "Zoho-oauthtoken ";
     const dm_token *tok = NULL;
     if (auth && strncasecmp(auth, prefix, sizeof prefix - 1) == 0) {
         const char *t = auth + sizeof prefix - 1;
         while (*t == ' ') t++;
-        tok = dm_store_token(app->store, t);
+        tok = dm_store_token(s, t);
     }
     if (!tok) {
         dm_resp_error(resp, 401, "INVALID_OAUTH",
@@ -95,7 +86,7 @@ int dm_desk_auth(dm_app *app, const dm_route *route, dm_req *req, dm_resp *resp)
             dm_resp_error(resp, 422, "INVALID_DATA", "The orgId header is missing.", &e);
             return -1;
         }
-        if (strcmp(org, dm_json_str(app->store->org, "id")) != 0) {
+        if (strcmp(org, dm_json_str(s->org, "id")) != 0) {
             dm_resp_error(resp, 403, "OAUTH_ORG_MISMATCH",
                           "The OAuth token does not belong to the organization in orgId.", NULL);
             return -1;
@@ -107,7 +98,8 @@ int dm_desk_auth(dm_app *app, const dm_route *route, dm_req *req, dm_resp *resp)
         dm_resp_error(resp, 403, "SCOPE_MISMATCH", msg, NULL);
         return -1;
     }
-    app->principal = tok;
+    call->principal = tok;
+    if (tok->agent) call->origin.actor_id = dm_json_str(tok->agent, "id");
     return 0;
 }
 

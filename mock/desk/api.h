@@ -1,9 +1,14 @@
-/* api.h -- the Desk REST API under /api/v1: routes, handlers and the helpers
- * they share (body parsing, paging, field validation). */
+/* api.h -- the Desk REST API over one org's state under /api/v1:
+ * organizations, myinfo, departments, agents, contacts, tickets, threads and
+ * comments. Its routes' handle is the org's dm_store. Also the
+ * authentication every /api/v1 route goes through and the helpers every
+ * /api/v1 handler shares (body parsing, paging, field validation).
+ * Webhooks (hooks/), configParams (ext/) and invoke (invoke/) register their
+ * own /api/v1 routes. */
 #ifndef DM_DESK_API_H
 #define DM_DESK_API_H
 
-#include "app.h"
+#include "desk/store.h"
 #include "http/http.h"
 
 #include <cjson/cJSON.h>
@@ -12,9 +17,12 @@
 extern const dm_route dm_desk_routes[];
 extern const size_t dm_desk_nroutes;
 
-/* Authenticates req (token, orgId header, route scope). Returns 0, or writes
- * the error into resp and returns -1. Sets app->principal. */
-int dm_desk_auth(dm_app *app, const dm_route *route, dm_req *req, dm_resp *resp);
+/* Authenticates req for route against s's tokens: the token, the orgId
+ * header, the route's scope. Returns 0 and sets call->principal (and the
+ * acting agent as call->origin.actor_id), or writes the error into resp and
+ * returns -1. */
+int dm_desk_auth(const dm_store *s, const dm_route *route, dm_req *req, dm_resp *resp,
+                 dm_call *call);
 
 /* ==== Helpers ==== */
 
@@ -72,42 +80,36 @@ void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs);
 /* ==== Writes shared with the control API ==== */
 
 /* Adds a thread to t (direction from in: "in" from the contact, "out" from
- * app->origin's agent) and emits its change. Returns the stored thread. */
-const cJSON *dm_desk_add_thread(dm_app *app, dm_ticket *t, const cJSON *in);
+ * call's agent) and emits its change. Returns the stored thread. */
+const cJSON *dm_desk_add_thread(dm_store *s, dm_call *call, dm_ticket *t, const cJSON *in);
 /* Deletes t with its threads and comments and emits the ticket's delete. */
-void dm_desk_delete_ticket(dm_app *app, dm_ticket *t);
+void dm_desk_delete_ticket(dm_store *s, dm_call *call, dm_ticket *t);
 
-/* ==== Handlers ==== */
+/* ==== Handlers (self: the org's dm_store) ==== */
 
-void dm_h_organizations(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_organization_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_departments(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_department_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_agents(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_agent_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_myinfo(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_contacts(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_contact_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_contact_create(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp);
-
-void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_ticket_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp);
-
-void dm_h_threads(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_thread_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_comments(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_comment_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_comment_create(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp);
-
-void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_webhook_delete(dm_app *app, dm_req *req, dm_resp *resp);
+#define DM_DESK_HANDLER(name) void name(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+DM_DESK_HANDLER(dm_h_organizations);
+DM_DESK_HANDLER(dm_h_organization_get);
+DM_DESK_HANDLER(dm_h_departments);
+DM_DESK_HANDLER(dm_h_department_get);
+DM_DESK_HANDLER(dm_h_agents);
+DM_DESK_HANDLER(dm_h_agent_get);
+DM_DESK_HANDLER(dm_h_myinfo);
+DM_DESK_HANDLER(dm_h_contacts);
+DM_DESK_HANDLER(dm_h_contact_get);
+DM_DESK_HANDLER(dm_h_contact_create);
+DM_DESK_HANDLER(dm_h_contact_update);
+DM_DESK_HANDLER(dm_h_tickets);
+DM_DESK_HANDLER(dm_h_ticket_get);
+DM_DESK_HANDLER(dm_h_ticket_create);
+DM_DESK_HANDLER(dm_h_ticket_update);
+DM_DESK_HANDLER(dm_h_threads);
+DM_DESK_HANDLER(dm_h_thread_get);
+DM_DESK_HANDLER(dm_h_send_reply);
+DM_DESK_HANDLER(dm_h_comments);
+DM_DESK_HANDLER(dm_h_comment_get);
+DM_DESK_HANDLER(dm_h_comment_create);
+DM_DESK_HANDLER(dm_h_comment_update);
+#undef DM_DESK_HANDLER
 
 #endif

@@ -12,9 +12,9 @@ static const char *const content_types[] = {"html", "plainText", NULL};
 static const char *const channels[] = {"EMAIL", "FORUMS", "TWITTER", "FACEBOOK", "CHAT",
                                        "WEB", "PHONE", "CUSTOMERPORTAL", NULL};
 
-static dm_ticket *ticket_or_404(dm_app *app, dm_req *req, dm_resp *resp)
+static dm_ticket *ticket_or_404(dm_store *store, dm_req *req, dm_resp *resp)
 {
-    return dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+    return dm_api_found(resp, dm_store_ticket(store, req->params[0]), "ticket",
                         req->params[0]);
 }
 
@@ -33,23 +33,28 @@ static cJSON *item_or_404(dm_req *req, dm_resp *resp, const dm_vec *v, const cha
 
 /* ==== Threads ==== */
 
-void dm_h_threads(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_threads(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    (void)call;
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     size_t from, limit;
     if (!t || dm_api_paging(req, resp, 200, 100, &from, &limit)) return;
     dm_api_list(resp, &t->threads, from, limit, "content");
 }
 
-void dm_h_thread_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_thread_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    (void)call;
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     cJSON *th = t ? item_or_404(req, resp, &t->threads, "thread") : NULL;
     if (th) dm_resp_json(resp, 200, th);
 }
 
-void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_send_reply(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_store *store = self;
     static const dm_field_spec fields[] = {
         {"channel", DM_F_ENUM, 0, 0, channels},
         {"to", DM_F_STR, 0, 1000, NULL},
@@ -62,7 +67,7 @@ void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp)
         {"attachmentIds", DM_F_IDS, 0, 0, NULL},
     };
     static const char *const required[] = {"channel", "content", NULL};
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    dm_ticket *t = ticket_or_404(store, req, resp);
     if (!t) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -82,24 +87,24 @@ void dm_h_send_reply(dm_app *app, dm_req *req, dm_resp *resp)
         return;
     }
     dm_json_set_str(body, "direction", "out");
-    const cJSON *th = dm_desk_add_thread(app, t, body);
+    const cJSON *th = dm_desk_add_thread(store, call, t, body);
     cJSON_Delete(body);
     dm_resp_json(resp, 200, th);
 }
 
-const cJSON *dm_desk_add_thread(dm_app *app, dm_ticket *t, const cJSON *in)
+const cJSON *dm_desk_add_thread(dm_store *store, dm_call *call, dm_ticket *t, const cJSON *in)
 {
     char id[DM_ID_MAX];
-    dm_store_new_id(app->store, id);
+    dm_store_new_id(store, id);
     const char *tid = dm_json_str(t->obj, "id");
     const char *dir = dm_json_str(in, "direction");
     int out = !dir || strcmp(dir, "out") == 0;
-    cJSON *th = dm_shape_thread(app->store, in, id, tid, out ? app->origin.actor_id : NULL,
-                                dm_clock_now(&app->clock));
+    cJSON *th = dm_shape_thread(store, in, id, tid, out ? call->origin.actor_id : NULL,
+                                dm_clock_now(store->clock));
     dm_vec_push(&t->threads, th);
-    dm_map_put(app->store->threads_by_id, id, th);
+    dm_map_put(store->threads_by_id, id, th);
     dm_json_set_count(t->obj, "threadCount", (long long)t->threads.n);
-    dm_store_emit(app->store, "thread", "create", id, tid, NULL, th, &app->origin);
+    dm_store_emit(store, "thread", "create", id, tid, NULL, th, &call->origin);
     return th;
 }
 
@@ -113,17 +118,21 @@ static const dm_field_spec comment_fields[] = {
 };
 #define NCOMMENT (sizeof comment_fields / sizeof comment_fields[0])
 
-void dm_h_comments(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_comments(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    (void)call;
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     size_t from, limit;
     if (!t || dm_api_paging(req, resp, 100, 100, &from, &limit)) return;
     dm_api_list(resp, &t->comments, from, limit, NULL);
 }
 
-void dm_h_comment_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_comment_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    (void)call;
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     cJSON *c = t ? item_or_404(req, resp, &t->comments, "comment") : NULL;
     if (c) dm_resp_json(resp, 200, c);
 }
@@ -147,28 +156,30 @@ static cJSON *comment_body(dm_req *req, dm_resp *resp, int create)
     return body;
 }
 
-void dm_h_comment_create(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_comment_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     if (!t) return;
     cJSON *body = comment_body(req, resp, 1);
     if (!body) return;
     char id[DM_ID_MAX];
-    dm_store_new_id(app->store, id);
+    dm_store_new_id(store, id);
     const char *tid = dm_json_str(t->obj, "id");
-    cJSON *c = dm_shape_comment(app->store, body, id, tid, app->origin.actor_id,
-                                dm_clock_now(&app->clock));
+    cJSON *c = dm_shape_comment(store, body, id, tid, call->origin.actor_id,
+                                dm_clock_now(store->clock));
     cJSON_Delete(body);
     dm_vec_push(&t->comments, c);
-    dm_map_put(app->store->comments_by_id, id, c);
+    dm_map_put(store->comments_by_id, id, c);
     dm_json_set_count(t->obj, "commentCount", (long long)t->comments.n);
-    dm_store_emit(app->store, "comment", "create", id, tid, NULL, c, &app->origin);
+    dm_store_emit(store, "comment", "create", id, tid, NULL, c, &call->origin);
     dm_resp_json(resp, 200, c);
 }
 
-void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_comment_update(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = ticket_or_404(app, req, resp);
+    dm_store *store = self;
+    dm_ticket *t = ticket_or_404(store, req, resp);
     cJSON *c = t ? item_or_404(req, resp, &t->comments, "comment") : NULL;
     if (!c) return;
     cJSON *body = comment_body(req, resp, 0);
@@ -179,10 +190,10 @@ void dm_h_comment_update(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_Delete(body);
     if (!cJSON_Compare(before, c, 1)) {
         char iso[DM_ISO_LEN];
-        dm_iso_time(dm_clock_now(&app->clock), iso);
+        dm_iso_time(dm_clock_now(store->clock), iso);
         dm_json_set_str(c, "modifiedTime", iso);
-        dm_store_emit(app->store, "comment", "update", dm_json_str(c, "id"),
-                      dm_json_str(t->obj, "id"), before, c, &app->origin);
+        dm_store_emit(store, "comment", "update", dm_json_str(c, "id"),
+                      dm_json_str(t->obj, "id"), before, c, &call->origin);
     }
     cJSON_Delete(before);
     dm_resp_json(resp, 200, c);

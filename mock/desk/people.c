@@ -6,29 +6,34 @@
 #include <stdio.h>
 #include <string.h>
 
-void dm_h_organizations(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_organizations(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_store *store = self;
     (void)req;
     cJSON *list = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(list, "data");
-    cJSON_AddItemToArray(data, cJSON_Duplicate(app->store->org, 1));
+    cJSON_AddItemToArray(data, cJSON_Duplicate(store->org, 1));
     dm_resp_json(resp, 200, list);
     cJSON_Delete(list);
 }
 
-void dm_h_organization_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_organization_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    if (strcmp(req->params[0], dm_json_str(app->store->org, "id")) != 0) {
+    (void)call;
+    dm_store *store = self;
+    if (strcmp(req->params[0], dm_json_str(store->org, "id")) != 0) {
         dm_api_not_found(resp, "organization", req->params[0]);
         return;
     }
-    dm_resp_json(resp, 200, app->store->org);
+    dm_resp_json(resp, 200, store->org);
 }
 
-static void list_or_get(dm_app *app, dm_req *req, dm_resp *resp, const dm_vec *v,
+static void list_or_get(dm_store *store, dm_call *call, dm_req *req, dm_resp *resp, const dm_vec *v,
                         const dm_map *by_id, const char *what)
 {
-    (void)app;
+    (void)store;
+    (void)call;
     if (req->nparams) {
         const cJSON *x = dm_map_get(by_id, req->params[0]);
         if (!x) dm_api_not_found(resp, what, req->params[0]);
@@ -40,45 +45,52 @@ static void list_or_get(dm_app *app, dm_req *req, dm_resp *resp, const dm_vec *v
     dm_api_list(resp, v, from, limit, NULL);
 }
 
-void dm_h_departments(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_departments(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    list_or_get(app, req, resp, &app->store->departments, app->store->departments_by_id,
+    dm_store *store = self;
+    list_or_get(store, call, req, resp, &store->departments, store->departments_by_id,
                 "department");
 }
 
-void dm_h_department_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_department_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_h_departments(app, req, resp);
+    dm_store *store = self;
+    dm_h_departments(store, call, req, resp);
 }
 
-void dm_h_agents(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_agents(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    list_or_get(app, req, resp, &app->store->agents, app->store->agents_by_id, "agent");
+    dm_store *store = self;
+    list_or_get(store, call, req, resp, &store->agents, store->agents_by_id, "agent");
 }
 
-void dm_h_agent_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_agent_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_h_agents(app, req, resp);
+    dm_store *store = self;
+    dm_h_agents(store, call, req, resp);
 }
 
-void dm_h_myinfo(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_myinfo(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)self;
     (void)req;
-    if (!app->principal || !app->principal->agent) {
+    if (!call->principal || !call->principal->agent) {
         dm_resp_error(resp, 403, "FORBIDDEN", "This token does not belong to an agent.", NULL);
         return;
     }
-    dm_resp_json(resp, 200, app->principal->agent);
+    dm_resp_json(resp, 200, call->principal->agent);
 }
 
-void dm_h_contacts(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_contacts(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    list_or_get(app, req, resp, &app->store->contacts, app->store->contacts_by_id, "contact");
+    dm_store *store = self;
+    list_or_get(store, call, req, resp, &store->contacts, store->contacts_by_id, "contact");
 }
 
-void dm_h_contact_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_contact_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_h_contacts(app, req, resp);
+    dm_store *store = self;
+    dm_h_contacts(store, call, req, resp);
 }
 
 static const dm_field_spec contact_fields[] = {
@@ -91,11 +103,11 @@ static const dm_field_spec contact_fields[] = {
 #define NCONTACT (sizeof contact_fields / sizeof contact_fields[0])
 
 /* A contact's email must be unique in the org (other than self). */
-static void check_email(dm_app *app, const cJSON *body, const cJSON *self, dm_field_errs *e)
+static void check_email(dm_store *store, const cJSON *body, const cJSON *self, dm_field_errs *e)
 {
     const char *email = dm_json_str(body, "email");
-    for (size_t i = 0; email && i < app->store->contacts.n; i++) {
-        const cJSON *c = app->store->contacts.items[i];
+    for (size_t i = 0; email && i < store->contacts.n; i++) {
+        const cJSON *c = store->contacts.items[i];
         const char *ce = dm_json_str(c, "email");
         if (c != self && ce && strcmp(ce, email) == 0) {
             dm_field_errs_add(e, "/email", "duplicate", "contact %s already has this email",
@@ -105,41 +117,43 @@ static void check_email(dm_app *app, const cJSON *body, const cJSON *self, dm_fi
     }
 }
 
-void dm_h_contact_create(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_contact_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_store *store = self;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
     static const char *const required[] = {"lastName", NULL};
     dm_api_validate(body, contact_fields, NCONTACT, &e);
     dm_api_require(body, required, &e);
-    if (!e.n) check_email(app, body, NULL, &e);
+    if (!e.n) check_email(store, body, NULL, &e);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);
         return;
     }
     char id[DM_ID_MAX];
-    dm_store_new_id(app->store, id);
-    cJSON *c = dm_shape_contact(app->store, body, id, dm_clock_now(&app->clock));
+    dm_store_new_id(store, id);
+    cJSON *c = dm_shape_contact(store, body, id, dm_clock_now(store->clock));
     cJSON_Delete(body);
-    dm_vec_push(&app->store->contacts, c);
-    dm_map_put(app->store->contacts_by_id, id, c);
-    dm_store_emit(app->store, "contact", "create", id, NULL, NULL, c, &app->origin);
+    dm_vec_push(&store->contacts, c);
+    dm_map_put(store->contacts_by_id, id, c);
+    dm_store_emit(store, "contact", "create", id, NULL, NULL, c, &call->origin);
     dm_resp_json(resp, 200, c);
 }
 
-void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_contact_update(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_store *store = self;
     cJSON *c =
-        dm_api_found(resp, dm_map_get(app->store->contacts_by_id, req->params[0]), "contact",
+        dm_api_found(resp, dm_map_get(store->contacts_by_id, req->params[0]), "contact",
                      req->params[0]);
     if (!c) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
     dm_api_validate(body, contact_fields, NCONTACT, &e);
-    if (!e.n) check_email(app, body, c, &e);
+    if (!e.n) check_email(store, body, c, &e);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);
@@ -158,19 +172,19 @@ void dm_h_contact_update(dm_app *app, dm_req *req, dm_resp *resp)
     }
     cJSON_Delete(body);
     if (!cJSON_Compare(before, c, 1)) {
-        int64_t now = dm_clock_now(&app->clock);
+        int64_t now = dm_clock_now(store->clock);
         char iso[DM_ISO_LEN];
         dm_iso_time(now, iso);
         dm_json_set_str(c, "modifiedTime", iso);
         /* Desk resolves a ticket's contact when read: keep the embeds true,
          * without a ticket change of their own */
-        for (size_t i = 0; i < app->store->tickets.n; i++) {
-            dm_ticket *t = app->store->tickets.items[i];
+        for (size_t i = 0; i < store->tickets.n; i++) {
+            dm_ticket *t = store->tickets.items[i];
             const char *cid = dm_json_str(t->obj, "contactId");
-            if (cid && strcmp(cid, req->params[0]) == 0) dm_shape_ticket_derive(app->store, t->obj, t->obj, now);
+            if (cid && strcmp(cid, req->params[0]) == 0) dm_shape_ticket_derive(store, t->obj, t->obj, now);
         }
-        dm_store_emit(app->store, "contact", "update", req->params[0], NULL, before, c,
-                      &app->origin);
+        dm_store_emit(store, "contact", "update", req->params[0], NULL, before, c,
+                      &call->origin);
     }
     cJSON_Delete(before);
     dm_resp_json(resp, 200, c);

@@ -9,19 +9,12 @@
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/map.h"
+#include "util/origin.h"
 #include "util/vec.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Who or what made a change, and the journal record that caused it. */
-typedef struct dm_origin {
-    uint64_t cause;        /* seq of the causing record; 0 for none */
-    const char *source_id; /* the request's sourceId header, or NULL */
-    int automation;        /* made by automation (control API), not a person */
-    const char *actor_id;  /* agent id, or NULL for the system */
-} dm_origin;
 
 typedef struct dm_change {
     const char *resource;  /* "ticket", "thread", "comment", "contact" */

@@ -46,16 +46,16 @@ static const dm_field_spec contact_in_ticket[] = {
 };
 
 /* Adds an error for each reference in body that names nothing in the org. */
-static void check_refs(dm_app *app, const cJSON *body, dm_field_errs *e)
+static void check_refs(dm_store *store, const cJSON *body, dm_field_errs *e)
 {
     const char *dep = dm_json_str(body, "departmentId");
     const char *con = dm_json_str(body, "contactId");
     const char *asg = dm_json_str(body, "assigneeId");
-    if (dep && !dm_store_department(app->store, dep))
+    if (dep && !dm_store_department(store, dep))
         dm_field_errs_add(e, "/departmentId", "invalid", "no department with id %s", dep);
-    if (con && !dm_store_contact(app->store, con))
+    if (con && !dm_store_contact(store, con))
         dm_field_errs_add(e, "/contactId", "invalid", "no contact with id %s", con);
-    if (asg && !dm_store_agent(app->store, asg))
+    if (asg && !dm_store_agent(store, asg))
         dm_field_errs_add(e, "/assigneeId", "invalid", "no agent with id %s", asg);
     if (dm_json_str(body, "teamId"))
         dm_field_errs_add(e, "/teamId", "invalid", "this org has no teams");
@@ -63,20 +63,22 @@ static void check_refs(dm_app *app, const cJSON *body, dm_field_errs *e)
         dm_field_errs_add(e, "/productId", "invalid", "this org has no products");
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(body, "secondaryContacts"), *x;
     if (cJSON_IsArray(sec)) cJSON_ArrayForEach(x, sec) {
-        if (cJSON_IsString(x) && !dm_store_contact(app->store, x->valuestring))
+        if (cJSON_IsString(x) && !dm_store_contact(store, x->valuestring))
             dm_field_errs_add(e, "/secondaryContacts", "invalid", "no contact with id %s",
                               x->valuestring);
     }
 }
 
-void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_tickets(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_store *store = self;
     size_t from, limit;
     if (dm_api_paging(req, resp, 100, 10, &from, &limit)) return;
     const char *dep = dm_kvs_get(&req->query, "departmentId");
     const char *status = dm_kvs_get(&req->query, "status");
     const char *asg = dm_kvs_get(&req->query, "assigneeId");
-    if (dep && !dm_store_department(app->store, dep)) {
+    if (dep && !dm_store_department(store, dep)) {
         dm_field_errs e = {0};
         dm_field_errs_add(&e, "departmentId", "invalid", "no department with id %.40s", dep);
         dm_api_invalid(resp, &e);
@@ -85,8 +87,8 @@ void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
     dm_buf *b = &resp->body;
     dm_buf_puts(b, "{\"data\":[");
     size_t seen = 0, put = 0;
-    for (size_t i = 0; i < app->store->tickets.n && put < limit; i++) {
-        const cJSON *t = ((dm_ticket *)app->store->tickets.items[i])->obj;
+    for (size_t i = 0; i < store->tickets.n && put < limit; i++) {
+        const cJSON *t = ((dm_ticket *)store->tickets.items[i])->obj;
         const char *td = dm_json_str(t, "departmentId"), *ts = dm_json_str(t, "status");
         const char *ta = dm_json_str(t, "assigneeId");
         if (dep && (!td || strcmp(dep, td))) continue;
@@ -102,19 +104,21 @@ void dm_h_tickets(dm_app *app, dm_req *req, dm_resp *resp)
     resp->status = 200;
 }
 
-void dm_h_ticket_get(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_ticket_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+    (void)call;
+    dm_store *store = self;
+    dm_ticket *t = dm_api_found(resp, dm_store_ticket(store, req->params[0]), "ticket",
                                 req->params[0]);
     if (!t) return;
     size_t len;
-    const char *text = dm_store_ticket_text(app->store, t, &len);
+    const char *text = dm_store_ticket_text(store, t, &len);
     dm_resp_raw(resp, 200, text, len);
 }
 
 /* Finds the contact named by a ticket's inline contact object by email, or
  * creates it (a change of its own). Returns its id, or NULL after errors. */
-static const char *inline_contact(dm_app *app, const cJSON *c, dm_field_errs *e)
+static const char *inline_contact(dm_store *store, dm_call *call, const cJSON *c, dm_field_errs *e)
 {
     size_t n = sizeof contact_in_ticket / sizeof contact_in_ticket[0];
     dm_field_errs sub = {0};
@@ -128,25 +132,26 @@ static const char *inline_contact(dm_app *app, const cJSON *c, dm_field_errs *e)
     if (!email && !last)
         dm_field_errs_add(e, "/contact/lastName", "missing", "a new contact needs lastName or email");
     if (e->n) return NULL;
-    for (size_t i = 0; email && i < app->store->contacts.n; i++) {
-        const cJSON *k = app->store->contacts.items[i];
+    for (size_t i = 0; email && i < store->contacts.n; i++) {
+        const cJSON *k = store->contacts.items[i];
         const char *ke = dm_json_str(k, "email");
         if (ke && strcmp(ke, email) == 0) return dm_json_str(k, "id");
     }
     char id[DM_ID_MAX];
-    dm_store_new_id(app->store, id);
+    dm_store_new_id(store, id);
     cJSON *in = cJSON_Duplicate(c, 1);
     if (!last) dm_json_set_str(in, "lastName", email);
-    cJSON *obj = dm_shape_contact(app->store, in, id, dm_clock_now(&app->clock));
+    cJSON *obj = dm_shape_contact(store, in, id, dm_clock_now(store->clock));
     cJSON_Delete(in);
-    dm_vec_push(&app->store->contacts, obj);
-    dm_map_put(app->store->contacts_by_id, id, obj);
-    dm_store_emit(app->store, "contact", "create", id, NULL, NULL, obj, &app->origin);
+    dm_vec_push(&store->contacts, obj);
+    dm_map_put(store->contacts_by_id, id, obj);
+    dm_store_emit(store, "contact", "create", id, NULL, NULL, obj, &call->origin);
     return dm_json_str(obj, "id");
 }
 
-void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_ticket_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_store *store = self;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
@@ -156,9 +161,9 @@ void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp)
     const cJSON *contact = cJSON_GetObjectItemCaseSensitive(body, "contact");
     if (!dm_json_str(body, "contactId") && !cJSON_IsObject(contact) && !e.n)
         dm_field_errs_add(&e, "/contactId", "missing", "give contactId or a contact object");
-    if (!e.n) check_refs(app, body, &e);
+    if (!e.n) check_refs(store, body, &e);
     if (!e.n && !dm_json_str(body, "contactId")) {
-        const char *cid = inline_contact(app, contact, &e);
+        const char *cid = inline_contact(store, call, contact, &e);
         if (cid) dm_json_set_str(body, "contactId", cid);
     }
     if (e.n) {
@@ -168,19 +173,20 @@ void dm_h_ticket_create(dm_app *app, dm_req *req, dm_resp *resp)
     }
     cJSON_DeleteItemFromObjectCaseSensitive(body, "contact");
     char id[DM_ID_MAX];
-    dm_store_new_id(app->store, id);
+    dm_store_new_id(store, id);
     dm_ticket *t = dm_xcalloc(1, sizeof *t);
-    t->obj = dm_shape_ticket(app->store, body, id, app->origin.actor_id, dm_clock_now(&app->clock));
+    t->obj = dm_shape_ticket(store, body, id, call->origin.actor_id, dm_clock_now(store->clock));
     cJSON_Delete(body);
-    dm_vec_push(&app->store->tickets, t);
-    dm_map_put(app->store->tickets_by_id, id, t);
-    dm_store_emit(app->store, "ticket", "create", id, NULL, NULL, t->obj, &app->origin);
+    dm_vec_push(&store->tickets, t);
+    dm_map_put(store->tickets_by_id, id, t);
+    dm_store_emit(store, "ticket", "create", id, NULL, NULL, t->obj, &call->origin);
     dm_resp_json(resp, 200, t->obj);
 }
 
-void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp)
+void dm_h_ticket_update(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_ticket *t = dm_api_found(resp, dm_store_ticket(app->store, req->params[0]), "ticket",
+    dm_store *store = self;
+    dm_ticket *t = dm_api_found(resp, dm_store_ticket(store, req->params[0]), "ticket",
                                 req->params[0]);
     if (!t) return;
     cJSON *body = dm_api_body(req, resp);
@@ -189,13 +195,13 @@ void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp)
     dm_api_validate(body, ticket_fields, NFIELDS, &e);
     if (cJSON_GetObjectItemCaseSensitive(body, "contact"))
         dm_field_errs_add(&e, "/contact", "invalid", "to change the contact, PATCH contactId");
-    if (!e.n) check_refs(app, body, &e);
+    if (!e.n) check_refs(store, body, &e);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);
         return;
     }
-    int64_t now = dm_clock_now(&app->clock);
+    int64_t now = dm_clock_now(store->clock);
     cJSON *before = cJSON_Duplicate(t->obj, 1);
     const cJSON *v;
     cJSON_ArrayForEach(v, body) {
@@ -209,22 +215,22 @@ void dm_h_ticket_update(dm_app *app, dm_req *req, dm_resp *resp)
         }
     }
     cJSON_Delete(body);
-    dm_shape_ticket_derive(app->store, t->obj, before, now);
+    dm_shape_ticket_derive(store, t->obj, before, now);
     if (!cJSON_Compare(before, t->obj, 1)) {
         char iso[DM_ISO_LEN];
         dm_iso_time(now, iso);
         dm_json_set_str(t->obj, "modifiedTime", iso);
-        dm_json_set_str(t->obj, "modifiedBy", app->origin.actor_id);
-        dm_store_emit(app->store, "ticket", "update", dm_json_str(t->obj, "id"), NULL, before,
-                      t->obj, &app->origin);
+        dm_json_set_str(t->obj, "modifiedBy", call->origin.actor_id);
+        dm_store_emit(store, "ticket", "update", dm_json_str(t->obj, "id"), NULL, before,
+                      t->obj, &call->origin);
     }
     cJSON_Delete(before);
     dm_resp_json(resp, 200, t->obj);
 }
 
-void dm_desk_delete_ticket(dm_app *app, dm_ticket *t)
+void dm_desk_delete_ticket(dm_store *store, dm_call *call, dm_ticket *t)
 {
-    dm_store *s = app->store;
+    dm_store *s = store;
     char id[DM_ID_MAX];
     snprintf(id, sizeof id, "%s", dm_json_str(t->obj, "id"));
     for (size_t i = 0; i < t->threads.n; i++) {
@@ -239,6 +245,6 @@ void dm_desk_delete_ticket(dm_app *app, dm_ticket *t)
     dm_vec_free(&t->comments);
     dm_map_del(s->tickets_by_id, id);
     dm_vec_remove(&s->tickets, t);
-    dm_store_emit(s, "ticket", "delete", id, NULL, t->obj, NULL, &app->origin);
+    dm_store_emit(s, "ticket", "delete", id, NULL, t->obj, NULL, &call->origin);
     dm_ticket_free(t); /* threads and comments are already gone */
 }

@@ -2,15 +2,47 @@
  * JSON element once (with and without prevState) and hands shared references
  * to the delivery engine. Does no I/O itself. */
 #include "events/events.h"
-#include "delivery/delivery.h"
 #include "events/catalog.h"
-#include "hooks/hooks.h"
 #include "util/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+struct dm_events {
+    dm_store *store;
+    dm_hooks *hooks;
+    dm_journal *journal;
+    dm_delivery *delivery;
+    int prev_changed;
+};
+
+dm_events *dm_events_new(dm_store *store, dm_hooks *hooks, dm_journal *journal,
+                         dm_delivery *delivery)
+{
+    dm_events *e = dm_xcalloc(1, sizeof *e);
+    e->store = store;
+    e->hooks = hooks;
+    e->journal = journal;
+    e->delivery = delivery;
+    return e;
+}
+
+void dm_events_free(dm_events *e)
+{
+    free(e);
+}
+
+void dm_events_set_prev_changed(dm_events *e, int changed)
+{
+    e->prev_changed = changed;
+}
+
+int dm_events_prev_changed(const dm_events *e)
+{
+    return e->prev_changed;
+}
 
 static const struct {
     const char *resource, *action, *type;
@@ -197,7 +229,7 @@ static dm_event_ref *make_ref(uint64_t seq, const char *type, const char *org, c
 
 /* Decides, journals and queues one event: payload (borrowed) is what GET
  * returns, prev (borrowed, may be NULL) the prevState to offer. */
-static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payload,
+static uint64_t raise_event(dm_events *ev, const event_ctx *e, const cJSON *payload,
                             const cJSON *prev, uint64_t cause, const char *ptext_in,
                             const char *qtext_in)
 {
@@ -206,20 +238,20 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     const char *ptext = ptext_in ? ptext_in : ptext_own;
     const char *qtext = prev ? (qtext_in ? qtext_in : qtext_own) : NULL;
     const dm_change *c = e->c;
-    int64_t ms = dm_clock_now(&app->clock);
+    int64_t ms = dm_clock_now(ev->store->clock);
     char when[32];
     snprintf(when, sizeof when, "%lld", (long long)ms);
-    const char *org = dm_json_str(app->store->org, "id");
+    const char *org = dm_json_str(ev->store->org, "id");
 
     /* Decide for every webhook subscribed to this type. */
-    size_t n = app->webhooks.n;
+    size_t n = dm_hooks_count(ev->hooks);
     dm_webhook **targets = dm_xcalloc(n ? n : 1, sizeof *targets);
     int *with_prev = dm_xcalloc(n ? n : 1, sizeof *with_prev);
     withheld *why = dm_xcalloc(n ? n : 1, sizeof *why);
     size_t nt = 0;
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
-        dm_webhook *w = app->webhooks.items[i];
+        dm_webhook *w = dm_hooks_at(ev->hooks, i);
         int found;
         const cJSON *sub = dm_webhook_subscription(w, e->type, &found);
         if (!found) continue;
@@ -256,17 +288,17 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     cJSON_AddItemToObject(f, "payload", cJSON_CreateRaw(ptext));
     if (prev) cJSON_AddItemToObject(f, "prevState", cJSON_CreateRaw(qtext));
     cJSON_AddItemToObject(f, "webhooks", list);
-    uint64_t seq = dm_journal_add(app->journal, "event", cause, f);
+    uint64_t seq = dm_journal_add(ev->journal, "event", cause, f);
 
     dm_event_ref *plain = NULL, *full = NULL;
     for (size_t i = 0; i < nt; i++) {
         if (why[i].rule) {
-            dm_delivery_withheld(app->delivery, targets[i], seq, why[i].rule, why[i].reason);
+            dm_delivery_withheld(ev->delivery, targets[i], seq, why[i].rule, why[i].reason);
             continue;
         }
         dm_event_ref **r = with_prev[i] ? &full : &plain;
         if (!*r) *r = make_ref(seq, e->type, org, when, ptext, with_prev[i] ? qtext : NULL);
-        dm_delivery_enqueue(app->delivery, targets[i], *r);
+        dm_delivery_enqueue(ev->delivery, targets[i], *r);
     }
     dm_event_ref_release(plain);
     dm_event_ref_release(full);
@@ -278,7 +310,7 @@ static uint64_t raise_event(dm_app *app, const event_ctx *e, const cJSON *payloa
     return seq;
 }
 
-void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
+void dm_events_on_change(dm_events *ev, const dm_change *c, uint64_t change_seq)
 {
     event_ctx e = {0};
     e.type = dm_events_type_for(c->resource, c->action);
@@ -290,7 +322,7 @@ void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
         e.dept = dm_json_str(now_obj, "departmentId");
         if (c->before && c->after) e.dept_before = dm_json_str(c->before, "departmentId");
     } else if (c->ticket_id) {
-        dm_ticket *t = dm_store_ticket(app->store, c->ticket_id);
+        dm_ticket *t = dm_store_ticket(ev->store, c->ticket_id);
         e.dept = t ? dm_json_str(t->obj, "departmentId") : NULL;
     }
     if (strcmp(c->resource, "thread") == 0) e.direction = dm_json_str(now_obj, "direction");
@@ -307,17 +339,17 @@ void dm_events_on_change(dm_app *app, const dm_change *c, uint64_t change_seq)
     cJSON *prev = NULL;
     const cJSON *prevp = NULL;
     if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE)) {
-        if (app->opts.prev_state_changed) prevp = prev = prev_changed(c->before, c->after);
+        if (ev->prev_changed) prevp = prev = prev_changed(c->before, c->after);
         else prevp = c->before;
     }
-    raise_event(app, &e, payload, prevp, change_seq, c->after ? dm_change_text(c, 1) : NULL,
+    raise_event(ev, &e, payload, prevp, change_seq, c->after ? dm_change_text(c, 1) : NULL,
                 prev ? NULL : (prevp ? dm_change_text(c, 0) : NULL));
     cJSON_Delete(payload_own);
     cJSON_Delete(prev);
     cJSON_Delete(e.changed);
 }
 
-uint64_t dm_events_raise(dm_app *app, const char *type, const cJSON *payload, const cJSON *prev,
+uint64_t dm_events_raise(dm_events *ev, const char *type, const cJSON *payload, const cJSON *prev,
                          const dm_origin *origin, const char *fixture, uint64_t cause)
 {
     event_ctx e = {0};
@@ -332,14 +364,14 @@ uint64_t dm_events_raise(dm_app *app, const char *type, const cJSON *payload, co
     e.fixture = fixture;
     e.dept = dm_json_str(payload, "departmentId");
     if (!e.dept && c.ticket_id) {
-        dm_ticket *t = dm_store_ticket(app->store, c.ticket_id);
+        dm_ticket *t = dm_store_ticket(ev->store, c.ticket_id);
         e.dept = t ? dm_json_str(t->obj, "departmentId") : NULL;
     }
     if (prev) e.dept_before = dm_json_str(prev, "departmentId");
     e.direction = dm_json_str(payload, "direction");
     e.changed = cJSON_CreateArray();
     if (prev) dm_events_changed_fields(prev, payload, e.changed);
-    uint64_t seq = raise_event(app, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause, NULL, NULL);
+    uint64_t seq = raise_event(ev, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause, NULL, NULL);
     cJSON_Delete(e.changed);
     return seq;
 }

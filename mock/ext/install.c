@@ -18,30 +18,52 @@
 
 #define CHECK_TIMEOUT_MS 5000
 
+struct dm_installs {
+    dm_store *store;
+    dm_hooks *hooks;
+    dm_journal *journal;
+    dm_outbound *out;
+    dm_waits *waits;
+    dm_vec installations; /* dm_installation *, oldest first */
+    dm_vec revoked;       /* char *, securityContexts of uninstalled extensions */
+};
+
+dm_installs *dm_installs_new(dm_store *store, dm_hooks *hooks, dm_journal *journal,
+                             dm_outbound *out, dm_waits *waits)
+{
+    dm_installs *ins = dm_xcalloc(1, sizeof *ins);
+    ins->store = store;
+    ins->hooks = hooks;
+    ins->journal = journal;
+    ins->out = out;
+    ins->waits = waits;
+    return ins;
+}
+
 /* ==== Lookups ==== */
 
-dm_installation *dm_installation_by_id(const dm_app *app, const char *id)
+dm_installation *dm_installation_by_id(const dm_installs *ins, const char *id)
 {
-    for (size_t i = 0; id && i < app->installations.n; i++) {
-        dm_installation *x = app->installations.items[i];
+    for (size_t i = 0; id && i < ins->installations.n; i++) {
+        dm_installation *x = ins->installations.items[i];
         if (strcmp(x->id, id) == 0) return x;
     }
     return NULL;
 }
 
-dm_installation *dm_installation_by_context(const dm_app *app, const char *ctx)
+dm_installation *dm_installation_by_context(const dm_installs *ins, const char *ctx)
 {
-    for (size_t i = 0; ctx && i < app->installations.n; i++) {
-        dm_installation *x = app->installations.items[i];
+    for (size_t i = 0; ctx && i < ins->installations.n; i++) {
+        dm_installation *x = ins->installations.items[i];
         if (strcmp(x->security_context, ctx) == 0) return x;
     }
     return NULL;
 }
 
-int dm_installation_revoked(const dm_app *app, const char *ctx)
+int dm_installation_revoked(const dm_installs *ins, const char *ctx)
 {
-    for (size_t i = 0; ctx && i < app->revoked.n; i++)
-        if (strcmp(app->revoked.items[i], ctx) == 0) return 1;
+    for (size_t i = 0; ctx && i < ins->revoked.n; i++)
+        if (strcmp(ins->revoked.items[i], ctx) == 0) return 1;
     return 0;
 }
 
@@ -57,12 +79,26 @@ static void installation_free(dm_installation *x)
     free(x);
 }
 
-void dm_installations_clear(dm_app *app)
+void dm_installs_clear(dm_installs *ins)
 {
-    for (size_t i = 0; i < app->installations.n; i++) installation_free(app->installations.items[i]);
-    app->installations.n = 0;
-    for (size_t i = 0; i < app->revoked.n; i++) free(app->revoked.items[i]);
-    app->revoked.n = 0;
+    for (size_t i = 0; i < ins->installations.n; i++) installation_free(ins->installations.items[i]);
+    ins->installations.n = 0;
+    for (size_t i = 0; i < ins->revoked.n; i++) free(ins->revoked.items[i]);
+    ins->revoked.n = 0;
+}
+
+void dm_installs_free(dm_installs *ins)
+{
+    if (!ins) return;
+    dm_installs_clear(ins);
+    dm_vec_free(&ins->installations);
+    dm_vec_free(&ins->revoked);
+    free(ins);
+}
+
+size_t dm_installs_count(const dm_installs *ins)
+{
+    return ins->installations.n;
 }
 
 static cJSON *describe(const dm_installation *x)
@@ -82,29 +118,33 @@ static cJSON *describe(const dm_installation *x)
 
 /* The "installation" record of an install or uninstall: describe() without
  * the token. */
-static void journal_installation(dm_app *app, const dm_installation *x, const char *action,
+static void journal_installation(dm_installs *ins, const dm_installation *x, const char *action,
                                  uint64_t cause)
 {
     cJSON *f = describe(x);
     cJSON_AddStringToObject(f, "action", action);
     cJSON_DeleteItemFromObjectCaseSensitive(f, "token");
-    dm_journal_add(app->journal, "installation", cause, f);
+    dm_journal_add(ins->journal, "installation", cause, f);
 }
 
-void dm_h_installations(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_installations(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    (void)call;
+    dm_installs *ins = self;
     (void)req;
     cJSON *o = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < app->installations.n; i++)
-        cJSON_AddItemToArray(data, describe(app->installations.items[i]));
+    for (size_t i = 0; i < ins->installations.n; i++)
+        cJSON_AddItemToArray(data, describe(ins->installations.items[i]));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
 
-void dm_h_installation_get(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_installation_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+    (void)call;
+    dm_installs *ins = self;
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(ins, req->params[0]),
                                       "installation", req->params[0]);
     if (!x) return;
     cJSON *o = describe(x);
@@ -115,7 +155,7 @@ void dm_h_installation_get(dm_app *app, dm_req *req, dm_resp *resp)
 /* ==== Platform callbacks (callbackListener) ==== */
 
 typedef struct callback {
-    dm_app *app;
+    dm_installs *ins;
     uint64_t cause;
     char *url, *which;
     uint64_t out, wait;
@@ -139,13 +179,13 @@ static void journal_callback(callback *cb, long status, const char *error)
     else cJSON_AddNullToObject(f, "status");
     if (error) cJSON_AddStringToObject(f, "error", error);
     cJSON_AddBoolToObject(f, "ok", status >= 200 && status < 300);
-    dm_journal_add(cb->app->journal, "callback", cb->cause, f);
+    dm_journal_add(cb->ins->journal, "callback", cb->cause, f);
 }
 
 static void callback_done(void *ud, const dm_out_res *r)
 {
     callback *cb = ud;
-    dm_waits_done(cb->app->waits, cb->wait);
+    dm_waits_done(cb->ins->waits, cb->wait);
     journal_callback(cb, r->status, r->error);
     callback_free(cb);
 }
@@ -154,7 +194,7 @@ static void callback_ended(void *ud, dm_wait_end how, const char *why)
 {
     callback *cb = ud;
     (void)how;
-    dm_out_cancel(cb->app->out, cb->out);
+    dm_out_cancel(cb->ins->out, cb->out);
     char error[160];
     snprintf(error, sizeof error, "not answered: %s", why);
     journal_callback(cb, 0, error);
@@ -165,7 +205,7 @@ static void callback_ended(void *ud, dm_wait_end how, const char *why)
  * which: the install's callbackUrls override, else the manifest's
  * callbackListener when it points at this machine. A listener elsewhere is
  * journaled as skipped: tests never reach beyond loopback by surprise. */
-static void notify(dm_app *app, const dm_installation *x, const char *which, uint64_t cause)
+static void notify(dm_installs *ins, const dm_installation *x, const char *which, uint64_t cause)
 {
     const char *url = dm_json_str(x->callbacks, which);
     if (!url) {
@@ -178,19 +218,19 @@ static void notify(dm_app *app, const dm_installation *x, const char *which, uin
             cJSON_AddBoolToObject(f, "skipped", 1);
             cJSON_AddStringToObject(f, "reason",
                                     "not a loopback URL; give callbackUrls when installing to call it");
-            dm_journal_add(app->journal, "callback", cause, f);
+            dm_journal_add(ins->journal, "callback", cause, f);
             return;
         }
     }
     char why[128];
     if (!url || dm_url_check(url, why, sizeof why)) return;
     callback *cb = dm_xcalloc(1, sizeof *cb);
-    cb->app = app;
+    cb->ins = ins;
     cb->cause = cause;
     cb->url = dm_xstrdup(url);
     cb->which = dm_xstrdup(which);
     cJSON *b = cJSON_CreateObject();
-    cJSON_AddStringToObject(b, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON_AddStringToObject(b, "orgId", dm_json_str(ins->store->org, "id"));
     cJSON_AddStringToObject(b, "securityContext", x->security_context);
     cJSON_AddStringToObject(b, "installationId", x->id);
     char *body = dm_json_print(b);
@@ -198,15 +238,16 @@ static void notify(dm_app *app, const dm_installation *x, const char *which, uin
     static const char *const headers[] = {"Content-Type: application/json", NULL};
     char what[300];
     snprintf(what, sizeof what, "the %s callback to %.200s", which, url);
-    cb->wait = dm_waits_add(app->waits, what, NULL, DM_END_RESET, callback_ended, cb);
+    cb->wait = dm_waits_add(ins->waits, what, NULL, DM_END_RESET, callback_ended, cb);
     dm_out_req post = {"POST", url, headers, body, strlen(body), CHECK_TIMEOUT_MS, 0};
-    cb->out = dm_out_send(app->out, &post, callback_done, cb);
+    cb->out = dm_out_send(ins->out, &post, callback_done, cb);
     free(body);
 }
 
 /* ==== Installing ==== */
 
 typedef struct install {
+    dm_installs *ins;
     dm_installation *x; /* not yet added; NULL once it is */
     char *url;          /* the webhook's final URL; NULL without a webhook */
 } install;
@@ -274,7 +315,7 @@ static void invalid_extension(dm_resp *resp, const dm_ext_diags *d)
 }
 
 /* The declared URL (or the override) with orgId and securityContext added. */
-static char *webhook_url(dm_app *app, const char *base, const char *ctx)
+static char *webhook_url(dm_installs *ins, const char *base, const char *ctx)
 {
     dm_buf b = {0};
     const char *hash = strchr(base, '#');
@@ -283,48 +324,46 @@ static char *webhook_url(dm_app *app, const char *base, const char *ctx)
     char sep = memchr(base, '?', len) ? '&' : '?';
     if (len && (base[len - 1] == '?' || base[len - 1] == '&')) sep = 0;
     if (sep) dm_buf_putc(&b, sep);
-    dm_buf_printf(&b, "orgId=%s&securityContext=%s", dm_json_str(app->store->org, "id"), ctx);
+    dm_buf_printf(&b, "orgId=%s&securityContext=%s", dm_json_str(ins->store->org, "id"), ctx);
     if (hash) dm_buf_puts(&b, hash);
     return dm_buf_steal(&b);
 }
 
-static void finish_install(dm_app *app, install *in, dm_resp *resp)
+static void finish_install(dm_installs *ins, install *in, const dm_call *call, dm_resp *resp)
 {
     dm_installation *x = in->x;
     const cJSON *wh = cJSON_GetObjectItemCaseSensitive(x->resources, "webhook");
-    uint64_t cause = app->origin.cause;
-    dm_vec_push(&app->installations, x);
+    uint64_t cause = call->origin.cause;
+    dm_vec_push(&ins->installations, x);
     const cJSON *scope =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(x->manifest, "zohoAuthorisation"), "scope");
-    const dm_token *admin = dm_store_token_for_role(app->store, "admin");
-    dm_store_add_token(app->store, x->token, "extension", admin ? admin->agent : NULL, scope, x->id);
+    const dm_token *admin = dm_store_token_for_role(ins->store, "admin");
+    dm_store_add_token(ins->store, x->token, "extension", admin ? admin->agent : NULL, scope, x->id);
     if (cJSON_IsObject(wh) && in->url) {
-        dm_webhook *w = dm_xcalloc(1, sizeof *w);
-        dm_store_new_id(app->store, w->id);
-        snprintf(x->webhook_id, sizeof x->webhook_id, "%s", w->id);
-        snprintf(w->installation_id, sizeof w->installation_id, "%s", x->id);
-        const cJSON *d;
-        cJSON_ArrayForEach(d, x->departments) dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
         /* resources.json's webhook has no isEnabled (validate.c refuses one) */
         const char *by = admin ? dm_json_str(admin->agent, "id") : NULL;
-        w->obj = dm_webhook_object(w->id, wh, in->url, by, dm_clock_now(&app->clock));
-        dm_app_add_webhook(app, w, cause);
+        dm_webhook *w = dm_hooks_create(ins->hooks, wh, in->url, by, x->id, cause);
+        snprintf(x->webhook_id, sizeof x->webhook_id, "%s", w->id);
+        const cJSON *d;
+        cJSON_ArrayForEach(d, x->departments) dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
     }
-    journal_installation(app, x, "install", cause);
-    notify(app, x, "onDeskAuthorise", cause);
+    journal_installation(ins, x, "install", cause);
+    notify(ins, x, "onDeskAuthorise", cause);
     cJSON *o = describe(x);
-    cJSON_AddStringToObject(o, "orgId", dm_json_str(app->store->org, "id"));
+    cJSON_AddStringToObject(o, "orgId", dm_json_str(ins->store->org, "id"));
     dm_resp_json(resp, 201, o);
     cJSON_Delete(o);
     in->x = NULL;
 }
 
 /* After the webhook URL's check (res NULL: not checked, in-process). */
-static void install_checked(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp)
+static void install_checked(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call,
+                            dm_resp *resp)
 {
     install *in = ud;
+    (void)h;
     if (!res || res->status == 200) {
-        finish_install(app, in, resp);
+        finish_install(in->ins, in, call, resp);
         return;
     }
     char msg[700];
@@ -346,8 +385,9 @@ static const dm_field_spec install_fields[] = {
     {"callbackUrls", DM_F_OBJ, 0, 0, NULL},
 };
 
-void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_installs *ins = self;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     cJSON *manifest = NULL, *resources = NULL;
@@ -366,7 +406,7 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
         dm_field_errs_add(&e, "/extension", "invalid",
                           "give either \"extension\" or \"manifest\" and \"resources\", not both");
     const cJSON *deps = cJSON_GetObjectItemCaseSensitive(body, "departments"), *d;
-    cJSON_ArrayForEach(d, deps) if (cJSON_IsString(d) && !dm_store_department(app->store, d->valuestring))
+    cJSON_ArrayForEach(d, deps) if (cJSON_IsString(d) && !dm_store_department(ins->store, d->valuestring))
         dm_field_errs_add(&e, "/departments", "invalid", "no department with id %s", d->valuestring);
     if (cfg && !cJSON_IsArray(cfg))
         dm_field_errs_add(&e, "/configParams", "invalid", "expected an array of {\"name\",\"value\"}");
@@ -398,7 +438,7 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
     }
 
     x = dm_xcalloc(1, sizeof *x);
-    dm_store_new_id(app->store, x->id);
+    dm_store_new_id(ins->store, x->id);
     char token_hex[72];
     if (dm_random_hex(x->security_context, 32) || dm_random_hex(token_hex, 20)) {
         dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "no randomness for a securityContext", NULL);
@@ -419,15 +459,15 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
         x->departments = cJSON_Duplicate(deps, 1);
     } else {
         x->departments = cJSON_CreateArray();
-        for (size_t i = 0; i < app->store->departments.n; i++)
+        for (size_t i = 0; i < ins->store->departments.n; i++)
             cJSON_AddItemToArray(x->departments,
-                                 cJSON_CreateString(dm_json_str(app->store->departments.items[i], "id")));
+                                 cJSON_CreateString(dm_json_str(ins->store->departments.items[i], "id")));
     }
     x->config = cfg ? cfg : cJSON_CreateArray();
     cfg = NULL;
     const cJSON *cbs = cJSON_GetObjectItemCaseSensitive(body, "callbackUrls");
     x->callbacks = cbs ? cJSON_Duplicate(cbs, 1) : cJSON_CreateObject();
-    x->installed_ms = dm_clock_now(&app->clock);
+    x->installed_ms = dm_clock_now(ins->store->clock);
 
     install *in = dm_xcalloc(1, sizeof *in);
     in->x = x;
@@ -443,12 +483,14 @@ void dm_h_installation_create(dm_app *app, dm_req *req, dm_resp *resp)
         goto done;
     }
     if (cJSON_IsObject(wh) && (override || declared))
-        in->url = webhook_url(app, override ? override : declared, in->x->security_context);
+        in->url = webhook_url(ins, override ? override : declared, in->x->security_context);
+    in->ins = ins;
     if (!in->url) {
-        finish_install(app, in, resp); /* no webhook to check */
+        finish_install(ins, in, call, resp); /* no webhook to check */
         install_free(in);
     } else {
-        dm_check_url(app, req, resp, in->url, NULL, install_checked, install_free, in);
+        dm_hooks_check_url(ins->hooks, call, req, resp, in->url, NULL, install_checked, install_free,
+                           in);
     }
 done:
     if (x) installation_free(x);
@@ -459,22 +501,23 @@ done:
     dm_ext_diags_free(diags);
 }
 
-void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_installation_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+    dm_installs *ins = self;
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(ins, req->params[0]),
                                       "installation", req->params[0]);
     if (!x) return;
-    uint64_t cause = app->origin.cause;
+    uint64_t cause = call->origin.cause;
     char owner[64];
     dm_owner(owner, sizeof owner, "installation", x->id);
-    dm_waits_end(app->waits, DM_END_OWNER, owner, "the extension was uninstalled");
-    dm_webhook *w = dm_app_webhook(app, x->webhook_id);
-    if (w) dm_app_delete_webhook(app, w, "extension uninstalled", cause);
-    dm_store_remove_token(app->store, x->token);
-    dm_vec_push(&app->revoked, dm_xstrdup(x->security_context));
-    dm_vec_remove(&app->installations, x);
-    journal_installation(app, x, "uninstall", cause);
-    notify(app, x, "onUninstall", cause);
+    dm_waits_end(ins->waits, DM_END_OWNER, owner, "the extension was uninstalled");
+    dm_webhook *w = dm_hooks_find(ins->hooks, x->webhook_id);
+    if (w) dm_hooks_delete(ins->hooks, w, "extension uninstalled", cause);
+    dm_store_remove_token(ins->store, x->token);
+    dm_vec_push(&ins->revoked, dm_xstrdup(x->security_context));
+    dm_vec_remove(&ins->installations, x);
+    journal_installation(ins, x, "uninstall", cause);
+    notify(ins, x, "onUninstall", cause);
     installation_free(x);
     resp->status = 204;
     dm_buf_reset(&resp->body);
@@ -482,13 +525,14 @@ void dm_h_installation_delete(dm_app *app, dm_req *req, dm_resp *resp)
 
 /* ==== configParams (Desk API, usually reached through invoke) ==== */
 
-static dm_installation *config_target(dm_app *app, dm_req *req, dm_resp *resp)
+static dm_installation *config_target(dm_installs *ins, const dm_call *call, dm_req *req,
+                                      dm_resp *resp)
 {
-    dm_installation *x = dm_api_found(resp, dm_installation_by_id(app, req->params[0]),
+    dm_installation *x = dm_api_found(resp, dm_installation_by_id(ins, req->params[0]),
                                       "installed extension", req->params[0]);
     if (!x) return NULL;
-    const char *inst = app->principal ? app->principal->installation_id : NULL;
-    int admin = app->principal && strcmp(app->principal->role, "admin") == 0;
+    const char *inst = call->principal ? call->principal->installation_id : NULL;
+    int admin = call->principal && strcmp(call->principal->role, "admin") == 0;
     if (!admin && !(inst && strcmp(inst, x->id) == 0)) {
         dm_resp_error(resp, 403, "FORBIDDEN",
                       "Only the extension itself or an administrator can use its configParams.", NULL);
@@ -497,9 +541,10 @@ static dm_installation *config_target(dm_app *app, dm_req *req, dm_resp *resp)
     return x;
 }
 
-void dm_h_config_params_get(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_config_params_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = config_target(app, req, resp);
+    dm_installs *ins = self;
+    dm_installation *x = config_target(ins, call, req, resp);
     if (!x) return;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "data", cJSON_Duplicate(x->config, 1));
@@ -508,9 +553,10 @@ void dm_h_config_params_get(dm_app *app, dm_req *req, dm_resp *resp)
 }
 
 /* {"variables":[{"name","value"}]}: sets each named variable (adds new ones). */
-void dm_h_config_params_post(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_config_params_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_installation *x = config_target(app, req, resp);
+    dm_installs *ins = self;
+    dm_installation *x = config_target(ins, call, req, resp);
     if (!x) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -549,9 +595,25 @@ void dm_h_config_params_post(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_AddStringToObject(f, "installationId", x->id);
     cJSON_AddItemToObject(f, "before", before);
     cJSON_AddItemToObject(f, "after", cJSON_Duplicate(x->config, 1));
-    dm_journal_add(app->journal, "installation", app->origin.cause, f);
+    dm_journal_add(ins->journal, "installation", call->origin.cause, f);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "data", cJSON_Duplicate(x->config, 1));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
+
+const dm_route dm_installs_control_routes[] = {
+    {"GET", "/mock/v1/installations", h_installations, NULL, 0},
+    {"POST", "/mock/v1/installations", h_installation_create, NULL, 0},
+    {"GET", "/mock/v1/installations/{}", h_installation_get, NULL, 0},
+    {"DELETE", "/mock/v1/installations/{}", h_installation_delete, NULL, 0},
+};
+const size_t dm_installs_control_nroutes =
+    sizeof dm_installs_control_routes / sizeof dm_installs_control_routes[0];
+
+const dm_route dm_installs_desk_routes[] = {
+    {"GET", "/api/v1/installedExtensions/{}/configParams", h_config_params_get, NULL, 0},
+    {"POST", "/api/v1/installedExtensions/{}/configParams", h_config_params_post, NULL, 0},
+};
+const size_t dm_installs_desk_nroutes =
+    sizeof dm_installs_desk_routes / sizeof dm_installs_desk_routes[0];

@@ -1,4 +1,4 @@
-/* webhooks_api.c -- /api/v1/webhooks: list, get, create, update, delete.
+/* api.c -- /api/v1/webhooks: list, get, create, update, delete.
  * Creating a webhook, or changing its URL, first sends the URL an unsigned
  * GET that must answer 200; the request waits for it (suspended, the loop
  * keeps running). Extension webhooks are listed, but only their extension's
@@ -26,11 +26,11 @@ static const dm_field_spec webhook_fields[] = {
 };
 #define NFIELDS (sizeof webhook_fields / sizeof webhook_fields[0])
 
-static size_t count_enabled(const dm_app *app, const dm_webhook *except)
+static size_t count_enabled(const dm_hooks *h, const dm_webhook *except)
 {
     size_t n = 0;
-    for (size_t i = 0; i < app->webhooks.n; i++) {
-        const dm_webhook *w = app->webhooks.items[i];
+    for (size_t i = 0; i < dm_hooks_count(h); i++) {
+        const dm_webhook *w = dm_hooks_at(h, i);
         if (w != except && dm_webhook_enabled(w)) n++;
     }
     return n;
@@ -39,23 +39,24 @@ static size_t count_enabled(const dm_app *app, const dm_webhook *except)
 /* The portal's limits: at most DM_WEBHOOKS_MAX webhooks (a create: self
  * NULL) and the edition's cap on enabled ones. Checked on arrival and again
  * once the URL check answers, since other writes may have landed meanwhile. */
-static void check_limits(dm_app *app, const cJSON *body, const dm_webhook *self, dm_field_errs *e)
+static void check_limits(dm_hooks *h, const cJSON *body, const dm_webhook *self, dm_field_errs *e)
 {
-    if (!self && app->webhooks.n >= DM_WEBHOOKS_MAX)
+    const cJSON *org = dm_hooks_store(h)->org;
+    if (!self && dm_hooks_count(h) >= DM_WEBHOOKS_MAX)
         dm_field_errs_add(e, "", "invalid", "a portal has at most %d webhooks", DM_WEBHOOKS_MAX);
     const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "isEnabled");
     int enabling = en ? cJSON_IsTrue(en) : !self;
     if (enabling && (!self || !dm_webhook_enabled(self))) {
-        int cap = dm_webhooks_enabled_cap(dm_json_str(app->store->org, "edition"));
-        if (count_enabled(app, self) >= (size_t)cap)
+        int cap = dm_webhooks_enabled_cap(dm_json_str(org, "edition"));
+        if (count_enabled(h, self) >= (size_t)cap)
             dm_field_errs_add(e, "/isEnabled", "invalid",
                               "the %s edition allows at most %d enabled webhooks",
-                              dm_json_str(app->store->org, "edition"), cap);
+                              dm_json_str(org, "edition"), cap);
     }
 }
 
 /* Field checks shared by create and update; adds to e. */
-static void check_body(dm_app *app, cJSON *body, const dm_webhook *self, dm_field_errs *e)
+static void check_body(dm_hooks *h, cJSON *body, const dm_webhook *self, dm_field_errs *e)
 {
     /* includeEventsFrom is an array; validate it apart from the generic table */
     cJSON *from = cJSON_DetachItemFromObjectCaseSensitive(body, "includeEventsFrom");
@@ -82,17 +83,19 @@ static void check_body(dm_app *app, cJSON *body, const dm_webhook *self, dm_fiel
     if (ign && !dm_is_uuid(ign)) dm_field_errs_add(e, "/ignoreSourceId", "invalid", "expected a UUID");
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(body, "subscriptions");
     if (subs) dm_subscriptions_check(subs, !self || !self->installation_id[0], "/subscriptions",
-                                     app->store, e);
-    check_limits(app, body, self, e);
+                                     dm_hooks_store(h), e);
+    check_limits(h, body, self, e);
 }
 
-void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_webhooks(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_hooks *h = self;
+    (void)call;
     (void)req;
     dm_buf *b = &resp->body;
     dm_buf_puts(b, "{\"data\":[");
-    for (size_t i = 0; i < app->webhooks.n; i++) {
-        char *s = dm_json_print(((dm_webhook *)app->webhooks.items[i])->obj);
+    for (size_t i = 0; i < dm_hooks_count(h); i++) {
+        char *s = dm_json_print(dm_hooks_at(h, i)->obj);
         if (i) dm_buf_putc(b, ',');
         dm_buf_puts(b, s);
         free(s);
@@ -101,14 +104,15 @@ void dm_h_webhooks(dm_app *app, dm_req *req, dm_resp *resp)
     resp->status = 200;
 }
 
-static dm_webhook *webhook_or_404(dm_app *app, dm_req *req, dm_resp *resp)
+static dm_webhook *webhook_or_404(dm_hooks *h, dm_req *req, dm_resp *resp)
 {
-    return dm_api_found(resp, dm_app_webhook(app, req->params[0]), "webhook", req->params[0]);
+    return dm_api_found(resp, dm_hooks_find(h, req->params[0]), "webhook", req->params[0]);
 }
 
-void dm_h_webhook_get(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_webhook_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = webhook_or_404(app, req, resp);
+    (void)call;
+    dm_webhook *w = webhook_or_404(self, req, resp);
     if (w) dm_resp_json(resp, 200, w->obj);
 }
 
@@ -126,39 +130,24 @@ static void change_free(void *ud)
     free(c);
 }
 
-static void apply(dm_webhook *w, const cJSON *body, int64_t now)
+static void do_create(dm_hooks *h, dm_call *call, const cJSON *body, dm_resp *resp)
 {
-    const cJSON *v;
-    cJSON_ArrayForEach(v, body) dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
-    char iso[DM_ISO_LEN];
-    dm_iso_time(now, iso);
-    dm_json_set_str(w->obj, "modifiedTime", iso);
-}
-
-static void do_create(dm_app *app, const cJSON *body, dm_resp *resp)
-{
-    dm_webhook *w = dm_xcalloc(1, sizeof *w);
-    dm_store_new_id(app->store, w->id);
-    w->obj = dm_webhook_object(w->id, body, dm_json_str(body, "url"), app->origin.actor_id,
-                               dm_clock_now(&app->clock));
-    dm_app_add_webhook(app, w, app->origin.cause);
+    dm_webhook *w = dm_hooks_create(h, body, dm_json_str(body, "url"), call->origin.actor_id, NULL,
+                                    call->origin.cause);
     dm_resp_json(resp, 200, w->obj);
 }
 
-static void do_update(dm_app *app, const char *id, const cJSON *body, dm_resp *resp)
+static void do_update(dm_hooks *h, dm_call *call, const char *id, const cJSON *body, dm_resp *resp)
 {
-    dm_webhook *w = dm_api_found(resp, dm_app_webhook(app, id), "webhook", id);
+    dm_webhook *w = dm_api_found(resp, dm_hooks_find(h, id), "webhook", id);
     if (!w) return;
-    cJSON *before = cJSON_Duplicate(w->obj, 1);
-    apply(w, body, dm_clock_now(&app->clock));
-    dm_app_webhook_updated(app, w, before, app->origin.cause);
-    cJSON_Delete(before);
+    dm_hooks_update(h, w, body, call->origin.cause);
     dm_resp_json(resp, 200, w->obj);
 }
 
 /* After the URL check (res NULL: not checked, in-process): the write, when
  * the URL answered 200 and the portal's limits still allow it. */
-static void checked(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp)
+static void checked(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call, dm_resp *resp)
 {
     change *c = ud;
     dm_field_errs e = {0};
@@ -173,67 +162,69 @@ static void checked(dm_app *app, void *ud, const dm_out_res *res, dm_resp *resp)
         return;
     }
     /* other creates or updates may have landed while the GET ran */
-    dm_webhook *self = c->id[0] ? dm_app_webhook(app, c->id) : NULL;
-    if (res && (!c->id[0] || self)) check_limits(app, c->body, self, &e);
+    dm_webhook *self = c->id[0] ? dm_hooks_find(h, c->id) : NULL;
+    if (res && (!c->id[0] || self)) check_limits(h, c->body, self, &e);
     if (e.n) dm_api_invalid(resp, &e);
-    else if (c->id[0]) do_update(app, c->id, c->body, resp);
-    else do_create(app, c->body, resp);
+    else if (c->id[0]) do_update(h, call, c->id, c->body, resp);
+    else do_create(h, call, c->body, resp);
 }
 
 /* Checks url, then creates (id NULL) or updates; takes body. Without a URL
  * to check (an update that keeps it) the write happens now. */
-static void check_then(dm_app *app, dm_req *req, dm_resp *resp, cJSON *body, const char *id,
-                       const char *url)
+static void check_then(dm_hooks *h, dm_call *call, dm_req *req, dm_resp *resp, cJSON *body,
+                       const char *id, const char *url)
 {
     change *c = dm_xcalloc(1, sizeof *c);
     c->body = body;
     if (id) snprintf(c->id, sizeof c->id, "%s", id);
     if (!url) {
-        checked(app, c, NULL, resp);
+        checked(h, c, NULL, call, resp);
         change_free(c);
         return;
     }
     char owner[64];
     if (id) dm_owner(owner, sizeof owner, "webhook", id);
-    dm_check_url(app, req, resp, url, id ? owner : NULL, checked, change_free, c);
+    dm_hooks_check_url(h, call, req, resp, url, id ? owner : NULL, checked, change_free, c);
 }
 
-void dm_h_webhook_create(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_webhook_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_hooks *h = self;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
     static const char *const required[] = {"name", "url", "subscriptions", NULL};
-    check_body(app, body, NULL, &e);
+    check_body(h, body, NULL, &e);
     dm_api_require(body, required, &e);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);
         return;
     }
-    check_then(app, req, resp, body, NULL, dm_json_str(body, "url"));
+    check_then(h, call, req, resp, body, NULL, dm_json_str(body, "url"));
 }
 
 /* Extension webhooks: only the extension's own token may touch them. */
-static int may_change(dm_app *app, const dm_webhook *w, dm_resp *resp)
+static int may_change(const dm_call *call, const dm_webhook *w, dm_resp *resp)
 {
     if (!w->installation_id[0]) return 1;
-    const char *inst = app->principal ? app->principal->installation_id : NULL;
+    const char *inst = call->principal ? call->principal->installation_id : NULL;
     if (inst && strcmp(inst, w->installation_id) == 0) return 1;
     dm_resp_error(resp, 403, "FORBIDDEN",
                   "This webhook belongs to an extension; only the extension can change it.", NULL);
     return 0;
 }
 
-void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_webhook_update(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = webhook_or_404(app, req, resp);
+    dm_hooks *h = self;
+    dm_webhook *w = webhook_or_404(h, req, resp);
     if (!w) return;
-    if (!may_change(app, w, resp)) return;
+    if (!may_change(call, w, resp)) return;
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
     dm_field_errs e = {0};
-    check_body(app, body, w, &e);
+    check_body(h, body, w, &e);
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);
@@ -241,15 +232,25 @@ void dm_h_webhook_update(dm_app *app, dm_req *req, dm_resp *resp)
     }
     const char *url = dm_json_str(body, "url");
     if (url && strcmp(url, dm_webhook_url(w)) == 0) url = NULL; /* unchanged: no check */
-    check_then(app, req, resp, body, w->id, url);
+    check_then(h, call, req, resp, body, w->id, url);
 }
 
-void dm_h_webhook_delete(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_webhook_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    dm_webhook *w = webhook_or_404(app, req, resp);
+    dm_hooks *h = self;
+    dm_webhook *w = webhook_or_404(h, req, resp);
     if (!w) return;
-    if (!may_change(app, w, resp)) return;
-    dm_app_delete_webhook(app, w, "deleted through the API", app->origin.cause);
+    if (!may_change(call, w, resp)) return;
+    dm_hooks_delete(h, w, "deleted through the API", call->origin.cause);
     resp->status = 204;
     dm_buf_reset(&resp->body);
 }
+
+const dm_route dm_hooks_routes[] = {
+    {"GET", "/api/v1/webhooks", h_webhooks, "Desk.events.READ", 0},
+    {"POST", "/api/v1/webhooks", h_webhook_create, "Desk.events.CREATE", 0},
+    {"GET", "/api/v1/webhooks/{}", h_webhook_get, "Desk.events.READ", 0},
+    {"PATCH", "/api/v1/webhooks/{}", h_webhook_update, "Desk.events.UPDATE", 0},
+    {"DELETE", "/api/v1/webhooks/{}", h_webhook_delete, "Desk.events.DELETE", 0},
+};
+const size_t dm_hooks_nroutes = sizeof dm_hooks_routes / sizeof dm_hooks_routes[0];

@@ -1,5 +1,6 @@
-/* webhooks.c -- webhook accessors and the subscription rules shared by the
- * webhook REST API, extension installs and matching. */
+/* hooks.c -- the webhook registry (create, update, delete, each journaled as
+ * a "webhook" record), webhook accessors, and the subscription rules shared
+ * by the webhook REST API, extension installs and matching. */
 #include "hooks/hooks.h"
 #include "events/catalog.h"
 #include "util/clock.h"
@@ -7,11 +8,126 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-cJSON *dm_webhook_object(const char *id, const cJSON *decl, const char *url,
-                         const char *created_by, int64_t now)
+struct dm_hooks {
+    dm_store *store;
+    dm_journal *journal;
+    dm_outbound *out;
+    dm_waits *waits;
+    int64_t check_timeout_ms;
+    dm_vec webhooks; /* dm_webhook *, oldest first */
+    void (*on_delete)(void *ud, dm_webhook *w, const char *reason);
+    void *on_delete_ud;
+};
+
+dm_hooks *dm_hooks_new(dm_store *store, dm_journal *journal, dm_outbound *out, dm_waits *waits)
+{
+    dm_hooks *h = dm_xcalloc(1, sizeof *h);
+    h->store = store;
+    h->journal = journal;
+    h->out = out;
+    h->waits = waits;
+    h->check_timeout_ms = 5000;
+    return h;
+}
+
+static void webhook_free(dm_webhook *w)
+{
+    cJSON_Delete(w->obj);
+    for (size_t i = 0; i < w->departments.n; i++) free(w->departments.items[i]);
+    dm_vec_free(&w->departments);
+    free(w);
+}
+
+void dm_hooks_free(dm_hooks *h)
+{
+    if (!h) return;
+    for (size_t i = 0; i < h->webhooks.n; i++) webhook_free(h->webhooks.items[i]);
+    dm_vec_free(&h->webhooks);
+    free(h);
+}
+
+void dm_hooks_on_delete(dm_hooks *h, void (*fn)(void *ud, dm_webhook *w, const char *reason),
+                        void *ud)
+{
+    h->on_delete = fn;
+    h->on_delete_ud = ud;
+}
+
+void dm_hooks_set_check_timeout(dm_hooks *h, int64_t ms)
+{
+    h->check_timeout_ms = ms > 0 ? ms : 5000;
+}
+
+int64_t dm_hooks_check_timeout(const dm_hooks *h)
+{
+    return h->check_timeout_ms;
+}
+
+dm_store *dm_hooks_store(const dm_hooks *h)
+{
+    return h->store;
+}
+
+dm_journal *dm_hooks_journal(const dm_hooks *h)
+{
+    return h->journal;
+}
+
+dm_outbound *dm_hooks_outbound(const dm_hooks *h)
+{
+    return h->out;
+}
+
+dm_waits *dm_hooks_waits(const dm_hooks *h)
+{
+    return h->waits;
+}
+
+size_t dm_hooks_count(const dm_hooks *h)
+{
+    return h->webhooks.n;
+}
+
+dm_webhook *dm_hooks_at(const dm_hooks *h, size_t i)
+{
+    return i < h->webhooks.n ? h->webhooks.items[i] : NULL;
+}
+
+dm_webhook *dm_hooks_find(const dm_hooks *h, const char *id)
+{
+    for (size_t i = 0; id && i < h->webhooks.n; i++) {
+        dm_webhook *w = h->webhooks.items[i];
+        if (strcmp(w->id, id) == 0) return w;
+    }
+    return NULL;
+}
+
+/* ==== Changes, journaled ==== */
+
+static void journal_webhook(dm_hooks *h, const char *action, const dm_webhook *w,
+                            const cJSON *before, const cJSON *after, const char *reason,
+                            uint64_t cause)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "action", action);
+    cJSON_AddStringToObject(f, "id", w->id);
+    if (w->installation_id[0]) cJSON_AddStringToObject(f, "installationId", w->installation_id);
+    if (reason) cJSON_AddStringToObject(f, "reason", reason);
+    cJSON_AddItemToObject(f, "before", before ? cJSON_Duplicate(before, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "after", after ? cJSON_Duplicate(after, 1) : cJSON_CreateNull());
+    dm_journal_add(h->journal, "webhook", cause, f);
+}
+
+/* A webhook's REST representation (owned): decl's name, description,
+ * subscriptions, ignoreSourceId, includeEventsFrom ([] when absent) and
+ * isEnabled (true when absent), with id, url and createdBy as given (NULL
+ * createdBy: null) and createdTime = modifiedTime = now. */
+static cJSON *webhook_object(const char *id, const cJSON *decl, const char *url,
+                             const char *created_by, int64_t now)
 {
     char iso[DM_ISO_LEN];
     dm_iso_time(now, iso);
@@ -32,6 +148,51 @@ cJSON *dm_webhook_object(const char *id, const cJSON *decl, const char *url,
     dm_json_set_str(o, "modifiedTime", iso);
     return o;
 }
+
+dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url,
+                            const char *created_by, const char *installation_id, uint64_t cause)
+{
+    dm_webhook *w = dm_xcalloc(1, sizeof *w);
+    dm_store_new_id(h->store, w->id);
+    snprintf(w->org_id, sizeof w->org_id, "%s", dm_json_str(h->store->org, "id"));
+    if (installation_id) snprintf(w->installation_id, sizeof w->installation_id, "%s", installation_id);
+    w->obj = webhook_object(w->id, decl, url, created_by, dm_clock_now(h->store->clock));
+    dm_vec_push(&h->webhooks, w);
+    journal_webhook(h, "create", w, NULL, w->obj, NULL, cause);
+    return w;
+}
+
+void dm_hooks_update(dm_hooks *h, dm_webhook *w, const cJSON *changes, uint64_t cause)
+{
+    cJSON *before = cJSON_Duplicate(w->obj, 1);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, changes) dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
+    char iso[DM_ISO_LEN];
+    dm_iso_time(dm_clock_now(h->store->clock), iso);
+    dm_json_set_str(w->obj, "modifiedTime", iso);
+    journal_webhook(h, "update", w, before, w->obj, NULL, cause);
+    cJSON_Delete(before);
+}
+
+void dm_hooks_delete(dm_hooks *h, dm_webhook *w, const char *reason, uint64_t cause)
+{
+    if (h->on_delete) h->on_delete(h->on_delete_ud, w, "webhook deleted");
+    dm_vec_remove(&h->webhooks, w);
+    journal_webhook(h, "delete", w, w->obj, NULL, reason, cause);
+    webhook_free(w);
+}
+
+void dm_hooks_clear(dm_hooks *h, const char *reason)
+{
+    for (size_t i = 0; i < h->webhooks.n; i++) {
+        dm_webhook *w = h->webhooks.items[i];
+        if (h->on_delete) h->on_delete(h->on_delete_ud, w, reason);
+        webhook_free(w);
+    }
+    h->webhooks.n = 0;
+}
+
+/* ==== Accessors ==== */
 
 const char *dm_webhook_url(const dm_webhook *w)
 {

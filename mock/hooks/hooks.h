@@ -1,12 +1,20 @@
-/* webhooks.h -- the org's webhooks: the ones users create through the REST
- * API and the ones extensions get when installed. Holds what matching needs
- * (subscriptions, filters) and each webhook's REST representation. Delivery
- * state lives in delivery.c, attached through the `queue` pointer. */
-#ifndef DM_WEBHOOKS_H
-#define DM_WEBHOOKS_H
+/* hooks.h -- one org's webhooks: the ones users create through the REST API
+ * (/api/v1/webhooks, api.c) and the ones extensions get when installed.
+ * Owns each webhook's REST representation and what matching needs
+ * (subscriptions, filters); journals every create, update and delete. Desk's
+ * URL check (check.c) lives here too. Knows nothing of delivery: whoever
+ * keeps per-webhook state elsewhere hangs it on `queue` and hears of a
+ * deletion through the on_delete callback, before the webhook goes. */
+#ifndef DM_HOOKS_H
+#define DM_HOOKS_H
 
 #include "desk/store.h"
 #include "http/http.h"
+#include "http/park.h"
+#include "http/waits.h"
+#include "journal/journal.h"
+#include "net/outbound.h"
+#include "util/fielderr.h"
 
 #include <cjson/cJSON.h>
 
@@ -14,24 +22,57 @@
 
 typedef struct dm_webhook {
     char id[DM_ID_MAX];
-    cJSON *obj;                    /* REST representation, owned */
+    char org_id[DM_ID_MAX];          /* the org it belongs to (the JWT's iss) */
+    cJSON *obj;                      /* REST representation, owned */
     char installation_id[DM_ID_MAX]; /* "" for a user's webhook */
-    dm_vec departments;            /* char *, chosen departments; empty = all */
-    void *queue;                   /* delivery.c's per-webhook state */
+    dm_vec departments;              /* char *, chosen departments; empty = all */
+    void *queue;                     /* delivery's per-webhook state */
     /* For invoke's cause rule: the event being delivered now (0 = none), and
      * the last one delivered with when it finished (real ms). */
     uint64_t active_event, last_event;
     int64_t last_done_ms;
 } dm_webhook;
 
-/* A new webhook's REST representation (owned): decl's name, description,
- * subscriptions, ignoreSourceId, includeEventsFrom ([] when absent) and
- * isEnabled (true when absent), with id, url and createdBy as given (NULL
- * createdBy: null) and createdTime = modifiedTime = now. decl is borrowed. */
-cJSON *dm_webhook_object(const char *id, const cJSON *decl, const char *url,
-                         const char *created_by, int64_t now);
+typedef struct dm_hooks dm_hooks;
 
-/* Accessors over obj. */
+/* An org's webhook registry over store (for ids, departments, the clock and
+ * the org id); journals to journal; URL checks go through out and park in
+ * waits. All borrowed; they outlive the registry. */
+dm_hooks *dm_hooks_new(dm_store *store, dm_journal *journal, dm_outbound *out, dm_waits *waits);
+/* Frees every webhook without journaling or telling on_delete. NULL does nothing. */
+void dm_hooks_free(dm_hooks *h);
+
+/* fn(ud, w, reason) runs before w is deleted (by the API, an uninstall, a
+ * 410, a reset or shutdown); reason NULL means "not to be journaled". */
+void dm_hooks_on_delete(dm_hooks *h, void (*fn)(void *ud, dm_webhook *w, const char *reason),
+                        void *ud);
+/* How long a URL check waits for its answer (the delivery timeout). */
+void dm_hooks_set_check_timeout(dm_hooks *h, int64_t ms);
+int64_t dm_hooks_check_timeout(const dm_hooks *h);
+
+/* The webhooks, oldest first. */
+size_t dm_hooks_count(const dm_hooks *h);
+dm_webhook *dm_hooks_at(const dm_hooks *h, size_t i);
+/* The webhook with id, or NULL. */
+dm_webhook *dm_hooks_find(const dm_hooks *h, const char *id);
+
+/* A new webhook from decl (its name, description, subscriptions,
+ * ignoreSourceId, includeEventsFrom, isEnabled), at url, created by
+ * created_by (NULL: null), for installation_id (NULL: a user's). Adds it,
+ * journals the create with cause and returns it (owned by h). */
+dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url,
+                            const char *created_by, const char *installation_id, uint64_t cause);
+/* Sets each member of changes on w (its REST object), with a new
+ * modifiedTime, and journals the update. */
+void dm_hooks_update(dm_hooks *h, dm_webhook *w, const cJSON *changes, uint64_t cause);
+/* Deletes w: on_delete first, then the journal record (with reason), then
+ * w is freed. */
+void dm_hooks_delete(dm_hooks *h, dm_webhook *w, const char *reason, uint64_t cause);
+/* Deletes every webhook, journaling nothing; on_delete gets reason (a reset,
+ * shutdown: what was on its way is dropped with it). */
+void dm_hooks_clear(dm_hooks *h, const char *reason);
+
+/* Accessors over a webhook's REST object. */
 const char *dm_webhook_url(const dm_webhook *w);
 int dm_webhook_enabled(const dm_webhook *w);
 const cJSON *dm_webhook_subscription(const dm_webhook *w, const char *event_type, int *found);
@@ -40,9 +81,9 @@ int dm_webhook_wants_automation(const dm_webhook *w);
 
 /* Checks a subscriptions object: known event types and, for each, options
  * the type accepts (desk-facts.md). allow_departments: whether departmentIds
- * may appear (REST webhooks yes; extension webhooks no). Errors are added to
- * errs with JSON pointers under prefix (e.g. "/subscriptions"). Returns the
- * number added. */
+ * may appear (REST webhooks yes; extension webhooks no); department ids are
+ * checked against store when given (NULL: not checked). Errors are added
+ * with JSON pointers under prefix. Returns the number added. */
 size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const char *prefix,
                               const dm_store *store, dm_field_errs *errs);
 
@@ -51,5 +92,34 @@ int dm_is_uuid(const char *s);
 
 /* Maximum enabled webhooks for an org edition. */
 int dm_webhooks_enabled_cap(const char *edition);
+
+/* ==== Desk's URL check (check.c) ==== */
+
+/* Desk's check of a webhook URL (desk-facts.md): an unsigned GET, which must
+ * answer 200. Parks the request, journals the check as a "check" record
+ * caused by it, then calls done(h, ud, res, call, resp) with the call
+ * resumed, to fill resp; res is NULL when there was no transport to park on
+ * (in-process calls: not checked). A reset, shutdown or the end of owner
+ * (NULL: none) answers the client 503 instead. In every case free_ud(ud)
+ * runs once, last (free_ud may be NULL). */
+typedef void (*dm_checked_fn)(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call,
+                              dm_resp *resp);
+void dm_hooks_check_url(dm_hooks *h, dm_call *call, dm_req *req, dm_resp *resp, const char *url,
+                        const char *owner, dm_checked_fn done, void (*free_ud)(void *), void *ud);
+
+/* Owner names for waits: "webhook:<id>", "installation:<id>". */
+void dm_owner(char *out, size_t len, const char *kind, const char *id);
+
+/* What the registry was made with, for the parts that act with it in hand
+ * (its API, the URL check, installs). */
+dm_store *dm_hooks_store(const dm_hooks *h);
+dm_journal *dm_hooks_journal(const dm_hooks *h);
+dm_outbound *dm_hooks_outbound(const dm_hooks *h);
+dm_waits *dm_hooks_waits(const dm_hooks *h);
+
+/* ==== The REST API (api.c): /api/v1/webhooks, self = the org's dm_hooks ==== */
+
+extern const dm_route dm_hooks_routes[];
+extern const size_t dm_hooks_nroutes;
 
 #endif

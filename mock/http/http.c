@@ -208,24 +208,58 @@ static int match(const char *pattern, const char *path, dm_req *req)
     return 1;
 }
 
-const dm_route *dm_route_match(const dm_route *routes, size_t n, dm_req *req, int *path_known,
-                               char *allow, size_t allowlen)
+/* ==== Router ==== */
+
+typedef struct table {
+    const dm_route *routes;
+    size_t n;
+    void *self;
+} table;
+
+struct dm_router {
+    table *tables;
+    size_t n;
+};
+
+dm_router *dm_router_new(void)
+{
+    return dm_xcalloc(1, sizeof(dm_router));
+}
+
+void dm_router_free(dm_router *r)
+{
+    if (!r) return;
+    free(r->tables);
+    free(r);
+}
+
+void dm_router_add(dm_router *r, const dm_route *routes, size_t n, void *self)
+{
+    r->tables = dm_xrealloc(r->tables, (r->n + 1) * sizeof *r->tables);
+    r->tables[r->n++] = (table){routes, n, self};
+}
+
+const dm_route *dm_router_match(const dm_router *r, dm_req *req, void **self, int *path_known,
+                                char *allow, size_t allowlen)
 {
     *path_known = 0;
     if (allow && allowlen) allow[0] = '\0';
-    const dm_route *hit = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!match(routes[i].pattern, req->path, req)) continue;
-        if (strcmp(routes[i].method, req->method) == 0) {
-            hit = &routes[i];
-            break;
+    for (size_t t = 0; t < r->n; t++) {
+        const table *tb = &r->tables[t];
+        for (size_t i = 0; i < tb->n; i++) {
+            const dm_route *route = &tb->routes[i];
+            if (!match(route->pattern, req->path, req)) continue;
+            if (strcmp(route->method, req->method) == 0) {
+                match(route->pattern, req->path, req); /* captures may have been overwritten */
+                *self = tb->self;
+                return route;
+            }
+            if (allow && !strstr(allow, route->method)) {
+                size_t used = strlen(allow);
+                snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "", route->method);
+            }
+            *path_known = 1;
         }
-        if (allow && !strstr(allow, routes[i].method)) {
-            size_t used = strlen(allow);
-            snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "", routes[i].method);
-        }
-        *path_known = 1;
     }
-    if (hit) match(hit->pattern, req->path, req); /* captures may have been overwritten */
-    return hit;
+    return NULL;
 }

@@ -6,6 +6,7 @@
 
 #include "util/buf.h"
 #include "util/fielderr.h"
+#include "util/origin.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -103,10 +104,25 @@ void dm_async_on_abort(dm_async *a, void (*fn)(void *ud), void *ud);
  * invalid afterwards. */
 void dm_async_complete(dm_async *a, dm_resp *resp);
 
+/* ==== The call: who asks, and what their writes carry ==== */
+
+struct dm_token; /* the caller's credentials: desk/store.h */
+
+/* What a handler knows about the request besides its bytes: who made it
+ * (set by authentication; NULL on routes that need none) and the origin its
+ * writes carry (cause: the request's journal record). Filled by the
+ * dispatcher, one per request, valid for the handler's call. */
+typedef struct dm_call {
+    const struct dm_token *principal;
+    dm_origin origin;
+    char source_id[128]; /* origin.source_id points here when the request had one */
+} dm_call;
+
 /* ==== Router ==== */
 
-typedef struct dm_app dm_app;
-typedef void (*dm_handler)(dm_app *app, dm_req *req, dm_resp *resp);
+/* A route's handler: self is the part that registered the route (its
+ * handle), call the request's context. */
+typedef void (*dm_handler)(void *self, dm_call *call, dm_req *req, dm_resp *resp);
 
 typedef struct dm_route {
     const char *method;
@@ -121,10 +137,17 @@ enum {
     DM_ROUTE_NO_AUTH = 1u << 1, /* authenticates by itself (invoke: HASH) */
 };
 
-/* Finds the route for req among n routes. Returns it and fills req->params, or
- * NULL with *path_known set when the path exists under another method; allow
- * then lists the methods it has ("GET, POST"). */
-const dm_route *dm_route_match(const dm_route *routes, size_t n, dm_req *req, int *path_known,
-                               char *allow, size_t allowlen);
+/* The routes of several parts, each table with its part's handle. */
+typedef struct dm_router dm_router;
+
+dm_router *dm_router_new(void);
+void dm_router_free(dm_router *r); /* NULL does nothing */
+/* Adds a part's table (borrowed: static) with the handle its handlers get. */
+void dm_router_add(dm_router *r, const dm_route *routes, size_t n, void *self);
+/* Finds the route for req. Returns it, its handle in *self and the captures
+ * in req->params; or NULL with *path_known set when the path exists under
+ * another method, allow then listing the methods it has ("GET, POST"). */
+const dm_route *dm_router_match(const dm_router *r, dm_req *req, void **self, int *path_known,
+                                char *allow, size_t allowlen);
 
 #endif

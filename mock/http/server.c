@@ -1,11 +1,9 @@
 /* server.c -- the libmicrohttpd side: turns connections into dm_req, runs
- * dm_app_dispatch, queues the dm_resp. External epoll mode, no MHD threads;
+ * the dispatch callback, queues the dm_resp. External epoll mode, no MHD threads;
  * the loop calls MHD_run(). Bodies are capped at DM_BODY_MAX (413, once the
  * rest has been read and dropped). Responses are queued on the handler's second call or
  * later, never its first: libmicrohttpd 0.9.75 drops keep-alive otherwise. */
 #include "http/server.h"
-#include "app.h"
-#include "journal/journal.h"
 #include "util/err.h"
 #include "util/vec.h"
 
@@ -20,7 +18,6 @@
 typedef struct conn_ctx {
     dm_async async; /* first: a dm_async * is a conn_ctx * */
     struct MHD_Connection *conn;
-    dm_app *app;
     struct dm_server *srv;
     dm_buf body;
     int too_large;
@@ -31,7 +28,7 @@ typedef struct conn_ctx {
 } conn_ctx;
 
 struct dm_server {
-    dm_app *app;
+    dm_server_opts opts;
     struct MHD_Daemon *daemon;
     int port;
     dm_vec suspended; /* conn_ctx *, deferred and not yet completed */
@@ -53,7 +50,7 @@ static void complete(dm_async *a, dm_resp *resp)
     dm_vec_remove(&ctx->srv->suspended, ctx);
     MHD_resume_connection(ctx->conn);
     /* libmicrohttpd must run again to send it; do not wait for a timeout */
-    dm_loop_wake(ctx->app->loop);
+    dm_loop_wake(ctx->srv->opts.loop);
 }
 
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -80,7 +77,7 @@ static enum MHD_Result queue(conn_ctx *ctx)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     for (size_t i = 0; i < r->headers.n; i++)
         MHD_add_response_header(mr, r->headers.items[i].key, r->headers.items[i].value);
-    dm_journal_flush(ctx->app->journal); /* the request's records before its answer */
+    if (ctx->srv->opts.before_answer) ctx->srv->opts.before_answer(ctx->srv->opts.ud);
     enum MHD_Result rc = MHD_queue_response(ctx->conn, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     ctx->answered = 1;
@@ -128,7 +125,7 @@ static void dispatch(dm_server *srv, conn_ctx *ctx, const char *url, const char 
     MHD_get_connection_values(ctx->conn, MHD_HEADER_KIND, collect, &req.headers);
     MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, collect, &req.query);
     dm_resp_init(&ctx->resp);
-    dm_app_dispatch(srv->app, &req, &ctx->resp);
+    srv->opts.dispatch(srv->opts.ud, &req, &ctx->resp);
     dm_kvs_free(&req.headers);
     dm_kvs_free(&req.query);
     dm_buf_free(&ctx->body);
@@ -146,7 +143,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx = dm_xcalloc(1, sizeof *ctx);
         ctx->async.complete = complete;
         ctx->conn = conn;
-        ctx->app = srv->app;
         ctx->srv = srv;
         dm_resp_init(&ctx->resp);
         *con_cls = ctx;
@@ -184,7 +180,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     enum MHD_Result rc = queue(ctx);
     /* one pass of MHD_run() may answer a request on every connection: let
      * the deliveries those requests caused go out meanwhile */
-    dm_loop_progress(srv->app->loop);
+    dm_loop_progress(srv->opts.loop);
     return rc;
 }
 
@@ -212,16 +208,17 @@ static void quiet_log(void *cls, const char *fmt, va_list ap)
     (void)ap;
 }
 
-dm_server *dm_server_new(dm_app *app, const struct sockaddr *sa, unsigned timeout_s,
-                         unsigned limit, char *err, size_t errlen)
+dm_server *dm_server_new(const dm_server_opts *opts, char *err, size_t errlen)
 {
+    const struct sockaddr *sa = opts->addr;
+    unsigned timeout_s = opts->timeout_s, limit = opts->limit;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (sa->sa_family == AF_INET6) flags |= MHD_USE_IPv6;
     uint16_t port = ntohs(sa->sa_family == AF_INET6
                               ? ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port
                               : ((const struct sockaddr_in *)(const void *)sa)->sin_port);
     dm_server *srv = dm_xcalloc(1, sizeof *srv);
-    srv->app = app;
+    srv->opts = *opts;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,

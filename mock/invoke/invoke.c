@@ -41,6 +41,69 @@ typedef struct fault {
     int remaining; /* 0 = unlimited */
 } fault;
 
+struct dm_invoke {
+    dm_installs *installs;
+    dm_hooks *hooks;
+    dm_journal *journal;
+    dm_loop *loop;
+    dm_outbound *out;
+    dm_waits *waits;
+    dm_invoke_desk_fn desk_call;
+    void *desk_ud;
+    dm_invoke_opts opts;
+    char *own_url; /* the mock's base URL: Desk URLs on it are served from state */
+    dm_vec stubs;  /* stub *, first match wins */
+    dm_vec faults; /* fault *, first match wins */
+    fault spent;   /* a counted fault's last use, answered once more after removal */
+    uint64_t next_stub_id;
+};
+
+static void stub_free(stub *s);
+static void faults_clear(dm_invoke *inv);
+
+dm_invoke *dm_invoke_new(dm_installs *installs, dm_hooks *hooks, dm_journal *journal, dm_loop *loop,
+                         dm_outbound *out, dm_waits *waits, dm_invoke_desk_fn desk_call,
+                         void *desk_ud)
+{
+    dm_invoke *inv = dm_xcalloc(1, sizeof *inv);
+    inv->installs = installs;
+    inv->hooks = hooks;
+    inv->journal = journal;
+    inv->loop = loop;
+    inv->out = out;
+    inv->waits = waits;
+    inv->desk_call = desk_call;
+    inv->desk_ud = desk_ud;
+    inv->own_url = dm_xstrdup("");
+    return inv;
+}
+
+void dm_invoke_free(dm_invoke *inv)
+{
+    if (!inv) return;
+    dm_invoke_clear(inv);
+    dm_vec_free(&inv->stubs);
+    dm_vec_free(&inv->faults);
+    free(inv->own_url);
+    free(inv);
+}
+
+void dm_invoke_set_url(dm_invoke *inv, const char *url)
+{
+    free(inv->own_url);
+    inv->own_url = dm_xstrdup(url ? url : "");
+}
+
+void dm_invoke_set_opts(dm_invoke *inv, const dm_invoke_opts *opts)
+{
+    inv->opts = *opts;
+}
+
+const dm_invoke_opts *dm_invoke_get_opts(const dm_invoke *inv)
+{
+    return &inv->opts;
+}
+
 /* ==== HASH ==== */
 
 char *dm_invoke_hash_input(const dm_kvs *form, int query_mode)
@@ -106,10 +169,10 @@ static const char *const dcs[] = {"com", "eu", "in", "com.au", "jp", "ca", "sa",
 
 /* The /api/v1/... path when url is a Desk URL (the mock's own, or
  * desk.zoho.<dc> for any data centre), else NULL. */
-static const char *desk_path(const dm_app *app, const char *url)
+static const char *desk_path(const dm_invoke *inv, const char *url)
 {
-    size_t n = strlen(app->url);
-    if (n && strncmp(url, app->url, n) == 0 && strncmp(url + n, "/api/v1", 7) == 0) return url + n;
+    size_t n = strlen(inv->own_url);
+    if (n && strncmp(url, inv->own_url, n) == 0 && strncmp(url + n, "/api/v1", 7) == 0) return url + n;
     for (size_t i = 0; i < sizeof dcs / sizeof dcs[0]; i++) {
         char base[64];
         snprintf(base, sizeof base, "https://desk.zoho.%s/api/v1", dcs[i]);
@@ -168,9 +231,12 @@ static int add_headers(const char *hj, dm_kvs *kvs)
     return rc;
 }
 
-/* A Desk URL, served from state as the extension. */
-static void call_desk(dm_app *app, const dm_installation *x, const char *method, const char *path,
-                      const char *body, const dm_kvs *headers, const char *qp, dm_resp *inner)
+/* A Desk URL, served from state as the extension: its token and org, the
+ * given headers, the call's writes caused by the invoke record cause and
+ * carrying sid (the sourceId header), if any. */
+static void call_desk(dm_invoke *inv, const dm_installation *x, const char *method,
+                      const char *path, const char *body, const dm_kvs *headers, const char *qp,
+                      uint64_t cause, const char *sid, dm_resp *inner)
 {
     dm_req r = {0};
     char *p = dm_xstrdup(path);
@@ -188,7 +254,7 @@ static void call_desk(dm_app *app, const dm_installation *x, const char *method,
     char auth[160];
     snprintf(auth, sizeof auth, "Zoho-oauthtoken %s", x->token);
     dm_kvs_add(&r.headers, "Authorization", auth);
-    dm_kvs_add(&r.headers, "orgId", dm_json_str(app->store->org, "id"));
+    dm_kvs_add(&r.headers, "orgId", dm_json_str(dm_hooks_store(inv->hooks)->org, "id"));
     if (body && *body && !dm_kvs_get(&r.headers, "Content-Type"))
         dm_kvs_add(&r.headers, "Content-Type", "application/json");
     r.method = method;
@@ -196,16 +262,17 @@ static void call_desk(dm_app *app, const dm_installation *x, const char *method,
     r.body = body ? body : "";
     r.body_len = body ? strlen(body) : 0;
     r.remote = "invoke";
-    dm_app_desk_call(app, &r, inner);
+    dm_origin origin = {cause, sid, 0, NULL};
+    inv->desk_call(inv->desk_ud, &r, &origin, inner);
     dm_kvs_free(&r.query);
     dm_kvs_free(&r.headers);
     free(p);
 }
 
-static const stub *find_stub(dm_app *app, const char *method, const char *url)
+static const stub *find_stub(dm_invoke *inv, const char *method, const char *url)
 {
-    for (size_t i = 0; i < app->stubs.n; i++) {
-        stub *s = app->stubs.items[i];
+    for (size_t i = 0; i < inv->stubs.n; i++) {
+        stub *s = inv->stubs.items[i];
         if (s->method && strcasecmp(s->method, method) != 0) continue;
         if (s->url && strcmp(s->url, url) != 0) continue;
         if (s->prefix && strncmp(s->prefix, url, strlen(s->prefix)) != 0) continue;
@@ -215,22 +282,20 @@ static const stub *find_stub(dm_app *app, const char *method, const char *url)
     return NULL;
 }
 
-static fault *find_fault(dm_app *app, const char *url, int is_desk)
+static fault *find_fault(dm_invoke *inv, const char *url, int is_desk)
 {
-    for (size_t i = 0; i < app->invoke_faults.n; i++) {
-        fault *f = app->invoke_faults.items[i];
+    for (size_t i = 0; i < inv->faults.n; i++) {
+        fault *f = inv->faults.items[i];
         int hit = (f->desk && is_desk) || (f->prefix && strncmp(f->prefix, url, strlen(f->prefix)) == 0);
         if (!hit) continue;
         if (f->remaining > 0 && --f->remaining == 0) {
             /* used up: answer with it once more, then forget it */
-            static fault last;
-            free(last.prefix);
-            last = *f;
-            last.prefix = NULL;
-            dm_vec_remove(&app->invoke_faults, f);
+            inv->spent = *f;
+            inv->spent.prefix = NULL;
+            dm_vec_remove(&inv->faults, f);
             free(f->prefix);
             free(f);
-            return &last;
+            return &inv->spent;
         }
         return f;
     }
@@ -241,6 +306,7 @@ static fault *find_fault(dm_app *app, const char *url, int is_desk)
 
 typedef struct later {
     dm_parked p;
+    dm_invoke *inv;
     uint64_t invoke_seq;
     long status;
     dm_buf body;
@@ -271,7 +337,7 @@ static void later_finish(later *l)
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "invoke", (double)l->invoke_seq);
     cJSON_AddNumberToObject(f, "statusCode", (double)l->status);
-    dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
+    dm_journal_add(l->inv->journal, "invoke-result", l->invoke_seq, f);
     dm_park_finish(&l->p, &resp);
     later_free(l);
 }
@@ -282,13 +348,13 @@ static void later_ended(void *ud, dm_wait_end how, const char *why)
 {
     later *l = ud;
     (void)how;
-    if (l->timer) dm_loop_cancel(l->p.app->loop, l->timer);
-    if (l->out) dm_out_cancel(l->p.app->out, l->out);
+    if (l->timer) dm_loop_cancel(l->inv->loop, l->timer);
+    if (l->out) dm_out_cancel(l->inv->out, l->out);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "invoke", (double)l->invoke_seq);
     cJSON_AddNullToObject(f, "statusCode");
     cJSON_AddStringToObject(f, "error", why);
-    dm_journal_add(l->p.app->journal, "invoke-result", l->invoke_seq, f);
+    dm_journal_add(l->inv->journal, "invoke-result", l->invoke_seq, f);
     dm_park_cancel(&l->p, why, l->what);
     later_free(l);
 }
@@ -314,7 +380,7 @@ static void forward(later *l)
 {
     dm_out_req r = {l->method, l->url, (const char *const *)l->headers, l->post,
                     l->post ? strlen(l->post) : 0, PASSTHROUGH_TIMEOUT_MS, DM_BODY_MAX};
-    l->out = dm_out_send(l->p.app->out, &r, forwarded, l);
+    l->out = dm_out_send(l->inv->out, &r, forwarded, l);
 }
 
 static void later_due(void *ud)
@@ -331,136 +397,224 @@ static const char *const request_types[] = {"GET", "POST", "PUT", "PATCH", "DELE
 
 /* The event this call answers: the one being delivered to the installation's
  * webhook, or the last one delivered within the cause window; else 0. */
-static uint64_t prompting_event(const dm_app *app, const dm_installation *x)
+static uint64_t prompting_event(const dm_invoke *inv, const dm_installation *x)
 {
-    const dm_webhook *w = dm_app_webhook(app, x->webhook_id);
+    const dm_webhook *w = dm_hooks_find(inv->hooks, x->webhook_id);
     if (!w) return 0;
     if (w->active_event) return w->active_event;
     /* 0 means the default; a window of 0 ms was given as -1 */
-    int64_t window = app->opts.invoke_cause_window_ms ? app->opts.invoke_cause_window_ms : 5000;
+    int64_t window = inv->opts.cause_window_ms ? inv->opts.cause_window_ms : 5000;
     if (window < 0) window = 0;
     if (w->last_event && dm_mono_ms() - w->last_done_ms <= window) return w->last_event;
     return 0;
 }
 
-void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
+/* One invoke call on its way through the steps below. */
+typedef struct invocation {
+    dm_kvs form, headers;
+    const char *type;      /* requestType */
+    dm_installation *x;    /* whose securityContext it carries */
+    char *url;             /* requestURL, {{installationId}} filled in */
+    const char *path;      /* the /api/v1 path when url is Desk's, else NULL */
+    const char *post, *qp; /* postBody, queryParams */
+    const char *sid;       /* the sourceId header among headers */
+    uint64_t seq, cause;   /* the invoke record, and what caused the call */
+    cJSON *rec;            /* the invoke record's fields, until journaled */
+} invocation;
+
+static void invocation_free(invocation *iv)
 {
-    dm_kvs form = {0}, headers = {0};
-    char *hashed = NULL, *url = NULL;
+    dm_kvs_free(&iv->form);
+    dm_kvs_free(&iv->headers);
+    free(iv->url);
+    cJSON_Delete(iv->rec);
+}
+
+/* Step 1: the form and its required fields. 0, or -1 with the error in resp. */
+static int parse(dm_req *req, invocation *iv, dm_resp *resp)
+{
     const char *ct = dm_kvs_get(&req->headers, "Content-Type");
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
         dm_resp_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
                       "invoke takes a form: Content-Type application/x-www-form-urlencoded", NULL);
-        goto done;
+        return -1;
     }
-    if (dm_form_parse(req->body, req->body_len, &form)) {
+    if (dm_form_parse(req->body, req->body_len, &iv->form)) {
         dm_resp_error(resp, 400, "INVALID_DATA", "The form body has a bad %-escape or a NUL byte.",
                       NULL);
-        goto done;
+        return -1;
     }
     const char *org = dm_kvs_get(&req->query, "orgId");
     dm_field_errs e = {0};
     if (!org || !*org) dm_field_errs_add(&e, "orgId", "missing", "the orgId query parameter is required");
     static const char *const required[] = {"securityContext", "requestURL", "requestType"};
     for (size_t i = 0; i < 3; i++)
-        if (!dm_kvs_get(&form, required[i]) || !*dm_kvs_get(&form, required[i]))
+        if (!dm_kvs_get(&iv->form, required[i]) || !*dm_kvs_get(&iv->form, required[i]))
             dm_field_errs_add(&e, required[i], "missing", "is required");
     if (e.n) {
         dm_resp_error(resp, 422, "INVALID_DATA", "A required invoke parameter is missing.", &e);
-        goto done;
+        return -1;
     }
-    const char *type = dm_kvs_get(&form, "requestType");
+    iv->type = dm_kvs_get(&iv->form, "requestType");
     int known = 0;
-    for (size_t i = 0; i < 5; i++) known |= strcmp(type, request_types[i]) == 0;
+    for (size_t i = 0; i < 5; i++) known |= strcmp(iv->type, request_types[i]) == 0;
     if (!known) {
         dm_field_errs_add(&e, "requestType", "invalid", "expected GET, POST, PUT, PATCH or DELETE");
         dm_resp_error(resp, 422, "UNSUPPORTED_REQUEST_TYPE", "Unsupported requestType.", &e);
-        goto done;
+        return -1;
     }
-    const char *ctx = dm_kvs_get(&form, "securityContext");
-    dm_installation *x = dm_installation_by_context(app, ctx);
-    if (!x) {
-        if (dm_installation_revoked(app, ctx))
+    return 0;
+}
+
+/* Step 2: whose call it is (securityContext, orgId) and whether it is really
+ * theirs (HASH). 0, or -1 with the error in resp. */
+static int authenticate(dm_invoke *inv, dm_req *req, invocation *iv, dm_resp *resp)
+{
+    const char *ctx = dm_kvs_get(&iv->form, "securityContext");
+    iv->x = dm_installation_by_context(inv->installs, ctx);
+    if (!iv->x) {
+        if (dm_installation_revoked(inv->installs, ctx))
             dm_resp_error(resp, 401, "SECURITY_CONTEXT_REVOKED",
                           "This securityContext belonged to an extension that was uninstalled.", NULL);
         else
             dm_resp_error(resp, 401, "INVALID_SECURITY_CONTEXT",
                           "No installed extension has this securityContext.", NULL);
-        goto done;
+        return -1;
     }
-    if (strcmp(org, dm_json_str(app->store->org, "id")) != 0) {
+    const char *org = dm_kvs_get(&req->query, "orgId");
+    if (strcmp(org, dm_json_str(dm_hooks_store(inv->hooks)->org, "id")) != 0) {
         dm_resp_error(resp, 403, "OAUTH_ORG_MISMATCH",
                       "The securityContext does not belong to the organization in orgId.", NULL);
-        goto done;
+        return -1;
     }
-    const char *given = dm_kvs_get(&req->headers, "HASH");
-    char want[65];
-    hashed = dm_invoke_hash_input(&form, app->opts.invoke_hash_query);
-    if (!x->secret) {
+    if (!iv->x->secret) {
         dm_resp_error(resp, 401, "INVALID_HASH",
                       "The extension's manifest has no secret, so no HASH can match.", NULL);
-        goto done;
+        return -1;
     }
-    if (dm_invoke_hmac(x->secret, hashed, strlen(hashed), want) != 0) {
+    char *hashed = dm_invoke_hash_input(&iv->form, inv->opts.hash_query);
+    char want[65];
+    int rc = dm_invoke_hmac(iv->x->secret, hashed, strlen(hashed), want);
+    free(hashed);
+    if (rc != 0) {
         dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "HMAC-SHA256 is not available", NULL);
-        goto done;
+        return -1;
     }
+    const char *given = dm_kvs_get(&req->headers, "HASH");
     if (!given || strlen(given) != 64 || CRYPTO_memcmp(given, want, 64) != 0) {
         dm_resp_error(resp, 401, "INVALID_HASH",
                       given ? "The HASH header does not match: expected lowercase hex "
                               "HMAC-SHA256 of the request fields with the manifest secret."
                             : "The HASH header is missing.",
                       NULL);
-        goto done;
+        return -1;
     }
-    if (add_headers(dm_kvs_get(&form, "headers"), &headers)) {
+    if (add_headers(dm_kvs_get(&iv->form, "headers"), &iv->headers)) {
+        dm_field_errs e = {0};
         dm_field_errs_add(&e, "headers", "invalid", "expected a JSON object of strings");
         dm_resp_error(resp, 422, "INVALID_DATA", "Invalid invoke parameter.", &e);
-        goto done;
+        return -1;
     }
+    return 0;
+}
 
-    /* {{installationId}} is Desk's to fill in. */
+/* Step 3: the target URL ({{installationId}} is Desk's to fill in) and the
+ * invoke record; what the call writes is caused by it. */
+static void prepare(dm_invoke *inv, const dm_call *call, invocation *iv)
+{
     dm_buf u = {0};
-    for (const char *p = dm_kvs_get(&form, "requestURL"); *p;) {
+    for (const char *p = dm_kvs_get(&iv->form, "requestURL"); *p;) {
         static const char tag[] = "{{installationId}}";
         if (strncmp(p, tag, sizeof tag - 1) == 0) {
-            dm_buf_puts(&u, x->id);
+            dm_buf_puts(&u, iv->x->id);
             p += sizeof tag - 1;
         } else {
             dm_buf_putc(&u, *p++);
         }
     }
-    url = dm_buf_steal(&u);
-    const char *post = dm_kvs_get(&form, "postBody");
-    const char *qp = dm_kvs_get(&form, "queryParams");
-    const char *path = desk_path(app, url);
-    const char *sid = dm_kvs_get(&headers, "sourceId");
+    iv->url = dm_buf_steal(&u);
+    iv->post = dm_kvs_get(&iv->form, "postBody");
+    iv->qp = dm_kvs_get(&iv->form, "queryParams");
+    iv->path = desk_path(inv, iv->url);
+    iv->sid = dm_kvs_get(&iv->headers, "sourceId");
 
-    /* The invoke record; what the call writes is caused by it. */
-    uint64_t event = prompting_event(app, x);
-    uint64_t cause = event ? event : app->origin.cause;
-    uint64_t seq = dm_journal_reserve(app->journal);
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddNumberToObject(f, "request", (double)app->origin.cause);
-    cJSON_AddStringToObject(f, "installationId", x->id);
-    if (x->webhook_id[0]) cJSON_AddStringToObject(f, "webhookId", x->webhook_id);
-    cJSON_AddStringToObject(f, "requestURL", url);
-    cJSON_AddStringToObject(f, "requestType", type);
-    dm_json_set_str(f, "sourceId", sid);
-    if (post) {
-        char *cut = dm_xstrndup(post, strlen(post) > 4096 ? 4096 : strlen(post));
+    uint64_t event = prompting_event(inv, iv->x);
+    iv->cause = event ? event : call->origin.cause;
+    iv->seq = dm_journal_reserve(inv->journal);
+    cJSON *f = iv->rec = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "request", (double)call->origin.cause);
+    cJSON_AddStringToObject(f, "installationId", iv->x->id);
+    if (iv->x->webhook_id[0]) cJSON_AddStringToObject(f, "webhookId", iv->x->webhook_id);
+    cJSON_AddStringToObject(f, "requestURL", iv->url);
+    cJSON_AddStringToObject(f, "requestType", iv->type);
+    dm_json_set_str(f, "sourceId", iv->sid);
+    if (iv->post) {
+        char *cut = dm_xstrndup(iv->post, strlen(iv->post) > 4096 ? 4096 : strlen(iv->post));
         cJSON_AddStringToObject(f, "postBody", cut);
         free(cut);
     }
     if (event) cJSON_AddNumberToObject(f, "event", (double)event);
+}
 
-    fault *ft = find_fault(app, url, path != NULL);
+/* Journals the invoke record with its statusCode (-1: not known yet). */
+static void journal_invoke(dm_invoke *inv, invocation *iv, long status)
+{
+    if (status >= 0) cJSON_AddNumberToObject(iv->rec, "statusCode", (double)status);
+    else cJSON_AddNullToObject(iv->rec, "statusCode");
+    dm_journal_add_at(inv->journal, iv->seq, "invoke", iv->cause, iv->rec);
+    iv->rec = NULL;
+}
+
+/* A passthrough call, forwarded after delay. */
+static later *passthrough(const invocation *iv)
+{
+    later *l = dm_xcalloc(1, sizeof *l);
+    l->forward = 1;
+    l->url = dm_xstrdup(iv->url);
+    l->method = dm_xstrdup(iv->type);
+    l->post = iv->post ? dm_xstrdup(iv->post) : NULL;
+    l->headers = dm_xcalloc(iv->headers.n + 1, sizeof *l->headers);
+    for (size_t i = 0; i < iv->headers.n; i++) {
+        dm_buf h = {0};
+        dm_buf_printf(&h, "%s: %s", iv->headers.items[i].key, iv->headers.items[i].value);
+        l->headers[i] = dm_buf_steal(&h);
+    }
+    return l;
+}
+
+/* 502 NO_INVOKE_STUB, saying how to register one. */
+static void no_target(dm_invoke *inv, invocation *iv, dm_resp *resp)
+{
+    char msg[700];
+    if (inv->opts.passthrough)
+        snprintf(msg, sizeof msg,
+                 "No invoke stub matches %s %.300s, and passthrough only reaches 127.0.0.1, "
+                 "localhost or [::1]. Register a stub: POST /mock/v1/invoke-stubs "
+                 "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}}.",
+                 iv->type, iv->url, iv->type);
+    else
+        snprintf(msg, sizeof msg,
+                 "No invoke stub matches %s %.300s. Register one: POST /mock/v1/invoke-stubs "
+                 "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}} "
+                 "(or urlPrefix), or start the mock with --invoke-passthrough for "
+                 "loopback URLs.",
+                 iv->type, iv->url, iv->type);
+    cJSON_AddStringToObject(iv->rec, "target", "none");
+    journal_invoke(inv, iv, 502);
+    dm_resp_error(resp, 502, "NO_INVOKE_STUB", msg, NULL);
+}
+
+/* Step 4: the target answers (an injected fault, Desk's own state, a stub,
+ * or a forwarded call), now or later. */
+static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm_resp *resp)
+{
+    fault *ft = find_fault(inv, iv->url, iv->path != NULL);
     dm_resp inner;
     dm_resp_init(&inner);
     later *l = NULL;
     int64_t delay = ft ? ft->latency_ms : 0;
     if (ft && ft->status) {
-        cJSON_AddStringToObject(f, "target", "fault");
+        cJSON_AddStringToObject(iv->rec, "target", "fault");
         char body[200];
         snprintf(body, sizeof body, "{\"errorCode\":\"%s\",\"message\":\"injected by deskmock\"}",
                  ft->status == 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_SERVER_ERROR");
@@ -470,102 +624,74 @@ void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp)
             snprintf(ra, sizeof ra, "%d", ft->retry_after);
             dm_resp_header(resp, "Retry-After", ra);
         }
-    } else if (path) {
-        cJSON_AddStringToObject(f, "target", "desk");
-        dm_origin saved = app->origin;
-        const dm_token *who = app->principal;
-        char saved_sid[128];
-        snprintf(saved_sid, sizeof saved_sid, "%s", app->source_id);
-        snprintf(app->source_id, sizeof app->source_id, "%s", sid ? sid : "");
-        app->origin = (dm_origin){seq, sid ? app->source_id : NULL, 0, NULL};
-        call_desk(app, x, type, path, post, &headers, qp, &inner);
-        app->origin = saved;
-        app->principal = who;
-        snprintf(app->source_id, sizeof app->source_id, "%s", saved_sid);
+    } else if (iv->path) {
+        cJSON_AddStringToObject(iv->rec, "target", "desk");
+        call_desk(inv, iv->x, iv->type, iv->path, iv->post, &iv->headers, iv->qp, iv->seq, iv->sid,
+                  &inner);
     } else {
-        const stub *s = find_stub(app, type, url);
+        const stub *s = find_stub(inv, iv->type, iv->url);
         if (s) {
             delay += s->delay_ms;
-            cJSON_AddStringToObject(f, "target", "stub");
-            cJSON_AddNumberToObject(f, "stubId", (double)s->id);
+            cJSON_AddStringToObject(iv->rec, "target", "stub");
+            cJSON_AddNumberToObject(iv->rec, "stubId", (double)s->id);
             char *b = cJSON_IsString(s->body) ? dm_xstrdup(s->body->valuestring)
                       : s->body                ? dm_json_print(s->body)
                                                : dm_xstrdup("");
             dm_resp_raw(&inner, s->status, b, strlen(b));
             free(b);
-        } else if (app->opts.invoke_passthrough && dm_url_is_loopback(url)) {
-            cJSON_AddStringToObject(f, "target", "passthrough");
-            l = dm_xcalloc(1, sizeof *l);
-            l->forward = 1;
-            l->url = dm_xstrdup(url);
-            l->method = dm_xstrdup(type);
-            l->post = post ? dm_xstrdup(post) : NULL;
-            l->headers = dm_xcalloc(headers.n + 1, sizeof *l->headers);
-            for (size_t i = 0; i < headers.n; i++) {
-                dm_buf h = {0};
-                dm_buf_printf(&h, "%s: %s", headers.items[i].key, headers.items[i].value);
-                l->headers[i] = dm_buf_steal(&h);
-            }
+        } else if (inv->opts.passthrough && dm_url_is_loopback(iv->url)) {
+            cJSON_AddStringToObject(iv->rec, "target", "passthrough");
+            l = passthrough(iv);
         } else {
-            char msg[700];
-            if (app->opts.invoke_passthrough)
-                snprintf(msg, sizeof msg,
-                         "No invoke stub matches %s %.300s, and passthrough only reaches 127.0.0.1, "
-                         "localhost or [::1]. Register a stub: POST /mock/v1/invoke-stubs "
-                         "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}}.",
-                         type, url, type);
-            else
-                snprintf(msg, sizeof msg,
-                         "No invoke stub matches %s %.300s. Register one: POST /mock/v1/invoke-stubs "
-                         "{\"method\":\"%s\",\"url\":\"...\",\"status\":200,\"body\":{}} "
-                         "(or urlPrefix), or start the mock with --invoke-passthrough for "
-                         "loopback URLs.",
-                         type, url, type);
-            cJSON_AddStringToObject(f, "target", "none");
-            cJSON_AddNumberToObject(f, "statusCode", 502);
-            dm_journal_add_at(app->journal, seq, "invoke", cause, f);
-            dm_resp_error(resp, 502, "NO_INVOKE_STUB", msg, NULL);
+            no_target(inv, iv, resp);
             dm_resp_free(&inner);
-            goto done;
+            return;
         }
     }
-    if (l || delay > 0) {
-        if (!req->async) delay = 0;
-        if (!l) {
-            l = dm_xcalloc(1, sizeof *l);
-            l->status = inner.status;
-            dm_buf_append(&l->body, inner.body.data ? inner.body.data : "", inner.body.len);
-        }
-        l->invoke_seq = seq;
-        cJSON_AddNullToObject(f, "statusCode");
-        dm_journal_add_at(app->journal, seq, "invoke", cause, f);
-        if (!req->async) {
-            /* no transport to wait on: answer now, without the network */
-            if (l->forward) {
-                l->status = 502;
-                dm_buf_puts(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
-            }
-            answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
-            later_free(l);
-        } else {
-            char owner[64];
-            dm_owner(owner, sizeof owner, "installation", x->id);
-            snprintf(l->what, sizeof l->what, "the answer to invoke %s %.300s", type, url);
-            dm_park(app, req, resp, &l->p, l->what, owner, DM_END_RESET | DM_END_OWNER, later_ended, l);
-            l->timer = dm_loop_after(app->loop, delay, 0, later_due, l);
-        }
+    if (!l && delay <= 0) {
+        journal_invoke(inv, iv, inner.status);
+        answer(resp, inner.status, inner.body.data ? inner.body.data : "", inner.body.len);
         dm_resp_free(&inner);
-        goto done;
+        return;
     }
-    cJSON_AddNumberToObject(f, "statusCode", inner.status);
-    dm_journal_add_at(app->journal, seq, "invoke", cause, f);
-    answer(resp, inner.status, inner.body.data ? inner.body.data : "", inner.body.len);
+    /* later: after a delay, or from the network */
+    if (!l) {
+        l = dm_xcalloc(1, sizeof *l);
+        l->status = inner.status;
+        dm_buf_append(&l->body, inner.body.data ? inner.body.data : "", inner.body.len);
+    }
     dm_resp_free(&inner);
-done:
-    free(url);
-    free(hashed);
-    dm_kvs_free(&form);
-    dm_kvs_free(&headers);
+    l->inv = inv;
+    l->invoke_seq = iv->seq;
+    journal_invoke(inv, iv, -1);
+    if (!req->async) {
+        /* no transport to wait on: answer now, without the network */
+        if (l->forward) {
+            l->status = 502;
+            dm_buf_puts(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
+        }
+        answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
+        later_free(l);
+        return;
+    }
+    char owner[64];
+    dm_owner(owner, sizeof owner, "installation", iv->x->id);
+    snprintf(l->what, sizeof l->what, "the answer to invoke %s %.300s", iv->type, iv->url);
+    dm_park(&l->p, inv->waits, inv->journal, call, req, resp, l->what, owner,
+            DM_END_RESET | DM_END_OWNER, later_ended, l);
+    l->timer = dm_loop_after(inv->loop, delay, 0, later_due, l);
+}
+
+/* POST /api/v1/invoke: parse, authenticate, prepare, route. */
+static void h_invoke(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+{
+    dm_invoke *inv = self;
+    invocation iv = {0};
+    if (parse(req, &iv, resp) == 0 && authenticate(inv, req, &iv, resp) == 0) {
+        prepare(inv, call, &iv);
+        route(inv, call, req, &iv, resp);
+    }
+    invocation_free(&iv);
 }
 
 /* ==== Stubs: /mock/v1/invoke-stubs ==== */
@@ -593,18 +719,22 @@ static void stub_free(stub *s)
     free(s);
 }
 
-void dm_h_stubs(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_stubs(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_invoke *inv = self;
+    (void)call;
     (void)req;
     cJSON *o = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < app->stubs.n; i++) cJSON_AddItemToArray(data, stub_json(app->stubs.items[i]));
+    for (size_t i = 0; i < inv->stubs.n; i++) cJSON_AddItemToArray(data, stub_json(inv->stubs.items[i]));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
 
-void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_stub_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_invoke *inv = self;
+    (void)call;
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
     static const dm_field_spec fields[] = {
         {"method", DM_F_ENUM, 1, 0, methods}, {"url", DM_F_STR, 0, 4096, NULL},
@@ -627,7 +757,7 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
         dm_api_invalid(resp, &e);
     } else {
         stub *s = dm_xcalloc(1, sizeof *s);
-        s->id = ++app->next_stub_id;
+        s->id = ++inv->next_stub_id;
         const char *m = dm_json_str(body, "method");
         s->method = m ? dm_xstrdup(m) : NULL;
         s->url = url ? dm_xstrdup(url) : NULL;
@@ -636,7 +766,7 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
         s->delay_ms = delay ? (int64_t)delay->valuedouble : 0;
         s->body = payload;
         payload = NULL;
-        dm_vec_push(&app->stubs, s);
+        dm_vec_push(&inv->stubs, s);
         cJSON *o = stub_json(s);
         dm_resp_json(resp, 201, o);
         cJSON_Delete(o);
@@ -647,22 +777,26 @@ void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp)
     cJSON_Delete(body);
 }
 
-void dm_h_stubs_clear(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_stubs_clear(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
+    dm_invoke *inv = self;
+    (void)call;
     (void)req;
-    for (size_t i = 0; i < app->stubs.n; i++) stub_free(app->stubs.items[i]);
-    app->stubs.n = 0;
+    for (size_t i = 0; i < inv->stubs.n; i++) stub_free(inv->stubs.items[i]);
+    inv->stubs.n = 0;
     resp->status = 204;
 }
 
-void dm_h_stub_delete(dm_app *app, dm_req *req, dm_resp *resp)
+static void h_stub_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
-    for (size_t i = 0; i < app->stubs.n; i++) {
-        stub *s = app->stubs.items[i];
+    dm_invoke *inv = self;
+    (void)call;
+    for (size_t i = 0; i < inv->stubs.n; i++) {
+        stub *s = inv->stubs.items[i];
         char id[32];
         snprintf(id, sizeof id, "%llu", (unsigned long long)s->id);
         if (strcmp(id, req->params[0]) != 0) continue;
-        dm_vec_remove(&app->stubs, s);
+        dm_vec_remove(&inv->stubs, s);
         stub_free(s);
         resp->status = 204;
         return;
@@ -672,26 +806,26 @@ void dm_h_stub_delete(dm_app *app, dm_req *req, dm_resp *resp)
 
 /* ==== Fault rules ==== */
 
-static void faults_clear(dm_app *app)
+static void faults_clear(dm_invoke *inv)
 {
-    for (size_t i = 0; i < app->invoke_faults.n; i++) {
-        fault *f = app->invoke_faults.items[i];
+    for (size_t i = 0; i < inv->faults.n; i++) {
+        fault *f = inv->faults.items[i];
         free(f->prefix);
         free(f);
     }
-    app->invoke_faults.n = 0;
+    inv->faults.n = 0;
 }
 
-void dm_invoke_clear(dm_app *app)
+void dm_invoke_clear(dm_invoke *inv)
 {
-    for (size_t i = 0; i < app->stubs.n; i++) stub_free(app->stubs.items[i]);
-    app->stubs.n = 0;
-    faults_clear(app);
+    for (size_t i = 0; i < inv->stubs.n; i++) stub_free(inv->stubs.items[i]);
+    inv->stubs.n = 0;
+    faults_clear(inv);
 }
 
 /* [{"urlPrefix": "https://api.example.com/" | "desk": true, "latencyMs": N,
  *   "status": 429|5xx, "retryAfter": S, "count": N}] */
-void dm_invoke_set_faults(dm_app *app, const cJSON *rules, const char *prefix,
+void dm_invoke_set_faults(dm_invoke *inv, const cJSON *rules, const char *prefix,
                           dm_field_errs *errs)
 {
     size_t before = errs->n;
@@ -721,7 +855,7 @@ void dm_invoke_set_faults(dm_app *app, const cJSON *rules, const char *prefix,
         }
     }
     if (errs->n != before) return;
-    faults_clear(app);
+    faults_clear(inv);
     cJSON_ArrayForEach(r, rules) {
         fault *f = dm_xcalloc(1, sizeof *f);
         const char *p = dm_json_str(r, "urlPrefix");
@@ -736,15 +870,15 @@ void dm_invoke_set_faults(dm_app *app, const cJSON *rules, const char *prefix,
             f->retry_after = (int)v->valuedouble;
         if ((v = cJSON_GetObjectItemCaseSensitive(r, "count")) && cJSON_IsNumber(v))
             f->remaining = (int)v->valuedouble;
-        dm_vec_push(&app->invoke_faults, f);
+        dm_vec_push(&inv->faults, f);
     }
 }
 
-cJSON *dm_invoke_faults_json(const dm_app *app)
+cJSON *dm_invoke_faults_json(const dm_invoke *inv)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < app->invoke_faults.n; i++) {
-        const fault *f = app->invoke_faults.items[i];
+    for (size_t i = 0; i < inv->faults.n; i++) {
+        const fault *f = inv->faults.items[i];
         cJSON *o = cJSON_CreateObject();
         if (f->prefix) cJSON_AddStringToObject(o, "urlPrefix", f->prefix);
         if (f->desk) cJSON_AddBoolToObject(o, "desk", 1);
@@ -756,3 +890,17 @@ cJSON *dm_invoke_faults_json(const dm_app *app)
     }
     return a;
 }
+
+const dm_route dm_invoke_desk_routes[] = {
+    {"POST", "/api/v1/invoke", h_invoke, NULL, DM_ROUTE_NO_AUTH},
+};
+const size_t dm_invoke_desk_nroutes = sizeof dm_invoke_desk_routes / sizeof dm_invoke_desk_routes[0];
+
+const dm_route dm_invoke_control_routes[] = {
+    {"GET", "/mock/v1/invoke-stubs", h_stubs, NULL, 0},
+    {"POST", "/mock/v1/invoke-stubs", h_stub_create, NULL, 0},
+    {"DELETE", "/mock/v1/invoke-stubs", h_stubs_clear, NULL, 0},
+    {"DELETE", "/mock/v1/invoke-stubs/{}", h_stub_delete, NULL, 0},
+};
+const size_t dm_invoke_control_nroutes =
+    sizeof dm_invoke_control_routes / sizeof dm_invoke_control_routes[0];

@@ -1,32 +1,62 @@
 /* invoke.h -- POST /api/v1/invoke: the extension's way back into Desk and to
  * third parties. Checks HASH, the securityContext and the org; serves Desk
- * URLs from the mock's state as the extension; sends other URLs to stubs
- * (or, when allowed, to a real loopback URL). */
+ * URLs from the org's state as the extension (through the dispatcher's desk
+ * call); sends other URLs to stubs (or, when allowed, to a loopback URL).
+ * Also the stubs and fault rules the control API sets. Handle: dm_invoke. */
 #ifndef DM_INVOKE_H
 #define DM_INVOKE_H
 
-#include "app.h"
+#include "ext/install.h"
+#include "hooks/hooks.h"
+#include "http/http.h"
+#include "http/waits.h"
+#include "journal/journal.h"
+#include "loop/loop.h"
+#include "net/outbound.h"
 
-void dm_h_invoke(dm_app *app, dm_req *req, dm_resp *resp);
+enum { DM_HASH_Q_SKIP = 0, DM_HASH_Q_BEFORE_LINK = 1, DM_HASH_Q_END = 2 };
 
-/* /mock/v1/invoke-stubs */
-void dm_h_stubs(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_stub_create(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_stubs_clear(dm_app *app, dm_req *req, dm_resp *resp);
-void dm_h_stub_delete(dm_app *app, dm_req *req, dm_resp *resp);
+typedef struct dm_invoke_opts {
+    int passthrough;         /* forward unstubbed loopback URLs */
+    int hash_query;          /* where queryParams enters HASH: DM_HASH_Q_* */
+    int64_t cause_window_ms; /* 0: 5000; -1: none */
+} dm_invoke_opts;
 
-/* Replaces the invoke fault rules from a JSON array (PUT /mock/v1/faults,
- * key "invoke"); on errors adds them to errs (pointers under prefix) and
+/* Serves a Desk API request as its Authorization header's token says, its
+ * writes carrying origin (the acting agent is the token's); fills resp. */
+typedef void (*dm_invoke_desk_fn)(void *ud, dm_req *req, const dm_origin *origin, dm_resp *resp);
+
+typedef struct dm_invoke dm_invoke;
+
+/* Invoke for the org whose installations and webhooks these are; Desk URLs
+ * go to desk_call(desk_ud, ...). All borrowed. */
+dm_invoke *dm_invoke_new(dm_installs *installs, dm_hooks *hooks, dm_journal *journal, dm_loop *loop,
+                         dm_outbound *out, dm_waits *waits, dm_invoke_desk_fn desk_call,
+                         void *desk_ud);
+void dm_invoke_free(dm_invoke *inv); /* NULL does nothing */
+/* The mock's own base URL: requestURLs on it are Desk's. */
+void dm_invoke_set_url(dm_invoke *inv, const char *url);
+void dm_invoke_set_opts(dm_invoke *inv, const dm_invoke_opts *opts);
+const dm_invoke_opts *dm_invoke_get_opts(const dm_invoke *inv);
+
+/* Replaces the fault rules from a JSON array (PUT /mock/v1/faults, key
+ * "invoke"); on errors adds them to errs (pointers under prefix) and
  * changes nothing. */
-void dm_invoke_set_faults(dm_app *app, const cJSON *rules, const char *prefix,
+void dm_invoke_set_faults(dm_invoke *inv, const cJSON *rules, const char *prefix,
                           dm_field_errs *errs);
 /* The rules as an owned JSON array. */
-cJSON *dm_invoke_faults_json(const dm_app *app);
-void dm_invoke_clear(dm_app *app); /* stubs and fault rules; reset, shutdown */
+cJSON *dm_invoke_faults_json(const dm_invoke *inv);
+void dm_invoke_clear(dm_invoke *inv); /* stubs and fault rules; reset */
 
 /* The string HASH covers (desk-facts.md), for a form; owned. */
 char *dm_invoke_hash_input(const dm_kvs *form, int query_mode);
 /* Lowercase hex HMAC-SHA256 of data with key into out (65 bytes). */
 int dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65]);
+
+/* POST /api/v1/invoke; /mock/v1/invoke-stubs[/{id}]. */
+extern const dm_route dm_invoke_desk_routes[];
+extern const size_t dm_invoke_desk_nroutes;
+extern const dm_route dm_invoke_control_routes[];
+extern const size_t dm_invoke_control_nroutes;
 
 #endif
