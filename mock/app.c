@@ -39,6 +39,7 @@ static void own_opts(dm_app *app)
     o->journal_file = keep_str(app, o->journal_file);
     o->jwt_key_file = keep_str(app, o->jwt_key_file);
     o->control_token = keep_str(app, o->control_token);
+    o->invoke_hash_query = keep_str(app, o->invoke_hash_query);
     if (o->retry_schedule) {
         int64_t *r = keep(app, dm_xcalloc(o->retry_count ? o->retry_count : 1, sizeof *r));
         if (o->retry_count) memcpy(r, o->retry_schedule, o->retry_count * sizeof *r);
@@ -63,7 +64,11 @@ static void apply_settings(dm_app *app)
     dm_delivery_set_opts(app->delivery, &d);
     dm_hooks_set_check_timeout(app->hooks, dm_delivery_get_opts(app->delivery)->timeout_ms);
     dm_events_set_prev_changed(app->events, o->prev_state_changed);
-    dm_invoke_opts io = {o->invoke_passthrough, o->invoke_hash_query, o->invoke_cause_window_ms};
+    static const char *const where[] = {"skip", "before-link", "end"}; /* DM_HASH_Q_* order */
+    int hq = DM_HASH_Q_SKIP;
+    for (int i = 0; o->invoke_hash_query && i < 3; i++)
+        if (strcmp(o->invoke_hash_query, where[i]) == 0) hq = i;
+    dm_invoke_opts io = {o->invoke_passthrough, hq, o->invoke_cause_window_ms};
     dm_invoke_set_opts(app->invoke, &io);
 }
 
@@ -230,6 +235,11 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     dm_app *app = dm_xcalloc(1, sizeof *app);
     app->opts = *opts;
     own_opts(app);
+    const char *hq = app->opts.invoke_hash_query;
+    if (hq && strcmp(hq, "skip") && strcmp(hq, "before-link") && strcmp(hq, "end")) {
+        snprintf(err, errlen, "invoke hash query \"%s\": expected skip, before-link or end", hq);
+        goto fail;
+    }
     if (!app->opts.bind) app->opts.bind = "127.0.0.1";
     if (!app->opts.seed) app->opts.seed = 1;
     if (!app->opts.journal_limit) app->opts.journal_limit = DM_JOURNAL_LIMIT_DEFAULT;
@@ -398,9 +408,9 @@ int dm_app_shutdown(dm_app *app, char *err, size_t errlen)
             dm_server_free(app->server);
             app->server = NULL;
         }
-        dm_journal_close_file(app->journal);
+        if (app->journal) dm_journal_close_file(app->journal);
     }
-    const char *why = dm_journal_file_error(app->journal);
+    const char *why = app->journal ? dm_journal_file_error(app->journal) : NULL;
     if (why && err) snprintf(err, errlen, "the journal file was not written whole: %s", why);
     return why ? DM_EIO : 0;
 }

@@ -33,7 +33,7 @@ typedef struct dm_app_opts {
     int64_t batch_window_ms;       /* default 0 */
     const char *jwt_key_file;      /* NULL = the built-in key */
     int invoke_passthrough;        /* forward unstubbed loopback URLs */
-    int invoke_hash_query;         /* where queryParams enters HASH: DM_HASH_Q_* (invoke.h) */
+    const char *invoke_hash_query; /* where queryParams enters HASH: "skip" (NULL), "before-link", "end" */
     int64_t invoke_cause_window_ms;/* default 5000 */
     const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
     unsigned connection_timeout_s;   /* idle client connections close; default 30 */

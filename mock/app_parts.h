@@ -10,9 +10,8 @@
 #include "events/events.h"
 #include "ext/install.h"
 #include "fixtures/fixtures.h"
-#include "hooks/hooks.h"
+#include "hooks/api.h"
 #include "http/server.h"
-#include "http/waits.h"
 #include "invoke/invoke.h"
 #include "journal/journal.h"
 #include "loop/loop.h"
@@ -20,6 +19,7 @@
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/vec.h"
+#include "util/waits.h"
 
 struct dm_app {
     dm_app_opts opts;       /* as now (PUT /mock/v1/settings changes some) */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "fixtures/lint.h"
 #include "support.h"
 #include "util/buf.h"

@@ -1,7 +1,6 @@
 /* serve.c -- `deskmock serve`: runs the mock until SIGINT or SIGTERM, then
  * stops cleanly (pending long-polls answered, journal flushed, exit 0). */
 #include "app.h"
-#include "invoke/invoke.h"
 #include "cli/cli.h"
 #include "util/clock.h"
 
@@ -197,9 +196,8 @@ int dm_cli_serve(int argc, char **argv)
         case 'K': o.jwt_key_file = optarg; break;
         case 'X': o.invoke_passthrough = 1; break;
         case 'H':
-            if (strcmp(optarg, "skip") == 0) o.invoke_hash_query = DM_HASH_Q_SKIP;
-            else if (strcmp(optarg, "before-link") == 0) o.invoke_hash_query = DM_HASH_Q_BEFORE_LINK;
-            else if (strcmp(optarg, "end") == 0) o.invoke_hash_query = DM_HASH_Q_END;
+            if (!strcmp(optarg, "skip") || !strcmp(optarg, "before-link") || !strcmp(optarg, "end"))
+                o.invoke_hash_query = optarg;
             else {
                 fprintf(stderr,
                         "deskmock serve: --invoke-hash-query %s: expected skip, before-link or end\n",

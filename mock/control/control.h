@@ -15,7 +15,7 @@
 #include "fixtures/fixtures.h"
 #include "hooks/hooks.h"
 #include "http/http.h"
-#include "http/waits.h"
+#include "util/waits.h"
 #include "invoke/invoke.h"
 #include "journal/journal.h"
 #include "loop/loop.h"

@@ -4,6 +4,7 @@
  * a delivery the harness shapes itself (a forged JWT, a wrong URL, a
  * malformed body) sent to a webhook's receiver, its answer returned. */
 #include "control/internal.h"
+#include "http/park.h"
 #include "desk/api.h"
 #include "util/json.h"
 

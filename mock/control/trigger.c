@@ -5,7 +5,7 @@
  * state and whose event is raised. GET /mock/v1/fixtures lists fixtures. */
 #include "control/internal.h"
 #include "desk/api.h"
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "util/jpath.h"
 #include "util/json.h"
 

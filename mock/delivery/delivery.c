@@ -7,6 +7,8 @@
  * webhook, anything else (or no answer in time) fails the attempt. */
 #include "delivery/delivery.h"
 #include "delivery/jwt.h"
+#include "loop/loop.h"
+#include "net/outbound.h"
 #include "util/json.h"
 
 #include <stdio.h>

@@ -9,8 +9,6 @@
 #include "delivery/jwt.h"
 #include "hooks/hooks.h"
 #include "journal/journal.h"
-#include "loop/loop.h"
-#include "net/outbound.h"
 #include "util/clock.h"
 
 #include <stddef.h>
@@ -39,6 +37,7 @@ extern const int64_t dm_retry_default[];
 extern const size_t dm_retry_default_n;
 
 typedef struct dm_delivery dm_delivery;
+typedef struct dm_loop dm_loop; /* loop/loop.h */
 
 /* A delivery engine on loop, sending through out, journaling to journal,
  * timing retries by clock, signing with jwt (all borrowed). */

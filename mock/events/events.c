@@ -2,7 +2,7 @@
  * JSON element once (with and without prevState) and hands shared references
  * to the delivery engine. Does no I/O itself. */
 #include "events/events.h"
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "util/json.h"
 
 #include <stdio.h>

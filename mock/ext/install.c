@@ -7,7 +7,7 @@
 #include "ext/install.h"
 #include "net/addr.h"
 #include "desk/api.h"
-#include "hooks/hooks.h"
+#include "hooks/api.h"
 #include "ext/validate.h"
 #include "util/file.h"
 #include "util/json.h"

@@ -9,7 +9,7 @@
 #include "desk/store.h"
 #include "hooks/hooks.h"
 #include "http/http.h"
-#include "http/waits.h"
+#include "util/waits.h"
 #include "journal/journal.h"
 #include "net/outbound.h"
 

@@ -2,7 +2,7 @@
  * plugin-manifest.json, and the rules that tie them together. It reads and
  * reports; it installs nothing and contacts no URL. */
 #include "ext/validate.h"
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "hooks/hooks.h"
 #include "util/err.h"
 #include "util/file.h"

@@ -5,7 +5,7 @@
  * own token may change or delete them. */
 #include "net/addr.h"
 #include "desk/api.h"
-#include "hooks/hooks.h"
+#include "hooks/api.h"
 #include "util/json.h"
 
 #include <stdio.h>

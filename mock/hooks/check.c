@@ -1,15 +1,10 @@
 /* check.c -- Desk's URL check, the one wait that webhook creation, webhook
  * URL changes and installs share: park the request, GET the URL unsigned,
  * journal what came back, resume. */
-#include "hooks/hooks.h"
+#include "hooks/api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-void dm_owner(char *out, size_t len, const char *kind, const char *id)
-{
-    snprintf(out, len, "%s:%s", kind, id ? id : "");
-}
 
 typedef struct check {
     dm_parked p;

@@ -2,7 +2,7 @@
  * a "webhook" record), webhook accessors, and the subscription rules shared
  * by the webhook REST API, extension installs and matching. */
 #include "hooks/hooks.h"
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "util/clock.h"
 #include "util/json.h"
 
@@ -104,6 +104,11 @@ dm_webhook *dm_hooks_find(const dm_hooks *h, const char *id)
         if (strcmp(w->id, id) == 0) return w;
     }
     return NULL;
+}
+
+void dm_owner(char *out, size_t len, const char *kind, const char *id)
+{
+    snprintf(out, len, "%s:%s", kind, id ? id : "");
 }
 
 /* ==== Changes, journaled ==== */

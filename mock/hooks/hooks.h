@@ -1,20 +1,17 @@
 /* hooks.h -- one org's webhooks: the ones users create through the REST API
- * (/api/v1/webhooks, api.c) and the ones extensions get when installed.
- * Owns each webhook's REST representation and what matching needs
- * (subscriptions, filters); journals every create, update and delete. Desk's
- * URL check (check.c) lives here too. Knows nothing of delivery: whoever
- * keeps per-webhook state elsewhere hangs it on `queue` and hears of a
- * deletion through the on_delete callback, before the webhook goes. */
+ * (api.h) and the ones extensions get when installed. Owns each webhook's
+ * REST representation and what matching needs (subscriptions, filters);
+ * journals every create, update and delete. Knows nothing of delivery or of
+ * HTTP: whoever keeps per-webhook state elsewhere hangs it on `queue` and
+ * hears of a deletion through the on_delete callback, before the webhook
+ * goes. */
 #ifndef DM_HOOKS_H
 #define DM_HOOKS_H
 
 #include "desk/store.h"
-#include "http/http.h"
-#include "http/park.h"
-#include "http/waits.h"
 #include "journal/journal.h"
-#include "net/outbound.h"
 #include "util/fielderr.h"
+#include "util/waits.h"
 
 #include <cjson/cJSON.h>
 
@@ -34,6 +31,7 @@ typedef struct dm_webhook {
 } dm_webhook;
 
 typedef struct dm_hooks dm_hooks;
+typedef struct dm_outbound dm_outbound; /* net/outbound.h */
 
 /* An org's webhook registry over store (for ids, departments, the clock and
  * the org id); journals to journal; URL checks go through out and park in
@@ -93,23 +91,6 @@ int dm_is_uuid(const char *s);
 /* Maximum enabled webhooks for an org edition. */
 int dm_webhooks_enabled_cap(const char *edition);
 
-/* ==== Desk's URL check (check.c) ==== */
-
-/* Desk's check of a webhook URL (desk-facts.md): an unsigned GET, which must
- * answer 200. Parks the request, journals the check as a "check" record
- * caused by it, then calls done(h, ud, res, call, resp) with the call
- * resumed, to fill resp; res is NULL when there was no transport to park on
- * (in-process calls: not checked). A reset, shutdown or the end of owner
- * (NULL: none) answers the client 503 instead. In every case free_ud(ud)
- * runs once, last (free_ud may be NULL). */
-typedef void (*dm_checked_fn)(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call,
-                              dm_resp *resp);
-void dm_hooks_check_url(dm_hooks *h, dm_call *call, dm_req *req, dm_resp *resp, const char *url,
-                        const char *owner, dm_checked_fn done, void (*free_ud)(void *), void *ud);
-
-/* Owner names for waits: "webhook:<id>", "installation:<id>". */
-void dm_owner(char *out, size_t len, const char *kind, const char *id);
-
 /* What the registry was made with, for the parts that act with it in hand
  * (its API, the URL check, installs). */
 dm_store *dm_hooks_store(const dm_hooks *h);
@@ -117,9 +98,7 @@ dm_journal *dm_hooks_journal(const dm_hooks *h);
 dm_outbound *dm_hooks_outbound(const dm_hooks *h);
 dm_waits *dm_hooks_waits(const dm_hooks *h);
 
-/* ==== The REST API (api.c): /api/v1/webhooks, self = the org's dm_hooks ==== */
-
-extern const dm_route dm_hooks_routes[];
-extern const size_t dm_hooks_nroutes;
+/* Owner names for waits: "webhook:<id>", "installation:<id>". */
+void dm_owner(char *out, size_t len, const char *kind, const char *id);
 
 #endif

@@ -7,7 +7,7 @@
 #define DM_PARK_H
 
 #include "http/http.h"
-#include "http/waits.h"
+#include "util/waits.h"
 #include "journal/journal.h"
 
 #include <stdint.h>

@@ -5,6 +5,7 @@
  * stubs and passthrough answer later when they have a delay or go to the
  * network (the connection is suspended; the loop keeps running). */
 #include "invoke/invoke.h"
+#include "http/park.h"
 #include "net/addr.h"
 #include "desk/api.h"
 #include "hooks/hooks.h"

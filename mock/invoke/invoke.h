@@ -9,7 +9,7 @@
 #include "ext/install.h"
 #include "hooks/hooks.h"
 #include "http/http.h"
-#include "http/waits.h"
+#include "util/waits.h"
 #include "journal/journal.h"
 #include "loop/loop.h"
 #include "net/outbound.h"

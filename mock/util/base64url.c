@@ -1,5 +1,5 @@
 /* base64url.c -- see base64url.h. */
-#include "base64url.h"
+#include "util/base64url.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -1,5 +1,5 @@
 /* catalog.c -- the event type table and "did you mean". */
-#include "events/catalog.h"
+#include "desk/catalog.h"
 #include "util/text.h"
 
 #include <string.h>

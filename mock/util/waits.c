@@ -1,7 +1,7 @@
 /* waits.c -- a list of entries, oldest first. Ending takes one matching entry
  * out before calling its end callback, so a callback that ends or adds other
  * waits cannot trip the walk. */
-#include "http/waits.h"
+#include "util/waits.h"
 
 #include <stdlib.h>
 #include <string.h>
