@@ -32,6 +32,21 @@ int dm_cli_option_number(const char *cmd, const char *opt, const char *arg, long
     return -1;
 }
 
+int dm_cli_option_choice(const char *cmd, const char *opt, const char *arg,
+                         const char *const *choices, int *out)
+{
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(arg, choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    fprintf(stderr, "deskmock %s: %s %s: expected ", cmd, opt, arg);
+    for (int i = 0; choices[i]; i++)
+        fprintf(stderr, "%s%s", i ? (choices[i + 1] ? ", " : " or ") : "", choices[i]);
+    fputc('\n', stderr);
+    return -1;
+}
+
 void dm_cli_on_stop(void (*handler)(int))
 {
     struct sigaction sa = {0};

@@ -22,6 +22,11 @@ int dm_cli_number(const char *s, long long min, long long max, long long *out);
 int dm_cli_option_number(const char *cmd, const char *opt, const char *arg, long long min,
                          long long max, const char *want, long long *out);
 
+/* Which of the NULL-terminated choices arg is, into *out; on failure prints
+ * "deskmock CMD: OPT ARG: expected a, b or c" and returns -1. */
+int dm_cli_option_choice(const char *cmd, const char *opt, const char *arg,
+                         const char *const *choices, int *out);
+
 /* Makes SIGINT and SIGTERM call handler. */
 void dm_cli_on_stop(void (*handler)(int));
 

@@ -80,167 +80,152 @@ static void usage(FILE *out)
           out);
 }
 
-int dm_cli_serve(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct serve_args {
+    dm_app_opts o;
+    int64_t retry[32];
+    const char *fixture_dirs[17];
+    size_t nfixture_dirs;
+    const char *ready;
+    int quiet;
+} serve_args;
+
+static const struct option longopts[] = {
+    {"port", required_argument, NULL, 'p'},
+    {"bind", required_argument, NULL, 'b'},
+    {"org", required_argument, NULL, 'o'},
+    {"seed", required_argument, NULL, 's'},
+    {"journal", required_argument, NULL, 'j'},
+    {"journal-limit", required_argument, NULL, 'J'},
+    {"journal-memory", required_argument, NULL, 'M'},
+    {"clock", required_argument, NULL, 'c'},
+    {"clock-start", required_argument, NULL, 'C'},
+    {"ready-file", required_argument, NULL, 'r'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"fixtures", required_argument, NULL, 'F'},
+    {"connection-timeout", required_argument, NULL, 'E'},
+    {"connection-limit", required_argument, NULL, 'L'},
+    {"control-token", required_argument, NULL, 'A'},
+    {"prev-state", required_argument, NULL, 'P'},
+    {"delivery-timeout", required_argument, NULL, 'T'},
+    {"retry-schedule", required_argument, NULL, 'R'},
+    {"batch-max", required_argument, NULL, 'B'},
+    {"batch-window", required_argument, NULL, 'W'},
+    {"jwt-key", required_argument, NULL, 'K'},
+    {"invoke-passthrough", no_argument, NULL, 'X'},
+    {"invoke-hash-query", required_argument, NULL, 'H'},
+    {"invoke-cause-window", required_argument, NULL, 'w'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The whole numbers: option letter, name, range, and where the value goes. */
+static int number(serve_args *a, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"org", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 's'},
-        {"journal", required_argument, NULL, 'j'},
-        {"journal-limit", required_argument, NULL, 'J'},
-        {"journal-memory", required_argument, NULL, 'M'},
-        {"clock", required_argument, NULL, 'c'},
-        {"clock-start", required_argument, NULL, 'C'},
-        {"ready-file", required_argument, NULL, 'r'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"fixtures", required_argument, NULL, 'F'},
-        {"connection-timeout", required_argument, NULL, 'E'},
-        {"connection-limit", required_argument, NULL, 'L'},
-        {"control-token", required_argument, NULL, 'A'},
-        {"prev-state", required_argument, NULL, 'P'},
-        {"delivery-timeout", required_argument, NULL, 'T'},
-        {"retry-schedule", required_argument, NULL, 'R'},
-        {"batch-max", required_argument, NULL, 'B'},
-        {"batch-window", required_argument, NULL, 'W'},
-        {"jwt-key", required_argument, NULL, 'K'},
-        {"invoke-passthrough", no_argument, NULL, 'X'},
-        {"invoke-hash-query", required_argument, NULL, 'H'},
-        {"invoke-cause-window", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    static const struct {
+        int c;
+        const char *name;
+        long long min, max;
+    } ranges[] = {
+        {'p', "--port", 0, 65535},
+        {'s', "--seed", 1, INT64_MAX},
+        {'J', "--journal-limit", 1, 100000000},
+        {'M', "--journal-memory", 1, 1048576},
+        {'T', "--delivery-timeout", 1, 3600000},
+        {'B', "--batch-max", 1, 1000},
+        {'W', "--batch-window", 0, 3600000},
+        {'w', "--invoke-cause-window", 0, 3600000},
+        {'E', "--connection-timeout", 1, 3600},
+        {'L', "--connection-limit", 1, 100000},
     };
-    dm_app_opts o = {0};
-    static int64_t retry[32];
-    static const char *fixture_dirs[17];
-    size_t nfixture_dirs = 0;
-    const char *ready = NULL;
-    int quiet = 0;
+    size_t i = 0;
+    while (ranges[i].c != c) i++;
     long long n;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (dm_cli_option_number("serve", "--port", optarg, 0, 65535, NULL, &n)) return 2;
-            o.port = (int)n;
-            break;
-        case 'b': o.bind = optarg; break;
-        case 'o': o.org_file = optarg; break;
-        case 's':
-            if (dm_cli_option_number("serve", "--seed", optarg, 1, INT64_MAX, "a positive number",
-                                     &n))
-                return 2;
-            o.seed = (uint64_t)n;
-            break;
-        case 'j': o.journal_file = optarg; break;
-        case 'J':
-            if (dm_cli_option_number("serve", "--journal-limit", optarg, 1, 100000000, NULL, &n))
-                return 2;
-            o.journal_limit = (size_t)n;
-            break;
-        case 'M':
-            if (dm_cli_option_number("serve", "--journal-memory", optarg, 1, 1048576, NULL, &n))
-                return 2;
-            o.journal_memory_mb = (size_t)n;
-            break;
-        case 'c':
-            if (strcmp(optarg, "real") && strcmp(optarg, "virtual")) {
-                fprintf(stderr, "deskmock serve: --clock %s: expected real or virtual\n", optarg);
-                return 2;
-            }
-            o.clock_virtual = strcmp(optarg, "virtual") == 0;
-            break;
-        case 'C':
-            if (dm_iso_parse(optarg, &o.clock_start)) {
-                fprintf(stderr,
-                        "deskmock serve: --clock-start %s: expected a time like "
-                        "2026-01-01T00:00:00.000Z\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'r': ready = optarg; break;
-        case 'P':
-            if (strcmp(optarg, "full") && strcmp(optarg, "changed")) {
-                fprintf(stderr, "deskmock serve: --prev-state %s: expected full or changed\n",
-                        optarg);
-                return 2;
-            }
-            o.prev_state_changed = strcmp(optarg, "changed") == 0;
-            break;
-        case 'T':
-            if (dm_cli_option_number("serve", "--delivery-timeout", optarg, 1, 3600000, NULL, &n))
-                return 2;
-            o.delivery_timeout_ms = n;
-            break;
-        case 'R':
-            if (dm_parse_durations(optarg, retry, 32, &o.retry_count)) {
-                fprintf(stderr,
-                        "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
-                        "delays like 0,10s,5m, or none\n",
-                        optarg);
-                return 2;
-            }
-            o.retry_schedule = retry;
-            break;
-        case 'B':
-            if (dm_cli_option_number("serve", "--batch-max", optarg, 1, 1000, NULL, &n)) return 2;
-            o.batch_max = (int)n;
-            break;
-        case 'W':
-            if (dm_cli_option_number("serve", "--batch-window", optarg, 0, 3600000, NULL, &n))
-                return 2;
-            o.batch_window_ms = n;
-            break;
-        case 'K': o.jwt_key_file = optarg; break;
-        case 'X': o.invoke_passthrough = 1; break;
-        case 'H':
-            if (!strcmp(optarg, "skip") || !strcmp(optarg, "before-link") || !strcmp(optarg, "end"))
-                o.invoke_hash_query = optarg;
-            else {
-                fprintf(stderr,
-                        "deskmock serve: --invoke-hash-query %s: expected skip, before-link or end\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'w':
-            if (dm_cli_option_number("serve", "--invoke-cause-window", optarg, 0, 3600000, NULL,
-                                     &n))
-                return 2;
-            o.invoke_cause_window_ms = n ? n : -1;
-            break;
-        case 'q': quiet = 1; break;
-        case 'E':
-            if (dm_cli_option_number("serve", "--connection-timeout", optarg, 1, 3600, NULL, &n))
-                return 2;
-            o.connection_timeout_s = (unsigned)n;
-            break;
-        case 'L':
-            if (dm_cli_option_number("serve", "--connection-limit", optarg, 1, 100000, NULL, &n))
-                return 2;
-            o.connection_limit = (unsigned)n;
-            break;
-        case 'A': o.control_token = optarg; break;
-        case 'F':
-            if (nfixture_dirs == sizeof fixture_dirs / sizeof fixture_dirs[0] - 1) {
-                fprintf(stderr, "deskmock serve: at most 16 --fixtures folders\n");
-                return 2;
-            }
-            fixture_dirs[nfixture_dirs++] = optarg;
-            o.fixture_dirs = fixture_dirs;
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+    if (dm_cli_option_number("serve", ranges[i].name, arg, ranges[i].min, ranges[i].max,
+                             c == 's' ? "a positive number" : NULL, &n))
+        return -1;
+    dm_app_opts *o = &a->o;
+    switch (c) {
+    case 'p': o->port = (int)n; break;
+    case 's': o->seed = (uint64_t)n; break;
+    case 'J': o->journal_limit = (size_t)n; break;
+    case 'M': o->journal_memory_mb = (size_t)n; break;
+    case 'T': o->delivery_timeout_ms = n; break;
+    case 'B': o->batch_max = (int)n; break;
+    case 'W': o->batch_window_ms = n; break;
+    case 'w': o->invoke_cause_window_ms = n ? n : -1; break; /* -1: a window of none */
+    case 'E': o->connection_timeout_s = (unsigned)n; break;
+    case 'L': o->connection_limit = (unsigned)n; break;
+    }
+    return 0;
+}
+
+/* One option; 0, 1 (--help: done) or -1 (bad usage, already said). */
+static int option(serve_args *a, int c, const char *arg)
+{
+    static const char *const clocks[] = {"real", "virtual", NULL};
+    static const char *const prev[] = {"full", "changed", NULL};
+    static const char *const hash_query[] = {"skip", "before-link", "end", NULL};
+    dm_app_opts *o = &a->o;
+    int k;
+    switch (c) {
+    case 'p': case 's': case 'J': case 'M': case 'T': case 'B': case 'W': case 'w': case 'E':
+    case 'L':
+        return number(a, c, arg);
+    case 'b': o->bind = arg; break;
+    case 'o': o->org_file = arg; break;
+    case 'j': o->journal_file = arg; break;
+    case 'r': a->ready = arg; break;
+    case 'K': o->jwt_key_file = arg; break;
+    case 'A': o->control_token = arg; break;
+    case 'X': o->invoke_passthrough = 1; break;
+    case 'q': a->quiet = 1; break;
+    case 'c':
+        if (dm_cli_option_choice("serve", "--clock", arg, clocks, &k)) return -1;
+        o->clock_virtual = k == 1;
+        break;
+    case 'P':
+        if (dm_cli_option_choice("serve", "--prev-state", arg, prev, &k)) return -1;
+        o->prev_state_changed = k == 1;
+        break;
+    case 'H':
+        if (dm_cli_option_choice("serve", "--invoke-hash-query", arg, hash_query, &k)) return -1;
+        o->invoke_hash_query = arg;
+        break;
+    case 'C':
+        if (dm_iso_parse(arg, &o->clock_start)) {
+            fprintf(stderr, "deskmock serve: --clock-start %s: expected a time like "
+                            "2026-01-01T00:00:00.000Z\n", arg);
+            return -1;
         }
+        break;
+    case 'R':
+        if (dm_parse_durations(arg, a->retry, 32, &o->retry_count)) {
+            fprintf(stderr, "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
+                            "delays like 0,10s,5m, or none\n", arg);
+            return -1;
+        }
+        o->retry_schedule = a->retry;
+        break;
+    case 'F':
+        if (a->nfixture_dirs == sizeof a->fixture_dirs / sizeof a->fixture_dirs[0] - 1) {
+            fprintf(stderr, "deskmock serve: at most 16 --fixtures folders\n");
+            return -1;
+        }
+        a->fixture_dirs[a->nfixture_dirs++] = arg;
+        o->fixture_dirs = a->fixture_dirs;
+        break;
+    case 'h': usage(stdout); return 1;
+    default: usage(stderr); return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "deskmock serve: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    return 0;
+}
+
+/* Makes, runs and shuts down the mock a asks for; the exit code. */
+static int run(serve_args *a)
+{
     char err[512];
-    dm_app *app = dm_app_new(&o, err, sizeof err);
+    dm_app *app = dm_app_new(&a->o, err, sizeof err);
     if (!app) {
         fprintf(stderr, "deskmock serve: %s\n", err);
         return 1;
@@ -253,13 +238,13 @@ int dm_cli_serve(int argc, char **argv)
     running = app;
     dm_cli_on_stop(on_signal);
     signal(SIGPIPE, SIG_IGN);
-    if (ready && dm_app_write_ready(app, ready)) {
-        fprintf(stderr, "deskmock serve: cannot write the ready file %s\n", ready);
+    if (a->ready && dm_app_write_ready(app, a->ready)) {
+        fprintf(stderr, "deskmock serve: cannot write the ready file %s\n", a->ready);
         running = NULL;
         dm_app_free(app);
         return 1;
     }
-    if (!quiet) {
+    if (!a->quiet) {
         printf("deskmock listening on %s\n", dm_app_url(app));
         fflush(stdout);
     }
@@ -271,4 +256,18 @@ int dm_cli_serve(int argc, char **argv)
     }
     dm_app_free(app);
     return rc ? 1 : 0;
+}
+
+int dm_cli_serve(int argc, char **argv)
+{
+    serve_args a = {0}; /* the mock copies what it keeps */
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1)
+        if ((rc = option(&a, c, optarg)) != 0) return rc < 0 ? 2 : 0;
+    if (optind < argc) {
+        fprintf(stderr, "deskmock serve: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    return run(&a);
 }

@@ -385,76 +385,96 @@ static const dm_field_spec install_fields[] = {
     {"callbackUrls", DM_F_OBJ, 0, 0, NULL},
 };
 
-static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+/* Step 1: the request's own fields (not yet the extension's files): which
+ * extension, departments, configParams, URLs. Adds to e. */
+static void check_request(const dm_installs *ins, const cJSON *body, const cJSON *cfg,
+                          dm_field_errs *e)
 {
-    dm_installs *ins = self;
-    cJSON *body = dm_api_body(req, resp);
-    if (!body) return;
-    cJSON *manifest = NULL, *resources = NULL;
-    dm_ext_diags *diags = dm_ext_diags_new();
-    dm_installation *x = NULL;
-    dm_field_errs e = {0};
-    cJSON *cfg = cJSON_DetachItemFromObjectCaseSensitive(body, "configParams");
-    dm_api_validate(body, install_fields, sizeof install_fields / sizeof install_fields[0], &e);
+    dm_api_validate(body, install_fields, sizeof install_fields / sizeof install_fields[0], e);
     const char *dir = dm_json_str(body, "extension");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "manifest");
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "resources");
-    if (!e.n && !dir && !(m && r))
-        dm_field_errs_add(&e, "/extension", "missing",
+    if (!e->n && !dir && !(m && r))
+        dm_field_errs_add(e, "/extension", "missing",
                           "give \"extension\" (a folder) or both \"manifest\" and \"resources\"");
-    if (!e.n && dir && (m || r))
-        dm_field_errs_add(&e, "/extension", "invalid",
+    if (!e->n && dir && (m || r))
+        dm_field_errs_add(e, "/extension", "invalid",
                           "give either \"extension\" or \"manifest\" and \"resources\", not both");
-    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(body, "departments"), *d;
-    cJSON_ArrayForEach(d, deps) if (cJSON_IsString(d) && !dm_store_department(ins->store, d->valuestring))
-        dm_field_errs_add(&e, "/departments", "invalid", "no department with id %s", d->valuestring);
+    const cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "departments")) if (
+        cJSON_IsString(d) && !dm_store_department(ins->store, d->valuestring))
+        dm_field_errs_add(e, "/departments", "invalid", "no department with id %s", d->valuestring);
     if (cfg && !cJSON_IsArray(cfg))
-        dm_field_errs_add(&e, "/configParams", "invalid", "expected an array of {\"name\",\"value\"}");
+        dm_field_errs_add(e, "/configParams", "invalid", "expected an array of {\"name\",\"value\"}");
     const char *override = dm_json_str(body, "webhookUrl");
     char why[128];
     if (override && dm_url_check(override, why, sizeof why))
-        dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", why);
+        dm_field_errs_add(e, "/webhookUrl", "invalid", "%s", why);
     const cJSON *cb;
     cJSON_ArrayForEach(cb, cJSON_GetObjectItemCaseSensitive(body, "callbackUrls")) {
         char ptr[128];
         snprintf(ptr, sizeof ptr, "/callbackUrls/%.60s", cb->string);
         if (!cJSON_IsString(cb) || dm_url_check(cb->valuestring, why, sizeof why))
-            dm_field_errs_add(&e, ptr, "invalid", "expected an http or https URL");
+            dm_field_errs_add(e, ptr, "invalid", "expected an http or https URL");
     }
-    if (e.n) {
-        dm_api_invalid(resp, &e);
-        goto done;
-    }
+}
+
+/* Step 2: the extension's two files, from its folder or the body, validated
+ * as `deskmock validate` does. 0 with both (owned), or -1 after answering. */
+static int load_extension(const cJSON *body, cJSON **manifest, cJSON **resources, dm_resp *resp)
+{
+    const char *dir = dm_json_str(body, "extension");
+    dm_ext_diags *diags = dm_ext_diags_new();
+    int rc = -1;
     if (dir) {
-        if (load_folder(dir, &manifest, &resources, diags, resp)) goto done;
+        if (load_folder(dir, manifest, resources, diags, resp)) goto out;
     } else {
-        manifest = cJSON_Duplicate(m, 1);
-        resources = cJSON_Duplicate(r, 1);
-        dm_ext_validate_json(manifest, NULL, resources, NULL, diags);
+        *manifest = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(body, "manifest"), 1);
+        *resources = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(body, "resources"), 1);
+        dm_ext_validate_json(*manifest, NULL, *resources, NULL, diags);
     }
     if (dm_ext_diags_errors(diags)) {
         invalid_extension(resp, diags);
-        goto done;
+        goto out;
     }
+    rc = 0;
+out:
+    dm_ext_diags_free(diags);
+    if (rc) {
+        cJSON_Delete(*manifest);
+        cJSON_Delete(*resources);
+        *manifest = *resources = NULL;
+    }
+    return rc;
+}
 
-    x = dm_xcalloc(1, sizeof *x);
+/* Step 3: the installation, not yet added: its ids, securityContext and
+ * token, its chosen departments (all when none were given), its config and
+ * listener URLs. Takes manifest, resources and cfg; NULL after answering
+ * 500 when the OS gives no randomness. */
+static dm_installation *make_installation(dm_installs *ins, const cJSON *body, cJSON *manifest,
+                                          cJSON *resources, cJSON *cfg, dm_resp *resp)
+{
+    dm_installation *x = dm_xcalloc(1, sizeof *x);
+    x->manifest = manifest;
+    x->resources = resources;
+    x->config = cfg ? cfg : cJSON_CreateArray();
     dm_store_new_id(ins->store, x->id);
     char token_hex[72];
     if (dm_random_hex(x->security_context, 32) || dm_random_hex(token_hex, 20)) {
         dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "no randomness for a securityContext", NULL);
-        goto done;
+        installation_free(x);
+        return NULL;
     }
     snprintf(x->token, sizeof x->token, "1000.ext.%s", token_hex);
-    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(resources, "webhook");
+    const char *dir = dm_json_str(body, "extension");
     const char *name = dm_json_str(manifest, "name");
-    if (!name) name = dm_json_str(wh, "name");
+    if (!name) name = dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "name");
     if (!name && dir) name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     x->name = dm_xstrdup(name ? name : "extension");
     const char *secret = dm_json_str(manifest, "secret");
     x->secret = secret ? dm_xstrdup(secret) : NULL;
-    x->manifest = manifest;
-    x->resources = resources;
-    manifest = resources = NULL;
+    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(body, "departments");
     if (deps && cJSON_GetArraySize(deps)) {
         x->departments = cJSON_Duplicate(deps, 1);
     } else {
@@ -463,28 +483,48 @@ static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_res
             cJSON_AddItemToArray(x->departments,
                                  cJSON_CreateString(dm_json_str(ins->store->departments.items[i], "id")));
     }
-    x->config = cfg ? cfg : cJSON_CreateArray();
-    cfg = NULL;
     const cJSON *cbs = cJSON_GetObjectItemCaseSensitive(body, "callbackUrls");
     x->callbacks = cbs ? cJSON_Duplicate(cbs, 1) : cJSON_CreateObject();
     x->installed_ms = dm_clock_now(ins->store->clock);
+    return x;
+}
 
-    install *in = dm_xcalloc(1, sizeof *in);
-    in->x = x;
-    x = NULL;
-    const char *declared = dm_json_str(wh, "url");
+/* POST /mock/v1/installations: check the request, load the extension, make
+ * the installation, then check its webhook's URL (parked) and finish. */
+static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+{
+    dm_installs *ins = self;
+    cJSON *body = dm_api_body(req, resp);
+    if (!body) return;
+    cJSON *manifest = NULL, *resources = NULL;
+    dm_field_errs e = {0};
+    cJSON *cfg = cJSON_DetachItemFromObjectCaseSensitive(body, "configParams");
+    check_request(ins, body, cfg, &e);
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        goto done;
+    }
+    if (load_extension(body, &manifest, &resources, resp)) goto done;
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(resources, "webhook");
+    const char *override = dm_json_str(body, "webhookUrl"), *declared = dm_json_str(wh, "url");
     if (cJSON_IsObject(wh) && !override && declared && !dm_url_is_loopback(declared)) {
         dm_field_errs_add(&e, "/webhookUrl", "missing",
                           "resources.json's webhook URL %.300s is not on this machine; give "
                           "webhookUrl to point the extension at your receiver",
                           declared);
         dm_api_invalid(resp, &e);
+        goto done;
+    }
+    install *in = dm_xcalloc(1, sizeof *in);
+    in->ins = ins;
+    in->x = make_installation(ins, body, manifest, resources, cfg, resp);
+    manifest = resources = cfg = NULL;
+    if (!in->x) {
         install_free(in);
         goto done;
     }
     if (cJSON_IsObject(wh) && (override || declared))
         in->url = webhook_url(ins, override ? override : declared, in->x->security_context);
-    in->ins = ins;
     if (!in->url) {
         finish_install(ins, in, call, resp); /* no webhook to check */
         install_free(in);
@@ -493,12 +533,10 @@ static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_res
                            in);
     }
 done:
-    if (x) installation_free(x);
     cJSON_Delete(manifest);
     cJSON_Delete(resources);
     cJSON_Delete(cfg);
     cJSON_Delete(body);
-    dm_ext_diags_free(diags);
 }
 
 static void h_installation_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
