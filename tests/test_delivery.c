@@ -5,6 +5,10 @@
  * 10 webhooks with every event's fate accounted for. */
 #include "hooks.h"
 
+#include "delivery/delivery.h"
+#include "hooks/hooks.h"
+#include "loop/loop.h"
+#include "net/outbound.h"
 #include "util/clock.h"
 
 #include <arpa/inet.h>
@@ -949,6 +953,69 @@ static void ten_thousand_events_to_ten_webhooks_every_fate_accounted(void **stat
     assert_int_equal(tally_snapshot(f->t[W_OFF]).posts, 0);
 }
 
+/* ==== Signing ==== */
+
+/* A delivery whose X-ZDesk-JWT cannot be signed (here: the engine has no
+ * key) is never sent unsigned: its attempt fails, saying why, and the event
+ * takes the retry schedule to its fate. The receiver hears nothing. */
+static void unsigned_delivery_is_never_sent(void **state)
+{
+    (void)state;
+    dm_clock clock = {1, DMH_T0};
+    dm_ids ids;
+    dm_ids_seed(&ids, 1);
+    dm_journal *j = dm_journal_new(&clock, 0, 0);
+    dm_loop *loop = dm_loop_new(&clock);
+    dm_outbound *out = dm_outbound_new(loop);
+    dm_waits *waits = dm_waits_new();
+    dm_store *store = dm_store_new(&clock, &ids);
+    cJSON *org = cJSON_Parse(dm_default_org_json);
+    char err[256];
+    assert_int_equal(dm_store_load(store, org, err, sizeof err), 0);
+    dm_hooks *hooks = dm_hooks_new(store, j, out, waits);
+    static const int64_t no_retries[1];
+    dm_delivery_opts o = {1000, no_retries, 0, 1, 0}; /* one attempt, then its fate */
+    dm_delivery *d = dm_delivery_new(loop, out, j, &clock, NULL, &o);
+    dmt_recv *r = dmt_recv_start();
+    cJSON *decl = cJSON_Parse("{\"name\":\"h\",\"subscriptions\":{\"Ticket_Update\":null}}");
+    char url[128];
+    snprintf(url, sizeof url, "%s/hook", dmt_recv_url(r));
+    dm_webhook *w = dm_hooks_create(hooks, decl, url, NULL, NULL, 0);
+    dm_event_ref *ev = calloc(1, sizeof *ev);
+    ev->refs = 1;
+    ev->seq = dm_journal_add(j, "event", 0, NULL);
+    ev->text = strdup("{\"eventType\":\"Ticket_Update\"}");
+    ev->len = strlen(ev->text);
+    dm_delivery_enqueue(d, w, ev);
+    dm_event_ref_release(ev);
+    for (int i = 0; i < 100 && dm_delivery_pending(d); i++) dm_loop_once(loop, 10);
+    assert_int_equal(dm_delivery_pending(d), 0);
+    cJSON *recs = NULL;
+    dm_buf b = {0};
+    dm_journal_filter f = {0, "attempt,fate", 0, 0};
+    dm_journal_query(j, &f, &b);
+    recs = cJSON_Parse(b.data);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(recs, "data");
+    assert_int_equal(cJSON_GetArraySize(data), 2);
+    const cJSON *att = cJSON_GetArrayItem(data, 0), *fate = cJSON_GetArrayItem(data, 1);
+    assert_string_equal(dmt_str(att, "outcome"), "failed");
+    assert_non_null(strstr(dmt_str(att, "error"), "X-ZDesk-JWT could not be signed"));
+    assert_string_equal(dmt_str(fate, "fate"), "dead-lettered");
+    assert_int_equal(dmt_recv_count(r, "POST"), 0);
+    cJSON_Delete(recs);
+    dm_buf_free(&b);
+    cJSON_Delete(decl);
+    cJSON_Delete(org);
+    dmt_recv_stop(r);
+    dm_delivery_free(d);
+    dm_hooks_free(hooks);
+    dm_store_free(store);
+    dm_waits_free(waits);
+    dm_outbound_free(out);
+    dm_loop_free(loop);
+    dm_journal_free(j);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -966,6 +1033,7 @@ int main(void)
         T(delay_fault_holds_the_post_and_bad_faults_are_rejected),
         T(event_story_tells_attempts_fates_and_pending),
         T(ten_thousand_events_to_ten_webhooks_every_fate_accounted),
+        cmocka_unit_test(unsigned_delivery_is_never_sent),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,9 @@ typedef struct dm_delivery dm_delivery;
 typedef struct dm_loop dm_loop; /* loop/loop.h */
 
 /* A delivery engine on loop, sending through out, journaling to journal,
- * timing retries by clock, signing with jwt (all borrowed). */
+ * timing retries by clock, signing with jwt (all borrowed). A delivery that
+ * cannot be signed (jwt NULL, or signing fails) is never sent: its attempt
+ * fails with the reason. */
 dm_delivery *dm_delivery_new(dm_loop *loop, dm_outbound *out, dm_journal *journal,
                              const dm_clock *clock, const dm_jwt *jwt, const dm_delivery_opts *opts);
 /* Aborts transfers and drops queues without journaling. NULL does nothing. */

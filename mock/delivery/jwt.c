@@ -117,6 +117,7 @@ int dm_jwt_jwks(const dm_jwt *j, dm_buf *out)
 char *dm_jwt_sign(const dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat,
                   int64_t exp)
 {
+    if (!j) return NULL;
     dm_buf header = {0}, claims = {0}, out = {0};
     dm_buf_printf(&header, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", j->kid);
     dm_buf_puts(&claims, "{\"iss\":");

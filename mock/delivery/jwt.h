@@ -22,7 +22,8 @@ const char *dm_jwt_kid(const dm_jwt *j);
 int dm_jwt_jwks(const dm_jwt *j, dm_buf *out);
 
 /* Signs {"iss":"orgId:<org>","aud":"webhookId:<webhook>","iat":iat,"exp":exp}.
- * Returns an owned compact JWS (free()), or NULL when signing fails. */
+ * Returns an owned compact JWS (free()), or NULL when signing fails (and
+ * when j is NULL: no key). */
 char *dm_jwt_sign(const dm_jwt *j, const char *org_id, const char *webhook_id, int64_t iat,
                   int64_t exp);
 
