@@ -606,6 +606,49 @@ static void cli_exits_2_on_a_bad_set(void **state)
     assert_int_equal(dmt_recv_count(f->r[0], "POST"), 0);
 }
 
+/* The same change twice: the second changes nothing, raises nothing, and
+ * trigger says why, in words and, with --json, as one JSON document (as it
+ * is on an error). */
+static void cli_says_why_nothing_was_raised_and_json_stays_json(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = f->m = dmt_mock_start(NULL);
+    char *out = NULL;
+    run_cli(m, "status=Closed", &out);
+    free(out);
+    assert_int_equal(run_cli(m, "status=Closed", &out), 1);
+    if (!strstr(out, "nothing changed: the ticket already has status Closed"))
+        fail_msg("no reason given: %s", out);
+    free(out);
+    char mock[200];
+    snprintf(mock, sizeof mock, "--mock=%s", m->url);
+    const char *again[] = {"trigger", mock, "--json", "Ticket_Update", "--ticket=" DMT_TICKET,
+                           "--set=status=Closed", NULL};
+    assert_int_equal(dmt_run_deskmock(NULL, again, &out), 1);
+    cJSON *j = cJSON_Parse(out);
+    if (!j) fail_msg("--json printed no JSON: %s", out);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "ok")));
+    assert_non_null(strstr(dmt_str(j, "reason"), "nothing changed"));
+    cJSON_Delete(j);
+    free(out);
+    const char *refused[] = {"trigger", mock, "--json", "Ticket_Update", "--ticket=1",
+                             "--set=status=Closed", NULL};
+    assert_int_equal(dmt_run_deskmock(NULL, refused, &out), 1);
+    j = cJSON_Parse(out);
+    if (!j) fail_msg("--json printed no JSON on a refusal: %s", out);
+    assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "status")->valuedouble, 422);
+    assert_non_null(dmt_str(j, "error"));
+    cJSON_Delete(j);
+    free(out);
+    const char *bad[] = {"trigger", mock, "--json", "--set=oops", "Ticket_Update", NULL};
+    assert_int_equal(dmt_run_deskmock(NULL, bad, &out), 2);
+    j = cJSON_Parse(out);
+    if (!j) fail_msg("--json printed no JSON on bad usage: %s", out);
+    assert_non_null(strstr(dmt_str(j, "error"), "--set oops"));
+    cJSON_Delete(j);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +670,7 @@ int main(void)
         T(cli_exits_1_when_a_webhook_did_not_answer_200),
         T(cli_exits_1_when_no_webhook_took_the_event),
         T(cli_exits_2_on_a_bad_set),
+        T(cli_says_why_nothing_was_raised_and_json_stays_json),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

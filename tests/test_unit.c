@@ -12,6 +12,7 @@
 #include "loop/loop.h"
 #include "util/base64url.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -957,6 +958,19 @@ static void loop_stop_makes_run_return(void **state)
     dm_loop_free(NULL);
 }
 
+/* Paths join with exactly one slash, whatever the folder ends with. */
+static void path_join_never_doubles_a_slash(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures/", "Ticket_Add"), "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures//", "Ticket_Add"), "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures", "Ticket_Add"), "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "a", "/b"), "a/b");
+    assert_string_equal(dm_path_join(out, sizeof out, "/", "etc"), "/etc");
+    assert_string_equal(dm_path_join(out, sizeof out, "", "x.json"), "x.json");
+}
+
 /* base64url: every length round-trips, RFC 4648's vectors encode as
  * given (unpadded, URL alphabet), and what is not base64url is refused. */
 static void base64url_round_trips_and_refuses_junk(void **state)
@@ -990,6 +1004,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(base64url_round_trips_and_refuses_junk),
+        cmocka_unit_test(path_join_never_doubles_a_slash),
         cmocka_unit_test(map_put_get_replace_del),
         cmocka_unit_test(map_copies_keys),
         cmocka_unit_test(map_grows_and_keeps_every_key),

@@ -99,7 +99,7 @@ static int add_dir(scenario **list, size_t *n, const char *dir)
         size_t len = strlen(f);
         if (len > 5 && strcmp(f + len - 5, ".json") == 0) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s", dir, f);
+            dm_path_join(path, sizeof path, dir, f);
             char *text = dm_read_file(path, NULL);
             if (text) add(list, n, path, text, f);
             free(text);

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "fixtures/scrub.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/json.h"
 
 #include <arpa/inet.h>
@@ -125,7 +126,7 @@ static void save(recorder *r, cJSON *ev)
     cJSON_AddStringToObject(meta, "source", r->scrub ? "recorded-scrubbed" : "recorded");
     cJSON_AddItemToObject(ev, "_fixture", meta);
     char dir[4096], path[8192];
-    snprintf(dir, sizeof dir, "%s/%s", r->out, type);
+    dm_path_join(dir, sizeof dir, r->out, type);
     if (mkdirs(dir)) {
         fprintf(stderr, "deskmock record: cannot create %s: %s\n", dir, strerror(errno));
         r->failed = 1;

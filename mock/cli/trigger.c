@@ -9,6 +9,7 @@
 #include "util/json.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,17 @@ static void usage(FILE *out)
           "                      ignoreSourceId equals it do not get it)\n"
           "  --automation        mark the change as made by automation\n"
           "  --timeout MS        wait at most MS for deliveries (default 10000)\n"
-          "  --json              print the mock's answers as JSON instead of lines\n"
+          "  --json              print one JSON document instead of lines, on every path:\n"
+          "                      {\"ok\", \"events\": [each event's story: the event, its\n"
+          "                      attempts and fates], \"reason\" (why none was raised),\n"
+          "                      \"error\", \"status\" and \"answer\" (when the mock refused)}\n"
           "  -h, --help          show this help\n"
           "\n"
+          "When nothing is raised (a change that changes nothing: Desk raises no event for\n"
+          "it) the mock says why, and so does trigger.\n"
+          "\n"
           "exit status: 0 every webhook that took the event answered 200; 1 some did not,\n"
-          "none took it, or the mock refused; 2 bad usage or no mock\n",
+          "none took it, nothing was raised, or the mock refused; 2 bad usage or no mock\n",
           out);
 }
 
@@ -113,42 +120,66 @@ static int report(const cJSON *story, const char *type, double seq)
     return ok;
 }
 
-int dm_cli_trigger(int argc, char **argv)
+/* ==== The command ==== */
+
+typedef struct trig {
+    const char *mock, *ready, *fixture;
+    long long timeout;
+    int json;   /* --json: everything on stdout is one JSON document */
+    cJSON *req; /* the body of POST /mock/v1/events */
+    cJSON *out; /* --json: what is printed at the end */
+} trig;
+
+/* A failure: said on stderr, or (--json) kept as "error" in the output. */
+static void failf(trig *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failf(trig *t, const char *fmt, ...)
 {
-    static const struct option longopts[] = {
-        {"mock", required_argument, NULL, 'm'},      {"ready-file", required_argument, NULL, 'r'},
-        {"ticket", required_argument, NULL, 't'},    {"comment", required_argument, NULL, 'c'},
-        {"contact", required_argument, NULL, 'k'},   {"direction", required_argument, NULL, 'd'},
-        {"set", required_argument, NULL, 's'},       {"unset", required_argument, NULL, 'u'},
-        {"source-id", required_argument, NULL, 'S'}, {"automation", no_argument, NULL, 'a'},
-        {"timeout", required_argument, NULL, 'T'},   {"fixture", required_argument, NULL, 'f'},
-        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *mock = NULL, *ready = NULL, *fixture = NULL;
-    long long timeout = 10000;
-    int as_json = 0, rc = 2;
-    cJSON *req = cJSON_CreateObject();
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (t->json) dm_json_set_str(t->out, "error", msg);
+    else fprintf(stderr, "deskmock trigger: %s\n", msg);
+}
+
+static const struct option longopts[] = {
+    {"mock", required_argument, NULL, 'm'},      {"ready-file", required_argument, NULL, 'r'},
+    {"ticket", required_argument, NULL, 't'},    {"comment", required_argument, NULL, 'c'},
+    {"contact", required_argument, NULL, 'k'},   {"direction", required_argument, NULL, 'd'},
+    {"set", required_argument, NULL, 's'},       {"unset", required_argument, NULL, 'u'},
+    {"source-id", required_argument, NULL, 'S'}, {"automation", no_argument, NULL, 'a'},
+    {"timeout", required_argument, NULL, 'T'},   {"fixture", required_argument, NULL, 'f'},
+    {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Reads the options into t (the request's fields into t->req); 0, 1 for
+ * --help, -1 on bad usage (said). */
+static int parse(trig *t, int argc, char **argv)
+{
     cJSON *set = cJSON_CreateObject(), *unset = cJSON_CreateArray();
-    int c;
+    int c, rc = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    opterr = !t->json; /* getopt's own complaints are not JSON */
+    while (!rc && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'm': mock = optarg; break;
-        case 'r': ready = optarg; break;
-        case 't': dm_json_set_str(req, "ticketId", optarg); break;
-        case 'c': dm_json_set_str(req, "commentId", optarg); break;
-        case 'k': dm_json_set_str(req, "contactId", optarg); break;
-        case 'd': dm_json_set_str(req, "direction", optarg); break;
-        case 'S': dm_json_set_str(req, "sourceId", optarg); break;
-        case 'a': dm_json_set_bool(req, "automation", 1); break;
-        case 'j': as_json = 1; break;
-        case 'f': fixture = optarg; break;
+        case 'm': t->mock = optarg; break;
+        case 'r': t->ready = optarg; break;
+        case 't': dm_json_set_str(t->req, "ticketId", optarg); break;
+        case 'c': dm_json_set_str(t->req, "commentId", optarg); break;
+        case 'k': dm_json_set_str(t->req, "contactId", optarg); break;
+        case 'd': dm_json_set_str(t->req, "direction", optarg); break;
+        case 'S': dm_json_set_str(t->req, "sourceId", optarg); break;
+        case 'a': dm_json_set_bool(t->req, "automation", 1); break;
+        case 'j': break;
+        case 'f': t->fixture = optarg; break;
         case 's': {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg) {
-                fprintf(stderr, "deskmock trigger: --set %s: expected PATH=VALUE\n", optarg);
-                goto out;
+                failf(t, "--set %s: expected PATH=VALUE", optarg);
+                rc = -1;
+                break;
             }
             *eq = '\0';
             cJSON_AddItemToObject(set, optarg, dm_jpath_value(eq + 1));
@@ -157,96 +188,141 @@ int dm_cli_trigger(int argc, char **argv)
         }
         case 'u': cJSON_AddItemToArray(unset, cJSON_CreateString(optarg)); break;
         case 'T':
-            if (dm_cli_option_number("trigger", "--timeout", optarg, 0, 600000, NULL, &timeout))
-                goto out;
-            break;
-        case 'h': usage(stdout); rc = 0; goto out;
-        default: usage(stderr); goto out;
-        }
-    }
-    if (!fixture && optind != argc - 1) {
-        fprintf(stderr, "deskmock trigger: give one EVENT_TYPE or --fixture; see --help\n");
-        goto out;
-    }
-    if (fixture && optind != argc) {
-        fprintf(stderr, "deskmock trigger: give --fixture or an EVENT_TYPE, not both\n");
-        goto out;
-    }
-    char base[512];
-    if (dm_client_mock_url(mock, ready, base, sizeof base)) goto out;
-    if (fixture) {
-        char *text = dm_read_file(fixture, NULL);
-        if (text) {
-            cJSON *fx = NULL;
-            char why[160];
-            if (dm_json_parse(text, strlen(text), &fx, why, sizeof why)) {
-                fprintf(stderr, "deskmock trigger: %s: %s\n", fixture, why);
-                free(text);
-                goto out;
+            if (dm_cli_number(optarg, 0, 600000, &t->timeout)) {
+                failf(t, "--timeout %s: expected 0 to 600000", optarg);
+                rc = -1;
             }
-            cJSON_AddItemToObject(req, "fixture", fx);
-            free(text);
-        } else {
-            dm_json_set_str(req, "fixture", fixture);
+            break;
+        case 'h': usage(stdout); rc = 1; break;
+        default:
+            if (t->json) failf(t, "bad usage; see deskmock trigger --help");
+            else usage(stderr);
+            rc = -1;
         }
-    } else {
-        dm_json_set_str(req, "eventType", argv[optind]);
     }
-    if (set->child) cJSON_AddItemToObject(req, "set", set), set = NULL;
-    if (unset->child) cJSON_AddItemToObject(req, "unset", unset), unset = NULL;
+    if (!rc && !t->fixture && optind != argc - 1) {
+        failf(t, "give one EVENT_TYPE or --fixture; see --help");
+        rc = -1;
+    } else if (!rc && t->fixture && optind != argc) {
+        failf(t, "give --fixture or an EVENT_TYPE, not both");
+        rc = -1;
+    }
+    if (!rc && !t->fixture) dm_json_set_str(t->req, "eventType", argv[optind]);
+    if (set->child) cJSON_AddItemToObject(t->req, "set", set), set = NULL;
+    if (unset->child) cJSON_AddItemToObject(t->req, "unset", unset), unset = NULL;
+    cJSON_Delete(set);
+    cJSON_Delete(unset);
+    return rc;
+}
 
-    char url[1024], err[512];
+/* --fixture: a file is sent as the fixture itself, anything else as a name
+ * from the mock's library. 0, or -1 (said). */
+static int add_fixture(trig *t)
+{
+    char *text = dm_read_file(t->fixture, NULL);
+    if (!text) {
+        dm_json_set_str(t->req, "fixture", t->fixture);
+        return 0;
+    }
+    cJSON *fx = NULL;
+    char why[160];
+    int rc = dm_json_parse(text, strlen(text), &fx, why, sizeof why);
+    free(text);
+    if (rc) {
+        failf(t, "%s: %s", t->fixture, why);
+        return -1;
+    }
+    cJSON_AddItemToObject(t->req, "fixture", fx);
+    return 0;
+}
+
+/* Whether every webhook that took the event in story answered 200. */
+static int all_delivered(const cJSON *story)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(story, "event"), *x;
+    int taken = 0, delivered = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(e, "webhooks"))
+        taken += strcmp(dm_json_str(x, "fate"), "queued") == 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(story, "fates"))
+        delivered += strcmp(dm_json_str(x, "fate"), "delivered") == 0;
+    return taken > 0 && delivered == taken;
+}
+
+/* Raises the event and follows each one raised to its fates. The exit code. */
+static int run(trig *t)
+{
+    char base[512], url[1024], err[512];
+    if (dm_client_mock_url(t->mock, t->ready, base, sizeof base)) {
+        failf(t, "where is the mock? give --mock URL, set DESKMOCK_URL, or give --ready-file FILE");
+        return 2;
+    }
+    if (t->fixture && add_fixture(t)) return 2;
     snprintf(url, sizeof url, "%s/mock/v1/events", base);
-    char *body = dm_json_print(req);
+    char *body = dm_json_print(t->req);
     cJSON *ans = NULL;
     long st = dm_client_call("POST", url, body, &ans, 30000, err, sizeof err);
     free(body);
-    rc = 1;
     if (st < 0) {
-        fprintf(stderr, "deskmock trigger: %s\n", err);
-        rc = 2;
-        goto out;
+        failf(t, "%s", err);
+        return 2;
     }
     if (st != 200) {
-        fprintf(stderr, "deskmock trigger: the mock refused (%ld): %s\n", st,
-                ans ? dm_json_str(ans, "message") : "no message");
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(ans, "errors"))
-            fprintf(stderr, "  %s: %s\n", dm_json_str(e, "fieldName"), dm_json_str(e, "errorMessage"));
+        failf(t, "the mock refused (%ld): %s", st, ans ? dm_json_str(ans, "message") : "no message");
+        if (t->json) {
+            cJSON_AddNumberToObject(t->out, "status", (double)st);
+            if (ans) cJSON_AddItemToObject(t->out, "answer", ans), ans = NULL;
+        } else {
+            const cJSON *e;
+            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(ans, "errors"))
+                fprintf(stderr, "  %s: %s\n", dm_json_str(e, "fieldName"), dm_json_str(e, "errorMessage"));
+        }
         cJSON_Delete(ans);
-        goto out;
+        return 1;
     }
     const cJSON *events = cJSON_GetObjectItemCaseSensitive(ans, "events"), *ev;
-    if (!cJSON_GetArraySize(events)) printf("no event was raised\n");
+    const char *reason = dm_json_str(ans, "reason");
+    if (!cJSON_GetArraySize(events)) {
+        if (t->json) dm_json_set_str(t->out, "reason", reason ? reason : "no event was raised");
+        else printf("no event was raised: %s\n", reason ? reason : "the mock did not say why");
+    }
+    cJSON *stories = t->json ? cJSON_AddArrayToObject(t->out, "events") : NULL;
     int all_ok = cJSON_GetArraySize(events) > 0;
     cJSON_ArrayForEach(ev, events) {
         double seq = cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
-        snprintf(url, sizeof url, "%s/mock/v1/events/%.0f?wait=%lld", base, seq, timeout);
+        snprintf(url, sizeof url, "%s/mock/v1/events/%.0f?wait=%lld", base, seq, t->timeout);
         cJSON *story = NULL;
-        st = dm_client_call("GET", url, NULL, &story, (long)timeout + 5000, err, sizeof err);
+        st = dm_client_call("GET", url, NULL, &story, (long)t->timeout + 5000, err, sizeof err);
         if (st != 200) {
-            fprintf(stderr, "deskmock trigger: %s\n", st < 0 ? err : "cannot read the event's story");
+            failf(t, "%s", st < 0 ? err : "cannot read the event's story");
             all_ok = 0;
-        } else if (as_json) {
-            char *s = cJSON_Print(story);
-            printf("%s\n", s);
-            free(s);
-            const cJSON *e = cJSON_GetObjectItemCaseSensitive(story, "event");
-            int taken = 0, delivered = 0;
-            const cJSON *t, *f;
-            cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "webhooks")) taken += strcmp(dm_json_str(t, "fate"), "queued") == 0;
-            cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(story, "fates")) delivered += strcmp(dm_json_str(f, "fate"), "delivered") == 0;
-            all_ok &= taken > 0 && delivered == taken;
+        } else if (t->json) {
+            all_ok &= all_delivered(story);
+            cJSON_AddItemToArray(stories, story), story = NULL;
         } else {
             all_ok &= report(story, dm_json_str(ev, "eventType"), seq);
         }
         cJSON_Delete(story);
     }
     cJSON_Delete(ans);
-    rc = all_ok ? 0 : 1;
-out:
-    cJSON_Delete(req);
-    cJSON_Delete(set);
-    cJSON_Delete(unset);
+    return all_ok ? 0 : 1;
+}
+
+int dm_cli_trigger(int argc, char **argv)
+{
+    trig t = {0};
+    t.timeout = 10000;
+    for (int i = 1; i < argc; i++) t.json |= strcmp(argv[i], "--json") == 0;
+    t.req = cJSON_CreateObject();
+    t.out = cJSON_CreateObject();
+    int parsed = parse(&t, argc, argv);
+    int rc = parsed < 0 ? 2 : parsed > 0 ? 0 : run(&t);
+    if (t.json && parsed <= 0) {
+        cJSON_AddBoolToObject(t.out, "ok", rc == 0);
+        char *text = cJSON_Print(t.out);
+        printf("%s\n", text);
+        free(text);
+    }
+    cJSON_Delete(t.req);
+    cJSON_Delete(t.out);
     return rc;
 }

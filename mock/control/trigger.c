@@ -78,7 +78,11 @@ static int collect_event(void *ud, uint64_t seq, const char *kind, const char *j
     return 0;
 }
 
-static void answer_events(dm_control *c, uint64_t before, dm_resp *resp, const dm_resp *inner)
+/* {"events": [...], "resource"?, "reason"?}: the events raised after seq
+ * before; when none was, reason says why (set: what the trigger set, for a
+ * change that turned out to change nothing). */
+static void answer_events(dm_control *c, uint64_t before, dm_resp *resp, const dm_resp *inner,
+                          const char *type, const cJSON *set)
 {
     cJSON *o = cJSON_CreateObject();
     collected got = {cJSON_AddArrayToObject(o, "events")};
@@ -86,6 +90,25 @@ static void answer_events(dm_control *c, uint64_t before, dm_resp *resp, const d
     /* the records are still held by the open request: look there too */
     dm_journal_visit(c->d.journal, &f, collect_event, &got);
     dm_journal_visit_held(c->d.journal, &f, collect_event, &got);
+    if (!cJSON_GetArraySize(got.events)) {
+        /* Desk raises nothing for a change that changes nothing */
+        dm_buf why = {0};
+        if (set && set->child) {
+            dm_buf_printf(&why, "nothing changed: %s already has ", type ? type : "the resource");
+            const cJSON *v;
+            int i = 0;
+            cJSON_ArrayForEach(v, set) {
+                char *val = cJSON_IsString(v) ? dm_xstrdup(v->valuestring) : dm_json_print(v);
+                dm_buf_printf(&why, "%s%s %s", i++ ? ", " : "", v->string, val);
+                free(val);
+            }
+            dm_buf_puts(&why, "; Desk raises no event for a change that changes nothing");
+        } else {
+            dm_buf_puts(&why, "the change raised no event");
+        }
+        cJSON_AddStringToObject(o, "reason", why.data);
+        dm_buf_free(&why);
+    }
     if (inner) {
         cJSON *res = NULL;
         if (inner->body.len && dm_json_parse(inner->body.data, inner->body.len, &res, NULL, 0) == 0)
@@ -126,6 +149,14 @@ static void desk(dm_control *c, const dm_call *call, const char *method, const c
     c->d.desk_call(c->d.ud, &r, &call->origin, inner);
     free(text);
     dm_kvs_free(&r.headers);
+}
+
+/* What an update of type changes, in words ("the ticket"). */
+static const char *changed_resource(const char *type)
+{
+    if (strncmp(type, "Contact_", 8) == 0) return "the contact";
+    if (strncmp(type, "Ticket_Comment_", 15) == 0) return "the comment";
+    return "the ticket";
 }
 
 static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
@@ -234,7 +265,8 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
         dm_buf_reset(&resp->body);
         dm_buf_append(&resp->body, inner.body.data, inner.body.len);
     } else {
-        answer_events(c, before, resp, &inner);
+        answer_events(c, before, resp, &inner, changed_resource(type),
+                      cJSON_GetObjectItemCaseSensitive(body, "set"));
     }
     dm_resp_free(&inner);
 }
@@ -376,7 +408,7 @@ static void by_fixture(dm_control *c, dm_call *call, const cJSON *body, dm_resp 
     uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
     load_and_emit(c, call, name, fx);
     cJSON_Delete(fx);
-    answer_events(c, before, resp, NULL);
+    answer_events(c, before, resp, NULL, NULL, NULL);
 }
 
 void dm_h_trigger(void *self, dm_call *call, dm_req *req, dm_resp *resp)

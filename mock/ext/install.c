@@ -277,7 +277,7 @@ static int load_folder(const char *dir, cJSON **manifest, cJSON **resources, dm_
     cJSON **outs[] = {manifest, resources};
     for (int i = 0; i < 2; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        dm_path_join(path, sizeof path, dir, names[i]);
         size_t len = 0;
         char *text = dm_read_file(path, &len);
         int bad = !text || !len || dm_json_parse(text, len, outs[i], NULL, 0);

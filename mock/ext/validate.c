@@ -778,13 +778,10 @@ static void set_msg(char *msg, size_t msglen, const char *what, const char *path
 /* dir/name's text (owned), or NULL with "cannot read <path>: <why>" in msg. */
 static char *read_named(const char *dir, const char *name, size_t *len, char *msg, size_t msglen)
 {
-    dm_buf path = {0};
-    dm_buf_puts(&path, dir);
-    if (!*dir || dir[strlen(dir) - 1] != '/') dm_buf_putc(&path, '/');
-    dm_buf_puts(&path, name);
-    char *text = dm_read_file(path.data, len);
-    if (!text) set_msg(msg, msglen, "cannot read", path.data, strerror(errno));
-    dm_buf_free(&path);
+    char path[4096];
+    dm_path_join(path, sizeof path, dir, name);
+    char *text = dm_read_file(path, len);
+    if (!text) set_msg(msg, msglen, "cannot read", path, strerror(errno));
     return text;
 }
 
