@@ -60,8 +60,8 @@ static void usage(FILE *out)
           "                    (stop with Ctrl-C)\n"
           "  --port N          the mock's port (default: any free one)\n"
           "  --verbose         let the receiver's own log through (stderr)\n"
-          "  --receiver PATH   the receiver program (default: receiver-correct next to\n"
-          "                    this binary, or in its examples/ folder)\n"
+          "  --receiver PATH   the receiver program (default: receiver-correct of the build\n"
+          "                    or of the installation, found from this binary's place)\n"
           "  -h, --help        show this help\n",
           out);
 }
@@ -77,8 +77,10 @@ static int find_receiver(char *out, size_t len)
     char *slash = strrchr(self, '/');
     if (!slash) return -1;
     *slash = '\0';
+    /* a build tree, then an installed one (cmake --install, the .deb) */
     static const char *const tries[] = {"%s/examples/receiver-correct", "%s/receiver-correct",
-                                        "%s/../examples/receiver-correct"};
+                                        "%s/../examples/receiver-correct",
+                                        "%s/../libexec/deskmock/receiver-correct"};
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
         snprintf(out, len, tries[i], self);
         if (access(out, X_OK) == 0) return 0;
@@ -433,21 +435,27 @@ int dm_cli_demo(int argc, char **argv)
     cJSON_Delete(all);
     printf("\nevery event went where Desk would send it: the five ticket events were delivered\n"
            "and answered 200; the receiver's comment carried the webhook's ignoreSourceId, so\n"
-           "it was not delivered back to it; the Engineering change stayed undelivered.\n\n"
-           "where to look next:\n"
-           "  the timeline page   %s/mock/ui\n"
-           "  the journal         curl '%s/mock/v1/journal?kind=event,attempt,invoke'\n"
-           "  check a receiver    deskmock check --receiver URL (see docs/harness.md)\n"
-           "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set status=Closed\n",
-           dh_url(m), dh_url(m), dh_url(m), ticket);
-    fflush(stdout);
+           "Desk withheld it from the receiver; the Engineering change was withheld too (the\n"
+           "extension chose Support and Billing).\n\n");
     rc = 0;
-    if (keep) {
-        printf("\nkept running (--keep); Ctrl-C stops the mock and the receiver\n");
+    if (!keep) {
+        /* the mock stops with this command: point at what works afterwards */
+        printf("where to look next:\n"
+               "  keep it running     deskmock demo --keep   (the timeline page, trigger, the journal)\n"
+               "  check a receiver    deskmock check --help   (docs/harness.md explains each case)\n");
         fflush(stdout);
-        dm_cli_on_stop(on_signal);
-        while (!interrupted) pause();
+        goto out;
     }
+    printf("kept running (--keep); Ctrl-C stops the mock and the receiver. Meanwhile, in\n"
+           "another shell:\n"
+           "  the timeline page   %s/mock/ui\n"
+           "  the journal         curl '%s/mock/v1/journal?kind=event,attempt,fate,invoke'\n"
+           "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set priority=Low\n"
+           "  check a receiver    deskmock check --mock %s --receiver URL   (docs/harness.md)\n",
+           dh_url(m), dh_url(m), dh_url(m), ticket, dh_url(m));
+    fflush(stdout);
+    dm_cli_on_stop(on_signal);
+    while (!interrupted) pause();
 out:
     if (pid > 0) {
         kill(pid, SIGTERM);
