@@ -311,6 +311,7 @@ static void bad_usage_and_no_mock_exit_2(void **state)
         const char *says;
     } cases[] = {
         {{"--after", "0", NULL}, "give one verb"},
+        {{"no-loop", "--after", "0", "no-call", NULL}, "one verb at a time"},
         {{"delivered-ish", "--after", "0", NULL}, "'delivered-ish' is not a verb"},
         {{"delivered", "--after", "0", NULL}, "give --event-type"},
         {{"no-loop", NULL}, "give --after"},

@@ -151,11 +151,22 @@ int dm_cli_expect(int argc, char **argv)
     const char *mock = NULL, *ready = NULL, *event_type = NULL, *where = NULL, *method = NULL,
                *url = NULL;
     long long after = 0, forged = 0, within = 0, timeout = 10000, min = 1, quiet = 500;
+    const char *verb_name = NULL;
     int json = 0, c;
     unsigned given = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    /* "-": the verb comes back in order as option 1, so options may stand on
+     * either side of it, whatever POSIXLY_CORRECT says */
+    while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
         switch (c) {
+        case 1:
+            if (verb_name) {
+                fprintf(stderr, "deskmock expect: one verb at a time ('%s', then '%s'); see --help\n",
+                        verb_name, optarg);
+                return 2;
+            }
+            verb_name = optarg;
+            break;
         case 'm': mock = optarg; break;
         case 'R': ready = optarg; break;
         case 'j': json = 1; break;
@@ -204,15 +215,15 @@ int dm_cli_expect(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind + 1 != argc) {
+    if (!verb_name) {
         fprintf(stderr, "deskmock expect: give one verb (delivered, call, no-call, no-loop, "
                         "no-duplicate-writes, refused); see --help\n");
         return 2;
     }
     size_t v = 0;
-    while (v < NVERBS && strcmp(argv[optind], verbs[v].name) != 0) v++;
+    while (v < NVERBS && strcmp(verb_name, verbs[v].name) != 0) v++;
     if (v == NVERBS) {
-        fprintf(stderr, "deskmock expect: '%s' is not a verb; see --help\n", argv[optind]);
+        fprintf(stderr, "deskmock expect: '%s' is not a verb; see --help\n", verb_name);
         return 2;
     }
     if (check_options((verb)v, given)) return 2;
