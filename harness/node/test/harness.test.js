@@ -108,6 +108,32 @@ describe('a receiver that behaves', () => {
     assert.match(e.message, /it answered 200/);
   });
 
+  test('faults, settings, stubs, createWebhook, uninstall, reset', async () => {
+    const { desk, receiver, installation } = w;
+    // a delivery sent twice is answered twice and handled once
+    assert.equal((await desk.faults({ delivery: { duplicate: 1 } })).delivery.duplicate, 1);
+    const mark = await desk.mark();
+    await desk.api('POST', '/api/v1/tickets', NEW_TICKET, { as: 'agent' });
+    await desk.expectCall({ after: mark, method: 'POST' });
+    await desk.expectNoDuplicateWrites({ after: mark, quietMs: 300 });
+    const attempts = await desk.journal({ after: mark, kind: 'attempt' });
+    assert.deepEqual(attempts.map((a) => [a.status, a.duplicate === true]), [[200, false], [200, true]]);
+
+    assert.equal((await desk.settings({ deliveryTimeoutMs: 2500 })).deliveryTimeoutMs, 2500);
+    assert.equal((await desk.stub({ method: 'POST', url: 'https://api.example.com/notify', status: 200 })).hits, 0);
+    assert.equal((await desk.api('GET', '/mock/v1/invoke-stubs')).json.data.length, 1);
+    const hook = await desk.createWebhook({ name: 'plain', url: `${receiver.url}/plain`, subscriptions: { Ticket_Update: null } });
+    const hooks = await desk.api('GET', '/api/v1/webhooks', undefined, { as: 'admin' });
+    assert.deepEqual(hooks.json.data.map((h) => h.id).sort(), [hook.id, installation.webhookId].sort());
+
+    await desk.uninstall(installation.id);
+    assert.deepEqual((await desk.api('GET', '/mock/v1/installations')).json.data, []);
+    await rejection(desk.uninstall(installation.id)).then((e) => assert.match(e.message, /answered 404/));
+    await desk.reset();
+    assert.deepEqual((await desk.journal()).map((r) => r.path), ['/mock/v1/reset']); // only the reset itself
+    assert.equal((await desk.api('GET', '/api/v1/webhooks', undefined, { as: 'admin' })).json.data.length, 0);
+  });
+
   test('runConformance: every case passes or is skipped', async () => {
     const { desk, receiver } = w;
     const result = await desk.runConformance({

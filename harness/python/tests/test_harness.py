@@ -87,6 +87,33 @@ def test_forged_deliveries_are_refused_and_a_genuine_one_is_not(deskmock, receiv
         deskmock.expect_refused(good, quiet_ms=200)
 
 
+def test_faults_settings_stubs_create_webhook_uninstall_reset(deskmock, receiver, installation):
+    # a delivery sent twice is answered twice and handled once
+    assert deskmock.faults({"delivery": {"duplicate": 1}})["delivery"]["duplicate"] == 1
+    mark = deskmock.mark()
+    deskmock.api("POST", "/api/v1/tickets", NEW_TICKET, as_="agent")
+    deskmock.expect_call(after=mark, method="POST")
+    deskmock.expect_no_duplicate_writes(after=mark, quiet_ms=300)
+    attempts = deskmock.journal(after=mark, kind="attempt")
+    assert [(a["status"], a.get("duplicate") is True) for a in attempts] == [(200, False), (200, True)]
+
+    assert deskmock.settings({"deliveryTimeoutMs": 2500})["deliveryTimeoutMs"] == 2500
+    assert deskmock.stub({"method": "POST", "url": "https://api.example.com/notify", "status": 200})["hits"] == 0
+    assert len(deskmock.api("GET", "/mock/v1/invoke-stubs").json["data"]) == 1
+    hook = deskmock.create_webhook({"name": "plain", "url": receiver.url + "/plain",
+                                    "subscriptions": {"Ticket_Update": None}})
+    hooks = deskmock.api("GET", "/api/v1/webhooks", as_="admin").json["data"]
+    assert sorted(h["id"] for h in hooks) == sorted([hook["id"], installation.webhook_id])
+
+    deskmock.uninstall(installation.id)
+    assert deskmock.api("GET", "/mock/v1/installations").json["data"] == []
+    with pytest.raises(dm.DeskmockError, match="answered 404"):
+        deskmock.uninstall(installation.id)
+    deskmock.reset()
+    assert [r.get("path") for r in deskmock.journal()] == ["/mock/v1/reset"]  # only the reset itself
+    assert deskmock.api("GET", "/api/v1/webhooks", as_="admin").json["data"] == []
+
+
 def test_run_conformance_every_case_passes(deskmock, receiver):
     result = deskmock.run_conformance(receiver=receiver.url + "/hook",
                                       authorise_url=receiver.url + "/authorise",
