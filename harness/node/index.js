@@ -4,7 +4,6 @@
 // expectations run `deskmock expect`, conformance runs `deskmock check`.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,11 +111,12 @@ export async function startDeskmock(options = {}) {
     child.unref();
     child.stdout.unref();
     child.stderr.unref();
-    return new Deskmock(ready, { bin, child, dir, stderr: () => stderr });
+    return new Deskmock(ready, { bin, child, stderr: () => stderr });
   } catch (e) {
     child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
     throw e;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -173,10 +173,9 @@ function needAfter(verb, after) {
 export class Deskmock {
   #bin;
   #child;
-  #dir;
   #stderr;
 
-  constructor(ready, { bin, child = null, dir = null, stderr = () => '' }) {
+  constructor(ready, { bin, child = null, stderr = () => '' }) {
     /** The mock's base URL, "http://127.0.0.1:PORT". */
     this.url = ready.url;
     this.orgId = ready.orgId;
@@ -184,7 +183,6 @@ export class Deskmock {
     this.tokens = ready.tokens || {};
     this.#bin = bin;
     this.#child = child;
-    this.#dir = dir;
     this.#stderr = stderr;
   }
 
@@ -193,8 +191,6 @@ export class Deskmock {
   async stop() {
     const child = this.#child;
     this.#child = null;
-    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
-    this.#dir = null;
     if (!child) return;
     if (child.exitCode === null && child.signalCode === null) {
       await new Promise((resolve) => {

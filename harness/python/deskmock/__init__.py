@@ -150,17 +150,19 @@ def start(*, bin: Optional[str] = None, **options: Any) -> "Deskmock":
     err_reader.start()
     # serve writes the ready file, then prints "deskmock listening on URL"
     said.wait(READY_TIMEOUT_S)
-    if not out or not os.path.exists(ready_file):
-        proc.kill()
-        proc.wait()
-        err_reader.join(STOP_TIMEOUT_S)
-        _running.discard(proc)
+    try:
+        if not out or not os.path.exists(ready_file):
+            proc.kill()
+            proc.wait()
+            err_reader.join(STOP_TIMEOUT_S)
+            _running.discard(proc)
+            why = "".join(err).strip() or f"not ready after {READY_TIMEOUT_S} s"
+            raise DeskmockError(f"deskmock serve did not start: {why}")
+        with open(ready_file, encoding="utf-8") as f:
+            ready = _json.load(f)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        why = "".join(err).strip() or f"not ready after {READY_TIMEOUT_S} s"
-        raise DeskmockError(f"deskmock serve did not start: {why}")
-    with open(ready_file, encoding="utf-8") as f:
-        ready = _json.load(f)
-    return Deskmock(ready, bin=exe, proc=proc, tmp=tmp, stderr=err)
+    return Deskmock(ready, bin=exe, proc=proc, stderr=err)
 
 
 def attach(url: str, *, bin: Optional[str] = None) -> "Deskmock":
@@ -221,13 +223,12 @@ class Deskmock:
     verbs that act on it and the expectations that judge what a receiver
     did. Usable as a context manager (stops on exit)."""
 
-    def __init__(self, ready: Mapping[str, Any], *, bin: str, proc=None, tmp=None, stderr=None):
+    def __init__(self, ready: Mapping[str, Any], *, bin: str, proc=None, stderr=None):
         self.url: str = ready["url"]
         self.org_id: str = ready["orgId"]
         self.tokens: "dict[str, str]" = dict(ready.get("tokens") or {})
         self._bin = bin
         self._proc = proc
-        self._tmp = tmp
         self._stderr = stderr if stderr is not None else []
 
     def __enter__(self) -> "Deskmock":
@@ -243,9 +244,6 @@ class Deskmock:
         """Stops a started mock (SIGTERM, waits for it to exit); detaches
         from an attached one. Raises DeskmockError when serve did not exit 0."""
         proc, self._proc = self._proc, None
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
         if proc is None:
             return
         if proc.poll() is None:
