@@ -68,6 +68,7 @@ static void usage(FILE *out)
           "  trigger   make a running mock raise an event, and show its deliveries\n"
           "  record    listen as a receiver and save real deliveries as fixtures\n"
           "  check     run the conformance scenarios against a receiver (JUnit, TAP)\n"
+          "  expect    judge one expectation on a running mock (delivered, call, no-loop, ...)\n"
           "  validate  check an extension folder (plugin-manifest.json, resources.json)\n"
           "  fixtures  lint event fixtures (fixtures lint DIR...)\n"
           "\n"
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"demo", dm_cli_demo},         {"serve", dm_cli_serve},       {"trigger", dm_cli_trigger},
         {"record", dm_cli_record},     {"check", dm_cli_check},       {"validate", dm_cli_validate},
-        {"fixtures", dm_cli_fixtures},
+        {"fixtures", dm_cli_fixtures}, {"expect", dm_cli_expect},
     };
     size_t i = 0;
     while (i < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[i].name) != 0) i++;

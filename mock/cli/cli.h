@@ -10,6 +10,7 @@ int dm_cli_serve(int argc, char **argv);
 int dm_cli_trigger(int argc, char **argv);
 int dm_cli_record(int argc, char **argv);
 int dm_cli_check(int argc, char **argv);
+int dm_cli_expect(int argc, char **argv);
 int dm_cli_demo(int argc, char **argv);
 int dm_cli_validate(int argc, char **argv);
 int dm_cli_fixtures(int argc, char **argv);
