@@ -355,6 +355,7 @@ int dm_app_reset(dm_app *app)
     dm_hooks_clear(app->hooks, "reset");
     dm_installs_clear(app->installs);
     dm_invoke_clear(app->invoke);
+    dm_jwt_restore(app->jwt);
     memset(dm_delivery_faults(app->delivery), 0, sizeof(dm_faults));
     app->opts = app->start_opts;
     apply_settings(app);

@@ -24,10 +24,15 @@ static void not_found(dm_req *req, dm_resp *resp)
     dm_resp_error(resp, 404, "URL_NOT_FOUND", msg, NULL);
 }
 
-/* Finds req's route in r and runs it; a Desk route (desk set) authenticates
- * first, against the org's tokens. */
+/* Who a request comes from: the control API's caller, or Desk's REST API's,
+ * directly or through invoke. */
+enum { CONTROL, DESK_VIA_INVOKE, DESK };
+
+/* Finds req's route in r and runs it; a Desk route authenticates first,
+ * against the org's tokens, and a direct REST call may meet an injected
+ * fault (invoke's own are invoke's). */
 static void route(dm_app *app, const dm_router *r, dm_call *call, dm_req *req, dm_resp *resp,
-                  int desk)
+                  int from)
 {
     int known = 0;
     char allow[64];
@@ -44,8 +49,12 @@ static void route(dm_app *app, const dm_router *r, dm_call *call, dm_req *req, d
         dm_resp_header(resp, "Allow", allow);
         return;
     }
-    if (desk && !(rt->flags & DM_ROUTE_NO_AUTH) && dm_desk_auth(app->store, rt, req, resp, call))
-        return;
+    if (from != CONTROL && !(rt->flags & DM_ROUTE_NO_AUTH)) {
+        if (dm_desk_auth(app->store, rt, req, resp, call)) return;
+        if (from == DESK &&
+            dm_invoke_rest_fault(app->invoke, req->method, req->path, call->origin.cause, resp))
+            return;
+    }
     rt->handler(self, call, req, resp);
 }
 
@@ -59,7 +68,7 @@ void dm_app_desk_call(void *ud, dm_req *req, const dm_origin *origin, dm_resp *r
         call.origin.source_id = call.source_id;
     }
     if (has_prefix(req->path, "/api/v1"))
-        route(app, app->desk, &call, req, resp, 1);
+        route(app, app->desk, &call, req, resp, DESK_VIA_INVOKE);
     else
         not_found(req, resp);
 }
@@ -176,16 +185,16 @@ void dm_app_dispatch(dm_app *app, dm_req *req, dm_resp *resp)
         snprintf(msg, sizeof msg, "The request body is larger than %d bytes.", DM_BODY_MAX);
         dm_resp_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
     } else if (has_prefix(req->path, "/api/v1")) {
-        route(app, app->desk, &call, req, resp, 1);
+        route(app, app->desk, &call, req, resp, DESK);
     } else if (control && !control_allowed(app, req)) {
         dm_resp_error(resp, 401, "INVALID_CONTROL_TOKEN",
                       "The control API needs the mock's control token: header X-Deskmock-Token "
                       "(or ?token= for the timeline page).",
                       NULL);
     } else if (control) {
-        route(app, app->ctl, &call, req, resp, 0);
+        route(app, app->ctl, &call, req, resp, CONTROL);
     } else if (strcmp(req->path, "/.well-known/jwks.json") == 0) {
-        route(app, app->wellknown, &call, req, resp, 0);
+        route(app, app->wellknown, &call, req, resp, CONTROL);
     } else {
         not_found(req, resp);
     }

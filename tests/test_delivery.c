@@ -648,6 +648,42 @@ static void delay_fault_holds_the_post_and_bad_faults_are_rejected(void **state)
     dmt_resp_free(&r);
 }
 
+/* lostAnswer 1: the receiver gets the POST and answers 200, but the mock
+ * treats the answer as lost, so the same body comes again after the first
+ * retry delay; the attempt says why, the fate is delivered on attempt 2. */
+static void lost_answer_fault_retries_what_the_receiver_answered(void **state)
+{
+    fx *f = *state;
+    dm_app_opts o = dmh_virtual_opts();
+    dmt_mock *m = f->m = dmt_mock_start(&o);
+    char id[32];
+    dmh_create(m, dmt_recv_url(f->r[0]), "{\"Ticket_Update\":null}", "", id);
+    put_faults(m, "{\"delivery\":{\"lostAnswer\":1}}");
+    uint64_t s0 = dmh_last_seq(m);
+    patch_ticket(m, "{\"priority\":\"Low\"}");
+    cJSON *fates = dmh_wait_fates(m, s0, 1);
+    const cJSON *fate = cJSON_GetArrayItem(fates, 0);
+    assert_string_equal(dmt_str(fate, "fate"), "delivered");
+    assert_int_equal(dmh_u64(fate, "attempts"), 2);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 2, 5000), 2);
+    assert_string_equal(dmt_recv_hit(f->r[0], "POST", 0)->body,
+                        dmt_recv_hit(f->r[0], "POST", 1)->body);
+    cJSON *att = dmh_journal(m, "after=%llu&kind=attempt", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(att), 2);
+    const cJSON *lost = cJSON_GetArrayItem(att, 0);
+    assert_string_equal(dmt_str(lost, "outcome"), "failed");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(lost, "status")));
+    assert_non_null(strstr(dmt_str(lost, "error"), "answer lost"));
+    assert_int_equal(dmh_u64(lost, "nextRetryMs"), 60000);
+    assert_int_equal(record_ms(cJSON_GetArrayItem(att, 1)), DMH_T0 + 60000);
+    cJSON *faults = dmh_journal(m, "after=%llu&kind=fault", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(faults), 1);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(faults, 0), "fault"), "lost-answer");
+    cJSON_Delete(faults);
+    cJSON_Delete(att);
+    cJSON_Delete(fates);
+}
+
 /* ==== The story of one event ==== */
 
 /* GET /mock/v1/events/{seq}: the event, its attempts and fates, and whether
@@ -1031,6 +1067,7 @@ int main(void)
         T(duplicate_fault_sends_the_post_twice),
         T(reorder_fault_reverses_the_next_batch),
         T(delay_fault_holds_the_post_and_bad_faults_are_rejected),
+        T(lost_answer_fault_retries_what_the_receiver_answered),
         T(event_story_tells_attempts_fates_and_pending),
         T(ten_thousand_events_to_ten_webhooks_every_fate_accounted),
         cmocka_unit_test(unsigned_delivery_is_never_sent),

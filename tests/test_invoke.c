@@ -477,6 +477,73 @@ static void desk_fault_429_gives_inner_429_and_retry_after(void **state)
     dmt_resp_free(&r);
 }
 
+/* A "rest" fault answers the receiver's own REST calls that match it (here
+ * one PATCH under /api/v1/tickets) with 429 and Retry-After, journals it,
+ * and is used up; other methods, later calls and invoke are untouched; a
+ * rule with what a REST fault cannot do is refused. */
+static void rest_fault_answers_matching_rest_calls_once(void **state)
+{
+    fx *f = *state;
+    dmt_resp p = dmt_ctl(f->m, "PUT", "/mock/v1/faults",
+                         "{\"rest\":[{\"pathPrefix\":\"/api/v1/tickets\",\"method\":\"PATCH\","
+                         "\"status\":429,\"retryAfter\":3,\"count\":1}]}");
+    dmh_status(&p, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p.json, "rest")), 1);
+    dmt_resp_free(&p);
+    uint64_t s0 = dmh_last_seq(f->m);
+
+    dmt_resp g = dmt_api(f->m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
+    dmh_status(&g, 200);
+    dmt_resp_free(&g);
+    dmt_resp r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
+                         "{\"priority\":\"Urgent\"}");
+    dmt_assert_error(&r, 429, "TOO_MANY_REQUESTS");
+    if (!has_header(r.headers, "Retry-After: 3")) fail_msg("no Retry-After: 3 in %s", r.headers);
+    dmt_resp_free(&r);
+    g = dmt_api(f->m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
+    assert_string_not_equal(dmt_str(g.json, "priority"), "Urgent"); /* refused: not applied */
+    dmt_resp_free(&g);
+    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Urgent\"}");
+    dmh_status(&r, 200);
+    assert_string_equal(dmt_str(r.json, "priority"), "Urgent");
+    dmt_resp_free(&r);
+
+    cJSON *faults = dmh_journal(f->m, "after=%llu&kind=fault", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(faults), 1);
+    const cJSON *fl = cJSON_GetArrayItem(faults, 0);
+    assert_string_equal(dmt_str(fl, "fault"), "rest-429");
+    assert_string_equal(dmt_str(fl, "method"), "PATCH");
+    assert_string_equal(dmt_str(fl, "path"), "/api/v1/tickets/" DMT_TICKET);
+    cJSON_Delete(faults);
+    p = dmt_ctl(f->m, "GET", "/mock/v1/faults", NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p.json, "rest")), 0);
+    dmt_resp_free(&p);
+
+    /* a rule without a count stays; invoke's Desk calls do not meet it */
+    p = dmt_ctl(f->m, "PUT", "/mock/v1/faults", "{\"rest\":[{\"status\":503}]}");
+    dmh_status(&p, 200);
+    dmt_resp_free(&p);
+    char url[256];
+    own_url(f, url, sizeof url, "/api/v1/tickets/" DMT_TICKET);
+    r = invoke(f, &(call){.url = url});
+    cJSON *o = inner(&r);
+    assert_int_equal(inner_status(o), 200);
+    cJSON_Delete(o);
+    dmt_resp_free(&r);
+    for (int i = 0; i < 2; i++) {
+        g = dmt_api(f->m, "GET", "/api/v1/departments", DMT_ADMIN, NULL);
+        dmt_assert_error(&g, 503, "INTERNAL_SERVER_ERROR");
+        dmt_resp_free(&g);
+    }
+
+    p = dmt_ctl(f->m, "PUT", "/mock/v1/faults", "{\"rest\":[{\"status\":429,\"latencyMs\":5}]}");
+    dmh_field_error(&p, "/rest/0", "invalid");
+    dmt_resp_free(&p);
+    p = dmt_ctl(f->m, "PUT", "/mock/v1/faults", "{\"rest\":[{\"pathPrefix\":\"/api\"}]}");
+    dmh_field_error(&p, "/rest/0", "missing");
+    dmt_resp_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +568,7 @@ int main(void)
         P(passthrough_refuses_non_loopback_url),
         P(passthrough_forwards_loopback_url),
         T(desk_fault_429_gives_inner_429_and_retry_after),
+        T(rest_fault_answers_matching_rest_calls_once),
 #undef P
 #undef T
     };

@@ -2,12 +2,14 @@
  * would: split the compact JWS, match its kid against GET
  * /.well-known/jwks.json, rebuild the RSA public key from n and e with
  * OpenSSL (OSSL_PARAM_BLD, EVP_PKEY_fromdata) and verify RS256 over
- * header.claims; then the claims: iss, aud, a 600-second life. */
+ * header.claims; then the claims: iss, aud, a 600-second life. Also key
+ * rotation, and that each forged token is exactly the attack it names. */
 #include "hooks.h"
 #include "util/base64url.h"
 
 #include "delivery/jwt.h"
 #include "util/buf.h"
+#include "util/ids.h"
 
 #include <curl/curl.h>
 #include <openssl/bn.h>
@@ -15,6 +17,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 typedef struct fx {
     dmt_mock *m;
@@ -109,24 +112,12 @@ static BIGNUM *b64url_bn(const char *s)
     return BN_bin2bn(buf, (int)n, NULL);
 }
 
-/* Fetches the JWKS, checks its one key's shape, returns its kid (copied into
- * kid) and builds the public key into f->key. */
-static void load_jwks(fx *f, char kid[64])
+/* The public key of one JWKS entry (owned). */
+static EVP_PKEY *jwk_key(const cJSON *k)
 {
-    char url[256];
-    snprintf(url, sizeof url, "%s/.well-known/jwks.json", f->m->url);
-    dmt_resp r;
-    assert_int_equal(dmt_http("GET", url, NULL, NULL, 0, &r), 0);
-    dmh_status(&r, 200);
-    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(r.json, "keys");
-    assert_int_equal(cJSON_GetArraySize(keys), 1);
-    const cJSON *k = cJSON_GetArrayItem(keys, 0);
     assert_string_equal(dmt_str(k, "kty"), "RSA");
     assert_string_equal(dmt_str(k, "alg"), "RS256");
     assert_string_equal(dmt_str(k, "use"), "sig");
-    snprintf(kid, 64, "%s", dmt_str(k, "kid"));
-    assert_true(strlen(kid) > 0);
-
     BIGNUM *n = b64url_bn(dmt_str(k, "n")), *e = b64url_bn(dmt_str(k, "e"));
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     assert_non_null(bld);
@@ -135,15 +126,44 @@ static void load_jwks(fx *f, char kid[64])
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
     assert_non_null(ctx);
+    EVP_PKEY *key = NULL;
     assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_fromdata(ctx, &f->key, EVP_PKEY_PUBLIC_KEY, params), 1);
-    assert_true(EVP_PKEY_get_bits(f->key) >= 2048);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params), 1);
+    assert_true(EVP_PKEY_get_bits(key) >= 2048);
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
     BN_free(e);
+    return key;
+}
+
+/* GET /.well-known/jwks.json: its keys array (owned by the caller). */
+static cJSON *jwks_keys(dmt_mock *m)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s/.well-known/jwks.json", m->url);
+    dmt_resp r;
+    assert_int_equal(dmt_http("GET", url, NULL, NULL, 0, &r), 0);
+    dmh_status(&r, 200);
+    cJSON *keys = cJSON_DetachItemFromObjectCaseSensitive(r.json, "keys");
+    assert_true(cJSON_IsArray(keys));
     dmt_resp_free(&r);
+    return keys;
+}
+
+/* Fetches the JWKS, checks it holds one key, returns its kid (copied into
+ * kid) and builds the public key into f->key. */
+static void load_jwks(fx *f, char kid[64])
+{
+    cJSON *keys = jwks_keys(f->m);
+    assert_int_equal(cJSON_GetArraySize(keys), 1);
+    const cJSON *k = cJSON_GetArrayItem(keys, 0);
+    snprintf(kid, 64, "%s", dmt_str(k, "kid"));
+    assert_true(strlen(kid) > 0);
+    EVP_PKEY_free(f->key);
+    f->key = jwk_key(k);
+    cJSON_Delete(keys);
 }
 
 /* 1 when sig is a valid RS256 signature of data under key. */
@@ -326,6 +346,223 @@ static void bad_key_fails_at_once(void **state)
     assert_null(dm_jwt_new("", 0, err, sizeof err));
 }
 
+/* ==== Rotation ==== */
+
+/* After POST /mock/v1/keys/rotate the JWKS lists the new key, then the old
+ * one; deliveries carry the new kid and verify only under the new key; the
+ * journal says so; a reset goes back to the one key it started with. */
+static void rotation_signs_with_the_new_key_and_keeps_the_old_listed(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = start(f, NULL, 0);
+    char id[32], kid0[64];
+    jws j;
+    delivered_jwt(f, m, id, kid0, &j);
+    jws_free(&j);
+
+    dmt_resp r = dmt_ctl(m, "POST", "/mock/v1/keys/rotate", NULL);
+    dmh_status(&r, 200);
+    char kid1[64];
+    snprintf(kid1, sizeof kid1, "%s", dmt_str(r.json, "kid"));
+    assert_string_equal(dmt_str(r.json, "previousKid"), kid0);
+    assert_string_not_equal(kid1, kid0);
+    dmt_resp_free(&r);
+
+    cJSON *keys = jwks_keys(m);
+    assert_int_equal(cJSON_GetArraySize(keys), 2);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(keys, 0), "kid"), kid1);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(keys, 1), "kid"), kid0);
+    EVP_PKEY *fresh = jwk_key(cJSON_GetArrayItem(keys, 0));
+    cJSON_Delete(keys);
+
+    r = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"High\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", 2, 5000), 2);
+    jws_parse(dmt_recv_hit(f->r[0], "POST", 1)->jwt, &j);
+    assert_string_equal(dmt_str(j.header, "kid"), kid1);
+    assert_true(rs256_ok(fresh, j.signing_input, j.signing_len, j.sig, j.sig_len));
+    assert_false(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
+    jws_free(&j);
+    EVP_PKEY_free(fresh);
+
+    cJSON *rec = dmh_journal(m, "kind=keys");
+    assert_int_equal(cJSON_GetArraySize(rec), 1);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(rec, 0), "kid"), kid1);
+    cJSON_Delete(rec);
+    cJSON *att = dmh_wait_kind(m, "attempt", 0, 2);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(att, 0), "kid"), kid0);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(att, 1), "kid"), kid1);
+    cJSON_Delete(att);
+
+    /* a second rotation moves on again and drops the oldest key */
+    r = dmt_ctl(m, "POST", "/mock/v1/keys/rotate", NULL);
+    dmh_status(&r, 200);
+    assert_string_equal(dmt_str(r.json, "previousKid"), kid1);
+    keys = jwks_keys(m);
+    assert_int_equal(cJSON_GetArraySize(keys), 2);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(keys, 0), "kid"), dmt_str(r.json, "kid"));
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(keys, 1), "kid"), kid1);
+    cJSON_Delete(keys);
+    dmt_resp_free(&r);
+
+    r = dmt_ctl(m, "POST", "/mock/v1/reset", NULL);
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
+    char again[64];
+    load_jwks(f, again);
+    assert_string_equal(again, kid0);
+}
+
+/* ==== Forgery ==== */
+
+/* Sends a shaped delivery with token kind to webhook id; returns the token
+ * the receiver got (owned; NULL when none) and the forged record's claims
+ * in *claims (owned; NULL when none). */
+static char *forged(fx *f, const char *id, const char *kind, size_t nth, cJSON **claims)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"webhookId\":\"%s\",\"jwt\":\"%s\",\"events\":[]}", id, kind);
+    dmt_resp r = dmt_ctl(f->m, "POST", "/mock/v1/deliveries", body);
+    dmh_status(&r, 200);
+    uint64_t seq = dmh_u64(r.json, "forged");
+    dmt_resp_free(&r);
+    assert_int_equal(dmt_recv_wait(f->r[0], "POST", nth + 1, 5000), nth + 1);
+    const dmt_hit *h = dmt_recv_hit(f->r[0], "POST", nth);
+    cJSON *recs = dmh_journal(f->m, "kind=forged");
+    const cJSON *rec, *mine = NULL;
+    cJSON_ArrayForEach(rec, recs) if (dmh_u64(rec, "seq") == seq) mine = rec;
+    assert_non_null(mine);
+    assert_string_equal(dmt_str(mine, "jwt"), kind);
+    *claims = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)mine, "claims");
+    cJSON_Delete(recs);
+    return h->jwt ? strdup(h->jwt) : NULL;
+}
+
+/* The public key of a PEM private key file (owned). */
+static EVP_PKEY *public_of(const char *path)
+{
+    size_t n = 0;
+    char *pem = dmt_read_file(path, &n);
+    assert_non_null(pem);
+    BIO *bio = BIO_new_mem_buf(pem, (int)n);
+    EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    assert_non_null(k);
+    BIO_free(bio);
+    free(pem);
+    return k;
+}
+
+/* Each forged token is the attack it names, and the forged record describes
+ * the token sent: a receiver that accepts one has exactly that hole. */
+static void forged_tokens_are_the_attacks_they_name(void **state)
+{
+    fx *f = *state;
+    dmt_mock *m = start(f, NULL, 0);
+    char id[32], kid[64];
+    jws j;
+    delivered_jwt(f, m, id, kid, &j); /* hit 0: a genuine delivery */
+    jws_free(&j);
+    const int64_t now = DMH_T0 / 1000;
+    char aud[64], iss[64];
+    snprintf(aud, sizeof aud, "webhookId:%s", id);
+    snprintf(iss, sizeof iss, "orgId:%s", DMT_ORG);
+    cJSON *cl = NULL;
+    size_t nth = 1;
+
+    /* none: no header at all, no claims recorded */
+    char *t = forged(f, id, "none", nth++, &cl);
+    assert_null(t);
+    assert_null(cl);
+
+    static const char *const rs256_kinds[] = {"valid", "expired", "bad-signature", "wrong-audience",
+                                              "wrong-issuer", "not-yet-valid"};
+    for (size_t i = 0; i < sizeof rs256_kinds / sizeof *rs256_kinds; i++) {
+        const char *kind = rs256_kinds[i];
+        t = forged(f, id, kind, nth++, &cl);
+        jws_parse(t, &j);
+        assert_string_equal(dmt_str(j.header, "alg"), "RS256");
+        assert_string_equal(dmt_str(j.header, "kid"), kid);
+        int sig_ok = rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len);
+        assert_int_equal(sig_ok, strcmp(kind, "bad-signature") != 0);
+        int good_aud = strcmp(dmt_str(j.claims, "aud"), aud) == 0;
+        int good_iss = strcmp(dmt_str(j.claims, "iss"), iss) == 0;
+        assert_int_equal(good_aud, strcmp(kind, "wrong-audience") != 0);
+        assert_int_equal(good_iss, strcmp(kind, "wrong-issuer") != 0);
+        /* a wrong id still looks like a Desk id: only a comparison catches it */
+        assert_true(dm_id_valid(strchr(dmt_str(j.claims, "aud"), ':') + 1));
+        assert_true(dm_id_valid(strchr(dmt_str(j.claims, "iss"), ':') + 1));
+        int64_t exp = claim(&j, "exp");
+        if (strcmp(kind, "expired") == 0)
+            assert_true(exp < now);
+        else
+            assert_true(exp > now);
+        const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(j.claims, "nbf");
+        if (strcmp(kind, "not-yet-valid") == 0)
+            assert_true(cJSON_IsNumber(nbf) && nbf->valuedouble > (double)now &&
+                        claim(&j, "iat") > now);
+        else
+            assert_null(nbf);
+        /* the record says what the token carries */
+        assert_string_equal(dmt_str(cl, "iss"), dmt_str(j.claims, "iss"));
+        assert_string_equal(dmt_str(cl, "aud"), dmt_str(j.claims, "aud"));
+        assert_string_equal(dmt_str(cl, "kid"), kid);
+        assert_int_equal((int64_t)cJSON_GetObjectItemCaseSensitive(cl, "exp")->valuedouble, exp);
+        jws_free(&j);
+        free(t);
+        cJSON_Delete(cl);
+    }
+
+    /* alg none: valid claims, no signature */
+    t = forged(f, id, "alg-none", nth++, &cl);
+    const char *d2 = strrchr(t, '.');
+    assert_non_null(d2);
+    assert_string_equal(d2, ".");
+    dm_buf head = {0};
+    dm_buf_append(&head, t, (size_t)(strchr(t, '.') - t));
+    cJSON *h = decode_json_part(head.data, head.len);
+    assert_string_equal(dmt_str(h, "alg"), "none");
+    assert_string_equal(dmt_str(cl, "alg"), "none");
+    cJSON_Delete(h);
+    dm_buf_free(&head);
+    free(t);
+    cJSON_Delete(cl);
+
+    /* HS256 keyed with the public key's PEM, under the real kid */
+    t = forged(f, id, "hs256-public-key", nth++, &cl);
+    jws_parse(t, &j);
+    assert_string_equal(dmt_str(j.header, "alg"), "HS256");
+    assert_string_equal(dmt_str(j.header, "kid"), kid);
+    BIO *mem = BIO_new(BIO_s_mem());
+    assert_int_equal(PEM_write_bio_PUBKEY(mem, f->key), 1);
+    char *pem = NULL;
+    long plen = BIO_get_mem_data(mem, &pem);
+    unsigned char mac[64];
+    size_t maclen = 0;
+    assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, pem, (size_t)plen,
+                              (const unsigned char *)j.signing_input, j.signing_len, mac,
+                              sizeof mac, &maclen));
+    assert_int_equal(maclen, j.sig_len);
+    assert_memory_equal(mac, j.sig, maclen);
+    BIO_free(mem);
+    jws_free(&j);
+    free(t);
+    cJSON_Delete(cl);
+
+    /* a real RS256 signature, by a key the JWKS does not hold */
+    t = forged(f, id, "unknown-kid", nth++, &cl);
+    jws_parse(t, &j);
+    assert_string_not_equal(dmt_str(j.header, "kid"), kid);
+    assert_false(rs256_ok(f->key, j.signing_input, j.signing_len, j.sig, j.sig_len));
+    EVP_PKEY *stranger = public_of(DM_SOURCE_DIR "/fixtures/keys/jwt-stranger-key.pem");
+    assert_true(rs256_ok(stranger, j.signing_input, j.signing_len, j.sig, j.sig_len));
+    assert_string_equal(dmt_str(cl, "kid"), dmt_str(j.header, "kid"));
+    EVP_PKEY_free(stranger);
+    jws_free(&j);
+    free(t);
+    cJSON_Delete(cl);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -335,6 +572,8 @@ int main(void)
         T(tampered_jwt_does_not_verify),
         T(each_webhook_gets_its_own_audience),
         T(retry_after_expiry_carries_a_fresh_token_and_check_get_none),
+        T(rotation_signs_with_the_new_key_and_keeps_the_old_listed),
+        T(forged_tokens_are_the_attacks_they_name),
         cmocka_unit_test(built_in_key_signs_and_publishes_its_kid),
         cmocka_unit_test(bad_key_fails_at_once),
     };

@@ -91,7 +91,9 @@ export interface Installation {
 
 export interface ForgeOptions {
   webhookId: string;
-  jwt?: 'valid' | 'none' | 'expired' | 'bad-signature' | 'wrong-audience' | 'wrong-issuer';
+  jwt?:
+    | 'valid' | 'none' | 'expired' | 'not-yet-valid' | 'bad-signature' | 'wrong-audience'
+    | 'wrong-issuer' | 'alg-none' | 'hs256-public-key' | 'unknown-kid';
   /** Replaces URL parameters, e.g. {securityContext: "0000"}. */
   query?: Record<string, string>;
   /** The body: events (a JSON array) ... */

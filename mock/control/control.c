@@ -315,7 +315,9 @@ static void faults_json(dm_control *c, dm_resp *resp)
     cJSON_AddNumberToObject(d, "reorder", f->reorder);
     cJSON_AddNumberToObject(d, "delay", f->delay);
     cJSON_AddNumberToObject(d, "delayMs", (double)f->delay_ms);
-    cJSON_AddItemToObject(o, "invoke", dm_invoke_faults_json(c->d.invoke));
+    cJSON_AddNumberToObject(d, "lostAnswer", f->lost_answer);
+    cJSON_AddItemToObject(o, "invoke", dm_invoke_faults_json(c->d.invoke, 0));
+    cJSON_AddItemToObject(o, "rest", dm_invoke_faults_json(c->d.invoke, 1));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
@@ -328,8 +330,9 @@ static void h_faults_get(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     faults_json(c, resp);
 }
 
-/* PUT {"delivery":{"duplicate":N,"reorder":N,"delay":N,"delayMs":MS}}: the
- * next N POSTs are sent twice / have their batch reversed / are held back. */
+/* PUT {"delivery":{"duplicate":N,"reorder":N,"delay":N,"delayMs":MS,
+ * "lostAnswer":N}}: the next N POSTs are sent twice / have their batch
+ * reversed / are held back / have their answer treated as lost. */
 static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
     (void)call;
@@ -339,14 +342,16 @@ static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     if (!body) return;
     dm_field_errs e = {0};
     cJSON *inv = cJSON_DetachItemFromObjectCaseSensitive(body, "invoke");
+    cJSON *rest = cJSON_DetachItemFromObjectCaseSensitive(body, "rest");
     dm_api_validate(body, top, 1, &e);
-    if (inv) dm_invoke_set_faults(c->d.invoke, inv, "/invoke", &e);
+    if (inv || rest) dm_invoke_set_faults(c->d.invoke, inv, rest, &e);
     cJSON_Delete(inv);
+    cJSON_Delete(rest);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "delivery"), *v;
-    static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs"};
+    static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs", "lostAnswer"};
     cJSON_ArrayForEach(v, d) {
         int known = 0;
-        for (size_t i = 0; i < 4; i++) known |= strcmp(keys[i], v->string) == 0;
+        for (size_t i = 0; i < 5; i++) known |= strcmp(keys[i], v->string) == 0;
         char ptr[160];
         snprintf(ptr, sizeof ptr, "/delivery/%.100s", v->string);
         if (!known)
@@ -365,6 +370,7 @@ static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         if (strcmp(v->string, "duplicate") == 0) f->duplicate = (int)v->valuedouble;
         else if (strcmp(v->string, "reorder") == 0) f->reorder = (int)v->valuedouble;
         else if (strcmp(v->string, "delay") == 0) f->delay = (int)v->valuedouble;
+        else if (strcmp(v->string, "lostAnswer") == 0) f->lost_answer = (int)v->valuedouble;
         else f->delay_ms = (int64_t)v->valuedouble;
     }
     cJSON_Delete(body);
@@ -379,7 +385,7 @@ static void h_faults_delete(void *self, dm_call *call, dm_req *req, dm_resp *res
     memset(dm_delivery_faults(c->d.delivery), 0, sizeof(dm_faults));
     cJSON *none = cJSON_CreateArray();
     dm_field_errs e = {0};
-    dm_invoke_set_faults(c->d.invoke, none, "/invoke", &e);
+    dm_invoke_set_faults(c->d.invoke, none, none, &e);
     cJSON_Delete(none);
     faults_json(c, resp);
 }
@@ -478,6 +484,25 @@ static void h_jwks(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     resp->status = 200;
 }
 
+/* POST /mock/v1/keys/rotate: a new signing key; the JWKS keeps the old one
+ * after it, so a receiver that refetches on an unknown kid keeps verifying. */
+static void h_keys_rotate(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+{
+    dm_control *c = self;
+    (void)req;
+    char err[160];
+    if (dm_jwt_rotate(c->d.jwt, err, sizeof err) != 0) {
+        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", err, NULL);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kid", dm_jwt_kid(c->d.jwt));
+    cJSON_AddStringToObject(o, "previousKid", dm_jwt_previous_kid(c->d.jwt));
+    dm_journal_add(c->d.journal, "keys", call->origin.cause, cJSON_Duplicate(o, 1));
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
 const dm_route dm_control_routes[] = {
     {"GET", "/mock/ui", h_ui, NULL, 0}, /* also /mock/ui/: one trailing slash is tolerated */
     {"GET", "/mock/v1/health", h_health, NULL, 0},
@@ -494,6 +519,7 @@ const dm_route dm_control_routes[] = {
     {"GET", "/mock/v1/settings", dm_h_settings_get, NULL, 0},
     {"PUT", "/mock/v1/settings", dm_h_settings_put, NULL, 0},
     {"POST", "/mock/v1/deliveries", dm_h_deliveries_post, NULL, 0},
+    {"POST", "/mock/v1/keys/rotate", h_keys_rotate, NULL, 0},
     {"GET", "/mock/v1/clock", h_clock_get, NULL, 0},
     {"POST", "/mock/v1/clock", h_clock_post, NULL, 0},
 };

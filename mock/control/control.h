@@ -36,7 +36,7 @@ typedef struct dm_control_deps {
     dm_delivery *delivery;
     dm_invoke *invoke;
     dm_fixtures *fixtures;
-    const dm_jwt *jwt;
+    dm_jwt *jwt; /* signs forged tokens; rotated by POST /mock/v1/keys/rotate */
     /* POST /mock/v1/reset: 0, or -1 when the starting org cannot be loaded */
     int (*reset)(void *ud);
     /* a request into the Desk API, as in dm_invoke_desk_fn */

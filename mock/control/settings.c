@@ -198,17 +198,78 @@ static char *with_param(const char *url, const char *key, const char *value)
     return dm_buf_steal(&b);
 }
 
-/* {"webhookId", "events": [...] | "body": "raw text", "jwt": "valid" |
- *  "none" | "expired" | "bad-signature" | "wrong-audience" | "wrong-issuer",
- *  "query": {"securityContext": "...", "orgId": "..."}} */
+/* A realistic id that is not id: another webhook's, another org's. The same
+ * id gives the same other id, and the seeded id stream is left alone. */
+static void other_id(const char *id, char out[DM_ID_MAX])
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const char *p = id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
+    dm_ids ids;
+    dm_ids_seed(&ids, h);
+    do dm_ids_next(&ids, out);
+    while (strcmp(out, id) == 0);
+}
+
+/* The tokens a shaped delivery can carry. */
+static const char *const jwt_kinds[] = {"valid",        "none",          "expired",
+                                        "bad-signature", "wrong-audience", "wrong-issuer",
+                                        "not-yet-valid", "alg-none",      "hs256-public-key",
+                                        "unknown-kid",   NULL};
+
+/* The X-ZDesk-JWT header value of kind for webhook w ("none": NULL, as when
+ * signing fails), and its claims described in *claims (NULL for "none"). */
+static char *forge_jwt(dm_control *c, const dm_webhook *w, const char *kind, cJSON **claims)
+{
+    *claims = NULL;
+    if (strcmp(kind, "none") == 0) return NULL;
+    int64_t now = dm_clock_now(c->d.clock) / 1000;
+    char org[DM_ID_MAX], hook[DM_ID_MAX];
+    snprintf(org, sizeof org, "%s", w->org_id);
+    snprintf(hook, sizeof hook, "%s", w->id);
+    if (strcmp(kind, "wrong-issuer") == 0) other_id(w->org_id, org);
+    if (strcmp(kind, "wrong-audience") == 0) other_id(w->id, hook);
+    dm_jwt_claims cl = {org, hook, now, 0, now + 600};
+    if (strcmp(kind, "expired") == 0) {
+        cl.iat = now - 1200;
+        cl.exp = now - 600;
+    } else if (strcmp(kind, "not-yet-valid") == 0) {
+        cl.iat = cl.nbf = now + 600;
+        cl.exp = now + 1200;
+    }
+    dm_jwt_form form = strcmp(kind, "alg-none") == 0           ? DM_JWT_ALG_NONE
+                       : strcmp(kind, "hs256-public-key") == 0 ? DM_JWT_HS256_PUBKEY
+                       : strcmp(kind, "unknown-kid") == 0      ? DM_JWT_STRANGER
+                                                               : DM_JWT_RS256;
+    char *jwt = dm_jwt_make(c->d.jwt, form, &cl);
+    if (jwt && strcmp(kind, "bad-signature") == 0) {
+        size_t n = strlen(jwt);
+        jwt[n - 2] = jwt[n - 2] == 'A' ? 'B' : 'A'; /* still base64url, no longer valid */
+    }
+    if (!jwt) return NULL;
+    cJSON *o = cJSON_CreateObject();
+    static const char *const algs[] = {"RS256", "none", "HS256", "RS256"};
+    cJSON_AddStringToObject(o, "alg", algs[form]);
+    if (form != DM_JWT_ALG_NONE) cJSON_AddStringToObject(o, "kid", dm_jwt_form_kid(c->d.jwt, form));
+    char v[DM_ID_MAX + 16];
+    snprintf(v, sizeof v, "orgId:%s", org);
+    cJSON_AddStringToObject(o, "iss", v);
+    snprintf(v, sizeof v, "webhookId:%s", hook);
+    cJSON_AddStringToObject(o, "aud", v);
+    cJSON_AddNumberToObject(o, "iat", (double)cl.iat);
+    if (cl.nbf) cJSON_AddNumberToObject(o, "nbf", (double)cl.nbf);
+    cJSON_AddNumberToObject(o, "exp", (double)cl.exp);
+    *claims = o;
+    return jwt;
+}
+
+/* {"webhookId", "events": [...] | "body": "raw text", "jwt": one of
+ *  jwt_kinds, "query": {"securityContext": "...", "orgId": "..."}} */
 void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
     dm_control *c = self;
-    static const char *const jwts[] = {"valid", "none", "expired", "bad-signature",
-                                       "wrong-audience", "wrong-issuer", NULL};
     static const dm_field_spec fields[] = {
         {"webhookId", DM_F_ID, 0, 0, NULL}, {"body", DM_F_STR, 0, DM_BODY_MAX, NULL},
-        {"jwt", DM_F_ENUM, 0, 0, jwts},     {"query", DM_F_OBJ, 0, 0, NULL},
+        {"jwt", DM_F_ENUM, 0, 0, jwt_kinds},     {"query", DM_F_OBJ, 0, 0, NULL},
     };
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -248,18 +309,8 @@ void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         s->url = u;
     }
     const char *kind = dm_json_str(body, "jwt") ? dm_json_str(body, "jwt") : "valid";
-    int64_t now = dm_clock_now(c->d.clock) / 1000;
-    const char *org = w->org_id;
-    char *jwt = NULL;
-    if (strcmp(kind, "none") != 0) {
-        int64_t iat = strcmp(kind, "expired") == 0 ? now - 1200 : now;
-        jwt = dm_jwt_sign(c->d.jwt, strcmp(kind, "wrong-issuer") == 0 ? "1" : org,
-                          strcmp(kind, "wrong-audience") == 0 ? "1" : w->id, iat, iat + 600);
-        if (jwt && strcmp(kind, "bad-signature") == 0) {
-            size_t n = strlen(jwt);
-            jwt[n - 2] = jwt[n - 2] == 'A' ? 'B' : 'A'; /* still base64url, no longer valid */
-        }
-    }
+    cJSON *claims = NULL;
+    char *jwt = forge_jwt(c, w, kind, &claims);
     if (jwt) {
         dm_buf h = {0};
         dm_buf_printf(&h, "X-ZDesk-JWT: %s", jwt);
@@ -271,6 +322,7 @@ void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON_AddStringToObject(f, "webhookId", w->id);
     cJSON_AddStringToObject(f, "url", s->url);
     cJSON_AddStringToObject(f, "jwt", kind);
+    if (claims) cJSON_AddItemToObject(f, "claims", claims);
     cJSON_AddNumberToObject(f, "bytes", (double)s->body.len);
     s->seq = dm_journal_add(c->d.journal, "forged", call->origin.cause, f);
     w->active_event = s->seq;

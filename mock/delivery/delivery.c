@@ -40,7 +40,8 @@ typedef struct queue {
     uint64_t out;         /* the POST in flight (net/outbound.h), or 0 */
     dm_buf body;
     char *jwt;
-    int64_t jwt_exp; /* epoch s */
+    int64_t jwt_exp;  /* epoch s */
+    unsigned jwt_gen; /* the key generation that signed it (dm_jwt_generation) */
     struct queue *prev, *next; /* every queue of the engine */
 } queue;
 
@@ -253,10 +254,13 @@ void dm_delivery_enqueue(dm_delivery *d, dm_webhook *w, dm_event_ref *ev)
 static const char *token(queue *q)
 {
     int64_t now = dm_clock_now(q->d->clock) / 1000;
-    /* The token does not cover the body: reuse it until a minute before expiry. */
-    if (!q->jwt || now >= q->jwt_exp - 60 || now < q->jwt_exp - 600) {
+    /* The token does not cover the body: reuse it until a minute before
+     * expiry, or until the signing key changes. */
+    unsigned gen = q->d->jwt ? dm_jwt_generation(q->d->jwt) : 0;
+    if (!q->jwt || now >= q->jwt_exp - 60 || now < q->jwt_exp - 600 || gen != q->jwt_gen) {
         free(q->jwt);
         q->jwt_exp = now + 600;
+        q->jwt_gen = gen;
         q->jwt = dm_jwt_sign(q->d->jwt, q->w->org_id, q->w->id, now, q->jwt_exp);
     }
     return q->jwt;
@@ -346,6 +350,7 @@ static uint64_t journal_attempt(queue *q, const dm_out_res *res, const char *out
     for (size_t i = 0; i < q->nbatch; i++)
         cJSON_AddItemToArray(evs, cJSON_CreateNumber((double)q->batch[q->reversed ? q->nbatch - 1 - i : i]->seq));
     cJSON_AddNumberToObject(f, "attempt", q->attempts);
+    if (q->d->jwt) cJSON_AddStringToObject(f, "kid", dm_jwt_kid(q->d->jwt));
     if (res && res->status)
         cJSON_AddNumberToObject(f, "status", res->status);
     else
@@ -373,6 +378,19 @@ static void on_done(void *ud, const dm_out_res *res)
 {
     queue *q = ud;
     q->out = 0;
+    dm_faults *f = &q->d->faults;
+    if (f->lost_answer > 0 && !q->duplicate && res->status) {
+        /* the receiver answered and acted; the mock pretends it never heard */
+        f->lost_answer--;
+        journal_fault(q->d, "lost-answer", q->batch[0]->seq, 0);
+        char why[96];
+        snprintf(why, sizeof why, "answer lost (fault lostAnswer): the receiver answered %ld", res->status);
+        dm_out_res lost = *res;
+        lost.status = 0;
+        lost.error = why;
+        after_attempt(q, &lost);
+        return;
+    }
     after_attempt(q, res);
 }
 

@@ -77,6 +77,7 @@ typedef struct dm_faults {
     int reorder;   /* reverse the events of the next N batches */
     int delay;     /* hold the next N POSTs back by delay_ms (real time) */
     int64_t delay_ms;
+    int lost_answer; /* treat the receiver's answer to the next N POSTs as lost: retry */
 } dm_faults;
 
 dm_faults *dm_delivery_faults(dm_delivery *d);

@@ -33,9 +33,13 @@ typedef struct stub {
     unsigned hits;
 } stub;
 
+/* An injected failure: of invoke calls (to a URL prefix, or every Desk URL),
+ * or of the REST calls a receiver makes itself (rest: to a path prefix). */
 typedef struct fault {
-    char *prefix; /* NULL with desk set: every Desk URL */
+    char *prefix; /* NULL with desk set: every Desk URL; rest: a path prefix or NULL */
     int desk;
+    int rest;
+    char *method; /* rest: only this method; NULL: any */
     int64_t latency_ms;
     int status; /* 0 = none */
     int retry_after;
@@ -283,22 +287,48 @@ static const stub *find_stub(dm_invoke *inv, const char *method, const char *url
     return NULL;
 }
 
+static void fault_free(fault *f)
+{
+    free(f->prefix);
+    free(f->method);
+    free(f);
+}
+
+/* Counts one use of f; returns what to answer with. */
+static fault *use_fault(dm_invoke *inv, fault *f)
+{
+    if (f->remaining > 0 && --f->remaining == 0) {
+        /* used up: answer with it once more, then forget it */
+        inv->spent = *f;
+        inv->spent.prefix = inv->spent.method = NULL;
+        dm_vec_remove(&inv->faults, f);
+        fault_free(f);
+        return &inv->spent;
+    }
+    return f;
+}
+
+/* Desk's error envelope for an injected status, with Retry-After when set. */
+static void fault_answer(const fault *ft, dm_resp *inner, dm_resp *outer)
+{
+    char body[200];
+    snprintf(body, sizeof body, "{\"errorCode\":\"%s\",\"message\":\"injected by deskmock\"}",
+             ft->status == 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_SERVER_ERROR");
+    dm_resp_raw(inner, ft->status, body, strlen(body));
+    if (ft->retry_after) {
+        char ra[32];
+        snprintf(ra, sizeof ra, "%d", ft->retry_after);
+        dm_resp_header(outer, "Retry-After", ra);
+    }
+}
+
 static fault *find_fault(dm_invoke *inv, const char *url, int is_desk)
 {
     for (size_t i = 0; i < inv->faults.n; i++) {
         fault *f = inv->faults.items[i];
-        int hit = (f->desk && is_desk) || (f->prefix && strncmp(f->prefix, url, strlen(f->prefix)) == 0);
-        if (!hit) continue;
-        if (f->remaining > 0 && --f->remaining == 0) {
-            /* used up: answer with it once more, then forget it */
-            inv->spent = *f;
-            inv->spent.prefix = NULL;
-            dm_vec_remove(&inv->faults, f);
-            free(f->prefix);
-            free(f);
-            return &inv->spent;
-        }
-        return f;
+        int hit = !f->rest && ((f->desk && is_desk) ||
+                               (f->prefix && strncmp(f->prefix, url, strlen(f->prefix)) == 0));
+        if (hit) return use_fault(inv, f);
     }
     return NULL;
 }
@@ -616,15 +646,7 @@ static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm
     int64_t delay = ft ? ft->latency_ms : 0;
     if (ft && ft->status) {
         cJSON_AddStringToObject(iv->rec, "target", "fault");
-        char body[200];
-        snprintf(body, sizeof body, "{\"errorCode\":\"%s\",\"message\":\"injected by deskmock\"}",
-                 ft->status == 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_SERVER_ERROR");
-        dm_resp_raw(&inner, ft->status, body, strlen(body));
-        if (ft->retry_after) {
-            char ra[32];
-            snprintf(ra, sizeof ra, "%d", ft->retry_after);
-            dm_resp_header(resp, "Retry-After", ra);
-        }
+        fault_answer(ft, &inner, resp);
     } else if (iv->path) {
         cJSON_AddStringToObject(iv->rec, "target", "desk");
         call_desk(inv, iv->x, iv->type, iv->path, iv->post, &iv->headers, iv->qp, iv->seq, iv->sid,
@@ -807,14 +829,21 @@ static void h_stub_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 
 /* ==== Fault rules ==== */
 
-static void faults_clear(dm_invoke *inv)
+/* Forgets the rules of one scope (rest or invoke), or all (scope -1). */
+static void faults_drop(dm_invoke *inv, int scope)
 {
+    size_t kept = 0;
     for (size_t i = 0; i < inv->faults.n; i++) {
         fault *f = inv->faults.items[i];
-        free(f->prefix);
-        free(f);
+        if (scope < 0 || f->rest == scope) fault_free(f);
+        else inv->faults.items[kept++] = f;
     }
-    inv->faults.n = 0;
+    inv->faults.n = kept;
+}
+
+static void faults_clear(dm_invoke *inv)
+{
+    faults_drop(inv, -1);
 }
 
 void dm_invoke_clear(dm_invoke *inv)
@@ -824,64 +853,103 @@ void dm_invoke_clear(dm_invoke *inv)
     faults_clear(inv);
 }
 
-/* [{"urlPrefix": "https://api.example.com/" | "desk": true, "latencyMs": N,
- *   "status": 429|5xx, "retryAfter": S, "count": N}] */
-void dm_invoke_set_faults(dm_invoke *inv, const cJSON *rules, const char *prefix,
+/* Checks one rule of an "invoke" (rest 0) or "rest" (rest 1) array. */
+static void check_rule(const cJSON *r, int rest, const char *ptr, dm_field_errs *errs)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(r, "latencyMs");
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(r, "retryAfter");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "count");
+    int desk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "method");
+    if (!cJSON_IsObject(r))
+        dm_field_errs_add(errs, ptr, "invalid", "expected an object");
+    else if (!rest && !desk && !dm_json_str(r, "urlPrefix"))
+        dm_field_errs_add(errs, ptr, "missing", "give urlPrefix or \"desk\": true");
+    else if (rest && (cJSON_GetObjectItemCaseSensitive(r, "urlPrefix") || lat))
+        dm_field_errs_add(errs, ptr, "invalid",
+                          "a rest rule takes pathPrefix, method, status, retryAfter and count");
+    else if (rest && cJSON_GetObjectItemCaseSensitive(r, "pathPrefix") &&
+             !dm_json_str(r, "pathPrefix"))
+        dm_field_errs_add(errs, ptr, "invalid", "pathPrefix must be a string");
+    else if (rest && m && !cJSON_IsString(m))
+        dm_field_errs_add(errs, ptr, "invalid", "method must be a string");
+    else if (st && (!cJSON_IsNumber(st) ||
+                    !(st->valuedouble == 429 || (st->valuedouble >= 500 && st->valuedouble <= 599))))
+        dm_field_errs_add(errs, ptr, "invalid", "status must be 429 or 5xx");
+    else if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000))
+        dm_field_errs_add(errs, ptr, "invalid", "latencyMs must be 0 to 600000");
+    else if (ra && (!cJSON_IsNumber(ra) || ra->valuedouble < 0 || ra->valuedouble > 86400))
+        dm_field_errs_add(errs, ptr, "invalid", "retryAfter must be 0 to 86400 seconds");
+    else if (n && (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 1e7))
+        dm_field_errs_add(errs, ptr, "invalid", "count must be 0 (no end) to 10000000");
+    else if (rest ? !st : !st && !lat)
+        dm_field_errs_add(errs, ptr, "missing", rest ? "give status" : "give status, latencyMs or both");
+}
+
+static fault *make_rule(const cJSON *r, int rest)
+{
+    fault *f = dm_xcalloc(1, sizeof *f);
+    const char *p = dm_json_str(r, rest ? "pathPrefix" : "urlPrefix");
+    f->prefix = p ? dm_xstrdup(p) : NULL;
+    f->rest = rest;
+    f->desk = !rest && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
+    const char *m = dm_json_str(r, "method");
+    f->method = m ? dm_xstrdup(m) : NULL;
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(r, "latencyMs")) && cJSON_IsNumber(v))
+        f->latency_ms = (int64_t)v->valuedouble;
+    if ((v = cJSON_GetObjectItemCaseSensitive(r, "status")) && cJSON_IsNumber(v))
+        f->status = (int)v->valuedouble;
+    if ((v = cJSON_GetObjectItemCaseSensitive(r, "retryAfter")) && cJSON_IsNumber(v))
+        f->retry_after = (int)v->valuedouble;
+    if ((v = cJSON_GetObjectItemCaseSensitive(r, "count")) && cJSON_IsNumber(v))
+        f->remaining = (int)v->valuedouble;
+    return f;
+}
+
+/* invoke: [{"urlPrefix": "https://api.example.com/" | "desk": true,
+ *   "latencyMs": N, "status": 429|5xx, "retryAfter": S, "count": N}]
+ * rest: [{"pathPrefix": "/api/v1/tickets", "method": "PATCH", "status":
+ *   429|5xx, "retryAfter": S, "count": N}] */
+void dm_invoke_set_faults(dm_invoke *inv, const cJSON *invoke, const cJSON *rest,
                           dm_field_errs *errs)
 {
     size_t before = errs->n;
-    if (!cJSON_IsArray(rules)) {
-        dm_field_errs_add(errs, prefix, "invalid", "expected an array of fault rules");
-        return;
-    }
-    int i = 0;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rules) {
-        char ptr[96];
-        snprintf(ptr, sizeof ptr, "%s/%d", prefix, i++);
-        const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
-        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(r, "latencyMs");
-        int desk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
-        if (!cJSON_IsObject(r)) {
-            dm_field_errs_add(errs, ptr, "invalid", "expected an object");
-        } else if (!desk && !dm_json_str(r, "urlPrefix")) {
-            dm_field_errs_add(errs, ptr, "missing", "give urlPrefix or \"desk\": true");
-        } else if (st && (!cJSON_IsNumber(st) ||
-                          !(st->valuedouble == 429 || (st->valuedouble >= 500 && st->valuedouble <= 599)))) {
-            dm_field_errs_add(errs, ptr, "invalid", "status must be 429 or 5xx");
-        } else if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
-            dm_field_errs_add(errs, ptr, "invalid", "latencyMs must be 0 to 600000");
-        } else if (!st && !lat) {
-            dm_field_errs_add(errs, ptr, "missing", "give status, latencyMs or both");
+    const cJSON *arrays[2] = {invoke, rest};
+    static const char *const names[2] = {"/invoke", "/rest"};
+    for (int k = 0; k < 2; k++) {
+        if (!arrays[k]) continue;
+        if (!cJSON_IsArray(arrays[k])) {
+            dm_field_errs_add(errs, names[k], "invalid", "expected an array of fault rules");
+            continue;
+        }
+        int i = 0;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, arrays[k]) {
+            char ptr[96];
+            snprintf(ptr, sizeof ptr, "%s/%d", names[k], i++);
+            check_rule(r, k, ptr, errs);
         }
     }
     if (errs->n != before) return;
-    faults_clear(inv);
-    cJSON_ArrayForEach(r, rules) {
-        fault *f = dm_xcalloc(1, sizeof *f);
-        const char *p = dm_json_str(r, "urlPrefix");
-        f->prefix = p ? dm_xstrdup(p) : NULL;
-        f->desk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "desk"));
-        const cJSON *v;
-        if ((v = cJSON_GetObjectItemCaseSensitive(r, "latencyMs")) && cJSON_IsNumber(v))
-            f->latency_ms = (int64_t)v->valuedouble;
-        if ((v = cJSON_GetObjectItemCaseSensitive(r, "status")) && cJSON_IsNumber(v))
-            f->status = (int)v->valuedouble;
-        if ((v = cJSON_GetObjectItemCaseSensitive(r, "retryAfter")) && cJSON_IsNumber(v))
-            f->retry_after = (int)v->valuedouble;
-        if ((v = cJSON_GetObjectItemCaseSensitive(r, "count")) && cJSON_IsNumber(v))
-            f->remaining = (int)v->valuedouble;
-        dm_vec_push(&inv->faults, f);
+    for (int k = 0; k < 2; k++) {
+        if (!arrays[k]) continue;
+        faults_drop(inv, k);
+        const cJSON *r;
+        cJSON_ArrayForEach(r, arrays[k]) dm_vec_push(&inv->faults, make_rule(r, k));
     }
 }
 
-cJSON *dm_invoke_faults_json(const dm_invoke *inv)
+cJSON *dm_invoke_faults_json(const dm_invoke *inv, int rest)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < inv->faults.n; i++) {
         const fault *f = inv->faults.items[i];
+        if (f->rest != rest) continue;
         cJSON *o = cJSON_CreateObject();
-        if (f->prefix) cJSON_AddStringToObject(o, "urlPrefix", f->prefix);
+        if (f->prefix) cJSON_AddStringToObject(o, rest ? "pathPrefix" : "urlPrefix", f->prefix);
+        if (f->method) cJSON_AddStringToObject(o, "method", f->method);
         if (f->desk) cJSON_AddBoolToObject(o, "desk", 1);
         if (f->latency_ms) cJSON_AddNumberToObject(o, "latencyMs", (double)f->latency_ms);
         if (f->status) cJSON_AddNumberToObject(o, "status", f->status);
@@ -890,6 +958,29 @@ cJSON *dm_invoke_faults_json(const dm_invoke *inv)
         cJSON_AddItemToArray(a, o);
     }
     return a;
+}
+
+int dm_invoke_rest_fault(dm_invoke *inv, const char *method, const char *path, uint64_t cause,
+                         dm_resp *resp)
+{
+    for (size_t i = 0; i < inv->faults.n; i++) {
+        fault *f = inv->faults.items[i];
+        if (!f->rest || (f->method && strcasecmp(f->method, method) != 0) ||
+            (f->prefix && strncmp(f->prefix, path, strlen(f->prefix)) != 0))
+            continue;
+        const fault *ft = use_fault(inv, f);
+        cJSON *rec = cJSON_CreateObject();
+        char what[32];
+        snprintf(what, sizeof what, "rest-%d", ft->status);
+        cJSON_AddStringToObject(rec, "fault", what);
+        cJSON_AddStringToObject(rec, "method", method);
+        cJSON_AddStringToObject(rec, "path", path);
+        if (ft->retry_after) cJSON_AddNumberToObject(rec, "retryAfter", ft->retry_after);
+        dm_journal_add(inv->journal, "fault", cause, rec);
+        fault_answer(ft, resp, resp);
+        return 1;
+    }
+    return 0;
 }
 
 const dm_route dm_invoke_desk_routes[] = {

@@ -39,13 +39,21 @@ void dm_invoke_set_url(dm_invoke *inv, const char *url);
 void dm_invoke_set_opts(dm_invoke *inv, const dm_invoke_opts *opts);
 const dm_invoke_opts *dm_invoke_get_opts(const dm_invoke *inv);
 
-/* Replaces the fault rules from a JSON array (PUT /mock/v1/faults, key
- * "invoke"); on errors adds them to errs (pointers under prefix) and
+/* Replaces the fault rules of PUT /mock/v1/faults: invoke's ("invoke":
+ * failures of invoke calls) and, when given, the REST API's ("rest":
+ * failures of the Desk calls a receiver makes itself). NULL leaves that kind
+ * as it is. On errors adds them to errs (pointers under /invoke, /rest) and
  * changes nothing. */
-void dm_invoke_set_faults(dm_invoke *inv, const cJSON *rules, const char *prefix,
+void dm_invoke_set_faults(dm_invoke *inv, const cJSON *invoke, const cJSON *rest,
                           dm_field_errs *errs);
-/* The rules as an owned JSON array. */
-cJSON *dm_invoke_faults_json(const dm_invoke *inv);
+/* The rules of one kind (rest 0: invoke's, 1: the REST API's) as an owned
+ * JSON array. */
+cJSON *dm_invoke_faults_json(const dm_invoke *inv, int rest);
+/* When a "rest" rule matches a direct REST call, answers it in resp with
+ * the rule's status (Desk's error envelope, Retry-After for 429), journals a
+ * "fault" record caused by cause and returns 1; else 0. */
+int dm_invoke_rest_fault(dm_invoke *inv, const char *method, const char *path, uint64_t cause,
+                         dm_resp *resp);
 void dm_invoke_clear(dm_invoke *inv); /* stubs and fault rules; reset */
 
 /* The string HASH covers (desk-facts.md), for a form; owned. */

@@ -125,8 +125,9 @@ int dh_clock_advance(dh_mock *m, int64_t ms);  /* virtual clock only */
 int dh_reset(dh_mock *m);                      /* POST /mock/v1/reset */
 
 /* Sends webhook_id's receiver a delivery with a chosen defect: jwt is
- * "valid", "none", "expired", "bad-signature", "wrong-audience" or
- * "wrong-issuer"; query_json ({"securityContext": "x"}) overrides URL
+ * "valid", "none", "expired", "not-yet-valid", "bad-signature",
+ * "wrong-audience", "wrong-issuer", "alg-none", "hs256-public-key" or
+ * "unknown-kid" (docs/harness.md says what each is); query_json ({"securityContext": "x"}) overrides URL
  * parameters; events_json is a JSON array of events, or raw_body a raw body.
  * *status gets the receiver's answer (0: none), *forged the record's seq. */
 int dh_forge(dh_mock *m, const char *webhook_id, const char *jwt, const char *query_json,

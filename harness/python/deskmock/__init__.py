@@ -354,9 +354,10 @@ class Deskmock:
     def forge(self, *, webhook_id: str, jwt: str = "valid", query: Optional[dict] = None,
               events: Optional[list] = None, body: Optional[str] = None) -> Forged:
         """Sends webhook_id's receiver a delivery with a chosen defect: jwt
-        "valid", "none", "expired", "bad-signature", "wrong-audience",
-        "wrong-issuer"; query overrides URL parameters; the body is events
-        (a list) or body (raw text)."""
+        "valid", "none", "expired", "not-yet-valid", "bad-signature",
+        "wrong-audience", "wrong-issuer", "alg-none", "hs256-public-key" or
+        "unknown-kid" (docs/harness.md says what each is); query overrides
+        URL parameters; the body is events (a list) or body (raw text)."""
         req: "dict[str, Any]" = {"webhookId": webhook_id, "jwt": jwt}
         if query is not None:
             req["query"] = query
