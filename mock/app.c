@@ -63,6 +63,7 @@ static void apply_settings(dm_app *app)
                           o->batch_window_ms};
     dm_delivery_set_opts(app->delivery, &d);
     dm_hooks_set_check_timeout(app->hooks, dm_delivery_get_opts(app->delivery)->timeout_ms);
+    dm_hooks_set_check_post_form(app->hooks, o->url_check_post_form);
     dm_events_set_prev_changed(app->events, o->prev_state_changed);
     static const char *const where[] = {"skip", "before-link", "end"}; /* DM_HASH_Q_* order */
     int hq = DM_HASH_Q_SKIP;

@@ -235,19 +235,21 @@ static void ticket_in_unchosen_department_is_not_delivered(void **state)
 
 /* ==== Refused installs ==== */
 
-static void failing_check_get_refuses_install_and_creates_nothing(void **state)
+static void failing_url_check_refuses_install_and_creates_nothing(void **state)
 {
     fx *f = *state;
     dmt_recv_set_get_status(f->r, 500);
+    dmt_recv_set_status(f->r, 503); /* the check's POST fallback fails too */
     dmt_resp r = install_raw(f, "{\"extension\":\"%s\",\"webhookUrl\":\"%s/hook\"}", DOC_EXAMPLE,
                              dmt_recv_url(f->r));
     const char *msg = dmh_field_error(&r, "/webhookUrl", "invalid");
     char url[256];
     snprintf(url, sizeof url, "%s/hook?orgId=%s", dmt_recv_url(f->r), DMT_ORG);
     if (!strstr(msg, url)) fail_msg("message does not name %s: %s", url, msg);
-    assert_non_null(strstr(msg, "500"));
+    if (!strstr(msg, "GET with 500") || !strstr(msg, "POST with 503")) fail_msg("%s", msg);
     dmt_resp_free(&r);
     assert_int_equal(dmt_recv_count(f->r, "GET"), 1);
+    assert_int_equal(dmt_recv_count(f->r, "POST"), 1);
     assert_int_equal(count_installations(f->m), 0);
     assert_int_equal(count_listed_webhooks(f->m), 0);
 }
@@ -335,7 +337,7 @@ int main(void)
         T(install_appends_with_ampersand_when_url_has_query),
         T(extension_webhook_changes_only_with_extension_token),
         T(ticket_in_unchosen_department_is_not_delivered),
-        T(failing_check_get_refuses_install_and_creates_nothing),
+        T(failing_url_check_refuses_install_and_creates_nothing),
         T(invalid_extension_gives_validator_message),
         T(non_loopback_declared_url_without_webhook_url_is_refused),
         T(uninstall_removes_webhook_and_revokes_context),

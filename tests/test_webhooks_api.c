@@ -294,19 +294,24 @@ static void create_fails_when_the_url_check_fails_and_creates_nothing(void **sta
 {
     fx *f = *state;
     dmt_recv_set_get_status(f->r[0], 500);
+    dmt_recv_set_status(f->r[0], 405);
     uint64_t s0 = dmh_last_seq(f->m);
     char body[512];
     body_for(body, sizeof body, dmt_recv_url(f->r[0]), "");
     dmt_resp r = create(f, body);
     const char *msg = dmh_field_error(&r, "/url", "invalid");
-    assert_non_null(strstr(msg, "500"));
+    if (!strstr(msg, "GET with 500") || !strstr(msg, "POST with 405")) fail_msg("%s", msg);
     dmt_resp_free(&r);
     assert_int_equal(dmt_recv_count(f->r[0], "GET"), 1);
+    assert_int_equal(dmt_recv_count(f->r[0], "POST"), 1);
     assert_int_equal(list_size(f), 0);
     assert_int_equal(count_records(f, "webhook", s0), 0);
     cJSON *checks = dmh_journal(f->m, "after=%llu&kind=check", (unsigned long long)s0);
-    assert_int_equal(cJSON_GetArraySize(checks), 1);
+    assert_int_equal(cJSON_GetArraySize(checks), 2);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(checks, 0), "method"), "GET");
     assert_int_equal(dmh_u64(cJSON_GetArrayItem(checks, 0), "status"), 500);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(checks, 1), "method"), "POST");
+    assert_int_equal(dmh_u64(cJSON_GetArrayItem(checks, 1), "status"), 405);
     cJSON_Delete(checks);
 
     /* port 1 on loopback: nothing listens */
@@ -315,6 +320,51 @@ static void create_fails_when_the_url_check_fails_and_creates_nothing(void **sta
     dmh_field_error(&r, "/url", "invalid");
     dmt_resp_free(&r);
     assert_int_equal(list_size(f), 0);
+}
+
+/* A receiver that answers only POST registers: the GET's 405 is followed
+ * by an unsigned POST of {} (JSON by default, form-encoded when the setting
+ * says so), and its 200 passes; both attempts are journaled. A receiver that
+ * answers the GET is never POSTed. */
+static void post_only_and_get_only_receivers_both_register(void **state)
+{
+    fx *f = *state;
+    dmt_recv_set_get_status(f->r[0], 405);
+    uint64_t s0 = dmh_last_seq(f->m);
+    char id[32];
+    dmh_create(f->m, dmt_recv_url(f->r[0]), SUBS, "", id);
+    assert_int_equal(dmt_recv_count(f->r[0], "POST"), 1);
+    const dmt_hit *h = dmt_recv_hit(f->r[0], "POST", 0);
+    assert_string_equal(h->body, "{}");
+    assert_string_equal(h->content_type, "application/json");
+    assert_null(h->jwt);
+    cJSON *checks = dmh_journal(f->m, "after=%llu&kind=check", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(checks), 2);
+    assert_int_equal(dmh_u64(cJSON_GetArrayItem(checks, 0), "status"), 405);
+    assert_string_equal(dmt_str(cJSON_GetArrayItem(checks, 1), "method"), "POST");
+    assert_int_equal(dmh_u64(cJSON_GetArrayItem(checks, 1), "status"), 200);
+    cJSON_Delete(checks);
+
+    dmt_resp r = dmt_ctl(f->m, "PUT", "/mock/v1/settings", "{\"urlCheckPost\":\"form\"}");
+    dmh_status(&r, 200);
+    assert_string_equal(dmt_str(r.json, "urlCheckPost"), "form");
+    dmt_resp_free(&r);
+    dmt_recv_set_get_status(f->r[1], 404);
+    dmh_create(f->m, dmt_recv_url(f->r[1]), SUBS, "", id);
+    h = dmt_recv_hit(f->r[1], "POST", 0);
+    assert_non_null(h);
+    assert_string_equal(h->content_type, "application/x-www-form-urlencoded");
+
+    /* a GET-only receiver: one check, no POST */
+    dmt_recv *g = dmt_recv_start();
+    s0 = dmh_last_seq(f->m);
+    dmh_create(f->m, dmt_recv_url(g), SUBS, "", id);
+    assert_int_equal(dmt_recv_count(g, "GET"), 1);
+    assert_int_equal(dmt_recv_count(g, "POST"), 0);
+    checks = dmh_journal(f->m, "after=%llu&kind=check", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(checks), 1);
+    cJSON_Delete(checks);
+    dmt_recv_stop(g);
 }
 
 /* A PATCH that changes the URL checks the new one: a 500 there is 422 and the
@@ -326,6 +376,7 @@ static void patch_changing_the_url_checks_it_again(void **state)
     char id[32], body[256];
     dmh_create(f->m, dmt_recv_url(f->r[0]), SUBS, "", id);
     dmt_recv_set_get_status(f->r[1], 500);
+    dmt_recv_set_status(f->r[1], 500);
     snprintf(body, sizeof body, "{\"url\":\"%s/moved\"}", dmt_recv_url(f->r[1]));
     dmt_resp r = on_webhook(f, "PATCH", id, DMT_ADMIN, body);
     dmh_field_error(&r, "/url", "invalid");
@@ -696,6 +747,7 @@ int main(void)
         T(create_sends_an_unsigned_get_to_the_url),
         T(create_fails_when_the_url_check_fails_and_creates_nothing),
         T(patch_changing_the_url_checks_it_again),
+        T(post_only_and_get_only_receivers_both_register),
         T(invalid_bodies_name_the_field_by_json_pointer),
         T(pointer_tokens_are_escaped),
         T(bodies_at_the_limits_are_accepted),

@@ -26,6 +26,7 @@ static void settings_json(dm_control *c, dm_resp *resp)
     cJSON_AddBoolToObject(o, "invokePassthrough", io->passthrough);
     static const char *const modes[] = {"skip", "before-link", "end"};
     cJSON_AddStringToObject(o, "invokeHashQuery", modes[io->hash_query]);
+    cJSON_AddStringToObject(o, "urlCheckPost", dm_hooks_check_post_form(c->d.hooks) ? "form" : "json");
     cJSON_AddStringToObject(o, "clock", c->d.clock->is_virtual ? "virtual" : "real");
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
@@ -52,8 +53,10 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     dm_control *c = self;
     static const char *const prev[] = {"full", "changed", NULL};
     static const char *const modes[] = {"skip", "before-link", "end", NULL};
+    static const char *const post_types[] = {"json", "form", NULL};
     static const dm_field_spec fields[] = {
         {"prevState", DM_F_ENUM, 0, 0, prev},
+        {"urlCheckPost", DM_F_ENUM, 0, 0, post_types},
         {"invokeHashQuery", DM_F_ENUM, 0, 0, modes},
         {"invokePassthrough", DM_F_BOOL, 0, 0, NULL},
     };
@@ -91,6 +94,8 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         }
         dm_delivery_set_opts(c->d.delivery, &d);
         dm_hooks_set_check_timeout(c->d.hooks, dm_delivery_get_opts(c->d.delivery)->timeout_ms);
+        const char *post = dm_json_str(body, "urlCheckPost");
+        if (post) dm_hooks_set_check_post_form(c->d.hooks, strcmp(post, "form") == 0);
         const char *p = dm_json_str(body, "prevState");
         if (p) dm_events_set_prev_changed(c->d.events, strcmp(p, "changed") == 0);
         dm_invoke_opts io = *dm_invoke_get_opts(c->d.invoke);

@@ -357,25 +357,23 @@ static void finish_install(dm_installs *ins, install *in, const dm_call *call, d
 }
 
 /* After the webhook URL's check (res NULL: not checked, in-process). */
-static void install_checked(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call,
+static void install_checked(dm_hooks *h, void *ud, const dm_url_probe *res, dm_call *call,
                             dm_resp *resp)
 {
     install *in = ud;
     (void)h;
-    if (!res || res->status == 200) {
+    if (!res || res->ok) {
         finish_install(in->ins, in, call, resp);
         return;
     }
-    char msg[700];
-    if (res->status)
-        snprintf(msg, sizeof msg, "The webhook URL %.400s answered the check GET with %ld, not 200.",
-                 in->url, res->status);
-    else
-        snprintf(msg, sizeof msg, "The check GET to the webhook URL %.400s failed: %s.", in->url,
-                 res->error ? res->error : "no answer");
+    dm_buf msg = {0};
+    dm_buf_printf(&msg, "The webhook URL %.400s ", in->url);
+    dm_url_probe_describe(res, &msg);
+    dm_buf_putc(&msg, '.');
     dm_field_errs e = {0};
-    dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", msg);
-    dm_resp_error(resp, 422, "INVALID_DATA", msg, &e);
+    dm_field_errs_add(&e, "/webhookUrl", "invalid", "%s", msg.data);
+    dm_resp_error(resp, 422, "INVALID_DATA", msg.data, &e);
+    dm_buf_free(&msg);
 }
 
 static const dm_field_spec install_fields[] = {

@@ -147,17 +147,15 @@ static void do_update(dm_hooks *h, dm_call *call, const char *id, const cJSON *b
 
 /* After the URL check (res NULL: not checked, in-process): the write, when
  * the URL answered 200 and the portal's limits still allow it. */
-static void checked(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call, dm_resp *resp)
+static void checked(dm_hooks *h, void *ud, const dm_url_probe *res, dm_call *call, dm_resp *resp)
 {
     change *c = ud;
     dm_field_errs e = {0};
-    if (res && res->status != 200) {
-        if (res->status)
-            dm_field_errs_add(&e, "/url", "invalid", "the URL answered the check GET with %ld, not 200",
-                              res->status);
-        else
-            dm_field_errs_add(&e, "/url", "invalid", "the check GET to the URL failed: %s",
-                              res->error ? res->error : "no answer");
+    if (res && !res->ok) {
+        dm_buf why = {0};
+        dm_url_probe_describe(res, &why);
+        dm_field_errs_add(&e, "/url", "invalid", "the URL %s", why.data);
+        dm_buf_free(&why);
         dm_api_invalid(resp, &e);
         return;
     }

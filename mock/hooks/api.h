@@ -12,14 +12,31 @@
 
 /* ==== Desk's URL check (check.c) ==== */
 
-/* Desk's check of a webhook URL (desk-facts.md): an unsigned GET, which must
- * answer 200. Parks the request, journals the check as a "check" record
+/* What Desk's check of a URL found: the unsigned GET's answer and, when it
+ * was not 200, the unsigned POST's. ok when either answered 200. */
+typedef struct dm_url_probe {
+    long get_status;       /* 0: no answer */
+    const char *get_error; /* why no answer came, or NULL */
+    int posted;            /* the POST was tried */
+    long post_status;
+    const char *post_error;
+    int ok;
+} dm_url_probe;
+
+/* "answered the check GET with 404 and the check POST with 405; Desk needs
+ * a 200 to one of them", appended to out. */
+void dm_url_probe_describe(const dm_url_probe *r, dm_buf *out);
+
+/* Desk's check of a webhook URL (desk-facts.md): an unsigned GET; when that
+ * does not answer 200, an unsigned POST with the body {} (JSON, or form
+ * content type: dm_hooks_set_check_post_form). The URL passes when either
+ * answers 200. Parks the request, journals each attempt as a "check" record
  * caused by it, then calls done(h, ud, res, call, resp) with the call
- * resumed, to fill resp; res is NULL when there was no transport to park on
- * (in-process calls: not checked). A reset, shutdown or the end of owner
- * (NULL: none) answers the client 503 instead. In every case free_ud(ud)
- * runs once, last (free_ud may be NULL). */
-typedef void (*dm_checked_fn)(dm_hooks *h, void *ud, const dm_out_res *res, dm_call *call,
+ * resumed, to fill resp; res (valid during the call) is NULL when there was
+ * no transport to park on (in-process calls: not checked). A reset,
+ * shutdown or the end of owner (NULL: none) answers the client 503 instead.
+ * In every case free_ud(ud) runs once, last (free_ud may be NULL). */
+typedef void (*dm_checked_fn)(dm_hooks *h, void *ud, const dm_url_probe *res, dm_call *call,
                               dm_resp *resp);
 void dm_hooks_check_url(dm_hooks *h, dm_call *call, dm_req *req, dm_resp *resp, const char *url,
                         const char *owner, dm_checked_fn done, void (*free_ud)(void *), void *ud);

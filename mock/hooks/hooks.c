@@ -18,6 +18,7 @@ struct dm_hooks {
     dm_outbound *out;
     dm_waits *waits;
     int64_t check_timeout_ms;
+    int check_post_form;
     dm_vec webhooks; /* dm_webhook *, oldest first */
     void (*on_delete)(void *ud, dm_webhook *w, const char *reason);
     void *on_delete_ud;
@@ -65,6 +66,16 @@ void dm_hooks_set_check_timeout(dm_hooks *h, int64_t ms)
 int64_t dm_hooks_check_timeout(const dm_hooks *h)
 {
     return h->check_timeout_ms;
+}
+
+void dm_hooks_set_check_post_form(dm_hooks *h, int form)
+{
+    h->check_post_form = form;
+}
+
+int dm_hooks_check_post_form(const dm_hooks *h)
+{
+    return h->check_post_form;
 }
 
 dm_store *dm_hooks_store(const dm_hooks *h)

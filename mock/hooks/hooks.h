@@ -47,6 +47,10 @@ void dm_hooks_on_delete(dm_hooks *h, void (*fn)(void *ud, dm_webhook *w, const c
 /* How long a URL check waits for its answer (the delivery timeout). */
 void dm_hooks_set_check_timeout(dm_hooks *h, int64_t ms);
 int64_t dm_hooks_check_timeout(const dm_hooks *h);
+/* The URL check's POST carries {} as application/json (0, the default) or
+ * as application/x-www-form-urlencoded (1). */
+void dm_hooks_set_check_post_form(dm_hooks *h, int form);
+int dm_hooks_check_post_form(const dm_hooks *h);
 
 /* The webhooks, oldest first. */
 size_t dm_hooks_count(const dm_hooks *h);
