@@ -64,6 +64,7 @@ static void apply_settings(dm_app *app)
     dm_delivery_set_opts(app->delivery, &d);
     dm_hooks_set_check_timeout(app->hooks, dm_delivery_get_opts(app->delivery)->timeout_ms);
     dm_hooks_set_check_post_form(app->hooks, o->url_check_post_form);
+    app->store->opts.thread_content_type = o->thread_content_type_html ? "html" : "text/html";
     dm_events_set_prev_changed(app->events, o->prev_state_changed);
     static const char *const where[] = {"skip", "before-link", "end"}; /* DM_HASH_Q_* order */
     int hq = DM_HASH_Q_SKIP;
@@ -262,10 +263,10 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     app->out = dm_outbound_new(app->loop);
     if (load_jwt(app, err, errlen)) goto fail;
     make_parts(app);
+    apply_settings(app); /* before the org: it shapes what loads */
     if (load_org(app, err, errlen)) goto fail;
     for (const char *const *d = app->opts.fixture_dirs; d && *d; d++)
         if (dm_fixtures_add_dir(app->fixtures, *d, err, errlen) < 0) goto fail;
-    apply_settings(app);
     if (app->opts.journal_file && dm_journal_open_file(app->journal, app->opts.journal_file)) {
         snprintf(err, errlen, "%s: %s", app->opts.journal_file, strerror(errno));
         goto fail;

@@ -36,6 +36,7 @@ typedef struct dm_app_opts {
     const char *invoke_hash_query; /* where queryParams enters HASH: "skip" (NULL), "before-link", "end" */
     int64_t invoke_cause_window_ms;/* default 5000 */
     int url_check_post_form;       /* the URL check's POST: {} as a form (1) or JSON (0) */
+    int thread_content_type_html;  /* a thread's contentType: "html" (1) or "text/html" (0) */
     const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
     unsigned connection_timeout_s;   /* idle client connections close; default 30 */
     unsigned connection_limit;       /* open client connections at most; default 1000 */

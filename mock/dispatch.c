@@ -140,6 +140,10 @@ static void journal_request(dm_app *app, uint64_t seq, const dm_call *call, cons
             dm_buf_puts(&b, ",\"errorCode\":");
             dm_buf_json_str(&b, resp->error_code);
         }
+        if (resp->wrong_resource[0]) {
+            dm_buf_puts(&b, ",\"wrongResource\":");
+            dm_buf_puts(&b, resp->wrong_resource);
+        }
     }
     put_str_or_null(&b, ",\"actor\":", call->origin.actor_id);
     if (call->principal) {

@@ -71,6 +71,7 @@ static void usage(FILE *out)
           "  expect    judge one expectation on a running mock (delivered, call, no-loop, ...)\n"
           "  validate  check an extension folder (plugin-manifest.json, resources.json)\n"
           "  fixtures  lint event fixtures (fixtures lint DIR...)\n"
+          "  schema    print the reference of the Desk modules the mock holds\n"
           "\n"
           "Run 'deskmock <command> --help' for a command's options.\n"
           "  -h, --help     show this help\n"
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"demo", dm_cli_demo},         {"serve", dm_cli_serve},       {"trigger", dm_cli_trigger},
         {"record", dm_cli_record},     {"check", dm_cli_check},       {"validate", dm_cli_validate},
-        {"fixtures", dm_cli_fixtures}, {"expect", dm_cli_expect},
+        {"fixtures", dm_cli_fixtures}, {"expect", dm_cli_expect},     {"schema", dm_cli_schema},
     };
     size_t i = 0;
     while (i < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[i].name) != 0) i++;

@@ -123,6 +123,11 @@ static const keyspec ticket_keys[] = {
     {"sharedDepartments", T_ARR},
     {"entitySkills", T_ARR},
     {"channelRelatedInfo", T_ANY},
+    /* seen on real rows too (desk-facts.md, evidence after the first release) */
+    {"childTicketCount", T_NUM_STR},
+    {"isRead", T_BOOL},
+    {"relationshipType", T_STR_NULL},
+    {"lastThread", T_OBJ_NULL},
 };
 
 static void check_type(const cJSON *obj, const char *key, ktype type)
@@ -302,7 +307,9 @@ static void create_with_contact_id_returns_full_ticket(void **state)
     assert_string_equal(dmt_str(t, "commentCount"), "0");
     assert_string_equal(dmt_str(t, "createdTime"), dmt_str(t, "modifiedTime"));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(t, "closedTime")));
-    assert_string_equal(dmt_str(cJSON_GetObjectItem(t, "customFields"), "region"), "EU");
+    /* customFields by display label; the org file names none, so the label
+     * is the API name made readable */
+    assert_string_equal(dmt_str(cJSON_GetObjectItem(t, "customFields"), "Region"), "EU");
     assert_int_equal(strlen(dmt_str(t, "id")), 19); /* a generated id */
 
     dmt_resp g = get_ticket(m, dmt_str(t, "id"));
@@ -385,7 +392,8 @@ static void fixture_ticket_has_full_shape_and_true_counts(void **state)
     assert_string_equal(dmt_str(r.json, "threadCount"), "2");
     assert_string_equal(dmt_str(r.json, "commentCount"), "1");
     assert_string_equal(dmt_str(r.json, "createdTime"), "2026-01-05T09:15:00.000Z");
-    assert_string_equal(dmt_str(r.json, "channelCode"), "EMAIL");
+    /* as a real email ticket has it */
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(r.json, "channelCode")));
     const cJSON *a = cJSON_GetObjectItem(r.json, "assignee");
     assert_string_equal(dmt_str(a, "firstName"), "Ravi");
     assert_string_equal(dmt_str(a, "email"), "ravi.agent@zylker.example");
@@ -415,7 +423,7 @@ static void patch_changes_only_given_fields_and_bumps_modifiedTime(void **state)
     assert_string_equal(dmt_str(r.json, "priority"), "Low");
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "cf"), "cf_plan"), "Max");
     assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "cf"), "cf_region"), "EU");
-    assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "customFields"), "plan"), "Max");
+    assert_string_equal(dmt_str(cJSON_GetObjectItem(r.json, "customFields"), "Plan"), "Max");
     assert_string_equal(dmt_str(r.json, "modifiedBy"), ADMIN_ID);
     int64_t mod;
     assert_int_equal(dm_iso_parse(dmt_str(r.json, "modifiedTime"), &mod), 0);

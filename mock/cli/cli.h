@@ -14,6 +14,7 @@ int dm_cli_expect(int argc, char **argv);
 int dm_cli_demo(int argc, char **argv);
 int dm_cli_validate(int argc, char **argv);
 int dm_cli_fixtures(int argc, char **argv);
+int dm_cli_schema(int argc, char **argv);
 
 /* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
 int dm_cli_number(const char *s, long long min, long long max, long long *out);

@@ -57,6 +57,8 @@ static void usage(FILE *out)
           "  --batch-window MS   wait up to MS for a batch to fill (default 0)\n"
           "  --jwt-key FILE      RSA private key (PEM) that signs X-ZDesk-JWT (default:\n"
           "                      the built-in key, fixtures/keys/jwt-signing-key.pem)\n"
+          "  --thread-content-type TYPE\n"
+          "                      a thread's contentType: text/html (default) or html\n"
           "  --url-check-post TYPE\n"
           "                      when a webhook URL does not answer the check GET with\n"
           "                      200, Desk POSTs it {}: as json (default) or form\n"
@@ -119,6 +121,7 @@ static const struct option longopts[] = {
     {"invoke-hash-query", required_argument, NULL, 'H'},
     {"invoke-cause-window", required_argument, NULL, 'w'},
     {"url-check-post", required_argument, NULL, 'U'},
+    {"thread-content-type", required_argument, NULL, 'Y'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -171,6 +174,7 @@ static int option(serve_args *a, int c, const char *arg)
     static const char *const prev[] = {"full", "changed", NULL};
     static const char *const hash_query[] = {"skip", "before-link", "end", NULL};
     static const char *const post_types[] = {"json", "form", NULL};
+    static const char *const thread_types[] = {"text/html", "html", NULL};
     dm_app_opts *o = &a->o;
     int k;
     switch (c) {
@@ -200,6 +204,10 @@ static int option(serve_args *a, int c, const char *arg)
     case 'U':
         if (dm_cli_option_choice("serve", "--url-check-post", arg, post_types, &k)) return -1;
         o->url_check_post_form = k == 1;
+        break;
+    case 'Y':
+        if (dm_cli_option_choice("serve", "--thread-content-type", arg, thread_types, &k)) return -1;
+        o->thread_content_type_html = k == 1;
         break;
     case 'C':
         if (dm_iso_parse(arg, &o->clock_start)) {

@@ -510,6 +510,7 @@ const dm_route dm_control_routes[] = {
     {"POST", "/mock/v1/reset", h_reset, NULL, 0},
     {"GET", "/mock/v1/journal", h_journal, NULL, 0},
     {"POST", "/mock/v1/events", dm_h_trigger, NULL, 0},
+    {"POST", "/mock/v1/actions/{}", dm_h_action, NULL, 0},
     {"GET", "/mock/v1/events/{}", h_event_story, NULL, 0},
     {"GET", "/mock/v1/fixtures", dm_h_fixtures, NULL, 0},
     {"GET", "/mock/v1/fixtures/{}/{}", dm_h_fixture_get, NULL, 0},

@@ -27,6 +27,7 @@ static void settings_json(dm_control *c, dm_resp *resp)
     static const char *const modes[] = {"skip", "before-link", "end"};
     cJSON_AddStringToObject(o, "invokeHashQuery", modes[io->hash_query]);
     cJSON_AddStringToObject(o, "urlCheckPost", dm_hooks_check_post_form(c->d.hooks) ? "form" : "json");
+    cJSON_AddStringToObject(o, "threadContentType", c->d.store->opts.thread_content_type);
     cJSON_AddStringToObject(o, "clock", c->d.clock->is_virtual ? "virtual" : "real");
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
@@ -54,7 +55,9 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     static const char *const prev[] = {"full", "changed", NULL};
     static const char *const modes[] = {"skip", "before-link", "end", NULL};
     static const char *const post_types[] = {"json", "form", NULL};
+    static const char *const thread_types[] = {"text/html", "html", NULL};
     static const dm_field_spec fields[] = {
+        {"threadContentType", DM_F_ENUM, 0, 0, thread_types},
         {"prevState", DM_F_ENUM, 0, 0, prev},
         {"urlCheckPost", DM_F_ENUM, 0, 0, post_types},
         {"invokeHashQuery", DM_F_ENUM, 0, 0, modes},
@@ -94,6 +97,8 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         }
         dm_delivery_set_opts(c->d.delivery, &d);
         dm_hooks_set_check_timeout(c->d.hooks, dm_delivery_get_opts(c->d.delivery)->timeout_ms);
+        const char *tct = dm_json_str(body, "threadContentType");
+        if (tct) c->d.store->opts.thread_content_type = strcmp(tct, "html") == 0 ? "html" : "text/html";
         const char *post = dm_json_str(body, "urlCheckPost");
         if (post) dm_hooks_set_check_post_form(c->d.hooks, strcmp(post, "form") == 0);
         const char *p = dm_json_str(body, "prevState");

@@ -1,8 +1,9 @@
 /* trigger.c -- POST /mock/v1/events: make Desk events happen on demand.
- * Either a state change named by its event type (made through the same
- * Desk routes as the REST API, as the admin, so prevState, filters and
- * ignoreSourceId apply exactly), or a fixture whose resource is loaded into
- * state and whose event is raised. GET /mock/v1/fixtures lists fixtures. */
+ * Either a state change named by its event type -- any of the 52 -- made
+ * through the Desk API as the admin, or through a /mock/v1 action for what
+ * no API user can do (actions.c), so prevState, filters and ignoreSourceId
+ * apply exactly; or a fixture whose resource is loaded into state and whose
+ * event is raised. GET /mock/v1/fixtures lists fixtures. */
 #include "control/internal.h"
 #include "desk/api.h"
 #include "desk/catalog.h"
@@ -16,6 +17,8 @@
 static const dm_field_spec trigger_fields[] = {
     {"eventType", DM_F_STR, 0, 64, NULL}, {"ticketId", DM_F_ID, 0, 0, NULL},
     {"commentId", DM_F_ID, 0, 0, NULL},   {"contactId", DM_F_ID, 0, 0, NULL},
+    {"id", DM_F_ID, 0, 0, NULL},          {"articleId", DM_F_ID, 0, 0, NULL},
+    {"rootCategoryId", DM_F_ID, 0, 0, NULL},
     {"set", DM_F_OBJ, 0, 0, NULL},        {"sourceId", DM_F_STR, 1, 128, NULL},
     {"automation", DM_F_BOOL, 0, 0, NULL}, {"direction", DM_F_STR, 0, 8, NULL},
 };
@@ -120,14 +123,6 @@ static void answer_events(dm_control *c, uint64_t before, dm_resp *resp, const d
 
 /* ==== State changes by event type ==== */
 
-static const char *default_department(const dm_store *store)
-{
-    for (size_t i = 0; i < store->departments.n; i++)
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(store->departments.items[i], "isDefault")))
-            return dm_json_str(store->departments.items[i], "id");
-    return dm_json_str(store->departments.items[0], "id");
-}
-
 /* A request into the Desk API as the admin, its writes carrying the
  * trigger's origin (cause, sourceId, automation). */
 static void desk(dm_control *c, const dm_call *call, const char *method, const char *path,
@@ -151,20 +146,192 @@ static void desk(dm_control *c, const dm_call *call, const char *method, const c
     dm_kvs_free(&r.headers);
 }
 
-/* What an update of type changes, in words ("the ticket"). */
-static const char *changed_resource(const char *type)
+/* How the trigger causes each module's changes: a create's starting body
+ * (the trigger's set goes over it), an update's change when set gives none,
+ * and, for what no API user can do, the /mock/v1 action that does it. */
+typedef struct recipe {
+    const char *module;
+    const char *create;  /* JSON; "{n}" becomes a number unique in the run */
+    const char *update;  /* JSON */
+    const char *action;  /* create and update through this action instead */
+} recipe;
+
+static const recipe recipes[] = {
+    {"ticket", "{\"subject\":\"Triggered ticket\"}", "{\"priority\":\"High\"}", NULL},
+    {"thread", NULL, NULL, NULL},
+    {"comment", "{\"content\":\"Triggered comment\"}", "{\"content\":\"Triggered edit\"}", NULL},
+    {"attachment", "{\"name\":\"triggered-{n}.png\",\"size\":\"2048\",\"isPublic\":true}",
+     "{\"isPublic\":false}", NULL},
+    {"approval", "{\"subject\":\"Approve a refund\",\"approverIds\":[]}",
+     "{\"status\":\"Approved\"}", NULL},
+    {"timeEntry", "{\"executedTime\":\"{now}\",\"hoursSpent\":\"1\",\"description\":\"Triggered work\"}",
+     "{\"minutesSpent\":\"30\"}", NULL},
+    {"department", "{\"name\":\"Triggered department {n}\"}", "{\"description\":\"Changed by a trigger\"}",
+     NULL},
+    {"agent", "{\"lastName\":\"Triggered\",\"firstName\":\"Agent\",\"emailId\":\"triggered{n}@agents.example\"}",
+     "{\"phone\":\"+1 555 0199\"}", NULL},
+    {"agentPresence", NULL, NULL, "agent-presence"},
+    {"agentChannelPreference", NULL, NULL, "agent-channel-preference"},
+    {"account", "{\"accountName\":\"Triggered account {n}\"}", "{\"website\":\"https://triggered.example\"}",
+     NULL},
+    {"contact", "{\"lastName\":\"Triggered\"}", "{\"title\":\"Triggered title\"}", NULL},
+    {"task", "{\"subject\":\"Triggered task\"}", "{\"status\":\"Completed\"}", NULL},
+    {"call", "{\"subject\":\"Triggered call\",\"direction\":\"outbound\",\"startTime\":\"{now}\"}",
+     "{\"status\":\"Completed\"}", NULL},
+    {"event", "{\"subject\":\"Triggered event\",\"startTime\":\"{now}\"}", "{\"status\":\"Completed\"}",
+     NULL},
+    {"kbRootCategory", "{\"name\":\"Triggered category {n}\"}", "{\"description\":\"Changed by a trigger\"}",
+     NULL},
+    {"kbSection", "{\"name\":\"Triggered section {n}\"}", "{\"description\":\"Changed by a trigger\"}",
+     NULL},
+    {"article", "{\"title\":\"Triggered article {n}\",\"answer\":\"<div>Triggered answer</div>\"}",
+     "{\"status\":\"Published\"}", NULL},
+    {"articleTranslation", "{\"locale\":\"de\",\"title\":\"Ausgeloester Artikel\",\"answer\":\"<div>Antwort</div>\"}",
+     "{\"status\":\"Published\"}", NULL},
+    {"articleFeedback", NULL, NULL, "article-feedback"},
+    {"imSession", NULL, NULL, "im-session-status"},
+    {"imMessage", NULL, NULL, "im-message"},
+};
+
+static const recipe *recipe_of(const char *module)
 {
-    if (strncmp(type, "Contact_", 8) == 0) return "the contact";
-    if (strncmp(type, "Ticket_Comment_", 15) == 0) return "the comment";
-    return "the ticket";
+    for (size_t i = 0; i < sizeof recipes / sizeof recipes[0]; i++)
+        if (strcmp(recipes[i].module, module) == 0) return &recipes[i];
+    return NULL;
 }
 
+/* A recipe's JSON with {n} and {now} filled in. */
+static cJSON *fill(dm_control *c, const char *tmpl)
+{
+    static unsigned long n; /* unique within the process is unique within the run */
+    dm_buf b = {0};
+    char iso[DM_ISO_LEN];
+    dm_iso_time(dm_clock_now(c->d.clock), iso);
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, "{n}", 3) == 0) dm_buf_printf(&b, "%lu", ++n), p += 3;
+        else if (strncmp(p, "{now}", 5) == 0) dm_buf_puts(&b, iso), p += 5;
+        else dm_buf_putc(&b, *p++);
+    }
+    cJSON *o = cJSON_Parse(b.data);
+    dm_buf_free(&b);
+    return o;
+}
+
+/* The trigger's idea of an object of module when the request names none:
+ * the newest. NULL when the module has none. */
+static const cJSON *newest(const dm_store *s, const char *module)
+{
+    if (strcmp(module, "ticket") == 0)
+        return s->tickets.n ? ((dm_ticket *)s->tickets.items[s->tickets.n - 1])->obj : NULL;
+    if (strcmp(module, "comment") == 0 || strcmp(module, "thread") == 0) {
+        /* the last of the newest ticket that has any */
+        for (size_t i = s->tickets.n; i-- > 0;) {
+            const dm_ticket *t = s->tickets.items[i];
+            const dm_vec *v = module[1] == 'o' ? &t->comments : &t->threads;
+            if (v->n) return v->items[v->n - 1];
+        }
+        return NULL;
+    }
+    const dm_coll *c = dm_store_coll(s, module);
+    return c && c->items.n ? c->items.items[c->items.n - 1] : NULL;
+}
+
+/* The id the request gives for a module's object: "id", or the name the
+ * module's key has ("ticketId", "commentId", ...). */
+static const char *given_id(const cJSON *body, const char *module)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%sId", module);
+    return dm_json_str(body, "id") ? dm_json_str(body, "id") : dm_json_str(body, key);
+}
+
+/* Fills a create body's required references the trigger was not given: the
+ * org's default department, its first contact, the newest ticket, ... */
+static void fill_refs(dm_control *c, const dm_schema *sc, cJSON *in)
+{
+    for (size_t i = 0; i < sc->nattrs; i++) {
+        const dm_attr *a = &sc->attrs[i];
+        if (!a->ref || !(a->flags & DM_A_REQ) || cJSON_GetObjectItemCaseSensitive(in, a->name))
+            continue;
+        const cJSON *o = NULL;
+        if (strcmp(a->ref, "department") == 0) {
+            const dm_coll *d = dm_store_coll(c->d.store, "department");
+            for (size_t k = 0; k < d->items.n && !o; k++)
+                if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d->items.items[k], "isDefault")))
+                    o = d->items.items[k];
+            if (!o && d->items.n) o = d->items.items[0];
+        } else if (strcmp(a->ref, "contact") == 0) {
+            const dm_coll *k = dm_store_coll(c->d.store, "contact");
+            o = k->items.n ? k->items.items[0] : NULL;
+        } else {
+            o = newest(c->d.store, a->ref);
+        }
+        if (o && a->type == DM_T_IDS) {
+            cJSON *arr = cJSON_CreateArray();
+            cJSON_AddItemToArray(arr, cJSON_CreateString(dm_json_str(o, "id")));
+            dm_json_set(in, a->name, arr);
+        } else if (o) {
+            dm_json_set_str(in, a->name, dm_json_str(o, "id"));
+        }
+    }
+    /* a ticket needs a contact */
+    if (sc == &dm_ticket_schema && !cJSON_GetObjectItemCaseSensitive(in, "contactId") &&
+        !cJSON_GetObjectItemCaseSensitive(in, "contact")) {
+        const dm_coll *k = dm_store_coll(c->d.store, "contact");
+        if (k->items.n) dm_json_set_str(in, "contactId", dm_json_str(k->items.items[0], "id"));
+    }
+    /* an approval needs an approver: the admin */
+    const cJSON *ap = cJSON_GetObjectItemCaseSensitive(in, "approverIds");
+    if (cJSON_IsArray(ap) && !cJSON_GetArraySize(ap)) {
+        const dm_token *admin = dm_store_token_for_role(c->d.store, "admin");
+        if (admin && admin->agent)
+            cJSON_AddItemToArray((cJSON *)ap, cJSON_CreateString(dm_json_str(admin->agent, "id")));
+    }
+}
+
+/* The REST path of a module's collection, with its parent's id. NULL with an
+ * error in e when the parent is missing. */
+static int collection_path(dm_control *c, const dm_schema *sc, const cJSON *body, char *out,
+                           size_t len, dm_field_errs *e)
+{
+    const char *brace = strstr(sc->path, "{}");
+    if (!brace) {
+        snprintf(out, len, "/api/v1/%s", sc->path);
+        return 0;
+    }
+    const char *pid = dm_json_str(body, sc->parent);
+    if (!pid && !dm_json_str(body, "parentId")) {
+        const cJSON *p = newest(c->d.store, sc->parent_module);
+        pid = p ? dm_json_str(p, "id") : NULL;
+    } else if (!pid) {
+        pid = dm_json_str(body, "parentId");
+    }
+    if (!pid || !dm_store_get(c->d.store, sc->parent_module, pid)) {
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/%s", sc->parent);
+        dm_field_errs_add(e, ptr, pid ? "invalid" : "missing", "%s: no %s %s", sc->name,
+                          sc->parent_module, pid ? "with this id" : "to put it in");
+        return -1;
+    }
+    snprintf(out, len, "/api/v1/%.*s%s%s", (int)(brace - sc->path), sc->path, pid, brace + 2);
+    return 0;
+}
+
+/* Changes state so that an event of type happens, through the Desk API or
+ * a /mock/v1 action; inner gets that call's answer. */
 static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
 {
     const char *type = dm_json_str(body, "eventType");
-    const char *tid = dm_json_str(body, "ticketId"), *cid = dm_json_str(body, "commentId");
-    const char *kid = dm_json_str(body, "contactId");
     dm_field_errs e = {0};
+    const dm_event_def *def = NULL;
+    const dm_schema *sc = dm_schema_for_event(type, &def);
+    if (!sc) {
+        const char *near = dm_event_type_suggest(type);
+        dm_field_errs_add(&e, "/eventType", "invalid", "unknown event type%s%s%s",
+                          near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+        dm_api_invalid(resp, &e);
+        return;
+    }
     cJSON *in = cJSON_CreateObject();
     if (apply_paths(in, NULL, cJSON_GetObjectItemCaseSensitive(body, "set"),
                     cJSON_GetObjectItemCaseSensitive(body, "unset"), &e)) {
@@ -172,88 +339,121 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
         cJSON_Delete(in);
         return;
     }
-    char path[256];
     dm_resp inner;
     dm_resp_init(&inner);
     uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
-    int need_ticket = strcmp(type, "Ticket_Add") != 0 && strncmp(type, "Ticket_", 7) == 0;
-    dm_ticket *t = tid ? dm_store_ticket(c->d.store, tid) : NULL;
-    if (need_ticket && !t) {
-        dm_field_errs_add(&e, "/ticketId", tid ? "invalid" : "missing",
-                          tid ? "no ticket with this id" : "%s needs ticketId", type);
-    } else if (strcmp(type, "Ticket_Add") == 0) {
-        if (!cJSON_GetObjectItemCaseSensitive(in, "subject"))
-            dm_json_set_str(in, "subject", "Triggered ticket");
-        if (!cJSON_GetObjectItemCaseSensitive(in, "departmentId"))
-            dm_json_set_str(in, "departmentId", default_department(c->d.store));
-        if (!cJSON_GetObjectItemCaseSensitive(in, "contactId") &&
-            !cJSON_GetObjectItemCaseSensitive(in, "contact") && c->d.store->contacts.n)
-            dm_json_set_str(in, "contactId", dm_json_str(c->d.store->contacts.items[0], "id"));
-        desk(c, call, "POST", "/api/v1/tickets", in, &inner);
-    } else if (strcmp(type, "Ticket_Update") == 0) {
-        snprintf(path, sizeof path, "/api/v1/tickets/%s", tid);
-        if (!in->child) dm_field_errs_add(&e, "/set", "missing", "say what changes: set a field");
-        else desk(c, call, "PATCH", path, in, &inner);
-    } else if (strcmp(type, "Ticket_Delete") == 0) {
-        dm_desk_delete_ticket(c->d.store, call, t);
-        inner.status = 200;
-    } else if (strcmp(type, "Ticket_Thread_Add") == 0) {
+    const recipe *r = recipe_of(sc->name);
+    const char *action = def->action;
+    char path[300];
+    if (sc == &dm_thread_schema) {
+        /* an incoming email (an action), or an agent's reply (sendReply) */
         const char *dir = dm_json_str(body, "direction");
-        if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
-            dm_json_set_str(in, "content", dir && strcmp(dir, "out") == 0 ? "<div>Triggered reply</div>"
-                                                                           : "<div>Triggered message</div>");
-        if (dir && strcmp(dir, "out") == 0) {
+        const cJSON *t = dm_store_get(c->d.store, "ticket", given_id(body, "ticket"));
+        if (!t && !given_id(body, "ticket")) t = newest(c->d.store, "ticket");
+        if (!t) {
+            dm_field_errs_add(&e, "/ticketId", given_id(body, "ticket") ? "invalid" : "missing",
+                              "Ticket_Thread_Add needs a ticket");
+        } else if (dir && strcmp(dir, "out") == 0) {
+            if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
+                dm_json_set_str(in, "content", "<div>Triggered reply</div>");
             if (!cJSON_GetObjectItemCaseSensitive(in, "channel")) dm_json_set_str(in, "channel", "EMAIL");
             if (!cJSON_GetObjectItemCaseSensitive(in, "to"))
-                dm_json_set_str(in, "to", dm_json_str(t->obj, "email") ? dm_json_str(t->obj, "email")
-                                                                       : "customer@example.com");
+                dm_json_set_str(in, "to", dm_json_str(t, "email") ? dm_json_str(t, "email")
+                                                                  : "customer@example.com");
             if (!cJSON_GetObjectItemCaseSensitive(in, "fromEmailAddress")) {
                 char from[128];
                 snprintf(from, sizeof from, "support@%s.zohodesk.com", c->d.store->portal);
                 dm_json_set_str(in, "fromEmailAddress", from);
             }
-            snprintf(path, sizeof path, "/api/v1/tickets/%s/sendReply", tid);
+            snprintf(path, sizeof path, "/api/v1/tickets/%s/sendReply", dm_json_str(t, "id"));
             desk(c, call, "POST", path, in, &inner);
         } else if (dir && strcmp(dir, "in") != 0) {
             dm_field_errs_add(&e, "/direction", "invalid", "expected \"in\" or \"out\"");
         } else {
-            dm_json_set_str(in, "direction", "in");
-            const cJSON *th = dm_desk_add_thread(c->d.store, call, t, in);
-            dm_resp_json(&inner, 200, th);
+            if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
+                dm_json_set_str(in, "content", "<div>Triggered message</div>");
+            dm_json_set_str(in, "ticketId", dm_json_str(t, "id"));
+            dm_action_run(c, call, "email", in, &inner);
         }
-    } else if (strcmp(type, "Ticket_Comment_Add") == 0) {
-        if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
-            dm_json_set_str(in, "content", "Triggered comment");
-        snprintf(path, sizeof path, "/api/v1/tickets/%s/comments", tid);
-        desk(c, call, "POST", path, in, &inner);
-    } else if (strcmp(type, "Ticket_Comment_Update") == 0) {
-        if (!cid) {
-            dm_field_errs_add(&e, "/commentId", "missing", "Ticket_Comment_Update needs commentId");
+    } else if (r && r->action) {
+        /* what no API user can do: the action, told which object */
+        const char *id = given_id(body, sc->name);
+        if (id) dm_json_set_str(in, strcmp(sc->name, "imMessage") == 0 && strcmp(action, "update") == 0
+                                        ? "messageId"
+                                    : strcmp(sc->name, "imSession") == 0 ? "sessionId"
+                                    : strcmp(sc->name, "articleFeedback") == 0 ? "articleId"
+                                                                               : "agentId",
+                                id);
+        const char *name = r->action;
+        if (strcmp(sc->name, "imMessage") == 0 && strcmp(action, "update") == 0) name = "im-message-status";
+        dm_action_run(c, call, name, in, &inner);
+    } else if (strcmp(action, "create") == 0 && sc == &dm_ticket_schema &&
+               (!dm_json_str(in, "channel") || strcmp(dm_json_str(in, "channel"), "Email") == 0)) {
+        /* a new ticket, as most arrive: a customer's email */
+        cJSON *mail = cJSON_CreateObject();
+        dm_json_set_str(mail, "subject", dm_json_str(in, "subject") ? dm_json_str(in, "subject")
+                                                                    : "Triggered ticket");
+        if (dm_json_str(in, "description")) dm_json_set_str(mail, "content", dm_json_str(in, "description"));
+        if (dm_json_str(in, "departmentId")) dm_json_set_str(mail, "departmentId", dm_json_str(in, "departmentId"));
+        if (dm_json_str(in, "contactId")) dm_json_set_str(mail, "contactId", dm_json_str(in, "contactId"));
+        const cJSON *v;
+        int other = 0; /* anything else set goes through the API instead */
+        cJSON_ArrayForEach(v, in) other |= !cJSON_GetObjectItemCaseSensitive(mail, v->string) &&
+                                           strcmp(v->string, "description") != 0 &&
+                                           strcmp(v->string, "channel") != 0;
+        if (other) {
+            cJSON *full = fill(c, r->create);
+            cJSON_ArrayForEach(v, in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
+            fill_refs(c, sc, full);
+            desk(c, call, "POST", "/api/v1/tickets", full, &inner);
+            cJSON_Delete(full);
         } else {
-            if (!in->child) dm_json_set_str(in, "content", "Triggered edit");
-            snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", tid, cid);
-            desk(c, call, "PATCH", path, in, &inner);
+            dm_action_run(c, call, "email", mail, &inner);
         }
-    } else if (strcmp(type, "Contact_Add") == 0) {
-        if (!cJSON_GetObjectItemCaseSensitive(in, "lastName")) dm_json_set_str(in, "lastName", "Triggered");
-        desk(c, call, "POST", "/api/v1/contacts", in, &inner);
-    } else if (strcmp(type, "Contact_Update") == 0) {
-        if (!kid) {
-            dm_field_errs_add(&e, "/contactId", "missing", "Contact_Update needs contactId");
-        } else {
-            snprintf(path, sizeof path, "/api/v1/contacts/%s", kid);
-            if (!in->child) dm_field_errs_add(&e, "/set", "missing", "say what changes: set a field");
-            else desk(c, call, "PATCH", path, in, &inner);
+        cJSON_Delete(mail);
+    } else if (strcmp(action, "create") == 0) {
+        cJSON *full = r && r->create ? fill(c, r->create) : cJSON_CreateObject();
+        const cJSON *v;
+        cJSON_ArrayForEach(v, in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
+        fill_refs(c, sc, full);
+        if (collection_path(c, sc, body, path, sizeof path, &e) == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(full, sc->parent ? sc->parent : "");
+            desk(c, call, "POST", path, full, &inner);
         }
-    } else if (dm_event_type_find(type)) {
-        dm_field_errs_add(&e, "/eventType", "invalid",
-                          "the mock keeps no state for %s; trigger one of its fixtures instead "
-                          "({\"fixture\": \"%s/<name>\"})",
-                          type, type);
+        cJSON_Delete(full);
     } else {
-        const char *near = dm_event_type_suggest(type);
-        dm_field_errs_add(&e, "/eventType", "invalid", "unknown event type%s%s%s",
-                          near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+        /* update or delete: the object named, else the newest */
+        const char *id = given_id(body, sc->name);
+        const cJSON *obj = id ? dm_store_get(c->d.store, sc->name, id) : newest(c->d.store, sc->name);
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/%sId", sc->name);
+        if (!obj) {
+            dm_field_errs_add(&e, id ? ptr : "/id", id ? "invalid" : "missing",
+                              id ? "no %s with this id" : "%s needs a %s to change; there is none",
+                              id ? sc->name : type, sc->name);
+        } else {
+            cJSON *parent_body = cJSON_CreateObject();
+            if (sc->parent) dm_json_set_str(parent_body, sc->parent, dm_json_str(obj, sc->parent));
+            if (collection_path(c, sc, parent_body, path, sizeof path - 40, &e) == 0) {
+                size_t n = strlen(path);
+                snprintf(path + n, sizeof path - n, "/%s", dm_json_str(obj, "id"));
+                if (sc == &dm_ticket_schema && strcmp(action, "delete") == 0) {
+                    cJSON *ids = cJSON_CreateObject();
+                    cJSON *arr = cJSON_AddArrayToObject(ids, "ticketIds");
+                    cJSON_AddItemToArray(arr, cJSON_CreateString(dm_json_str(obj, "id")));
+                    desk(c, call, "POST", "/api/v1/tickets/moveToTrash", ids, &inner);
+                    cJSON_Delete(ids);
+                } else if (strcmp(action, "delete") == 0) {
+                    desk(c, call, "DELETE", path, NULL, &inner);
+                } else {
+                    cJSON *change = in->child ? cJSON_Duplicate(in, 1)
+                                              : r && r->update ? fill(c, r->update) : cJSON_CreateObject();
+                    desk(c, call, "PATCH", path, change, &inner);
+                    cJSON_Delete(change);
+                }
+            }
+            cJSON_Delete(parent_body);
+        }
     }
     cJSON_Delete(in);
     if (e.n) {
@@ -265,8 +465,9 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
         dm_buf_reset(&resp->body);
         dm_buf_append(&resp->body, inner.body.data, inner.body.len);
     } else {
-        answer_events(c, before, resp, &inner, changed_resource(type),
-                      cJSON_GetObjectItemCaseSensitive(body, "set"));
+        char what[80];
+        snprintf(what, sizeof what, "the %s", sc->name);
+        answer_events(c, before, resp, &inner, what, cJSON_GetObjectItemCaseSensitive(body, "set"));
     }
     dm_resp_free(&inner);
 }
@@ -282,72 +483,47 @@ static const cJSON *prior(const char *action, const cJSON *current, const cJSON 
     return current ? current : prev;
 }
 
-/* Loads a fixture's resource into state and emits its change; types the mock
- * keeps no state for are raised directly. */
-static void load_and_emit(dm_control *c, dm_call *call, const char *name, const cJSON *fx)
+/* A fixture's ticket into state (replacing one of the same id), its change
+ * emitted. */
+static void load_ticket(dm_control *c, dm_call *call, const char *name, const char *action,
+                        const cJSON *payload, const cJSON *prev)
 {
-    const char *type = dm_json_str(fx, "eventType");
-    cJSON *payload = cJSON_GetObjectItemCaseSensitive(fx, "payload");
-    const cJSON *prev = cJSON_GetObjectItemCaseSensitive(fx, "prevState");
-    const char *id = dm_json_str(payload, "id");
-    const char *resource = NULL, *action = NULL;
-    static const struct {
-        const char *type, *resource, *action;
-    } modeled[] = {
-        {"Ticket_Add", "ticket", "create"},          {"Ticket_Update", "ticket", "update"},
-        {"Ticket_Delete", "ticket", "delete"},       {"Ticket_Thread_Add", "thread", "create"},
-        {"Ticket_Comment_Add", "comment", "create"}, {"Ticket_Comment_Update", "comment", "update"},
-        {"Contact_Add", "contact", "create"},        {"Contact_Update", "contact", "update"},
-    };
-    for (size_t i = 0; i < sizeof modeled / sizeof modeled[0]; i++)
-        if (strcmp(modeled[i].type, type) == 0) resource = modeled[i].resource, action = modeled[i].action;
     dm_store *s = c->d.store;
-    if (!resource || !id) {
-        dm_events_raise(c->d.events, type, payload, prev, &call->origin, name, call->origin.cause);
+    const char *id = dm_json_str(payload, "id");
+    dm_ticket *t = dm_store_ticket(s, id);
+    if (strcmp(action, "delete") == 0) {
+        if (t) dm_desk_delete_ticket(s, call, t);
+        else dm_events_raise(c->d.events, "Ticket_Delete", payload, NULL, &call->origin, name, call->origin.cause);
         return;
     }
-    if (strcmp(resource, "ticket") == 0) {
-        dm_ticket *t = dm_store_ticket(s, id);
-        if (strcmp(action, "delete") == 0) {
-            if (t) dm_desk_delete_ticket(c->d.store, call, t);
-            else dm_events_raise(c->d.events, type, payload, NULL, &call->origin, name, call->origin.cause);
-            return;
-        }
-        cJSON *before = t ? t->obj : NULL;
-        if (!t) {
-            t = dm_xcalloc(1, sizeof *t);
-            dm_vec_push(&s->tickets, t);
-        } else {
-            dm_map_del(s->tickets_by_id, id);
-        }
-        t->obj = cJSON_Duplicate(payload, 1);
-        dm_map_put(s->tickets_by_id, dm_json_str(t->obj, "id"), t);
-        dm_store_emit(s, "ticket", action, dm_json_str(t->obj, "id"), NULL,
-                      prior(action, before, prev), t->obj, &call->origin);
-        cJSON_Delete(before);
-        return;
+    cJSON *before = t ? t->obj : NULL;
+    if (!t) {
+        t = dm_xcalloc(1, sizeof *t);
+        dm_vec_push(&s->tickets, t);
+    } else {
+        dm_map_del(s->tickets_by_id, id);
     }
-    if (strcmp(resource, "contact") == 0) {
-        cJSON *old = dm_map_get(s->contacts_by_id, id);
-        cJSON *obj = cJSON_Duplicate(payload, 1);
-        if (old) {
-            dm_vec_remove(&s->contacts, old);
-            dm_map_del(s->contacts_by_id, id);
-        }
-        dm_vec_push(&s->contacts, obj);
-        dm_map_put(s->contacts_by_id, dm_json_str(obj, "id"), obj);
-        dm_store_emit(s, "contact", action, dm_json_str(obj, "id"), NULL, prior(action, old, prev),
-                      obj, &call->origin);
-        cJSON_Delete(old);
-        return;
-    }
-    /* threads and comments live in their ticket; without it, raise directly */
+    t->obj = cJSON_Duplicate(payload, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(t->obj, "firstThread");
+    dm_map_put(s->tickets_by_id, dm_json_str(t->obj, "id"), t);
+    dm_store_emit(s, "ticket", action, dm_json_str(t->obj, "id"), NULL, prior(action, before, prev),
+                  payload, &call->origin);
+    cJSON_Delete(before);
+}
+
+/* A fixture's thread or comment into its ticket's lists. */
+static void load_child(dm_control *c, dm_call *call, const char *name, const char *type,
+                       const dm_schema *sc, const char *action, const cJSON *payload,
+                       const cJSON *prev)
+{
+    dm_store *s = c->d.store;
     dm_ticket *t = dm_store_ticket(s, dm_json_str(payload, "ticketId"));
     if (!t) {
         dm_events_raise(c->d.events, type, payload, prev, &call->origin, name, call->origin.cause);
         return;
     }
-    int thread = strcmp(resource, "thread") == 0;
+    const char *id = dm_json_str(payload, "id");
+    int thread = sc == &dm_thread_schema;
     dm_vec *v = thread ? &t->threads : &t->comments;
     dm_map *m = thread ? s->threads_by_id : s->comments_by_id;
     cJSON *old = dm_map_get(m, id);
@@ -361,8 +537,52 @@ static void load_and_emit(dm_control *c, dm_call *call, const char *name, const 
     }
     dm_map_put(m, dm_json_str(obj, "id"), obj);
     dm_json_set_count(t->obj, thread ? "threadCount" : "commentCount", (long long)v->n);
-    dm_store_emit(s, resource, action, dm_json_str(obj, "id"), dm_json_str(t->obj, "id"),
+    dm_store_emit(s, sc->name, action, dm_json_str(obj, "id"), dm_json_str(t->obj, "id"),
                   prior(action, old, prev), obj, &call->origin);
+    cJSON_Delete(old);
+}
+
+/* Loads a fixture's resource into state and emits its change; payloads that
+ * carry only part of their object (or no id) are raised directly. */
+static void load_and_emit(dm_control *c, dm_call *call, const char *name, const cJSON *fx)
+{
+    const char *type = dm_json_str(fx, "eventType");
+    cJSON *payload = cJSON_GetObjectItemCaseSensitive(fx, "payload");
+    const cJSON *prev = cJSON_GetObjectItemCaseSensitive(fx, "prevState");
+    const char *id = dm_json_str(payload, "id");
+    const dm_event_def *def = NULL;
+    const dm_schema *sc = dm_schema_for_event(type, &def);
+    dm_store *s = c->d.store;
+    if (!sc || !id || def->keys) {
+        dm_events_raise(c->d.events, type, payload, prev, &call->origin, name, call->origin.cause);
+        return;
+    }
+    if (sc == &dm_ticket_schema) {
+        load_ticket(c, call, name, def->action, payload, prev);
+        return;
+    }
+    if (sc == &dm_thread_schema || sc == &dm_comment_schema) {
+        load_child(c, call, name, type, sc, def->action, payload, prev);
+        return;
+    }
+    dm_coll *coll = dm_store_coll(s, sc->name);
+    cJSON *old = dm_map_get(coll->by_id, id);
+    if (strcmp(def->action, "delete") == 0) {
+        if (old) dm_coll_delete(s, coll, old, &call->origin);
+        else dm_events_raise(c->d.events, type, payload, NULL, &call->origin, name, call->origin.cause);
+        return;
+    }
+    cJSON *obj = cJSON_Duplicate(payload, 1);
+    if (old) {
+        for (size_t i = 0; i < coll->items.n; i++)
+            if (coll->items.items[i] == old) coll->items.items[i] = obj;
+        dm_map_del(coll->by_id, id);
+    } else {
+        dm_vec_push(&coll->items, obj);
+    }
+    dm_map_put(coll->by_id, dm_json_str(obj, "id"), obj);
+    dm_store_emit(s, sc->name, def->action, dm_json_str(obj, "id"), dm_json_str(obj, "ticketId"),
+                  prior(def->action, old, prev), obj, &call->origin);
     cJSON_Delete(old);
 }
 

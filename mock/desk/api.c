@@ -2,6 +2,7 @@
 #include "desk/api.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +13,9 @@ const dm_route dm_desk_routes[] = {
     {"GET", "/api/v1/organizations", dm_h_organizations, NULL, DM_ROUTE_NO_ORG},
     {"GET", "/api/v1/organizations/{}", dm_h_organization_get, NULL, DM_ROUTE_NO_ORG},
     {"GET", "/api/v1/myinfo", dm_h_myinfo, "Desk.basic.READ", 0},
-    {"GET", "/api/v1/departments", dm_h_departments, "Desk.basic.READ", 0},
-    {"GET", "/api/v1/departments/{}", dm_h_department_get, "Desk.basic.READ", 0},
-    {"GET", "/api/v1/agents", dm_h_agents, "Desk.basic.READ", 0},
-    {"GET", "/api/v1/agents/{}", dm_h_agent_get, "Desk.basic.READ", 0},
-    {"GET", "/api/v1/contacts", dm_h_contacts, "Desk.contacts.READ", 0},
-    {"POST", "/api/v1/contacts", dm_h_contact_create, "Desk.contacts.CREATE", 0},
-    {"GET", "/api/v1/contacts/{}", dm_h_contact_get, "Desk.contacts.READ", 0},
-    {"PATCH", "/api/v1/contacts/{}", dm_h_contact_update, "Desk.contacts.UPDATE", 0},
     {"GET", "/api/v1/tickets", dm_h_tickets, "Desk.tickets.READ", 0},
     {"POST", "/api/v1/tickets", dm_h_ticket_create, "Desk.tickets.CREATE", 0},
+    {"POST", "/api/v1/tickets/moveToTrash", dm_h_tickets_move_to_trash, "Desk.tickets.DELETE", 0},
     {"GET", "/api/v1/tickets/{}", dm_h_ticket_get, "Desk.tickets.READ", 0},
     {"PATCH", "/api/v1/tickets/{}", dm_h_ticket_update, "Desk.tickets.UPDATE", 0},
     {"GET", "/api/v1/tickets/{}/threads", dm_h_threads, "Desk.tickets.READ", 0},
@@ -31,6 +25,79 @@ const dm_route dm_desk_routes[] = {
     {"POST", "/api/v1/tickets/{}/comments", dm_h_comment_create, "Desk.tickets.UPDATE", 0},
     {"GET", "/api/v1/tickets/{}/comments/{}", dm_h_comment_get, "Desk.tickets.READ", 0},
     {"PATCH", "/api/v1/tickets/{}/comments/{}", dm_h_comment_update, "Desk.tickets.UPDATE", 0},
+    {"DELETE", "/api/v1/tickets/{}/comments/{}", dm_h_comment_delete, "Desk.tickets.UPDATE", 0},
+    /* the modules kept in collections (modules.c): each its list, get,
+     * create, update and delete, as Desk has them */
+    {"GET", "/api/v1/contacts", dm_h_mod_list, "Desk.contacts.READ", 0},
+    {"POST", "/api/v1/contacts", dm_h_mod_create, "Desk.contacts.CREATE", 0},
+    {"GET", "/api/v1/contacts/{}", dm_h_mod_get, "Desk.contacts.READ", 0},
+    {"PATCH", "/api/v1/contacts/{}", dm_h_mod_update, "Desk.contacts.UPDATE", 0},
+    {"DELETE", "/api/v1/contacts/{}", dm_h_mod_delete, "Desk.contacts.DELETE", 0},
+    {"GET", "/api/v1/accounts", dm_h_mod_list, "Desk.contacts.READ", 0},
+    {"POST", "/api/v1/accounts", dm_h_mod_create, "Desk.contacts.CREATE", 0},
+    {"GET", "/api/v1/accounts/{}", dm_h_mod_get, "Desk.contacts.READ", 0},
+    {"PATCH", "/api/v1/accounts/{}", dm_h_mod_update, "Desk.contacts.UPDATE", 0},
+    {"DELETE", "/api/v1/accounts/{}", dm_h_mod_delete, "Desk.contacts.DELETE", 0},
+    {"GET", "/api/v1/departments", dm_h_mod_list, "Desk.basic.READ", 0},
+    {"POST", "/api/v1/departments", dm_h_mod_create, "Desk.basic.CREATE", 0},
+    {"GET", "/api/v1/departments/{}", dm_h_mod_get, "Desk.basic.READ", 0},
+    {"PATCH", "/api/v1/departments/{}", dm_h_mod_update, "Desk.basic.UPDATE", 0},
+    {"GET", "/api/v1/agents", dm_h_mod_list, "Desk.basic.READ", 0},
+    {"POST", "/api/v1/agents", dm_h_mod_create, "Desk.basic.CREATE", 0},
+    {"GET", "/api/v1/agents/{}", dm_h_mod_get, "Desk.basic.READ", 0},
+    {"PATCH", "/api/v1/agents/{}", dm_h_mod_update, "Desk.basic.UPDATE", 0},
+    {"DELETE", "/api/v1/agents/{}", dm_h_mod_delete, "Desk.basic.DELETE", 0},
+    {"GET", "/api/v1/tickets/{}/attachments", dm_h_mod_list, "Desk.tickets.READ", 0},
+    {"POST", "/api/v1/tickets/{}/attachments", dm_h_mod_create, "Desk.tickets.CREATE", 0},
+    {"GET", "/api/v1/tickets/{}/attachments/{}", dm_h_mod_get, "Desk.tickets.READ", 0},
+    {"PATCH", "/api/v1/tickets/{}/attachments/{}", dm_h_mod_update, "Desk.tickets.UPDATE", 0},
+    {"DELETE", "/api/v1/tickets/{}/attachments/{}", dm_h_mod_delete, "Desk.tickets.DELETE", 0},
+    {"GET", "/api/v1/tickets/{}/approvals", dm_h_mod_list, "Desk.tickets.READ", 0},
+    {"POST", "/api/v1/tickets/{}/approvals", dm_h_mod_create, "Desk.tickets.CREATE", 0},
+    {"GET", "/api/v1/tickets/{}/approvals/{}", dm_h_mod_get, "Desk.tickets.READ", 0},
+    {"PATCH", "/api/v1/tickets/{}/approvals/{}", dm_h_mod_update, "Desk.tickets.UPDATE", 0},
+    {"GET", "/api/v1/tickets/{}/timeEntry", dm_h_mod_list, "Desk.tickets.READ", 0},
+    {"POST", "/api/v1/tickets/{}/timeEntry", dm_h_mod_create, "Desk.tickets.CREATE", 0},
+    {"GET", "/api/v1/tickets/{}/timeEntry/{}", dm_h_mod_get, "Desk.tickets.READ", 0},
+    {"PATCH", "/api/v1/tickets/{}/timeEntry/{}", dm_h_mod_update, "Desk.tickets.UPDATE", 0},
+    {"DELETE", "/api/v1/tickets/{}/timeEntry/{}", dm_h_mod_delete, "Desk.tickets.DELETE", 0},
+    {"GET", "/api/v1/tasks", dm_h_mod_list, "Desk.activities.READ", 0},
+    {"POST", "/api/v1/tasks", dm_h_mod_create, "Desk.activities.CREATE", 0},
+    {"GET", "/api/v1/tasks/{}", dm_h_mod_get, "Desk.activities.READ", 0},
+    {"PATCH", "/api/v1/tasks/{}", dm_h_mod_update, "Desk.activities.UPDATE", 0},
+    {"DELETE", "/api/v1/tasks/{}", dm_h_mod_delete, "Desk.activities.DELETE", 0},
+    {"GET", "/api/v1/calls", dm_h_mod_list, "Desk.activities.READ", 0},
+    {"POST", "/api/v1/calls", dm_h_mod_create, "Desk.activities.CREATE", 0},
+    {"GET", "/api/v1/calls/{}", dm_h_mod_get, "Desk.activities.READ", 0},
+    {"PATCH", "/api/v1/calls/{}", dm_h_mod_update, "Desk.activities.UPDATE", 0},
+    {"DELETE", "/api/v1/calls/{}", dm_h_mod_delete, "Desk.activities.DELETE", 0},
+    {"GET", "/api/v1/events", dm_h_mod_list, "Desk.activities.READ", 0},
+    {"POST", "/api/v1/events", dm_h_mod_create, "Desk.activities.CREATE", 0},
+    {"GET", "/api/v1/events/{}", dm_h_mod_get, "Desk.activities.READ", 0},
+    {"PATCH", "/api/v1/events/{}", dm_h_mod_update, "Desk.activities.UPDATE", 0},
+    {"DELETE", "/api/v1/events/{}", dm_h_mod_delete, "Desk.activities.DELETE", 0},
+    {"GET", "/api/v1/kbRootCategories", dm_h_mod_list, "Desk.articles.READ", 0},
+    {"POST", "/api/v1/kbRootCategories", dm_h_mod_create, "Desk.articles.CREATE", 0},
+    {"GET", "/api/v1/kbRootCategories/{}", dm_h_mod_get, "Desk.articles.READ", 0},
+    {"PATCH", "/api/v1/kbRootCategories/{}", dm_h_mod_update, "Desk.articles.UPDATE", 0},
+    {"DELETE", "/api/v1/kbRootCategories/{}", dm_h_mod_delete, "Desk.articles.DELETE", 0},
+    {"GET", "/api/v1/kbRootCategories/{}/sections", dm_h_mod_list, "Desk.articles.READ", 0},
+    {"POST", "/api/v1/kbRootCategories/{}/sections", dm_h_mod_create, "Desk.articles.CREATE", 0},
+    {"GET", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_get, "Desk.articles.READ", 0},
+    {"PATCH", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_update, "Desk.articles.UPDATE", 0},
+    {"DELETE", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_delete, "Desk.articles.DELETE", 0},
+    {"GET", "/api/v1/articles", dm_h_mod_list, "Desk.articles.READ", 0},
+    {"POST", "/api/v1/articles", dm_h_mod_create, "Desk.articles.CREATE", 0},
+    {"GET", "/api/v1/articles/{}", dm_h_mod_get, "Desk.articles.READ", 0},
+    {"PATCH", "/api/v1/articles/{}", dm_h_mod_update, "Desk.articles.UPDATE", 0},
+    {"DELETE", "/api/v1/articles/{}", dm_h_mod_delete, "Desk.articles.DELETE", 0},
+    {"GET", "/api/v1/articles/{}/translations", dm_h_mod_list, "Desk.articles.READ", 0},
+    {"POST", "/api/v1/articles/{}/translations", dm_h_mod_create, "Desk.articles.CREATE", 0},
+    {"GET", "/api/v1/articles/{}/translations/{}", dm_h_mod_get, "Desk.articles.READ", 0},
+    {"PATCH", "/api/v1/articles/{}/translations/{}", dm_h_mod_update, "Desk.articles.UPDATE", 0},
+    {"DELETE", "/api/v1/articles/{}/translations/{}", dm_h_mod_delete, "Desk.articles.DELETE", 0},
+    {"GET", "/api/v1/articles/{}/feedbacks", dm_h_mod_list, "Desk.articles.READ", 0},
+    {"GET", "/api/v1/articles/{}/feedbacks/{}", dm_h_mod_get, "Desk.articles.READ", 0},
 };
 const size_t dm_desk_nroutes = sizeof dm_desk_routes / sizeof dm_desk_routes[0];
 
@@ -198,6 +265,29 @@ void dm_api_not_found(dm_resp *resp, const char *what, const char *id)
     dm_resp_error(resp, 404, "URL_NOT_FOUND", msg, NULL);
 }
 
+void dm_api_not_found_as(dm_resp *resp, const dm_store *s, const char *module, const char *id)
+{
+    const char *actual = dm_store_module_of(s, id);
+    char msg[240];
+    if (actual)
+        snprintf(msg, sizeof msg, "No %s with id %.40s: that id is a%s %s's.", module, id,
+                 strchr("aeiou", actual[0]) ? "n" : "", actual);
+    else
+        snprintf(msg, sizeof msg, "No %s with id %.60s.", module, id);
+    dm_resp_error(resp, 404, "URL_NOT_FOUND", msg, NULL);
+    dm_buf b = {0};
+    dm_buf_puts(&b, "{\"id\":");
+    dm_buf_json_str_max(&b, id, 40);
+    dm_buf_puts(&b, ",\"expected\":");
+    dm_buf_json_str(&b, module);
+    dm_buf_puts(&b, ",\"actual\":");
+    if (actual) dm_buf_json_str(&b, actual);
+    else dm_buf_puts(&b, "null");
+    dm_buf_putc(&b, '}');
+    snprintf(resp->wrong_resource, sizeof resp->wrong_resource, "%s", b.data);
+    dm_buf_free(&b);
+}
+
 void *dm_api_found(dm_resp *resp, void *found, const char *what, const char *id)
 {
     if (!found) dm_api_not_found(resp, what, id);
@@ -331,4 +421,245 @@ size_t dm_api_require(const cJSON *body, const char *const *names, dm_field_errs
         }
     }
     return errs->n - before;
+}
+
+/* ==== List queries ==== */
+
+static int listed(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0) return 1;
+    return 0;
+}
+
+/* 422 for a query parameter the route does not take, as Desk words it. */
+static void extra_param(dm_resp *resp, const char *name)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "Extra query parameter '%.80s' is present in the input", name);
+    dm_field_errs e = {0};
+    dm_field_errs_add(&e, name, "invalid", "%s", msg);
+    dm_resp_error(resp, 422, "INVALID_DATA", msg, &e);
+}
+
+int dm_api_no_query(dm_req *req, dm_resp *resp)
+{
+    static const char *const allowed[] = {"include", "fields", NULL};
+    for (size_t i = 0; i < req->query.n; i++)
+        if (!listed(allowed, req->query.items[i].key)) {
+            extra_param(resp, req->query.items[i].key);
+            return -1;
+        }
+    return 0;
+}
+
+int dm_api_list_query(dm_req *req, dm_resp *resp, const dm_store *s, const dm_schema *sc,
+                      dm_list_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->schema = sc;
+    q->store = s;
+    q->req = req;
+    for (size_t i = 0; i < req->query.n; i++) {
+        const char *k = req->query.items[i].key;
+        if (strcmp(k, "from") != 0 && strcmp(k, "limit") != 0 && !listed(sc->list_params, k)) {
+            extra_param(resp, k);
+            return -1;
+        }
+    }
+    if (dm_api_paging(req, resp, sc->list_max ? sc->list_max : 100,
+                      sc->list_default ? sc->list_default : 10, &q->from, &q->limit))
+        return -1;
+    dm_field_errs e = {0};
+    const char *sort = dm_kvs_get(&req->query, "sortBy");
+    if (sort) {
+        q->sort_desc = sort[0] == '-';
+        q->sort_by = sort + q->sort_desc;
+        if (!dm_schema_output(sc, q->sort_by))
+            dm_field_errs_add(&e, "sortBy", "invalid", "no key %.80s to sort by", q->sort_by);
+    }
+    q->fields = dm_kvs_get(&req->query, "fields");
+    const char *deps = dm_kvs_get(&req->query, "departmentIds");
+    const char *dep = dm_kvs_get(&req->query, "departmentId");
+    char one[DM_ID_MAX];
+    for (const char *p = deps; p && *p;) {
+        size_t n = strcspn(p, ",");
+        snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one - 1 ? n : sizeof one - 1), p);
+        if (!dm_store_department(s, one))
+            dm_field_errs_add(&e, "departmentIds", "invalid", "no department with id %.40s", one);
+        p += n + (p[n] == ',');
+    }
+    if (dep && !dm_store_department(s, dep))
+        dm_field_errs_add(&e, "departmentId", "invalid", "no department with id %.40s", dep);
+    if (e.n) {
+        dm_api_invalid(resp, &e);
+        return -1;
+    }
+    return 0;
+}
+
+/* The department an object of q's module is in. */
+static const char *dept_of(const dm_list_query *q, const cJSON *obj)
+{
+    if (q->schema->dept == DM_DEPT_TICKET || (!dm_schema_output(q->schema, "departmentId") &&
+                                              dm_json_str(obj, "ticketId"))) {
+        dm_ticket *t = dm_store_ticket(q->store, dm_json_str(obj, "ticketId"));
+        return t ? dm_json_str(t->obj, "departmentId") : NULL;
+    }
+    return dm_json_str(obj, "departmentId");
+}
+
+/* The string a filter compares: a string value, a boolean's words, a
+ * number's digits; NULL for null and the rest. */
+static const char *comparable(const cJSON *v, char *buf, size_t len)
+{
+    if (cJSON_IsString(v)) return v->valuestring;
+    if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? "true" : "false";
+    if (cJSON_IsNumber(v)) {
+        snprintf(buf, len, "%.15g", v->valuedouble);
+        return buf;
+    }
+    return NULL;
+}
+
+int dm_list_query_keeps(const dm_list_query *q, const cJSON *obj)
+{
+    static const char *const special[] = {"from", "limit", "sortBy", "fields", "include",
+                                          "viewId", "departmentIds", "departmentId", NULL};
+    const dm_req *req = q->req;
+    for (size_t i = 0; i < req->query.n; i++) {
+        const char *k = req->query.items[i].key, *want = req->query.items[i].value;
+        const char *have;
+        char buf[64];
+        if (strcmp(k, "departmentIds") == 0 || strcmp(k, "departmentId") == 0) {
+            have = dept_of(q, obj);
+        } else if (strcmp(k, "assignee") == 0) {
+            /* tickets: an agent's id, or Unassigned */
+            have = dm_json_str(obj, "assigneeId");
+            if (strcmp(want, "Unassigned") == 0) {
+                if (have) return 0;
+                continue;
+            }
+        } else if (listed(special, k) || !dm_schema_output(q->schema, k)) {
+            continue;
+        } else {
+            have = comparable(cJSON_GetObjectItemCaseSensitive(obj, k), buf, sizeof buf);
+        }
+        if (!have || !dm_list_has(want, have)) return 0;
+    }
+    return 1;
+}
+
+static _Thread_local const dm_list_query *sorting; /* qsort has no context argument */
+
+static int by_key(const void *a, const void *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)a, sorting->sort_by);
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)b, sorting->sort_by);
+    char bx[64], by[64];
+    const char *sx = comparable(x, bx, sizeof bx), *sy = comparable(y, by, sizeof by);
+    int c;
+    if (!sx || !sy) c = (sx != NULL) - (sy != NULL); /* nulls first */
+    else if (cJSON_IsNumber(x) && cJSON_IsNumber(y)) c = (x->valuedouble > y->valuedouble) - (x->valuedouble < y->valuedouble);
+    else if (strlen(sx) != strlen(sy) && strspn(sx, "0123456789") == strlen(sx) &&
+             strspn(sy, "0123456789") == strlen(sy))
+        c = strlen(sx) < strlen(sy) ? -1 : 1; /* counts and ids: by value */
+    else c = strcmp(sx, sy);
+    return sorting->sort_desc ? -c : c;
+}
+
+/* Only the keys fields names (and id), for fields=a,b. */
+static cJSON *only_fields(const cJSON *obj, const char *fields)
+{
+    cJSON *o = cJSON_CreateObject();
+    const cJSON *v;
+    cJSON_ArrayForEach(v, obj) if (strcmp(v->string, "id") == 0 || dm_list_has(fields, v->string))
+        cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
+    return o;
+}
+
+void dm_api_list_rows(dm_resp *resp, const dm_list_query *q, dm_vec *rows, const char *omit)
+{
+    if (q->sort_by && rows->n > 1) {
+        sorting = q;
+        qsort(rows->items, rows->n, sizeof *rows->items, by_key);
+        sorting = NULL;
+    }
+    dm_buf *b = &resp->body;
+    dm_buf_reset(b);
+    dm_buf_puts(b, "{\"data\":[");
+    for (size_t i = q->from, put = 0; i < rows->n && put < q->limit; i++, put++) {
+        const cJSON *item = rows->items[i];
+        cJSON *copy = NULL;
+        if (q->fields) item = copy = only_fields(item, q->fields);
+        else if (omit && cJSON_GetObjectItemCaseSensitive(item, omit)) {
+            item = copy = cJSON_Duplicate(item, 1);
+            cJSON_DeleteItemFromObjectCaseSensitive(copy, omit);
+        }
+        char *text = dm_json_print(item);
+        if (put) dm_buf_putc(b, ',');
+        dm_buf_puts(b, text);
+        cJSON_free(text);
+        cJSON_Delete(copy);
+    }
+    dm_buf_puts(b, "]}");
+    resp->status = 200;
+}
+
+/* ==== Writes ==== */
+
+void dm_api_check_refs(const dm_store *s, const dm_schema *sc, const cJSON *body, dm_field_errs *e)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, body) {
+        const dm_attr *a = NULL;
+        for (size_t i = 0; i < sc->nattrs && !a; i++)
+            if (strcmp(sc->attrs[i].name, v->string) == 0 && sc->attrs[i].ref &&
+                !(sc->attrs[i].flags & DM_A_EMBED))
+                a = &sc->attrs[i];
+        if (!a) continue;
+        char ptr[160];
+        dm_json_pointer(ptr, sizeof ptr, "", v->string, 100);
+        const cJSON *x = a->type == DM_T_IDS ? v->child : v;
+        for (; x; x = a->type == DM_T_IDS ? x->next : NULL) {
+            if (!cJSON_IsString(x) || dm_store_get(s, a->ref, x->valuestring)) continue;
+            const char *actual = dm_store_module_of(s, x->valuestring);
+            if (actual)
+                dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s: that id is a%s %s's", a->ref,
+                                  x->valuestring, strchr("aeiou", actual[0]) ? "n" : "", actual);
+            else
+                dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s", a->ref, x->valuestring);
+        }
+    }
+}
+
+void dm_api_check_unique(const dm_store *s, const dm_coll *c, const cJSON *body, const cJSON *self,
+                         dm_field_errs *e)
+{
+    (void)s;
+    for (size_t k = 0; k < c->schema->nattrs; k++) {
+        const dm_attr *a = &c->schema->attrs[k];
+        const char *want = (a->flags & DM_A_UNIQUE) ? dm_json_str(body, a->name) : NULL;
+        for (size_t i = 0; want && i < c->items.n; i++) {
+            const cJSON *o = c->items.items[i];
+            const char *have = dm_json_str(o, a->name);
+            if (o == self || !have || strcmp(have, want) != 0) continue;
+            char ptr[160];
+            dm_json_pointer(ptr, sizeof ptr, "", a->name, 100);
+            dm_field_errs_add(e, ptr, "duplicate", "%s %s already has this %s", c->schema->name,
+                              dm_json_str(o, "id"), a->name);
+            break;
+        }
+    }
+}
+
+void dm_desk_recount(dm_store *s, const dm_schema *sc, const char *ticket_id)
+{
+    dm_ticket *t = dm_store_ticket(s, ticket_id);
+    dm_coll *c = dm_store_coll(s, sc->name);
+    if (!sc->count_key || !t || !c) return;
+    dm_vec v = {0};
+    dm_coll_where(c, "ticketId", ticket_id, &v);
+    dm_json_set_count(t->obj, sc->count_key, (long long)v.n);
+    dm_vec_free(&v);
 }

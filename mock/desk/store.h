@@ -1,11 +1,13 @@
-/* store.h -- the mock's state: one org with departments, agents, contacts,
- * tickets and their threads and comments, held as Desk-shaped JSON objects.
- * What GET returns is exactly the stored object, so an event's payload and a
- * later GET agree. Every write goes through a function here and produces one
+/* store.h -- the mock's state: one org and the objects of every Desk module
+ * (desk/schemas.c), held as Desk-shaped JSON objects: tickets with their
+ * threads and comments, and a collection for each other module. What GET
+ * returns is exactly the stored object, so an event's payload and a later
+ * GET agree. Every write goes through a function here and produces one
  * dm_change, with the resource before and after, for the observer. */
 #ifndef DM_STORE_H
 #define DM_STORE_H
 
+#include "desk/schema.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/map.h"
@@ -51,16 +53,32 @@ typedef struct dm_token {
     char *installation_id; /* extension tokens: their installation; else NULL */
 } dm_token;
 
+/* The objects of one module other than tickets, threads and comments. */
+typedef struct dm_coll {
+    const dm_schema *schema;
+    dm_vec items; /* cJSON *, oldest first */
+    dm_map *by_id;
+} dm_coll;
+
+/* Choices the mock makes where Desk's sources disagree (README, "Known
+ * differences"). */
+typedef struct dm_desk_opts {
+    const char *thread_content_type; /* a thread's contentType: "text/html" (default) or "html" */
+} dm_desk_opts;
+
 typedef struct dm_store {
     dm_clock *clock;
     dm_ids *ids;
     cJSON *org;
     char portal[64];
-    dm_vec departments, agents, contacts; /* cJSON * */
-    dm_vec tickets;                       /* dm_ticket * */
-    dm_vec tokens;                        /* dm_token * */
-    dm_map *departments_by_id, *agents_by_id, *contacts_by_id;
+    dm_desk_opts opts;
+    dm_coll *colls; /* one per module of dm_schemas that is not a ticket, thread or comment */
+    size_t ncolls;
+    dm_vec tickets; /* dm_ticket * */
+    dm_vec tokens;  /* dm_token * */
     dm_map *tickets_by_id, *threads_by_id, *comments_by_id, *tokens_by_value;
+    cJSON *layouts;     /* {"<department id>": "<its tickets' layout id>"} */
+    cJSON *cf_labels;   /* {"ticket": {"cf_x": "Label"}, ...} from the org file */
     long next_ticket_number;
     uint64_t write_gen; /* bumped by every request that may write: caches go stale */
     dm_change_fn observer;
@@ -75,6 +93,14 @@ void dm_store_set_observer(dm_store *s, dm_change_fn fn, void *ud);
  * fixtures/orgs/README.md). On error returns DM_EINVAL, leaves the store
  * empty, and writes "<json path>: <problem>" into err. Emits no changes. */
 int dm_store_load(dm_store *s, const cJSON *spec, char *err, size_t errlen);
+
+/* The collection of a module (NULL for tickets, threads and comments, and for
+ * names that are no module). */
+dm_coll *dm_store_coll(const dm_store *s, const char *module);
+/* An object of module by id, whatever its storage; NULL when unknown. */
+const cJSON *dm_store_get(const dm_store *s, const char *module, const char *id);
+/* The module an id belongs to ("ticket", "comment", ...), or NULL. */
+const char *dm_store_module_of(const dm_store *s, const char *id);
 
 /* Lookups; NULL when unknown. */
 const cJSON *dm_store_department(const dm_store *s, const char *id);
@@ -92,6 +118,8 @@ const dm_token *dm_store_add_token(dm_store *s, const char *token, const char *r
                                    const char *installation_id);
 /* Revokes a token; unknown tokens are ignored. */
 void dm_store_remove_token(dm_store *s, const char *token);
+/* Revokes every token that acts as agent (an agent being deleted). */
+void dm_store_remove_tokens_of(dm_store *s, const cJSON *agent);
 
 /* The ticket's JSON text as GET sends it, printed at most once between
  * writes (borrowed; valid until the next write or the ticket's deletion). */
@@ -108,24 +136,45 @@ void dm_store_emit(dm_store *s, const char *resource, const char *action, const 
                    const char *ticket_id, const cJSON *before, const cJSON *after,
                    const dm_origin *origin);
 
-/* ==== Shapes (shapes.c): full Desk objects built from short specs ==== */
+/* ==== Objects of a collection (objects.c) ==== */
 
-/* Each builder takes the validated input (borrowed) and returns an owned
- * object with every key Desk sends. */
-cJSON *dm_shape_ticket(dm_store *s, const cJSON *in, const char *id, const char *actor_id,
-                       int64_t now);
-cJSON *dm_shape_thread(dm_store *s, const cJSON *in, const char *id, const char *ticket_id,
-                       const char *actor_id, int64_t now);
-cJSON *dm_shape_comment(dm_store *s, const cJSON *in, const char *id, const char *ticket_id,
-                        const char *actor_id, int64_t now);
-cJSON *dm_shape_contact(dm_store *s, const cJSON *in, const char *id, int64_t now);
-cJSON *dm_shape_department(const cJSON *in, int64_t now);
-cJSON *dm_shape_agent(const cJSON *in);
+/* Creates an object of c's module from in (borrowed): a checked REST body,
+ * whose keys a create may set are taken, or trusted input (an org file's
+ * entry, what an action builds), whose every key the module's objects hold
+ * is. Acts as actor_id (may be NULL); id NULL takes a fresh one. Emits the
+ * create when origin is not NULL. Returns the stored object. */
+cJSON *dm_coll_create(dm_store *s, dm_coll *c, const cJSON *in, const char *id,
+                      const char *actor_id, const dm_origin *origin, int trusted);
+/* Applies in (a checked PATCH body) to obj, an object of sc; when that
+ * changes anything, touches its modified keys, re-derives the tickets that
+ * embed it, and emits the update. Returns 1 when it changed. A PATCH that
+ * changes nothing is no change at all. */
+int dm_store_update(dm_store *s, const dm_schema *sc, cJSON *obj, const cJSON *in,
+                    const dm_origin *origin);
+/* dm_store_update for an object of a collection. */
+int dm_coll_update(dm_store *s, dm_coll *c, cJSON *obj, const cJSON *in, const dm_origin *origin);
+/* Removes obj and emits the delete. */
+void dm_coll_delete(dm_store *s, dm_coll *c, cJSON *obj, const dm_origin *origin);
+/* The objects of c whose key equals value, into out (borrowed). */
+void dm_coll_where(const dm_coll *c, const char *key, const char *value, dm_vec *out);
 
-/* Re-derives a ticket's embedded objects (department, contact, assignee),
- * statusType and the status times after its plain fields changed. */
-void dm_shape_ticket_derive(dm_store *s, cJSON *ticket, const cJSON *before, int64_t now);
+/* ==== Derived keys (derive.c) ==== */
+
+/* Keeps obj's derived keys true (schema.h's DM_A_CREATED ... DM_A_EMBED, and
+ * each module's own: a ticket's statusType and status times, a thread's
+ * summary and author, ...). before is the object before the write (NULL on a
+ * create); actor_id acts (may be NULL). */
+void dm_derive(dm_store *s, const dm_schema *sc, cJSON *obj, const cJSON *before,
+               const char *actor_id, int64_t now);
+/* After a write that changed obj: its modified time and modifier. */
+void dm_derive_touch(const dm_schema *sc, cJSON *obj, const char *actor_id, int64_t now);
+/* Re-derives every ticket that embeds the object of module id (a contact, an
+ * agent, a department that changed), without a change of their own. */
+void dm_derive_embedders(dm_store *s, const char *module, const char *id, int64_t now);
 /* The thread's summary: its content without markup, at most 100 characters. */
-void dm_shape_summary(const char *content, char *out, size_t outlen);
+void dm_derive_summary(const char *content, char *out, size_t outlen);
+/* merges in into obj: keys replace, except cf, whose named fields replace
+ * (custom fields merge). Input-only keys are skipped. */
+void dm_merge(const dm_schema *sc, cJSON *obj, const cJSON *in);
 
 #endif

@@ -44,22 +44,10 @@ int dm_events_prev_changed(const dm_events *e)
     return e->prev_changed;
 }
 
-static const struct {
-    const char *resource, *action, *type;
-} mapping[] = {
-    {"ticket", "create", "Ticket_Add"},          {"ticket", "update", "Ticket_Update"},
-    {"ticket", "delete", "Ticket_Delete"},       {"thread", "create", "Ticket_Thread_Add"},
-    {"comment", "create", "Ticket_Comment_Add"}, {"comment", "update", "Ticket_Comment_Update"},
-    {"contact", "create", "Contact_Add"},        {"contact", "update", "Contact_Update"},
-    {"contact", "delete", "Contact_Delete"},
-};
-
 const char *dm_events_type_for(const char *resource, const char *action)
 {
-    for (size_t i = 0; i < sizeof mapping / sizeof mapping[0]; i++)
-        if (strcmp(mapping[i].resource, resource) == 0 && strcmp(mapping[i].action, action) == 0)
-            return mapping[i].type;
-    return NULL;
+    const dm_event_def *def = dm_schema_event(dm_schema_find(resource), action);
+    return def ? def->type : NULL;
 }
 
 void dm_events_changed_fields(const cJSON *before, const cJSON *after, cJSON *out)
@@ -135,7 +123,7 @@ static int in_vec(const dm_vec *v, const char *s)
 /* What one event looks like to matching. */
 typedef struct event_ctx {
     const char *type;
-    const dm_event_type *info;
+    const dm_event_def *info;
     const dm_change *c;
     const char *dept;        /* the resource's department now */
     const char *dept_before; /* Ticket_Update: before the change */
@@ -310,39 +298,67 @@ static uint64_t raise_event(dm_events *ev, const event_ctx *e, const cJSON *payl
     return seq;
 }
 
+/* Only the keys def lists (and always id), for events that carry part of
+ * their object; owned. */
+static cJSON *some_keys(const cJSON *obj, const char *const *keys)
+{
+    cJSON *p = cJSON_CreateObject();
+    for (const char *const *k = keys; *k; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, *k);
+        if (v) cJSON_AddItemToObject(p, *k, cJSON_Duplicate(v, 1));
+    }
+    return p;
+}
+
+/* The department an object of sc is in, for departmentIds filters. */
+static const char *department(dm_events *ev, const dm_schema *sc, const cJSON *obj,
+                              const char *ticket_id)
+{
+    if (sc->dept == DM_DEPT_OWN) return strcmp(sc->name, "department") == 0
+                                           ? dm_json_str(obj, "id")
+                                           : dm_json_str(obj, "departmentId");
+    if (sc->dept == DM_DEPT_TICKET) {
+        dm_ticket *t = dm_store_ticket(ev->store, ticket_id ? ticket_id : dm_json_str(obj, "ticketId"));
+        return t ? dm_json_str(t->obj, "departmentId") : dm_json_str(obj, "departmentId");
+    }
+    return NULL;
+}
+
 void dm_events_on_change(dm_events *ev, const dm_change *c, uint64_t change_seq)
 {
+    const dm_schema *sc = dm_schema_find(c->resource);
+    const dm_event_def *def = dm_schema_event(sc, c->action);
+    if (!def) return;
     event_ctx e = {0};
-    e.type = dm_events_type_for(c->resource, c->action);
-    if (!e.type) return;
-    e.info = dm_event_type_find(e.type);
+    e.type = def->type;
+    e.info = def;
     e.c = c;
     const cJSON *now_obj = c->after ? c->after : c->before;
-    if (strcmp(c->resource, "ticket") == 0) {
-        e.dept = dm_json_str(now_obj, "departmentId");
-        if (c->before && c->after) e.dept_before = dm_json_str(c->before, "departmentId");
-    } else if (c->ticket_id) {
-        dm_ticket *t = dm_store_ticket(ev->store, c->ticket_id);
-        e.dept = t ? dm_json_str(t->obj, "departmentId") : NULL;
-    }
-    if (strcmp(c->resource, "thread") == 0) e.direction = dm_json_str(now_obj, "direction");
+    e.dept = department(ev, sc, now_obj, c->ticket_id);
+    if (c->before && c->after) e.dept_before = department(ev, sc, c->before, c->ticket_id);
+    if (sc == &dm_thread_schema) e.direction = dm_json_str(now_obj, "direction");
     e.changed = cJSON_CreateArray();
     if (c->before && c->after) dm_events_changed_fields(c->before, c->after, e.changed);
 
-    /* The payload is the resource as GET returns it; deletes carry only the id. */
+    /* The payload is the resource as GET returns it (or the keys its event
+     * carries); deletes carry only the id. */
     cJSON *payload_own = NULL;
     const cJSON *payload = c->after;
     if (!payload) {
         payload = payload_own = cJSON_CreateObject();
         dm_json_set_str(payload_own, "id", c->id);
+    } else if (def->keys) {
+        payload = payload_own = some_keys(c->after, def->keys);
     }
     cJSON *prev = NULL;
     const cJSON *prevp = NULL;
-    if (c->before && c->after && (e.info->options & DM_OPT_PREVSTATE)) {
+    if (c->before && c->after && (def->options & DM_OPT_PREVSTATE)) {
         if (ev->prev_changed) prevp = prev = prev_changed(c->before, c->after);
+        else if (def->keys) prevp = prev = some_keys(c->before, def->keys);
         else prevp = c->before;
     }
-    raise_event(ev, &e, payload, prevp, change_seq, c->after ? dm_change_text(c, 1) : NULL,
+    raise_event(ev, &e, payload, prevp, change_seq,
+                c->after && !payload_own ? dm_change_text(c, 1) : NULL,
                 prev ? NULL : (prevp ? dm_change_text(c, 0) : NULL));
     cJSON_Delete(payload_own);
     cJSON_Delete(prev);

@@ -477,9 +477,10 @@ static dm_installation *make_installation(dm_installs *ins, const cJSON *body, c
         x->departments = cJSON_Duplicate(deps, 1);
     } else {
         x->departments = cJSON_CreateArray();
-        for (size_t i = 0; i < ins->store->departments.n; i++)
+        const dm_coll *all = dm_store_coll(ins->store, "department");
+        for (size_t i = 0; i < all->items.n; i++)
             cJSON_AddItemToArray(x->departments,
-                                 cJSON_CreateString(dm_json_str(ins->store->departments.items[i], "id")));
+                                 cJSON_CreateString(dm_json_str(all->items.items[i], "id")));
     }
     const cJSON *cbs = cJSON_GetObjectItemCaseSensitive(body, "callbackUrls");
     x->callbacks = cbs ? cJSON_Duplicate(cbs, 1) : cJSON_CreateObject();

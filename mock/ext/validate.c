@@ -407,7 +407,7 @@ static void check_subscription(vctx *v, const cJSON *sub, const dm_event_type *t
             report(v, E, AT_KEY, o, p,
                    "a webhook option, not a subscription option: move it into webhook");
         } else if (opt && !(t->options & opt->flag)) {
-            report(v, E, AT_KEY, o, p, "%s does not accept %s (it %s)", t->name, k,
+            report(v, E, AT_KEY, o, p, "%s does not accept %s (it %s)", t->type, k,
                    takes(v, t->options));
         } else if (opt) {
             check_option_value(v, o, opt->flag, p);
@@ -416,7 +416,7 @@ static void check_subscription(vctx *v, const cJSON *sub, const dm_event_type *t
             if (s && (t->options & find_option(s)->flag))
                 report(v, E, AT_KEY, o, p, "unknown option; did you mean \"%s\"?", s);
             else
-                report(v, E, AT_KEY, o, p, "unknown option; %s %s", t->name, takes(v, t->options));
+                report(v, E, AT_KEY, o, p, "unknown option; %s %s", t->type, takes(v, t->options));
         }
         free(p);
     }

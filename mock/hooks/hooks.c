@@ -322,7 +322,7 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
                                       "not allowed: departments come from the installation");
                 } else if (!(t->options & DM_OPT_DEPARTMENTS)) {
                     dm_field_errs_add(errs, op, "invalid", "%s does not filter by department",
-                                      t->name);
+                                      t->type);
                 } else if (!cJSON_IsArray(o)) {
                     dm_field_errs_add(errs, op, "invalid", "expected an array of department ids");
                 } else {
@@ -334,7 +334,7 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
                 }
             } else if (strcmp(o->string, "includePrevState") == 0) {
                 if (!(t->options & DM_OPT_PREVSTATE))
-                    dm_field_errs_add(errs, op, "invalid", "%s has no previous state", t->name);
+                    dm_field_errs_add(errs, op, "invalid", "%s has no previous state", t->type);
                 else if (!cJSON_IsBool(o))
                     dm_field_errs_add(errs, op, "invalid", "expected true or false");
             } else if (strcmp(o->string, "fields") == 0) {
@@ -349,7 +349,7 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
                          (strcmp(o->valuestring, "in") && strcmp(o->valuestring, "out")))
                     dm_field_errs_add(errs, op, "invalid", "expected \"in\" or \"out\"");
             } else {
-                dm_field_errs_add(errs, op, "invalid", "unknown option for %s", t->name);
+                dm_field_errs_add(errs, op, "invalid", "unknown option for %s", t->type);
             }
         }
     }

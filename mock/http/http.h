@@ -77,6 +77,9 @@ typedef struct dm_resp {
      * dm_async_complete() with the final response. Only when req->async. */
     int deferred;
     const char *error_code; /* set by dm_resp_error; a string literal */
+    /* A 404 for an id of another kind, for the journal: {"id", "expected",
+     * "actual"} as JSON text ("actual" null when the id is nobody's), or "". */
+    char wrong_resource[128];
 } dm_resp;
 
 void dm_resp_init(dm_resp *r);

@@ -671,6 +671,8 @@ static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm
             return;
         }
     }
+    if (inner.wrong_resource[0])
+        cJSON_AddItemToObject(iv->rec, "wrongResource", cJSON_Parse(inner.wrong_resource));
     if (!l && delay <= 0) {
         journal_invoke(inv, iv, inner.status);
         answer(resp, inner.status, inner.body.data ? inner.body.data : "", inner.body.len);
