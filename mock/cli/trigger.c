@@ -20,20 +20,28 @@ static void usage(FILE *out)
           "       deskmock trigger [options] --fixture FILE|NAME\n"
           "\n"
           "Makes a running mock raise a Desk event and waits for its deliveries.\n"
-          "EVENT_TYPE changes the mock's state through the Desk API, so prevState,\n"
-          "department filters and ignoreSourceId apply exactly: Ticket_Add,\n"
-          "Ticket_Update, Ticket_Delete, Ticket_Thread_Add, Ticket_Comment_Add,\n"
-          "Ticket_Comment_Update, Contact_Add, Contact_Update. A fixture (a file, or a\n"
-          "name like Ticket_Update/status-closed from the mock's library) loads its\n"
-          "resource into state and raises its event; any event type can be a fixture.\n"
+          "EVENT_TYPE, any of the 52 Desk has (deskmock schema lists them), changes the\n"
+          "mock's state the way Desk's would change: through the Desk API, or for what\n"
+          "no API user can do (a customer's email, an agent going offline, a WhatsApp\n"
+          "message) through the mock's actions; so prevState, department filters and\n"
+          "ignoreSourceId apply exactly. An update or delete changes the object --id\n"
+          "names, else the newest of its kind; a create starts from a plausible body\n"
+          "that --set adds to. Ticket_Add arrives as a customer's email (its event\n"
+          "carries firstThread) unless --set names more than subject, description,\n"
+          "departmentId, contactId. A fixture (a file, or a name like\n"
+          "Ticket_Update/status-closed from the mock's library) loads its resource into\n"
+          "state and raises its event.\n"
           "\n"
           "options:\n"
           "  --mock URL          the mock (default: $DESKMOCK_URL, then --ready-file)\n"
           "  --ready-file FILE   read the mock's URL from its ready file\n"
           "                      (default: $DESKMOCK_READY_FILE)\n"
-          "  --ticket ID         the ticket to change (all Ticket_ types but Ticket_Add)\n"
+          "  --id ID             the object to change or delete (default: the newest)\n"
+          "  --ticket ID         the ticket to change, or the one a thread, comment,\n"
+          "                      attachment, approval or time entry belongs to\n"
           "  --comment ID        the comment to edit (Ticket_Comment_Update)\n"
           "  --contact ID        the contact to change (Contact_Update)\n"
+          "  --article ID        the article a translation belongs to\n"
           "  --direction in|out  Ticket_Thread_Add: an incoming message (default) or a reply\n"
           "  --set PATH=VALUE    set a field, e.g. status=Closed, cf.cf_region=EU,\n"
           "                      secondaryContacts[0]=123; with --fixture, paths are in the\n"
@@ -147,6 +155,7 @@ static const struct option longopts[] = {
     {"mock", required_argument, NULL, 'm'},      {"ready-file", required_argument, NULL, 'r'},
     {"ticket", required_argument, NULL, 't'},    {"comment", required_argument, NULL, 'c'},
     {"contact", required_argument, NULL, 'k'},   {"direction", required_argument, NULL, 'd'},
+    {"id", required_argument, NULL, 'i'},        {"article", required_argument, NULL, 'A'},
     {"set", required_argument, NULL, 's'},       {"unset", required_argument, NULL, 'u'},
     {"source-id", required_argument, NULL, 'S'}, {"automation", no_argument, NULL, 'a'},
     {"timeout", required_argument, NULL, 'T'},   {"fixture", required_argument, NULL, 'f'},
@@ -169,6 +178,8 @@ static int parse(trig *t, int argc, char **argv)
         case 't': dm_json_set_str(t->req, "ticketId", optarg); break;
         case 'c': dm_json_set_str(t->req, "commentId", optarg); break;
         case 'k': dm_json_set_str(t->req, "contactId", optarg); break;
+        case 'i': dm_json_set_str(t->req, "id", optarg); break;
+        case 'A': dm_json_set_str(t->req, "articleId", optarg); break;
         case 'd': dm_json_set_str(t->req, "direction", optarg); break;
         case 'S': dm_json_set_str(t->req, "sourceId", optarg); break;
         case 'a': dm_json_set_bool(t->req, "automation", 1); break;

@@ -448,6 +448,11 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
                 } else {
                     cJSON *change = in->child ? cJSON_Duplicate(in, 1)
                                               : r && r->update ? fill(c, r->update) : cJSON_CreateObject();
+                    if (!in->child && sc == &dm_ticket_schema) {
+                        /* a change that changes something: the priority moves */
+                        const char *p = dm_json_str(obj, "priority");
+                        dm_json_set_str(change, "priority", p && strcmp(p, "High") == 0 ? "Medium" : "High");
+                    }
                     desk(c, call, "PATCH", path, change, &inner);
                     cJSON_Delete(change);
                 }
