@@ -317,164 +317,207 @@ static int collection_path(dm_control *c, const dm_schema *sc, const cJSON *body
     return 0;
 }
 
-/* Changes state so that an event of type happens, through the Desk API or
- * a /mock/v1 action; inner gets that call's answer. */
-static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
+/* One trigger by type: what it asks for and what the change answered. */
+typedef struct by_type_ctx {
+    dm_control *c;
+    dm_call *call;
+    const cJSON *body;      /* the request */
+    const dm_schema *sc;    /* the module the type belongs to */
+    const dm_event_def *def;
+    const recipe *r;
+    cJSON *in;              /* the request's set, unset applied */
+    dm_field_errs e;
+    dm_resp inner;          /* the change's answer */
+} by_type_ctx;
+
+/* Ticket_Thread_Add: a customer's email on the ticket (in), or an agent's
+ * reply (out, sendReply). */
+static void thread_add(by_type_ctx *x)
 {
-    const char *type = dm_json_str(body, "eventType");
-    dm_field_errs e = {0};
-    const dm_event_def *def = NULL;
-    const dm_schema *sc = dm_schema_for_event(type, &def);
-    if (!sc) {
-        const char *near = dm_event_type_suggest(type);
-        dm_field_errs_add(&e, "/eventType", "invalid", "unknown event type%s%s%s",
-                          near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
-        dm_api_invalid(resp, &e);
-        return;
-    }
-    cJSON *in = cJSON_CreateObject();
-    if (apply_paths(in, NULL, cJSON_GetObjectItemCaseSensitive(body, "set"),
-                    cJSON_GetObjectItemCaseSensitive(body, "unset"), &e)) {
-        dm_api_invalid(resp, &e);
-        cJSON_Delete(in);
-        return;
-    }
-    dm_resp inner;
-    dm_resp_init(&inner);
-    uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
-    const recipe *r = recipe_of(sc->name);
-    const char *action = def->action;
-    char path[300];
-    if (sc == &dm_thread_schema) {
-        /* an incoming email (an action), or an agent's reply (sendReply) */
-        const char *dir = dm_json_str(body, "direction");
-        const cJSON *t = dm_store_get(c->d.store, "ticket", given_id(body, "ticket"));
-        if (!t && !given_id(body, "ticket")) t = newest(c->d.store, "ticket");
-        if (!t) {
-            dm_field_errs_add(&e, "/ticketId", given_id(body, "ticket") ? "invalid" : "missing",
-                              "Ticket_Thread_Add needs a ticket");
-        } else if (dir && strcmp(dir, "out") == 0) {
-            if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
-                dm_json_set_str(in, "content", "<div>Triggered reply</div>");
-            if (!cJSON_GetObjectItemCaseSensitive(in, "channel")) dm_json_set_str(in, "channel", "EMAIL");
-            if (!cJSON_GetObjectItemCaseSensitive(in, "to"))
-                dm_json_set_str(in, "to", dm_json_str(t, "email") ? dm_json_str(t, "email")
-                                                                  : "customer@example.com");
-            if (!cJSON_GetObjectItemCaseSensitive(in, "fromEmailAddress")) {
-                char from[128];
-                snprintf(from, sizeof from, "support@%s.zohodesk.com", c->d.store->portal);
-                dm_json_set_str(in, "fromEmailAddress", from);
-            }
-            snprintf(path, sizeof path, "/api/v1/tickets/%s/sendReply", dm_json_str(t, "id"));
-            desk(c, call, "POST", path, in, &inner);
-        } else if (dir && strcmp(dir, "in") != 0) {
-            dm_field_errs_add(&e, "/direction", "invalid", "expected \"in\" or \"out\"");
-        } else {
-            if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
-                dm_json_set_str(in, "content", "<div>Triggered message</div>");
-            dm_json_set_str(in, "ticketId", dm_json_str(t, "id"));
-            dm_action_run(c, call, "email", in, &inner);
+    const char *dir = dm_json_str(x->body, "direction");
+    const char *tid = given_id(x->body, "ticket");
+    const cJSON *t = tid ? dm_store_get(x->c->d.store, "ticket", tid) : newest(x->c->d.store, "ticket");
+    cJSON *in = x->in;
+    if (!t) {
+        dm_field_errs_add(&x->e, "/ticketId", tid ? "invalid" : "missing", "Ticket_Thread_Add needs a ticket");
+    } else if (dir && strcmp(dir, "out") == 0) {
+        if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
+            dm_json_set_str(in, "content", "<div>Triggered reply</div>");
+        if (!cJSON_GetObjectItemCaseSensitive(in, "channel")) dm_json_set_str(in, "channel", "EMAIL");
+        if (!cJSON_GetObjectItemCaseSensitive(in, "to"))
+            dm_json_set_str(in, "to", dm_json_str(t, "email") ? dm_json_str(t, "email") : "customer@example.com");
+        if (!cJSON_GetObjectItemCaseSensitive(in, "fromEmailAddress")) {
+            char from[128];
+            snprintf(from, sizeof from, "support@%s.zohodesk.com", x->c->d.store->portal);
+            dm_json_set_str(in, "fromEmailAddress", from);
         }
-    } else if (r && r->action) {
-        /* what no API user can do: the action, told which object */
-        const char *id = given_id(body, sc->name);
-        if (id) dm_json_set_str(in, strcmp(sc->name, "imMessage") == 0 && strcmp(action, "update") == 0
-                                        ? "messageId"
-                                    : strcmp(sc->name, "imSession") == 0 ? "sessionId"
-                                    : strcmp(sc->name, "articleFeedback") == 0 ? "articleId"
-                                                                               : "agentId",
-                                id);
-        const char *name = r->action;
-        if (strcmp(sc->name, "imMessage") == 0 && strcmp(action, "update") == 0) name = "im-message-status";
-        dm_action_run(c, call, name, in, &inner);
-    } else if (strcmp(action, "create") == 0 && sc == &dm_ticket_schema &&
-               (!dm_json_str(in, "channel") || strcmp(dm_json_str(in, "channel"), "Email") == 0)) {
-        /* a new ticket, as most arrive: a customer's email */
-        cJSON *mail = cJSON_CreateObject();
-        dm_json_set_str(mail, "subject", dm_json_str(in, "subject") ? dm_json_str(in, "subject")
-                                                                    : "Triggered ticket");
-        if (dm_json_str(in, "description")) dm_json_set_str(mail, "content", dm_json_str(in, "description"));
-        if (dm_json_str(in, "departmentId")) dm_json_set_str(mail, "departmentId", dm_json_str(in, "departmentId"));
-        if (dm_json_str(in, "contactId")) dm_json_set_str(mail, "contactId", dm_json_str(in, "contactId"));
-        const cJSON *v;
-        int other = 0; /* anything else set goes through the API instead */
-        cJSON_ArrayForEach(v, in) other |= !cJSON_GetObjectItemCaseSensitive(mail, v->string) &&
-                                           strcmp(v->string, "description") != 0 &&
-                                           strcmp(v->string, "channel") != 0;
-        if (other) {
-            cJSON *full = fill(c, r->create);
-            cJSON_ArrayForEach(v, in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
-            fill_refs(c, sc, full);
-            desk(c, call, "POST", "/api/v1/tickets", full, &inner);
-            cJSON_Delete(full);
-        } else {
-            dm_action_run(c, call, "email", mail, &inner);
-        }
-        cJSON_Delete(mail);
-    } else if (strcmp(action, "create") == 0) {
-        cJSON *full = r && r->create ? fill(c, r->create) : cJSON_CreateObject();
-        const cJSON *v;
-        cJSON_ArrayForEach(v, in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
-        fill_refs(c, sc, full);
-        if (collection_path(c, sc, body, path, sizeof path, &e) == 0) {
-            cJSON_DeleteItemFromObjectCaseSensitive(full, sc->parent ? sc->parent : "");
-            desk(c, call, "POST", path, full, &inner);
-        }
-        cJSON_Delete(full);
+        char path[200];
+        snprintf(path, sizeof path, "/api/v1/tickets/%s/sendReply", dm_json_str(t, "id"));
+        desk(x->c, x->call, "POST", path, in, &x->inner);
+    } else if (dir && strcmp(dir, "in") != 0) {
+        dm_field_errs_add(&x->e, "/direction", "invalid", "expected \"in\" or \"out\"");
     } else {
-        /* update or delete: the object named, else the newest */
-        const char *id = given_id(body, sc->name);
-        const cJSON *obj = id ? dm_store_get(c->d.store, sc->name, id) : newest(c->d.store, sc->name);
+        if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
+            dm_json_set_str(in, "content", "<div>Triggered message</div>");
+        dm_json_set_str(in, "ticketId", dm_json_str(t, "id"));
+        dm_action_run(x->c, x->call, "email", in, &x->inner);
+    }
+}
+
+/* What no API user can do: the module's action, told which object. */
+static void by_action(by_type_ctx *x)
+{
+    const char *module = x->sc->name;
+    int message_status = strcmp(module, "imMessage") == 0 && strcmp(x->def->action, "update") == 0;
+    const char *id = given_id(x->body, module);
+    if (id) {
+        const char *key = message_status                           ? "messageId"
+                          : strcmp(module, "imSession") == 0       ? "sessionId"
+                          : strcmp(module, "articleFeedback") == 0 ? "articleId"
+                                                                   : "agentId";
+        dm_json_set_str(x->in, key, id);
+    }
+    dm_action_run(x->c, x->call, message_status ? "im-message-status" : x->r->action, x->in, &x->inner);
+}
+
+/* A create through the Desk API: the recipe's body, the request's set over
+ * it, the references it needs filled in. */
+static void create(by_type_ctx *x)
+{
+    cJSON *full = x->r && x->r->create ? fill(x->c, x->r->create) : cJSON_CreateObject();
+    const cJSON *v;
+    cJSON_ArrayForEach(v, x->in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
+    fill_refs(x->c, x->sc, full);
+    char path[300];
+    if (collection_path(x->c, x->sc, x->body, path, sizeof path, &x->e) == 0) {
+        if (x->sc->parent) cJSON_DeleteItemFromObjectCaseSensitive(full, x->sc->parent);
+        desk(x->c, x->call, "POST", path, full, &x->inner);
+    }
+    cJSON_Delete(full);
+}
+
+/* Ticket_Add as most tickets arrive: a customer's email (its Ticket_Add
+ * carries firstThread); through the API when set names more than an email
+ * gives. */
+static void ticket_add(by_type_ctx *x)
+{
+    static const char *const email_keys[] = {"subject", "description", "departmentId", "contactId",
+                                              "channel", NULL};
+    const cJSON *v;
+    int other = 0;
+    cJSON_ArrayForEach(v, x->in) {
+        int known = 0;
+        for (const char *const *k = email_keys; *k; k++) known |= strcmp(*k, v->string) == 0;
+        other |= !known;
+    }
+    const char *channel = dm_json_str(x->in, "channel");
+    if (other || (channel && strcmp(channel, "Email") != 0)) {
+        create(x);
+        return;
+    }
+    cJSON *mail = cJSON_CreateObject();
+    const char *subject = dm_json_str(x->in, "subject");
+    dm_json_set_str(mail, "subject", subject ? subject : "Triggered ticket");
+    if (dm_json_str(x->in, "description")) dm_json_set_str(mail, "content", dm_json_str(x->in, "description"));
+    if (dm_json_str(x->in, "departmentId")) dm_json_set_str(mail, "departmentId", dm_json_str(x->in, "departmentId"));
+    if (dm_json_str(x->in, "contactId")) dm_json_set_str(mail, "contactId", dm_json_str(x->in, "contactId"));
+    dm_action_run(x->c, x->call, "email", mail, &x->inner);
+    cJSON_Delete(mail);
+}
+
+/* An update or delete through the Desk API, of the object named or the
+ * newest. */
+static void change(by_type_ctx *x)
+{
+    const dm_schema *sc = x->sc;
+    const char *id = given_id(x->body, sc->name);
+    const cJSON *obj = id ? dm_store_get(x->c->d.store, sc->name, id) : newest(x->c->d.store, sc->name);
+    if (!obj) {
         char ptr[64];
         snprintf(ptr, sizeof ptr, "/%sId", sc->name);
-        if (!obj) {
-            dm_field_errs_add(&e, id ? ptr : "/id", id ? "invalid" : "missing",
-                              id ? "no %s with this id" : "%s needs a %s to change; there is none",
-                              id ? sc->name : type, sc->name);
-        } else {
-            cJSON *parent_body = cJSON_CreateObject();
-            if (sc->parent) dm_json_set_str(parent_body, sc->parent, dm_json_str(obj, sc->parent));
-            if (collection_path(c, sc, parent_body, path, sizeof path - 40, &e) == 0) {
-                size_t n = strlen(path);
-                snprintf(path + n, sizeof path - n, "/%s", dm_json_str(obj, "id"));
-                if (sc == &dm_ticket_schema && strcmp(action, "delete") == 0) {
-                    cJSON *ids = cJSON_CreateObject();
-                    cJSON *arr = cJSON_AddArrayToObject(ids, "ticketIds");
-                    cJSON_AddItemToArray(arr, cJSON_CreateString(dm_json_str(obj, "id")));
-                    desk(c, call, "POST", "/api/v1/tickets/moveToTrash", ids, &inner);
-                    cJSON_Delete(ids);
-                } else if (strcmp(action, "delete") == 0) {
-                    desk(c, call, "DELETE", path, NULL, &inner);
-                } else {
-                    cJSON *change = in->child ? cJSON_Duplicate(in, 1)
-                                              : r && r->update ? fill(c, r->update) : cJSON_CreateObject();
-                    if (!in->child && sc == &dm_ticket_schema) {
-                        /* a change that changes something: the priority moves */
-                        const char *p = dm_json_str(obj, "priority");
-                        dm_json_set_str(change, "priority", p && strcmp(p, "High") == 0 ? "Medium" : "High");
-                    }
-                    desk(c, call, "PATCH", path, change, &inner);
-                    cJSON_Delete(change);
-                }
-            }
-            cJSON_Delete(parent_body);
-        }
+        if (id) dm_field_errs_add(&x->e, ptr, "invalid", "no %s with this id", sc->name);
+        else dm_field_errs_add(&x->e, "/id", "missing", "%s needs a %s to change; there is none",
+                               x->def->type, sc->name);
+        return;
     }
-    cJSON_Delete(in);
-    if (e.n) {
-        dm_api_invalid(resp, &e);
-    } else if (inner.status >= 300) {
+    char path[300];
+    cJSON *where = cJSON_CreateObject();
+    if (sc->parent) dm_json_set_str(where, sc->parent, dm_json_str(obj, sc->parent));
+    int ok = collection_path(x->c, sc, where, path, sizeof path - 40, &x->e) == 0;
+    cJSON_Delete(where);
+    if (!ok) return;
+    size_t n = strlen(path);
+    snprintf(path + n, sizeof path - n, "/%s", dm_json_str(obj, "id"));
+    if (strcmp(x->def->action, "delete") == 0 && sc == &dm_ticket_schema) {
+        cJSON *ids = cJSON_CreateObject();
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(ids, "ticketIds"),
+                             cJSON_CreateString(dm_json_str(obj, "id")));
+        desk(x->c, x->call, "POST", "/api/v1/tickets/moveToTrash", ids, &x->inner);
+        cJSON_Delete(ids);
+    } else if (strcmp(x->def->action, "delete") == 0) {
+        desk(x->c, x->call, "DELETE", path, NULL, &x->inner);
+    } else {
+        cJSON *body = x->in->child ? cJSON_Duplicate(x->in, 1)
+                      : x->r && x->r->update ? fill(x->c, x->r->update) : cJSON_CreateObject();
+        if (!x->in->child && sc == &dm_ticket_schema) {
+            /* a change that changes something: the priority moves */
+            const char *p = dm_json_str(obj, "priority");
+            dm_json_set_str(body, "priority", p && strcmp(p, "High") == 0 ? "Medium" : "High");
+        }
+        desk(x->c, x->call, "PATCH", path, body, &x->inner);
+        cJSON_Delete(body);
+    }
+}
+
+/* Changes state so that an event of the requested type happens, through the
+ * Desk API or a /mock/v1 action, and answers with the events raised. */
+static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *resp)
+{
+    by_type_ctx x;
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.call = call;
+    x.body = body;
+    const char *type = dm_json_str(body, "eventType");
+    x.sc = dm_schema_for_event(type, &x.def);
+    if (!x.sc) {
+        const char *near = dm_event_type_suggest(type);
+        dm_field_errs_add(&x.e, "/eventType", "invalid", "unknown event type%s%s%s",
+                          near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+        dm_api_invalid(resp, &x.e);
+        return;
+    }
+    x.in = cJSON_CreateObject();
+    if (apply_paths(x.in, NULL, cJSON_GetObjectItemCaseSensitive(body, "set"),
+                    cJSON_GetObjectItemCaseSensitive(body, "unset"), &x.e)) {
+        dm_api_invalid(resp, &x.e);
+        cJSON_Delete(x.in);
+        return;
+    }
+    dm_resp_init(&x.inner);
+    uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
+    x.r = recipe_of(x.sc->name);
+    int creates = strcmp(x.def->action, "create") == 0;
+    if (x.sc == &dm_thread_schema) thread_add(&x);
+    else if (x.r && x.r->action) by_action(&x);
+    else if (creates && x.sc == &dm_ticket_schema) ticket_add(&x);
+    else if (creates) create(&x);
+    else change(&x);
+    cJSON_Delete(x.in);
+    if (x.e.n) {
+        dm_api_invalid(resp, &x.e);
+    } else if (x.inner.status >= 300) {
         /* the Desk call refused: pass its answer on as is */
-        resp->status = inner.status;
-        resp->error_code = inner.error_code;
+        resp->status = x.inner.status;
+        resp->error_code = x.inner.error_code;
         dm_buf_reset(&resp->body);
-        dm_buf_append(&resp->body, inner.body.data, inner.body.len);
+        dm_buf_append(&resp->body, x.inner.body.data, x.inner.body.len);
     } else {
         char what[80];
-        snprintf(what, sizeof what, "the %s", sc->name);
-        answer_events(c, before, resp, &inner, what, cJSON_GetObjectItemCaseSensitive(body, "set"));
+        snprintf(what, sizeof what, "the %s", x.sc->name);
+        answer_events(c, before, resp, &x.inner, what, cJSON_GetObjectItemCaseSensitive(body, "set"));
     }
-    dm_resp_free(&inner);
+    dm_resp_free(&x.inner);
 }
 
 /* ==== Fixtures ==== */
