@@ -433,7 +433,12 @@ void dm_derive_touch(const dm_schema *sc, cJSON *obj, const char *actor_id, int6
 
 void dm_derive_embedders(dm_store *s, const char *module, const char *id, int64_t now)
 {
-    for (size_t i = 0; i < s->tickets.n; i++) {
+    int embedded = 0; /* most modules are in no ticket */
+    for (size_t k = 0; k < dm_ticket_schema.nattrs && !embedded; k++) {
+        const dm_attr *a = &dm_ticket_schema.attrs[k];
+        embedded = (a->flags & DM_A_EMBED) && strcmp(a->ref_module, module) == 0;
+    }
+    for (size_t i = 0; embedded && i < s->tickets.n; i++) {
         dm_ticket *t = s->tickets.items[i];
         for (size_t k = 0; k < dm_ticket_schema.nattrs; k++) {
             const dm_attr *a = &dm_ticket_schema.attrs[k];
