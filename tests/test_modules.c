@@ -359,8 +359,8 @@ static void unknown_query_parameters_are_refused(void **state)
     f->m = dmt_mock_start(NULL);
     static const char *const paths[] = {"/api/v1/tickets?sortOrder=asc",
                                         "/api/v1/tasks?colour=red",
-                                        "/api/v1/tickets/" DMT_TICKET "?expand=all",
-                                        "/api/v1/contacts?departmentIds=" DMT_DEPT_SUPPORT};
+                                        ("/api/v1/tickets/" DMT_TICKET "?expand=all"),
+                                        ("/api/v1/contacts?departmentIds=" DMT_DEPT_SUPPORT)};
     static const char *const names[] = {"sortOrder", "colour", "expand", "departmentIds"};
     for (size_t i = 0; i < 4; i++) {
         dmt_resp r = dmt_api(f->m, "GET", paths[i], DMT_ADMIN, NULL);
