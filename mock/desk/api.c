@@ -234,30 +234,6 @@ int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *f
     return 0;
 }
 
-void dm_api_list(dm_resp *resp, const dm_vec *items, size_t from, size_t limit,
-                 const char *omit)
-{
-    dm_buf *b = &resp->body;
-    dm_buf_reset(b);
-    dm_buf_puts(b, "{\"data\":[");
-    for (size_t i = from, put = 0; i < items->n && put < limit; i++, put++) {
-        const cJSON *item = items->items[i];
-        cJSON *copy = NULL;
-        if (omit && cJSON_GetObjectItemCaseSensitive(item, omit)) {
-            copy = cJSON_Duplicate(item, 1);
-            cJSON_DeleteItemFromObjectCaseSensitive(copy, omit);
-            item = copy;
-        }
-        char *s = dm_json_print(item);
-        if (put) dm_buf_putc(b, ',');
-        dm_buf_puts(b, s);
-        cJSON_free(s);
-        cJSON_Delete(copy);
-    }
-    dm_buf_puts(b, "]}");
-    resp->status = 200;
-}
-
 void dm_api_not_found(dm_resp *resp, const char *what, const char *id)
 {
     char msg[200];
@@ -300,19 +276,6 @@ void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs)
                   errs);
 }
 
-static int valid_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n<>");
-}
-
-/* Characters, not bytes: UTF-8 continuation bytes do not count. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *errs)
 {
@@ -328,10 +291,10 @@ static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *err
     case DM_F_EMAIL:
         if (!cJSON_IsString(v)) {
             dm_field_errs_add(errs, ptr, "invalid", "expected a string");
-        } else if (utf8_chars(v->valuestring) > (f->maxlen ? f->maxlen : 65535)) {
+        } else if (dm_utf8_chars(v->valuestring) > (f->maxlen ? f->maxlen : 65535)) {
             dm_field_errs_add(errs, ptr, "invalid", "longer than %zu characters",
                               f->maxlen ? f->maxlen : 65535);
-        } else if (f->type == DM_F_EMAIL && !valid_email(v->valuestring)) {
+        } else if (f->type == DM_F_EMAIL && !dm_email_valid(v->valuestring)) {
             dm_field_errs_add(errs, ptr, "invalid", "expected an email address");
         }
         break;

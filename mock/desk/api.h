@@ -35,11 +35,6 @@ cJSON *dm_api_body(dm_req *req, dm_resp *resp);
 int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from,
                   size_t *limit);
 
-/* Writes 200 {"data":[...]} with items[from .. from+limit) of a vector of
- * cJSON objects; omit, when given, names a key left out of each item. */
-void dm_api_list(dm_resp *resp, const dm_vec *items, size_t from, size_t limit,
-                 const char *omit);
-
 /* 404 for a resource that does not exist. */
 void dm_api_not_found(dm_resp *resp, const char *what, const char *id);
 /* 404 for an id that is no object of module, saying whose id it is when it

@@ -63,13 +63,6 @@ const dm_schema *dm_schema_for_event(const char *type, const dm_event_def **def)
 
 /* ==== Values ==== */
 
-static int all_digits(const char *s)
-{
-    if (!*s) return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return 0;
-    return 1;
-}
 
 static int is_id(const cJSON *v)
 {
@@ -78,7 +71,7 @@ static int is_id(const cJSON *v)
 
 static int is_count(const cJSON *v)
 {
-    return cJSON_IsString(v) && all_digits(v->valuestring) &&
+    return cJSON_IsString(v) && dm_all_digits(v->valuestring) &&
            (v->valuestring[0] != '0' || v->valuestring[1] == '\0');
 }
 
@@ -99,19 +92,6 @@ static int is_date(const cJSON *v)
     return dm_iso_parse(t, &ms) == 0;
 }
 
-static int is_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n<>");
-}
-
-/* Characters, not bytes: UTF-8 continuation bytes do not count. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 static int all_of(const cJSON *a, int (*ok)(const cJSON *))
 {
@@ -178,7 +158,7 @@ static int of_type(const dm_attr *a, const cJSON *v)
         for (const char *const *c = a->choices; cJSON_IsString(v) && *c; c++)
             if (strcmp(*c, v->valuestring) == 0) return 1;
         return 0;
-    case DM_T_EMAIL: return cJSON_IsString(v) && is_email(v->valuestring);
+    case DM_T_EMAIL: return cJSON_IsString(v) && dm_email_valid(v->valuestring);
     case DM_T_NUM: return cJSON_IsNumber(v);
     case DM_T_OBJ: return cJSON_IsObject(v);
     case DM_T_ARR: return cJSON_IsArray(v);
@@ -242,7 +222,7 @@ static void check_input_value(const dm_attr *a, const cJSON *v, int mode, const 
         strict.flags &= ~DM_A_NULL;
         want_text(&want, &strict);
         dm_field_errs_add(errs, ptr, "invalid", "expected %s", want.data);
-    } else if (a->type == DM_T_STR && utf8_chars(v->valuestring) > (a->maxlen ? a->maxlen : 65535)) {
+    } else if (a->type == DM_T_STR && dm_utf8_chars(v->valuestring) > (a->maxlen ? a->maxlen : 65535)) {
         dm_field_errs_add(errs, ptr, "invalid", "longer than %u characters",
                           a->maxlen ? a->maxlen : 65535);
     } else if (a->type == DM_T_CF) {

@@ -4,35 +4,10 @@
  * raise, and its REST routes' shape. schema.c says how the tables are used;
  * desk/derive.c keeps the derived keys true. Evidence for each shape is in
  * ../shared/reference/desk-facts.md and docs/desk-semantics.md. */
-#include "desk/schema.h"
+#include "desk/schema_rows.h"
 
 #include <stddef.h>
 
-/* Row helpers: a key of type t with flags f, and variants. */
-#define K(n, t, f) {.name = (n), .type = (t), .flags = (f)}
-#define KD(n, t, f, d) {.name = (n), .type = (t), .flags = (f), .dflt = (d)}
-#define KS(n, f, max) {.name = (n), .type = DM_T_STR, .flags = (f), .maxlen = (max)}
-#define KE(n, f, c) {.name = (n), .type = DM_T_ENUM, .flags = (f), .choices = (c)}
-#define KR(n, f, mod) {.name = (n), .type = DM_T_ID, .flags = (f), .ref = (mod)}
-#define KEMBED(n, sub_, idkey, mod) \
-    {.name = (n), .type = DM_T_OBJ, .flags = DM_A_NULL | DM_A_EMBED, .sub = &(sub_), .ref = (idkey), \
-     .ref_module = (mod)}
-#define KFROM(n, t, src) {.name = (n), .type = (t), .flags = DM_A_NULL, .from = (src)}
-#define KURL(n, t) {.name = (n), .type = DM_T_STR, .flags = DM_A_URL, .tmpl = (t)}
-#define KOBJ(n, f, sub_) {.name = (n), .type = DM_T_OBJ, .flags = (f), .sub = &(sub_)}
-#define KARR(n, f, sub_) {.name = (n), .type = DM_T_ARR, .flags = (f), .sub = &(sub_)}
-
-#define N DM_A_NULL
-#define RW DM_A_RW
-#define REQ DM_A_REQ
-#define SHAPE(nm, a) .name = (nm), .attrs = (a), .nattrs = sizeof(a) / sizeof((a)[0])
-#define EV(t, a, o) {(t), (a), (o), NULL}
-#define EVENTS(e) .events = (e), .nevents = sizeof(e) / sizeof((e)[0])
-
-#define DEPTS DM_OPT_DEPARTMENTS
-#define PREV DM_OPT_PREVSTATE
-
-#define DESK_URL "https://desk.zoho.com/support/{portal}/ShowHomePage.do#"
 
 /* ==== Shapes embedded in others ==== */
 
@@ -51,13 +26,12 @@ static const dm_attr contact_embed_a[] = {
 };
 static const dm_schema contact_embed = {SHAPE("contact (embedded)", contact_embed_a)};
 
-/* An agent as a ticket's assignee or an activity's owner. */
 static const dm_attr agent_embed_a[] = {
     KFROM("id", DM_T_ID, NULL),          KFROM("firstName", DM_T_STR, NULL),
     KFROM("lastName", DM_T_STR, NULL),   KFROM("email", DM_T_STR, "emailId"),
     KFROM("photoURL", DM_T_STR, NULL),
 };
-static const dm_schema agent_embed = {SHAPE("agent (embedded)", agent_embed_a)};
+const dm_schema dm_agent_embed = {SHAPE("agent (embedded)", agent_embed_a)};
 
 static const dm_attr layout_a[] = {
     K("id", DM_T_ID, N),
@@ -126,7 +100,7 @@ static const dm_attr ticket_a[] = {
     KEMBED("contact", contact_embed, "contactId", "contact"),
     KR("accountId", N, "account"),
     KR("assigneeId", N | RW, "agent"),
-    KEMBED("assignee", agent_embed, "assigneeId", "agent"),
+    KEMBED("assignee", dm_agent_embed, "assigneeId", "agent"),
     KR("teamId", N | RW, "team"),
     K("team", DM_T_OBJ, N),
     K("email", DM_T_EMAIL, N | RW),
@@ -162,8 +136,8 @@ static const dm_attr ticket_a[] = {
     K("layoutId", DM_T_ID, N),
     KOBJ("layoutDetails", N, layout_shape),
     KOBJ("source", 0, source_shape),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
-    KD("customFields", DM_T_OBJ, 0, "{}"),
+    KCF,
+    KCUSTOM,
     KR("productId", N | RW, "product"),
     K("product", DM_T_OBJ, N),
     K("slaId", DM_T_ID, N),
@@ -349,8 +323,8 @@ static const dm_attr contact_a[] = {
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
     K("createdBy", DM_T_ID, N | DM_A_CREATOR),
     K("modifiedBy", DM_T_ID, N | DM_A_MODIFIER),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
-    KD("customFields", DM_T_OBJ, 0, "{}"),
+    KCF,
+    KCUSTOM,
     KURL("webUrl", DESK_URL "Contacts/dv/{id}"),
 };
 
@@ -396,7 +370,7 @@ static const dm_attr account_a[] = {
     KS("country", N | RW, 100),
     K("annualrevenue", DM_T_STR, N | RW),
     KR("ownerId", N | RW, "agent"),
-    KEMBED("owner", agent_embed, "ownerId", "agent"),
+    KEMBED("owner", dm_agent_embed, "ownerId", "agent"),
     KD("isDeleted", DM_T_BOOL, 0, "false"),
     KD("isFollowing", DM_T_BOOL, 0, "false"),
     KD("associatedSLAIds", DM_T_ARR, 0, "[]"),
@@ -405,8 +379,8 @@ static const dm_attr account_a[] = {
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
     K("createdBy", DM_T_ID, N | DM_A_CREATOR),
     K("modifiedBy", DM_T_ID, N | DM_A_MODIFIER),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
-    KD("customFields", DM_T_OBJ, 0, "{}"),
+    KCF,
+    KCUSTOM,
     KURL("webUrl", DESK_URL "Accounts/dv/{id}"),
 };
 

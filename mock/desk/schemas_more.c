@@ -3,41 +3,9 @@
  * base (articles, translations, feedback, root categories, sections), instant
  * messaging (sessions, messages) and agents' presence and channel
  * preferences. Same row helpers and rules as schemas.c. */
-#include "desk/schema.h"
+#include "desk/schema_rows.h"
 
 #include <stddef.h>
-
-#define K(n, t, f) {.name = (n), .type = (t), .flags = (f)}
-#define KD(n, t, f, d) {.name = (n), .type = (t), .flags = (f), .dflt = (d)}
-#define KS(n, f, max) {.name = (n), .type = DM_T_STR, .flags = (f), .maxlen = (max)}
-#define KE(n, f, c) {.name = (n), .type = DM_T_ENUM, .flags = (f), .choices = (c)}
-#define KR(n, f, mod) {.name = (n), .type = DM_T_ID, .flags = (f), .ref = (mod)}
-#define KEMBED(n, sub_, idkey, mod) \
-    {.name = (n), .type = DM_T_OBJ, .flags = DM_A_NULL | DM_A_EMBED, .sub = &(sub_), .ref = (idkey), \
-     .ref_module = (mod)}
-#define KFROM(n, t, src) {.name = (n), .type = (t), .flags = DM_A_NULL, .from = (src)}
-#define KURL(n, t) {.name = (n), .type = DM_T_STR, .flags = DM_A_URL, .tmpl = (t)}
-
-#define N DM_A_NULL
-#define RW DM_A_RW
-#define REQ DM_A_REQ
-#define SHAPE(nm, a) .name = (nm), .attrs = (a), .nattrs = sizeof(a) / sizeof((a)[0])
-#define EV(t, a, o) {(t), (a), (o), NULL}
-#define EVENTS(e) .events = (e), .nevents = sizeof(e) / sizeof((e)[0])
-#define ALL_OPS (DM_OP_LIST | DM_OP_GET | DM_OP_CREATE | DM_OP_UPDATE | DM_OP_DELETE)
-
-#define DEPTS DM_OPT_DEPARTMENTS
-#define PREV DM_OPT_PREVSTATE
-
-#define DESK_URL "https://desk.zoho.com/support/{portal}/ShowHomePage.do#"
-
-/* An agent as an activity's owner or an attachment's creator. */
-static const dm_attr agent_embed_a[] = {
-    KFROM("id", DM_T_ID, NULL),          KFROM("firstName", DM_T_STR, NULL),
-    KFROM("lastName", DM_T_STR, NULL),   KFROM("email", DM_T_STR, "emailId"),
-    KFROM("photoURL", DM_T_STR, NULL),
-};
-static const dm_schema agent_embed = {SHAPE("agent (embedded)", agent_embed_a)};
 
 /* A person in the knowledge base: an article's author, owner, creator. */
 static const dm_attr kb_person_a[] = {
@@ -55,6 +23,16 @@ static const char *const list_activity[] = {"departmentId", "departmentIds", "st
 
 /* ==== Tasks, calls, events ==== */
 
+/* What the three activities share: who owns it and what it is about, after
+ * their own keys; then its times and custom fields. */
+#define ACTIVITY_LINKS                                                                     \
+    KR("ownerId", N | RW, "agent"), KEMBED("owner", dm_agent_embed, "ownerId", "agent"),   \
+        K("creatorId", DM_T_ID, N | DM_A_CREATOR), KR("departmentId", RW | REQ, "department"), \
+        KR("ticketId", N | RW, "ticket"), KR("contactId", N | RW, "contact")
+#define ACTIVITY_TIMES                                                                       \
+    K("createdTime", DM_T_TIME, DM_A_CREATED), K("modifiedTime", DM_T_TIME, DM_A_MODIFIED), \
+        K("completedTime", DM_T_TIME, N), KCF
+
 static const char *const task_statuses[] = {"Not Started", "In Progress", "Waiting on someone else",
                                             "Deferred", "Completed", NULL};
 
@@ -67,17 +45,9 @@ static const dm_attr task_a[] = {
     {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = task_statuses,
      .dflt = "\"Not Started\""},
     KS("category", N | RW, 120),
-    KR("ownerId", N | RW, "agent"),
-    KEMBED("owner", agent_embed, "ownerId", "agent"),
-    K("creatorId", DM_T_ID, N | DM_A_CREATOR),
-    KR("departmentId", RW | REQ, "department"),
-    KR("ticketId", N | RW, "ticket"),
-    KR("contactId", N | RW, "contact"),
+    ACTIVITY_LINKS,
     KD("isCommented", DM_T_BOOL, 0, "false"),
-    K("createdTime", DM_T_TIME, DM_A_CREATED),
-    K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
-    K("completedTime", DM_T_TIME, N),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
+    ACTIVITY_TIMES,
     KURL("webUrl", DESK_URL "Tasks/dv/{id}"),
 };
 
@@ -119,16 +89,8 @@ static const dm_attr call_a[] = {
     {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = call_statuses,
      .dflt = "\"Scheduled\""},
     {.name = "priority", .type = DM_T_ENUM, .flags = N | RW, .choices = activity_priorities},
-    KR("ownerId", N | RW, "agent"),
-    KEMBED("owner", agent_embed, "ownerId", "agent"),
-    K("creatorId", DM_T_ID, N | DM_A_CREATOR),
-    KR("departmentId", RW | REQ, "department"),
-    KR("ticketId", N | RW, "ticket"),
-    KR("contactId", N | RW, "contact"),
-    K("createdTime", DM_T_TIME, DM_A_CREATED),
-    K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
-    K("completedTime", DM_T_TIME, N),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
+    ACTIVITY_LINKS,
+    ACTIVITY_TIMES,
     KURL("webUrl", DESK_URL "Calls/dv/{id}"),
 };
 
@@ -165,16 +127,8 @@ static const dm_attr event_a[] = {
      .dflt = "\"Scheduled\""},
     {.name = "priority", .type = DM_T_ENUM, .flags = N | RW, .choices = activity_priorities},
     KS("category", N | RW, 120),
-    KR("ownerId", N | RW, "agent"),
-    KEMBED("owner", agent_embed, "ownerId", "agent"),
-    K("creatorId", DM_T_ID, N | DM_A_CREATOR),
-    KR("departmentId", RW | REQ, "department"),
-    KR("ticketId", N | RW, "ticket"),
-    KR("contactId", N | RW, "contact"),
-    K("createdTime", DM_T_TIME, DM_A_CREATED),
-    K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
-    K("completedTime", DM_T_TIME, N),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
+    ACTIVITY_LINKS,
+    ACTIVITY_TIMES,
     KURL("webUrl", DESK_URL "Events/dv/{id}"),
 };
 
@@ -210,7 +164,7 @@ static const dm_attr time_entry_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("ticketId", DM_T_ID, 0),
     KR("ownerId", N | RW, "agent"),
-    KEMBED("owner", agent_embed, "ownerId", "agent"),
+    KEMBED("owner", dm_agent_embed, "ownerId", "agent"),
     {.name = "executedTime", .type = DM_T_TIME, .flags = RW | REQ},
     {.name = "hoursSpent", .type = DM_T_COUNT, .flags = RW, .dflt = "\"0\""},
     {.name = "minutesSpent", .type = DM_T_COUNT, .flags = RW, .dflt = "\"0\""},
@@ -225,7 +179,7 @@ static const dm_attr time_entry_a[] = {
     K("creatorId", DM_T_ID, N | DM_A_CREATOR),
     K("createdTime", DM_T_TIME, DM_A_CREATED),
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
-    {.name = "cf", .type = DM_T_CF, .flags = RW, .dflt = "{}"},
+    KCF,
 };
 
 static const dm_event_def time_entry_events[] = {
@@ -261,7 +215,7 @@ static const dm_attr attachment_a[] = {
     {.name = "size", .type = DM_T_COUNT, .flags = DM_A_CREATE, .dflt = "\"0\""},
     {.name = "isPublic", .type = DM_T_BOOL, .flags = RW, .dflt = "false"},
     K("creatorId", DM_T_ID, N | DM_A_CREATOR),
-    KEMBED("creator", agent_embed, "creatorId", "agent"),
+    KEMBED("creator", dm_agent_embed, "creatorId", "agent"),
     K("createdTime", DM_T_TIME, DM_A_CREATED),
     KURL("href", "https://desk.zoho.com/api/v1/tickets/{ticketId}/attachments/{id}/content"),
 };
@@ -301,7 +255,7 @@ static const dm_attr approval_a[] = {
     {.name = "status", .type = DM_T_ENUM, .flags = DM_A_UPDATE, .choices = approval_statuses,
      .dflt = "\"Pending\""},
     K("requesterId", DM_T_ID, N | DM_A_CREATOR),
-    KEMBED("requester", agent_embed, "requesterId", "agent"),
+    KEMBED("requester", dm_agent_embed, "requesterId", "agent"),
     {.name = "approverIds", .type = DM_T_IDS, .flags = DM_A_CREATE | REQ, .ref = "agent"},
     K("createdTime", DM_T_TIME, DM_A_CREATED),
     K("processedTime", DM_T_TIME, N),

@@ -164,12 +164,6 @@ static void report(vctx *v, dm_ext_severity sev, int at, const cJSON *node, cons
     add(v->d, sev, v->file, line, col, path, dm_buf_steal(&msg));
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 /* Quoted strings in messages (values and odd keys) are cut after this many
  * characters. */
@@ -489,7 +483,7 @@ static void check_webhook(vctx *v, const cJSON *wh)
             if (want_string(v, m, p, 0) && !is_http_url(m->valuestring))
                 report(v, E, AT_VALUE, m, p, "expected an http or https URL, got %s", show(v, m));
         } else if (strcmp(k, "name") == 0) {
-            size_t n = want_string(v, m, p, 1) ? utf8_chars(m->valuestring) : 0;
+            size_t n = want_string(v, m, p, 1) ? dm_utf8_chars(m->valuestring) : 0;
             if (n > DM_EXT_NAME_MAX)
                 report(v, E, AT_VALUE, m, p, "longer than %d characters (%zu)", DM_EXT_NAME_MAX, n);
         } else if (strcmp(k, "description") == 0) {

@@ -1,6 +1,7 @@
 /* text.h -- small string helpers the validators, the linter and the API
  * share: "did you mean" distances, display paths for messages, repeated
- * names, comma lists. Stateless; only dm_path_* hand back memory. */
+ * names, comma lists, the shapes of digits, UTF-8 lengths and emails.
+ * Stateless; only dm_path_* hand back memory. */
 #ifndef DM_TEXT_H
 #define DM_TEXT_H
 
@@ -29,5 +30,13 @@ void dm_find_repeats(const char *const *names, size_t n, size_t *first);
 
 /* 1 when item is one of list's comma-separated entries ("a,b"), else 0. */
 int dm_list_has(const char *list, const char *item);
+
+/* 1 when s is one or more ASCII digits and nothing else. */
+int dm_all_digits(const char *s);
+/* Characters in UTF-8 text s: bytes that are not continuation bytes. */
+size_t dm_utf8_chars(const char *s);
+/* 1 when s looks like an email address: one @ with text on both sides, no
+ * spaces or angle brackets. */
+int dm_email_valid(const char *s);
 
 #endif
