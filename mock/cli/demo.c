@@ -291,7 +291,15 @@ static int expect_withheld(dh_mock *m, uint64_t after, const char *type, const c
     return ok ? 0 : -1;
 }
 
-int dm_cli_demo(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct demo_args {
+    int keep, verbose;
+    long long port;
+    const char *receiver;
+} demo_args;
+
+/* Reads the options; 0, 1 for --help (done), -1 on bad usage (said). */
+static int parse(demo_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"keep", no_argument, NULL, 'k'},
@@ -301,61 +309,31 @@ int dm_cli_demo(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int keep = 0, verbose = 0, c;
-    long long port = 0;
-    const char *receiver = NULL;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'k': keep = 1; break;
-        case 'v': verbose = 1; break;
-        case 'r': receiver = optarg; break;
+        case 'k': a->keep = 1; break;
+        case 'v': a->verbose = 1; break;
+        case 'r': a->receiver = optarg; break;
         case 'p':
-            if (dm_cli_option_number("demo", "--port", optarg, 0, 65535, NULL, &port)) return 2;
+            if (dm_cli_option_number("demo", "--port", optarg, 0, 65535, NULL, &a->port)) return -1;
             break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return -1;
         }
     }
     if (optind != argc) {
         usage(stderr);
-        return 2;
+        return -1;
     }
-    char rpath[PATH_MAX];
-    if (receiver) snprintf(rpath, sizeof rpath, "%s", receiver);
-    else if (find_receiver(rpath, sizeof rpath)) {
-        fprintf(stderr, "deskmock demo: cannot find the example receiver (receiver-correct) next to "
-                        "this binary; build examples/ or give --receiver PATH\n");
-        return 2;
-    }
-    cJSON *manifest = NULL, *resources = NULL;
-    dm_json_parse(dm_doc_manifest, dm_doc_manifest_len, &manifest, NULL, 0);
-    dm_json_parse(dm_doc_resources, dm_doc_resources_len, &resources, NULL, 0);
-    const char *secret = dm_json_str(manifest, "secret");
-    const char *source_id = dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "ignoreSourceId");
+    return 0;
+}
 
-    char err[512];
-    dh_options o = {0};
-    o.port = (int)port;
-    dh_mock *m = dh_start(&o, err, sizeof err);
-    if (!m) {
-        fprintf(stderr, "deskmock demo: %s\n", err);
-        cJSON_Delete(manifest);
-        cJSON_Delete(resources);
-        return 1;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    int rc = 1;
-    char rurl[256];
-    pid_t pid = start_receiver(rpath, dh_url(m), secret, source_id, verbose, rurl, sizeof rurl);
-    if (pid < 0) {
-        fprintf(stderr, "deskmock demo: the receiver %s did not start\n", rpath);
-        goto out;
-    }
-    printf("deskmock demo\n  mock      %s\n  receiver  %s (%s)\n\n", dh_url(m), rurl, rpath);
-
-    /* Install the documentation's example, choosing Support and Billing. */
-    uint64_t start = dh_mark(m);
+/* Installs the documentation's example extension with its webhook at the
+ * receiver, choosing Support and Billing. 0, or -1 (said). */
+static int install(dh_mock *m, const cJSON *manifest, const cJSON *resources, const char *rurl)
+{
     cJSON *body = cJSON_CreateObject();
     cJSON_AddItemToObject(body, "manifest", cJSON_Duplicate(manifest, 1));
     cJSON_AddItemToObject(body, "resources", cJSON_Duplicate(resources, 1));
@@ -371,17 +349,22 @@ int dm_cli_demo(int argc, char **argv)
     char *text = dm_json_print(body);
     cJSON_Delete(body);
     dh_response r;
-    int irc = dh_call(m, "POST", "/mock/v1/installations", NULL, text, &r);
+    int rc = dh_call(m, "POST", "/mock/v1/installations", NULL, text, &r);
     free(text);
-    if (irc || r.status != 201) {
-        fprintf(stderr, "deskmock demo: installing the example extension failed: %s\n", r.body ? r.body : dh_report(m));
-        dh_response_free(&r);
-        goto out;
+    if (rc || r.status != 201) {
+        fprintf(stderr, "deskmock demo: installing the example extension failed: %s\n",
+                r.body ? r.body : dh_report(m));
+        rc = -1;
     }
     dh_response_free(&r);
+    return rc ? -1 : 0;
+}
 
-    /* The documentation's events, through real API calls by an agent. */
-    char ticket[32], comment[32];
+/* The documentation's events, through real API calls by an agent, each
+ * judged as it happens; the ticket made goes into ticket. 0, or -1 (said). */
+static int documented_events(dh_mock *m, char ticket[32])
+{
+    char comment[32], path[128];
     uint64_t mark = dh_mark(m);
     if (step(m, "creating a ticket",
              dh_ticket_create(m, "agent",
@@ -394,41 +377,46 @@ int dm_cli_demo(int argc, char **argv)
              dh_expect_call(m, mark, "POST", "*/api/v1/tickets/*/comments", 1, 10000)) ||
         /* its comment carried the ignoreSourceId: Desk does not send it back */
         expect_withheld(m, mark, "Ticket_Comment_Add", "ignoreSourceId"))
-        goto out;
+        return -1;
     mark = dh_mark(m);
-    char path[128];
     if (step(m, "updating the ticket", dh_ticket_update(m, "agent", ticket, "{\"status\":\"On Hold\"}")) ||
         step(m, "Ticket_Update", dh_expect_delivered(m, mark, "Ticket_Update", "status", "On Hold", 0, 10000)))
-        goto out;
+        return -1;
     mark = dh_mark(m);
     if (step(m, "replying", dh_reply(m, "agent", ticket, "<div>We are on it.</div>")) ||
         step(m, "Ticket_Thread_Add", dh_expect_delivered(m, mark, "Ticket_Thread_Add", "direction", "out", 0, 10000)))
-        goto out;
+        return -1;
     mark = dh_mark(m);
     if (step(m, "commenting",
              dh_comment_add(m, "agent", ticket, "{\"content\":\"Toner recall applies.\",\"isPublic\":false}", comment)) ||
         step(m, "Ticket_Comment_Add", dh_expect_delivered(m, mark, "Ticket_Comment_Add", "id", comment, 0, 10000)))
-        goto out;
+        return -1;
     mark = dh_mark(m);
     snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", ticket, comment);
+    dh_response r;
     int prc = dh_call(m, "PATCH", path, "agent", "{\"content\":\"Toner recall applies; part ordered.\"}", &r);
     long pst = r.status;
     dh_response_free(&r);
     if (prc || pst != 200) {
         fprintf(stderr, "deskmock demo: editing the comment answered %ld\n", pst);
-        goto out;
+        return -1;
     }
     if (step(m, "Ticket_Comment_Update",
              dh_expect_delivered(m, mark, "Ticket_Comment_Update", "id", comment, 0, 10000)))
-        goto out;
+        return -1;
     /* A department the installation did not choose: raised, not delivered. */
     mark = dh_mark(m);
     if (step(m, "a change in Engineering",
-             dh_ticket_update(m, "agent", ENGINEERING_TICKET, "{\"priority\":\"High\"}")))
-        goto out;
-    if (expect_withheld(m, mark, "Ticket_Update", "department")) goto out;
-    if (step(m, "the echo check", dh_expect_no_loop(m, start, 300))) goto out;
+             dh_ticket_update(m, "agent", ENGINEERING_TICKET, "{\"priority\":\"High\"}")) ||
+        expect_withheld(m, mark, "Ticket_Update", "department"))
+        return -1;
+    return 0;
+}
 
+/* The timeline and the verdict; then where to look next, or (keep) the
+ * mock's addresses while it keeps running until Ctrl-C. */
+static void report(dh_mock *m, uint64_t start, const char *ticket, int keep)
+{
     printf("timeline (journal seq, newest last):\n");
     cJSON *all = dh_journal(m, start, NULL);
     print_timeline(all, start);
@@ -437,14 +425,13 @@ int dm_cli_demo(int argc, char **argv)
            "and answered 200; the receiver's comment carried the webhook's ignoreSourceId, so\n"
            "Desk withheld it from the receiver; the Engineering change was withheld too (the\n"
            "extension chose Support and Billing).\n\n");
-    rc = 0;
     if (!keep) {
         /* the mock stops with this command: point at what works afterwards */
         printf("where to look next:\n"
                "  keep it running     deskmock demo --keep   (the timeline page, trigger, the journal)\n"
                "  check a receiver    deskmock check --help   (docs/harness.md explains each case)\n");
         fflush(stdout);
-        goto out;
+        return;
     }
     printf("kept running (--keep); Ctrl-C stops the mock and the receiver. Meanwhile, in\n"
            "another shell:\n"
@@ -456,13 +443,59 @@ int dm_cli_demo(int argc, char **argv)
     fflush(stdout);
     dm_cli_on_stop(on_signal);
     while (!interrupted) pause();
-out:
-    if (pid > 0) {
+}
+
+/* The mock, the receiver, the extension, the events, the verdict. */
+static int run(const demo_args *a, const char *rpath, const cJSON *manifest, const cJSON *resources)
+{
+    const char *secret = dm_json_str(manifest, "secret");
+    const char *source_id = dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "ignoreSourceId");
+    char err[512];
+    dh_options o = {0};
+    o.port = (int)a->port;
+    dh_mock *m = dh_start(&o, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "deskmock demo: %s\n", err);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 1;
+    char rurl[256], ticket[32];
+    pid_t pid = start_receiver(rpath, dh_url(m), secret, source_id, a->verbose, rurl, sizeof rurl);
+    if (pid < 0) {
+        fprintf(stderr, "deskmock demo: the receiver %s did not start\n", rpath);
+    } else {
+        printf("deskmock demo\n  mock      %s\n  receiver  %s (%s)\n\n", dh_url(m), rurl, rpath);
+        uint64_t start = dh_mark(m);
+        if (install(m, manifest, resources, rurl) == 0 && documented_events(m, ticket) == 0 &&
+            step(m, "the echo check", dh_expect_no_loop(m, start, 300)) == 0) {
+            rc = 0;
+            report(m, start, ticket, a->keep);
+        }
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
     }
     dh_reset(m);
     dh_stop(m);
+    return rc;
+}
+
+int dm_cli_demo(int argc, char **argv)
+{
+    demo_args a = {0};
+    int p = parse(&a, argc, argv);
+    if (p) return p > 0 ? 0 : 2;
+    char rpath[PATH_MAX];
+    if (a.receiver) snprintf(rpath, sizeof rpath, "%s", a.receiver);
+    else if (find_receiver(rpath, sizeof rpath)) {
+        fprintf(stderr, "deskmock demo: cannot find the example receiver (receiver-correct) next to "
+                        "this binary; build examples/ or give --receiver PATH\n");
+        return 2;
+    }
+    cJSON *manifest = NULL, *resources = NULL;
+    dm_json_parse(dm_doc_manifest, dm_doc_manifest_len, &manifest, NULL, 0);
+    dm_json_parse(dm_doc_resources, dm_doc_resources_len, &resources, NULL, 0);
+    int rc = run(&a, rpath, manifest, resources);
     cJSON_Delete(manifest);
     cJSON_Delete(resources);
     return rc;
