@@ -83,7 +83,7 @@ static const cJSON *find_seq(const cJSON *recs, uint64_t seq)
 /* The records of kinds after `after` once the journal has been quiet for
  * quiet_ms, or after cap_ms in all (a receiver in a loop never goes quiet),
  * at most SETTLE_MAX of them: a loop shows long before that. */
-static cJSON *settle(dh_mock *m, uint64_t after, const char *kinds, int quiet_ms, int cap_ms)
+cJSON *dh_settle(dh_mock *m, uint64_t after, const char *kinds, int quiet_ms, int cap_ms)
 {
     dh_journal_quiet(m, after, quiet_ms, cap_ms);
     cJSON *all = cJSON_CreateArray();
@@ -142,20 +142,33 @@ static void describe_attempt(dh_mock *m, const cJSON *a)
     dh_reportf(m, "\n");
 }
 
-/* Calls the receiver made: invoke records, and Desk requests made with an
- * extension's token. */
-static int is_call(const cJSON *r, const char *method, const char *url_glob, const char **url)
+int dh_is_call(const dh_mock *m, const cJSON *r, const char *method, const char *url_glob,
+               const char **url)
 {
     const char *kind = str(r, "kind");
     if (strcmp(kind, "invoke") == 0) {
         *url = str(r, "requestURL");
         return (!method || strcmp(method, str(r, "requestType")) == 0) && glob(url_glob, *url);
     }
-    if (strcmp(kind, "request") == 0 && strcmp(str(r, "as"), "extension") == 0) {
+    if (strcmp(kind, "request") == 0 &&
+        (strcmp(str(r, "as"), "extension") == 0 ||
+         (m->receiver_actor[0] && strcmp(str(r, "actor"), m->receiver_actor) == 0))) {
         *url = str(r, "path");
         return (!method || strcmp(method, str(r, "method")) == 0) && glob(url_glob, *url);
     }
     return 0;
+}
+
+/* What Desk answered a call: its status, the delayed answer's for an invoke
+ * answered later, or -1 while none came. */
+static int call_status(const cJSON *r, const cJSON *all)
+{
+    if (strcmp(str(r, "kind"), "request") == 0) return (int)num(r, "status");
+    if (num(r, "statusCode") >= 0) return (int)num(r, "statusCode");
+    const cJSON *x;
+    cJSON_ArrayForEach(x, all) if (!strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq"))
+        return (int)num(x, "statusCode");
+    return -1;
 }
 
 static void describe_call(dh_mock *m, const cJSON *r, const cJSON *all)
@@ -196,6 +209,22 @@ static int event_matches(const cJSON *ev, const char *type, const char *path, co
     return eq;
 }
 
+/* An event that can no longer be delivered before end: not queued for any
+ * webhook, ended by a fate, or its last attempt failed with no retry due by
+ * end (a retry's first try is the schedule's, not now). */
+static int given_up(const cJSON *ev, const cJSON *last, const cJSON *all, int64_t end)
+{
+    const cJSON *w, *f;
+    int queued = 0;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) queued |= !strcmp(str(w, "fate"), "queued");
+    if (!queued) return 1;
+    cJSON_ArrayForEach(f, all) if (!strcmp(str(f, "kind"), "fate") && num(f, "event") == num(ev, "seq") &&
+                                   strcmp(str(f, "fate"), "delivered") != 0) return 1;
+    if (!last || num(last, "status") == 200) return 0;
+    double next = num(last, "nextRetryMs");
+    return next < 0 || (double)dm_mono_ms() + next > (double)end;
+}
+
 int dh_expect_delivered(dh_mock *m, uint64_t after, const char *event_type, const char *path,
                         const char *value, int64_t within_ms, int timeout_ms)
 {
@@ -208,14 +237,20 @@ int dh_expect_delivered(dh_mock *m, uint64_t after, const char *event_type, cons
     for (;;) {
         poll_until(m, all, &cursor, "event,attempt,fate", end);
         const cJSON *ev, *a;
+        int matching = 0, hopeless = 0;
         cJSON_ArrayForEach(ev, all) {
             if (!event_matches(ev, event_type, path, value)) continue;
+            matching++;
+            const cJSON *last = NULL;
             cJSON_ArrayForEach(a, all) {
                 if (strcmp(str(a, "kind"), "attempt") || !carries(a, seq_of(ev))) continue;
                 if (num(a, "status") == 200 && num(a, "latencyMs") <= (double)within_ms) met = 1;
+                last = a;
             }
+            hopeless += given_up(ev, last, all, end);
         }
-        if (met || dm_mono_ms() >= end) break;
+        /* fail fast: every matching event failed and no retry is due in time */
+        if (met || dm_mono_ms() >= end || (matching && hopeless == matching)) break;
     }
     if (!met) {
         dh_reportf(m, "expected a %s delivery", event_type);
@@ -254,6 +289,12 @@ int dh_expect_delivered(dh_mock *m, uint64_t after, const char *event_type, cons
 int dh_expect_call(dh_mock *m, uint64_t after, const char *method, const char *url_glob, int min,
                    int timeout_ms)
 {
+    return dh_expect_call_ok(m, after, method, url_glob, min, timeout_ms, 0);
+}
+
+int dh_expect_call_ok(dh_mock *m, uint64_t after, const char *method, const char *url_glob, int min,
+                      int timeout_ms, int ok_only)
+{
     dh_report_reset(m);
     int64_t end = dm_mono_ms() + timeout_ms;
     cJSON *all = cJSON_CreateArray();
@@ -264,19 +305,24 @@ int dh_expect_call(dh_mock *m, uint64_t after, const char *method, const char *u
         count = 0;
         const cJSON *r;
         const char *url;
-        cJSON_ArrayForEach(r, all) count += is_call(r, method, url_glob, &url);
+        cJSON_ArrayForEach(r, all) {
+            if (!dh_is_call(m, r, method, url_glob, &url)) continue;
+            int st = call_status(r, all);
+            count += !ok_only || (st >= 200 && st < 300);
+        }
         if (count >= min || dm_mono_ms() >= end) break;
     }
     int ok = count >= min;
     if (!ok) {
-        dh_reportf(m, "expected the receiver to call %s %s at least %d time%s after journal #%llu; "
+        dh_reportf(m, "expected the receiver to call %s %s%s at least %d time%s after journal #%llu; "
                       "it did %d time%s in %d ms. Its calls:\n",
-                   method ? method : "*", url_glob ? url_glob : "*", min, min == 1 ? "" : "s",
+                   method ? method : "*", url_glob ? url_glob : "*",
+                   ok_only ? " and have Desk accept it (2xx)" : "", min, min == 1 ? "" : "s",
                    (unsigned long long)after, count, count == 1 ? "" : "s", timeout_ms);
         const cJSON *r;
         const char *url;
         int any = 0;
-        cJSON_ArrayForEach(r, all) if (is_call(r, NULL, NULL, &url)) describe_call(m, r, all), any = 1;
+        cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url)) describe_call(m, r, all), any = 1;
         if (!any) dh_reportf(m, "  none\n");
     }
     cJSON_Delete(all);
@@ -287,15 +333,15 @@ int dh_expect_no_call(dh_mock *m, uint64_t after, const char *method, const char
                       int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, "invoke,request,event", quiet_ms, quiet_ms * 10 + 1000);
+    cJSON *all = dh_settle(m, after, "invoke,request,event", quiet_ms, quiet_ms * 10 + 1000);
     int count = 0;
     const cJSON *r;
     const char *url;
-    cJSON_ArrayForEach(r, all) count += is_call(r, method, url_glob, &url);
+    cJSON_ArrayForEach(r, all) count += dh_is_call(m, r, method, url_glob, &url);
     if (count) {
         dh_reportf(m, "expected no call %s %s after journal #%llu; the receiver made %d:\n",
                    method ? method : "*", url_glob ? url_glob : "*", (unsigned long long)after, count);
-        cJSON_ArrayForEach(r, all) if (is_call(r, method, url_glob, &url)) describe_call(m, r, all);
+        cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, method, url_glob, &url)) describe_call(m, r, all);
     }
     cJSON_Delete(all);
     return count ? -1 : 0;
@@ -337,7 +383,7 @@ static const cJSON *by(dm_map *m, double value)
 int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, "invoke,change,event", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = dh_settle(m, after, "invoke,change,event", quiet_ms, quiet_ms * 10 + 2000);
     /* invoke -> its change -> the event that raised -> the invoke answering
      * that event: linear, through indexes (a loop can be thousands deep) */
     dm_map *change_of = index_by(all, "change", "cause");
@@ -382,7 +428,7 @@ int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, after, "invoke,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = dh_settle(m, after, "invoke,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
     /* one write per (event, method, URL, body): keyed, so linear */
     dm_map *seen = dm_map_new();
     const cJSON *a, *b = NULL;
@@ -424,14 +470,14 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = settle(m, forged - 1, "forged,forged-answer,invoke,request,event", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = dh_settle(m, forged - 1, "forged,forged-answer,invoke,request,event", quiet_ms, quiet_ms * 10 + 2000);
     const cJSON *f = find_seq(all, forged), *r, *answer = NULL;
     cJSON_ArrayForEach(r, all) if (!strcmp(str(r, "kind"), "forged-answer") && num(r, "cause") == (double)forged)
         answer = r;
     int status = answer ? (int)num(answer, "status") : -1;
     int acted = 0;
     const char *url;
-    cJSON_ArrayForEach(r, all) if (is_call(r, NULL, NULL, &url) && num(r, "event") == (double)forged) acted++;
+    cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged) acted++;
     int ok = status >= 300 && !acted;
     if (!ok) {
         char u[256];
@@ -443,10 +489,66 @@ int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
         else dh_reportf(m, "it answered %d.\n", status);
         if (acted) {
             dh_reportf(m, "  and it acted on it:\n");
-            cJSON_ArrayForEach(r, all) if (is_call(r, NULL, NULL, &url) && num(r, "event") == (double)forged)
+            cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged)
                 describe_call(m, r, all);
         }
     }
     cJSON_Delete(all);
     return ok ? 0 : -1;
+}
+
+/* ==== Batches ==== */
+
+/* Does this call name id, in its URL or its body? */
+static int call_names(const cJSON *r, const char *url, const char *id)
+{
+    if (!*id) return 0;
+    if (strstr(url, id)) return 1;
+    const char *body = dm_json_str(r, "postBody");
+    if (body && strstr(body, id)) return 1;
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "body");
+    if (!b) return 0;
+    char *text = dm_json_print(b);
+    int hit = strstr(text, id) != NULL;
+    free(text);
+    return hit;
+}
+
+int dh_expect_batch_like_singles(dh_mock *m, uint64_t after, const char *event_type,
+                                 const cJSON *single_writes)
+{
+    dh_report_reset(m);
+    const cJSON *per = cJSON_GetObjectItemCaseSensitive(single_writes, event_type ? event_type : "");
+    if (!cJSON_IsNumber(per) || per->valuedouble < 1) return 0; /* singles cause nothing to compare */
+    cJSON *all = dh_settle(m, after, "event,attempt,invoke,invoke-result,request", 300, 8000);
+    int batched = 0, missed = 0;
+    const cJSON *ev, *a, *r;
+    cJSON_ArrayForEach(ev, all) {
+        if (strcmp(str(ev, "kind"), "event") || strcmp(str(ev, "eventType"), event_type)) continue;
+        int in_batch = 0;
+        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev)) &&
+                                       num(a, "status") == 200 &&
+                                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) > 1)
+            in_batch = 1;
+        if (!in_batch) continue;
+        batched++;
+        const char *id = str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id");
+        int calls = 0;
+        const char *url;
+        cJSON_ArrayForEach(r, all) calls += dh_is_call(m, r, NULL, NULL, &url) && call_names(r, url, id);
+        if (calls) continue;
+        if (!missed++)
+            dh_reportf(m, "a single %s delivery made the receiver call Desk %.0f time(s), but events "
+                          "delivered together in one POST (a JSON array) did not each do so; no call "
+                          "named these:\n",
+                       event_type, per->valuedouble);
+        if (missed <= 5) dh_reportf(m, "  event #%.0f %s (payload.id %s)\n", num(ev, "seq"), event_type, id);
+    }
+    if (missed > 5) dh_reportf(m, "  ... and %d more\n", missed - 5);
+    if (missed)
+        dh_reportf(m, "%d of %d batched events were handled. fix: Desk posts a JSON array of up to "
+                      "many events; handle every element, not only the first\n",
+                   batched - missed, batched);
+    cJSON_Delete(all);
+    return missed ? -1 : 0;
 }

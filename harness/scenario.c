@@ -11,16 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct run {
-    dh_mock *m;
-    const dh_scenario_env *env;
-    cJSON *vars; /* name -> string */
-    uint64_t start;
-} run;
+typedef dh_run run;
 
 /* ==== Variables ==== */
 
-static void var_set(run *r, const char *name, const cJSON *v)
+void dh_run_var(run *r, const char *name, const cJSON *v)
 {
     if (cJSON_IsString(v)) {
         dm_json_set_str(r->vars, name, v->valuestring);
@@ -28,6 +23,23 @@ static void var_set(run *r, const char *name, const cJSON *v)
         char *s = dm_json_print(v);
         dm_json_set_str(r->vars, name, s);
         free(s);
+    }
+}
+
+/* ${text:N}: N bytes of ordinary support-ticket prose, in several scripts
+ * and with emoji, whole characters only (a big thread, a long subject). */
+static void text_of(dm_buf *b, long n)
+{
+    static const char *const words[] = {
+        "The printer on the third floor is jammed again. ", "Bitte um Rückruf. ",
+        "請儘快回覆。", "Заказ не доставлен. ", "¿Dónde está mi pedido? ", "🔥🖨️ ",
+        "टिकट अभी भी खुला है। ", "<b>Urgent</b> &amp; important. "};
+    size_t start = b->len, i = 0;
+    if (n > 16 * 1024 * 1024) n = 16 * 1024 * 1024;
+    while (n > 0 && b->len - start < (size_t)n) {
+        const char *w = words[i++ % (sizeof words / sizeof words[0])];
+        if (b->len - start + strlen(w) > (size_t)n) w = "x";
+        dm_buf_puts(b, w);
     }
 }
 
@@ -42,6 +54,11 @@ static char *expand(run *r, const char *s)
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)(end - s - 2), s + 2);
             const char *v = dm_json_str(r->vars, name);
+            if (!v && strncmp(name, "text:", 5) == 0) {
+                text_of(&b, strtol(name + 5, NULL, 10));
+                s = end + 1;
+                continue;
+            }
             if (v) {
                 dm_buf_puts(&b, v);
                 s = end + 1;
@@ -55,6 +72,7 @@ static char *expand(run *r, const char *s)
 
 static void expand_tree(run *r, cJSON *node)
 {
+    if (node->string && strcmp(node->string, "repeat") == 0) return; /* expanded per repetition */
     if (cJSON_IsString(node)) {
         char *v = expand(r, node->valuestring);
         cJSON_SetValuestring(node, v);
@@ -69,10 +87,18 @@ static void expand_tree(run *r, cJSON *node)
 static void save(run *r, const cJSON *spec, const cJSON *json)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, spec) if (cJSON_IsString(s)) var_set(r, s->string, dm_jpath_get(json, s->valuestring));
+    cJSON_ArrayForEach(s, spec) if (cJSON_IsString(s)) dh_run_var(r, s->string, dm_jpath_get(json, s->valuestring));
 }
 
 /* ==== Steps ==== */
+
+static int num_or(const cJSON *o, const char *key, int dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+}
+
+static int step(run *r, cJSON *st);
 
 /* A fixture's event as a delivery element: the fixture minus _fixture. */
 static cJSON *fixture_event(run *r, const char *name)
@@ -87,6 +113,32 @@ static cJSON *fixture_event(run *r, const char *name)
     cJSON_DeleteItemFromObjectCaseSensitive(fx, "_fixture");
     dm_json_set_str(fx, "orgId", r->m->org_id);
     return fx;
+}
+
+static int expect(run *r, const cJSON *ex);
+static int reinstall(run *r);
+
+/* {"count": N, "step": {...}}: the step N times, with ${i} = 1..N. */
+static int repeat(run *r, const cJSON *x)
+{
+    int n = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(x, "count"))
+                ? (int)cJSON_GetObjectItemCaseSensitive(x, "count")->valuedouble
+                : 0;
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(x, "step");
+    for (int i = 1; i <= n; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", i);
+        dm_json_set_str(r->vars, "i", v);
+        cJSON *copy = cJSON_Duplicate(body, 1);
+        expand_tree(r, copy);
+        int rc = step(r, copy);
+        cJSON_Delete(copy);
+        if (rc) {
+            dh_reportf(r->m, "(repetition %d of %d failed)\n", i, n);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int step(run *r, cJSON *st)
@@ -139,6 +191,15 @@ static int step(run *r, cJSON *st)
         free(text);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "clock"))) {
         rc = dh_ok_json(r->m, "POST", "/mock/v1/clock", NULL, x, &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "control"))) {
+        rc = dh_ok_json(r->m, dm_json_str(x, "method") ? dm_json_str(x, "method") : "POST",
+                        dm_json_str(x, "path"), NULL, cJSON_GetObjectItemCaseSensitive(x, "body"), &resp);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "expect"))) {
+        rc = expect(r, x);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "repeat"))) {
+        rc = repeat(r, x);
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "reinstall"))) {
+        rc = reinstall(r);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "quiet"))) {
         /* let the receiver finish: wait until nothing new is journaled, but
          * not forever (a receiver in a loop never goes quiet) */
@@ -156,12 +217,6 @@ static int step(run *r, cJSON *st)
 }
 
 /* ==== Expectations ==== */
-
-static int num_or(const cJSON *o, const char *key, int dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
-}
 
 static uint64_t seq_var(run *r, const char *text)
 {
@@ -216,8 +271,11 @@ static int expect(run *r, const cJSON *ex)
         return rc;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "call")))
-        return dh_expect_call(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
-                              num_or(x, "min", 1), num_or(x, "timeoutMs", wait));
+        return dh_expect_call_ok(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
+                                 num_or(x, "min", 1), num_or(x, "timeoutMs", wait),
+                                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ok")));
+    if ((x = cJSON_GetObjectItemCaseSensitive(ex, "batchLikeSingles")))
+        return dh_expect_batch_like_singles(m, r->start, dm_json_str(x, "eventType"), r->single_writes);
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "noCall")))
         return dh_expect_no_call(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
                                  num_or(x, "quietMs", 300));
@@ -227,7 +285,7 @@ static int expect(run *r, const cJSON *ex)
         return dh_expect_no_duplicate_writes(m, r->start, num_or(x, "quietMs", 400));
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "refused")))
         return dh_expect_refused(m, seq_var(r, cJSON_IsString(x) ? x->valuestring : ""),
-                                 300);
+                                 num_or(ex, "quietMs", 100));
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "answered"))) {
         uint64_t f = seq_var(r, dm_json_str(x, "forged") ? dm_json_str(x, "forged") : "");
         int want = num_or(x, "status", 200);
@@ -252,12 +310,15 @@ static int expect(run *r, const cJSON *ex)
 
 /* ==== Checking a scenario's shape ==== */
 
-static const char *const step_kinds[] = {"request", "trigger", "fixture", "forge", "faults",
-                                         "settings", "clock", "quiet", NULL};
-static const char *const expect_kinds[] = {"delivered", "call", "noCall", "noLoop",
-                                           "noDuplicateWrites", "refused", "answered", NULL};
-static const char *const top_keys[] = {"name", "description", "requires", "settings", "departments",
-                                       "extension", "steps", "expect", NULL};
+static const char *const step_kinds[] = {"request", "trigger",  "fixture", "forge",  "faults",
+                                         "settings", "clock",    "quiet",   "control", "expect",
+                                         "repeat",   "reinstall", NULL};
+static const char *const expect_kinds[] = {"delivered", "call",     "noCall",           "noLoop",
+                                           "noDuplicateWrites", "refused", "answered",
+                                           "batchLikeSingles", NULL};
+static const char *const top_keys[] = {"name",  "description", "requires", "dependsOn", "settings",
+                                       "departments", "extension", "steps", "expect", NULL};
+static const char *const requirements[] = {"verification", "authorise", "extension", "writeBack", NULL};
 
 static int listed(const char *const *list, const char *s)
 {
@@ -335,9 +396,17 @@ int dh_scenario_check(const char *json, char *err, size_t errlen)
         snprintf(err, errlen, "requires: expected an array");
         goto done;
     }
-    cJSON_ArrayForEach(x, req) if (!cJSON_IsString(x) || (strcmp(x->valuestring, "verification") &&
-                                                          strcmp(x->valuestring, "authorise"))) {
-        snprintf(err, errlen, "requires: expected \"verification\" or \"authorise\"");
+    cJSON_ArrayForEach(x, req) if (!cJSON_IsString(x) || !listed(requirements, x->valuestring)) {
+        snprintf(err, errlen, "requires: expected \"verification\", \"authorise\", \"extension\" or \"writeBack\"");
+        goto done;
+    }
+    const cJSON *dep = cJSON_GetObjectItemCaseSensitive(sc, "dependsOn");
+    if (dep && !cJSON_IsArray(dep)) {
+        snprintf(err, errlen, "dependsOn: expected an array of scenario names");
+        goto done;
+    }
+    cJSON_ArrayForEach(x, dep) if (!cJSON_IsString(x)) {
+        snprintf(err, errlen, "dependsOn: expected an array of scenario names");
         goto done;
     }
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(sc, "settings");
@@ -387,18 +456,104 @@ static void wait_authorised(run *r, uint64_t after)
     }
 }
 
-static int install(run *r, const cJSON *sc)
+/* Why an install was refused, from the URL check's records: the GET, and the
+ * POST {} Desk falls back to, each with what the receiver answered. */
+static void explain_url_check(run *r, uint64_t after)
 {
-    const char *dir = r->env->extension_dir ? r->env->extension_dir : dm_json_str(sc, "extension");
-    cJSON *b = dh_install_body(dir, r->env->receiver_url, r->env->authorise_url, NULL,
-                               cJSON_GetObjectItemCaseSensitive(sc, "departments"));
+    cJSON *checks = dh_journal(r->m, after, "check");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, checks) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "status");
+        dh_reportf(r->m, "  URL check: %s %s -> ", dm_json_str(c, "method") ? dm_json_str(c, "method") : "GET",
+                   dm_json_str(c, "url") ? dm_json_str(c, "url") : "?");
+        if (cJSON_IsNumber(st) && st->valuedouble > 0) dh_reportf(r->m, "%.0f\n", st->valuedouble);
+        else dh_reportf(r->m, "no answer (%s)\n", dm_json_str(c, "error") ? dm_json_str(c, "error") : "?");
+    }
+    if (cJSON_GetArraySize(checks))
+        dh_reportf(r->m, "  Desk makes the webhook only when the unsigned GET, or the unsigned POST {} it "
+                         "sends next, is answered 200; only 200 counts.\n");
+    cJSON_Delete(checks);
+}
+
+int dh_run_install(run *r, const char *dir, const cJSON *departments)
+{
+    cJSON *b = dh_install_body(dir ? dir : r->env->extension_dir, r->env->receiver_url,
+                               r->env->authorise_url, NULL, departments);
+    uint64_t mark = dh_mark(r->m);
     dh_response resp;
     int rc = dh_ok_json(r->m, "POST", "/mock/v1/installations", NULL, b, &resp);
     cJSON_Delete(b);
-    if (rc) return -1;
+    if (rc) {
+        dh_reportf(r->m, "installing the extension with its webhook at %s failed\n", r->env->receiver_url);
+        explain_url_check(r, mark);
+        return -1;
+    }
     static const char *const keep[] = {"installationId", "securityContext", "webhookId", "orgId"};
-    for (size_t i = 0; i < 4; i++) var_set(r, keep[i], cJSON_GetObjectItemCaseSensitive(resp.json, keep[i]));
+    for (size_t i = 0; i < 4; i++) dh_run_var(r, keep[i], cJSON_GetObjectItemCaseSensitive(resp.json, keep[i]));
     dh_response_free(&resp);
+    if (r->env->authorise_url) wait_authorised(r, mark);
+    return 0;
+}
+
+/* The "reinstall" step: uninstall, install again; new ids, a new securityContext. */
+static int reinstall(run *r)
+{
+    if (!r->extension) {
+        dh_reportf(r->m, "reinstall needs an installed extension\n");
+        return -1;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "/mock/v1/installations/%s", dm_json_str(r->vars, "installationId"));
+    if (dh_ok(r->m, "DELETE", path, NULL, NULL, NULL)) return -1;
+    return dh_run_install(r, NULL, NULL);
+}
+
+const char *dh_run_unmet(const run *r, const cJSON *sc)
+{
+    const cJSON *req;
+    cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(sc, "requires")) {
+        const char *q = cJSON_IsString(req) ? req->valuestring : "";
+        if (!strcmp(q, "verification") && !r->env->expects_verification)
+            return "the receiver is declared not to verify deliveries (--no-verification)";
+        if (!strcmp(q, "authorise") && !r->env->authorise_url)
+            return "needs --authorise-url: without Desk's authorise callback the receiver "
+                   "cannot know its securityContext and orgId";
+        if (!strcmp(q, "extension") && !r->extension)
+            return "needs an installed extension; this run drives a plain webhook";
+        if (!strcmp(q, "writeBack") && r->writes_back == 0)
+            return "the receiver made no write-back so far, so there is nothing for this case to judge";
+    }
+    return NULL;
+}
+
+int dh_run_body(run *r, const cJSON *sc)
+{
+    dh_mock *m = r->m;
+    char tm[32];
+    snprintf(tm, sizeof tm, "%lld", (long long)m->timeout_ms);
+    dm_json_set_str(r->vars, "timeoutMs", tm);
+    r->start = dh_mark(m);
+    const cJSON *st;
+    int i = 0;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(sc, "steps")) {
+        i++;
+        cJSON *copy = cJSON_Duplicate(st, 1);
+        expand_tree(r, copy);
+        int rc = step(r, copy);
+        cJSON_Delete(copy);
+        if (rc) {
+            dh_reportf(m, "(step %d of the scenario failed)\n", i);
+            return -1;
+        }
+    }
+    const cJSON *ex;
+    cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(sc, "expect")) {
+        cJSON *copy = cJSON_Duplicate(ex, 1);
+        expand_tree(r, copy);
+        int rc = expect(r, copy);
+        cJSON_Delete(copy);
+        if (rc) return -1;
+    }
     return 0;
 }
 
@@ -412,24 +567,16 @@ dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *
         return DH_FAIL;
     }
     dm_json_parse(json, strlen(json), &sc, NULL, 0);
-    const cJSON *req;
-    cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(sc, "requires")) {
-        if (cJSON_IsString(req) && !strcmp(req->valuestring, "verification") && !env->expects_verification) {
-            dh_reportf(m, "the receiver is declared not to verify deliveries (--no-verification)\n");
-            cJSON_Delete(sc);
-            return DH_SKIP;
-        }
-        if (cJSON_IsString(req) && !strcmp(req->valuestring, "authorise") && !env->authorise_url) {
-            dh_reportf(m, "needs --authorise-url: without Desk's authorise callback the receiver "
-                          "cannot know its securityContext and orgId\n");
-            cJSON_Delete(sc);
-            return DH_SKIP;
-        }
+    run r = {m, env, cJSON_CreateObject(), 0, 1, -1, NULL};
+    dh_outcome out = DH_FAIL;
+    const char *unmet = dh_run_unmet(&r, sc);
+    if (unmet) {
+        dh_reportf(m, "%s\n", unmet);
+        out = DH_SKIP;
+        goto done;
     }
-    run r = {m, env, cJSON_CreateObject(), 0};
     dm_json_set_str(r.vars, "receiver", env->receiver_url);
     dm_json_set_str(r.vars, "mock", m->url);
-    dh_outcome out = DH_FAIL;
     /* a clean mock with the baseline settings, then the scenario's own */
     /* reset also restores the settings the mock started with */
     if (dh_ok(m, "POST", "/mock/v1/reset", NULL, "{}", NULL) ||
@@ -442,38 +589,10 @@ dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *
         free(text);
         if (rc) goto done;
     }
-    char tm[32];
-    snprintf(tm, sizeof tm, "%lld", (long long)m->timeout_ms);
-    dm_json_set_str(r.vars, "timeoutMs", tm);
-    uint64_t before_install = dh_mark(m);
-    if (install(&r, sc)) {
-        dh_reportf(m, "installing the extension with its webhook at %s failed\n", env->receiver_url);
+    if (dh_run_install(&r, env->extension_dir ? NULL : dm_json_str(sc, "extension"),
+                       cJSON_GetObjectItemCaseSensitive(sc, "departments")))
         goto done;
-    }
-    if (env->authorise_url) wait_authorised(&r, before_install);
-    r.start = dh_mark(m);
-    cJSON *st;
-    int i = 0;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(sc, "steps")) {
-        i++;
-        cJSON *copy = cJSON_Duplicate(st, 1);
-        expand_tree(&r, copy);
-        int rc = step(&r, copy);
-        cJSON_Delete(copy);
-        if (rc) {
-            dh_reportf(m, "(step %d of the scenario failed)\n", i);
-            goto done;
-        }
-    }
-    const cJSON *ex;
-    cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(sc, "expect")) {
-        cJSON *copy = cJSON_Duplicate(ex, 1);
-        expand_tree(&r, copy);
-        int rc = expect(&r, copy);
-        cJSON_Delete(copy);
-        if (rc) goto done;
-    }
-    out = DH_PASS;
+    if (dh_run_body(&r, sc) == 0) out = DH_PASS;
 done:
     cJSON_Delete(r.vars);
     cJSON_Delete(sc);

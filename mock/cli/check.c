@@ -29,12 +29,16 @@ static void usage(FILE *out)
     fputs("usage: deskmock check --receiver URL [options]\n"
           "\n"
           "Tells whether a webhook receiver handles Desk's deliveries correctly. Starts a\n"
-          "mock (or uses --mock), installs an extension whose webhook points at the\n"
-          "receiver, and runs each conformance scenario: the core events answered 200\n"
-          "in time, batches, duplicates, late updates, prevState variants, unknown\n"
-          "events and fields, forged deliveries refused, no echo loops, a slow Desk,\n"
-          "a malformed body. Each failure says what was sent, what came back and what\n"
-          "was expected.\n"
+          "mock (or uses --mock), attaches the receiver once (an installed extension by\n"
+          "default, or a plain webhook), runs a preflight (one genuine Ticket_Add must\n"
+          "be answered 200, or every case is skipped as blocked), then each conformance\n"
+          "case: the core events, batches, duplicates, lost answers, late updates,\n"
+          "prevState variants, messy data, every kind of forged token and URL, key\n"
+          "rotation, a slow or refusing Desk, a reinstall. After each case the\n"
+          "receiver's write-backs are judged: echo loops, calls Desk refused (HASH,\n"
+          "securityContext, wrong or unknown ids), the same write twice. One root\n"
+          "cause fails one case; later cases it would fail again are skipped, naming\n"
+          "it. Each failure says what was sent, what came back and what to fix.\n"
           "\n"
           "options:\n"
           "  --receiver URL       the receiver's webhook URL (required); the mock adds\n"
@@ -42,6 +46,16 @@ static void usage(FILE *out)
           "  --authorise-url URL  where the mock posts {orgId, securityContext,\n"
           "                       installationId} on install (Desk's onDeskAuthorise);\n"
           "                       without it, checks of the URL's parameters are skipped\n"
+          "  --plain              attach through a plain webhook instead of an extension:\n"
+          "                       wait for the receiver to create its own (POST\n"
+          "                       /api/v1/webhooks with the admin token check prints)\n"
+          "  --subscribe TYPES    with --plain: check creates the webhook for these\n"
+          "                       comma-separated event types (e.g. Ticket_Add,Ticket_Update)\n"
+          "  --webhook ID         drive an existing webhook of the mock\n"
+          "  --wait SECONDS       how long --plain waits for the receiver's webhook (30)\n"
+          "  --config-out FILE    write what the receiver must be configured with (mock,\n"
+          "                       orgId, webhookId, jwksUrl, token, securityContext, ...)\n"
+          "                       to FILE as JSON, before the first case\n"
           "  --extension DIR      install this extension instead of the built-in one\n"
           "                       (fixtures/extensions/conformance: secret\n"
           "                       conformance-secret-0001, ignoreSourceId\n"
@@ -218,7 +232,63 @@ static void print_tap_report(const char *r)
     printf("  ...\n");
 }
 
-int dm_cli_check(int argc, char **argv)
+/* What the receiver must be configured with: printed, and written as JSON. */
+static int show_config(const dh_suite *suite, const char *out_file, int tap)
+{
+    cJSON *c = dh_suite_config(suite);
+    const cJSON *k;
+    cJSON_ArrayForEach(k, c) if (cJSON_IsString(k)) printf("%s%-16s %s\n", tap ? "# " : "  ", k->string, k->valuestring);
+    int rc = 0;
+    if (out_file) {
+        char *text = cJSON_Print(c);
+        FILE *f = fopen(out_file, "w");
+        rc = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
+        if (f && fclose(f) != 0) rc = -1;
+        cJSON_free(text);
+        if (rc) fprintf(stderr, "deskmock check: cannot write %s\n", out_file);
+    }
+    cJSON_Delete(c);
+    fflush(stdout);
+    return rc;
+}
+
+static void print_result(const scenario *s, size_t i, int tap)
+{
+    if (tap) {
+        if (s->outcome == DH_SKIP) {
+            size_t len = strcspn(s->report, "\n");
+            printf("ok %zu - %s # SKIP %.*s\n", i + 1, s->name, (int)len, s->report);
+        } else {
+            printf("%sok %zu - %s\n", s->outcome == DH_PASS ? "" : "not ", i + 1, s->name);
+            if (s->outcome == DH_FAIL) print_tap_report(s->report);
+        }
+    } else {
+        static const char *const words[] = {"ok  ", "FAIL", "skip"};
+        printf("%s %-24s %6.2f s\n", words[s->outcome], s->name, s->secs);
+        if (s->outcome != DH_PASS) {
+            const char *p = s->report;
+            while (*p) {
+                size_t len = strcspn(p, "\n");
+                printf("       %.*s\n", (int)len, p);
+                p += len;
+                if (*p) p++;
+            }
+        }
+    }
+    fflush(stdout);
+}
+
+typedef struct check_opts {
+    dh_suite_options suite;
+    const char *mock_url, *junit, *json, *ready, *config_out;
+    long long port;
+    const char *dirs[16], *only[64];
+    size_t ndirs, nonly;
+    int builtin, tap, list_only;
+} check_opts;
+
+/* 0, 2 for bad usage, or 1 after --help (exit 0). */
+static int parse(int argc, char **argv, check_opts *o)
 {
     static const struct option longopts[] = {
         {"receiver", required_argument, NULL, 'r'}, {"authorise-url", required_argument, NULL, 'a'},
@@ -228,139 +298,191 @@ int dm_cli_check(int argc, char **argv)
         {"mock", required_argument, NULL, 'm'},     {"junit", required_argument, NULL, 'j'},
         {"tap", no_argument, NULL, 't'},            {"list", no_argument, NULL, 'l'},
         {"port", required_argument, NULL, 'p'},     {"ready-file", required_argument, NULL, 'R'},
-        {"json", required_argument, NULL, 'J'},
+        {"json", required_argument, NULL, 'J'},     {"plain", no_argument, NULL, 'P'},
+        {"subscribe", required_argument, NULL, 'S'}, {"webhook", required_argument, NULL, 'W'},
+        {"config-out", required_argument, NULL, 'C'}, {"wait", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    dh_scenario_env env = {0};
-    env.expects_verification = 1;
-    const char *mock_url = NULL, *junit = NULL, *json = NULL, *ready = NULL;
-    long long port = 0;
-    const char *dirs[16], *only[64];
-    size_t ndirs = 0, nonly = 0;
-    int builtin = 1, tap = 0, list_only = 0, c;
+    memset(o, 0, sizeof *o);
+    o->suite.env.expects_verification = 1;
+    o->builtin = 1;
+    long long wait = 30;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': env.receiver_url = optarg; break;
-        case 'a': env.authorise_url = optarg; break;
-        case 'e': env.extension_dir = optarg; break;
+        case 'r': o->suite.env.receiver_url = optarg; break;
+        case 'a': o->suite.env.authorise_url = optarg; break;
+        case 'e': o->suite.env.extension_dir = optarg; break;
         case 's':
-            if (ndirs < 16) dirs[ndirs++] = optarg;
+            if (o->ndirs < 16) o->dirs[o->ndirs++] = optarg;
             break;
-        case 'B': builtin = 0; break;
+        case 'B': o->builtin = 0; break;
         case 'o':
-            if (nonly < 64) only[nonly++] = optarg;
+            if (o->nonly < 64) o->only[o->nonly++] = optarg;
             break;
-        case 'V': env.expects_verification = 0; break;
-        case 'v': env.expects_verification = 1; break;
-        case 'm': mock_url = optarg; break;
-        case 'j': junit = optarg; break;
-        case 'J': json = optarg; break;
-        case 't': tap = 1; break;
-        case 'l': list_only = 1; break;
-        case 'R': ready = optarg; break;
+        case 'V': o->suite.env.expects_verification = 0; break;
+        case 'v': o->suite.env.expects_verification = 1; break;
+        case 'm': o->mock_url = optarg; break;
+        case 'j': o->junit = optarg; break;
+        case 'J': o->json = optarg; break;
+        case 't': o->tap = 1; break;
+        case 'l': o->list_only = 1; break;
+        case 'R': o->ready = optarg; break;
+        case 'C': o->config_out = optarg; break;
+        case 'P': o->suite.attach = DH_ATTACH_PLAIN; break;
+        case 'S': o->suite.subscribe = optarg; break;
+        case 'W':
+            o->suite.attach = DH_ATTACH_WEBHOOK;
+            o->suite.webhook_id = optarg;
+            break;
         case 'p':
-            if (dm_cli_option_number("check", "--port", optarg, 0, 65535, NULL, &port)) return 2;
+            if (dm_cli_option_number("check", "--port", optarg, 0, 65535, NULL, &o->port)) return 2;
             break;
-        case 'h': usage(stdout); return 0;
+        case 'w':
+            if (dm_cli_option_number("check", "--wait", optarg, 1, 3600, NULL, &wait)) return 2;
+            break;
+        case 'h': usage(stdout); return 1;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc || (!env.receiver_url && !list_only)) {
+    o->suite.wait_ms = (int)wait * 1000;
+    if (o->suite.subscribe && o->suite.attach != DH_ATTACH_PLAIN) {
+        fprintf(stderr, "deskmock check: --subscribe goes with --plain; see --help\n");
+        return 2;
+    }
+    if (o->suite.attach == DH_ATTACH_WEBHOOK && (o->suite.subscribe || o->suite.env.extension_dir)) {
+        fprintf(stderr, "deskmock check: --webhook drives an existing webhook; drop --subscribe/--extension\n");
+        return 2;
+    }
+    if (o->suite.attach != DH_ATTACH_EXTENSION) o->suite.env.authorise_url = NULL; /* no installation */
+    if (optind != argc || (!o->suite.env.receiver_url && !o->list_only && o->suite.attach != DH_ATTACH_WEBHOOK)) {
         fprintf(stderr, "deskmock check: give --receiver URL; see --help\n");
         return 2;
     }
+    return 0;
+}
+
+/* The scenarios to run: built in, then --scenarios, kept by --only. */
+static int collect(const check_opts *o, scenario **s, size_t *n)
+{
+    for (size_t i = 0; o->builtin && i < dh_builtin_count(); i++)
+        add(s, n, "built-in", dh_builtin_json(i), dh_builtin_name(i));
+    for (size_t i = 0; i < o->ndirs; i++)
+        if (add_dir(s, n, o->dirs[i])) return -1;
+    if (!o->nonly) return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        int keep = 0;
+        keep = i == 0; /* the preflight */
+        for (size_t j = 0; j < o->nonly; j++) keep |= strcmp((*s)[i].name, o->only[j]) == 0;
+        if (keep) (*s)[k++] = (*s)[i];
+        else free((*s)[i].name), free((*s)[i].source), free((*s)[i].json);
+    }
+    *n = k;
+    if (k < 2) {
+        fprintf(stderr, "deskmock check: no scenario is named");
+        for (size_t j = 0; j < o->nonly; j++) fprintf(stderr, " %s", o->only[j]);
+        fprintf(stderr, "; see --list\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int list(const scenario *s, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char why[300];
+        int ok = dh_scenario_check(s[i].json, why, sizeof why) == 0;
+        printf("%-24s %s%s%s\n", s[i].name, s[i].source, ok ? "" : "\n    invalid: ", ok ? "" : why);
+        bad |= !ok;
+    }
+    return bad ? 1 : 0;
+}
+
+/* Attach, preflight (results[0]), then every case. Returns the failures. */
+static size_t run_all(dh_mock *m, const check_opts *o, scenario *s, size_t n)
+{
+    size_t fail = 0, pass = 0, skip = 0;
+    int64_t t0 = dm_mono_us();
+    dh_suite *suite = dh_suite_new(m, &o->suite);
+    if (o->tap) printf("TAP version 13\n1..%zu\n", n);
+    else printf("deskmock check: %zu case%s against %s (mock %s)\n", n, n == 1 ? "" : "s",
+                o->suite.env.receiver_url ? o->suite.env.receiver_url : "webhook", dh_url(m));
+    if (o->suite.attach == DH_ATTACH_PLAIN && !o->suite.subscribe) {
+        printf("%swaiting for the receiver's webhook; configure it with:\n", o->tap ? "# " : "");
+        show_config(suite, NULL, o->tap);
+    }
+    int attached = dh_suite_attach(suite) == 0;
+    char *attach_err = attached ? NULL : dm_xstrdup(dh_report(m));
+    if (attached) {
+        printf("%sthe receiver is configured with:\n", o->tap ? "# " : "");
+        if (show_config(suite, o->config_out, o->tap)) attached = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = dm_mono_us();
+        if (!attached) {
+            s[i].outcome = i ? DH_SKIP : DH_FAIL;
+            s[i].report = dm_xstrdup(i ? "blocked by preflight: attaching to the receiver failed"
+                                       : (attach_err ? attach_err : "attaching failed"));
+        } else {
+            s[i].outcome = i == 0 ? dh_suite_preflight(suite) : dh_suite_run(suite, s[i].json);
+            s[i].report = dm_xstrdup(dh_report(m));
+        }
+        s[i].secs = (double)(dm_mono_us() - t) / 1e6;
+        pass += s[i].outcome == DH_PASS, fail += s[i].outcome == DH_FAIL, skip += s[i].outcome == DH_SKIP;
+        print_result(&s[i], i, o->tap);
+    }
+    free(attach_err);
+    dh_suite_free(suite);
+    double total = (double)(dm_mono_us() - t0) / 1e6;
+    if (!o->tap) printf("%zu passed, %zu failed, %zu skipped in %.2f s\n", pass, fail, skip, total);
+    return fail;
+}
+
+int dm_cli_check(int argc, char **argv)
+{
+    check_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc == 1 ? 0 : rc;
     scenario *s = NULL;
     size_t n = 0;
-    for (size_t i = 0; builtin && i < dh_builtin_count(); i++)
-        add(&s, &n, "built-in", dh_builtin_json(i), dh_builtin_name(i));
-    for (size_t i = 0; i < ndirs; i++)
-        if (add_dir(&s, &n, dirs[i])) return 2;
-    /* --only keeps the named ones */
-    if (nonly) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            int keep = 0;
-            for (size_t j = 0; j < nonly; j++) keep |= strcmp(s[i].name, only[j]) == 0;
-            if (keep) s[k++] = s[i];
-            else free(s[i].name), free(s[i].source), free(s[i].json);
-        }
-        n = k;
-        if (!n) {
-            fprintf(stderr, "deskmock check: no scenario is named");
-            for (size_t j = 0; j < nonly; j++) fprintf(stderr, " %s", only[j]);
-            fprintf(stderr, "; see --list\n");
-            return 2;
-        }
+    /* the preflight is the first case of every run */
+    add(&s, &n, "built-in", "{\"name\":\"preflight\"}", "preflight");
+    if (collect(&o, &s, &n)) {
+        rc = 2;
+        goto out;
     }
-    int rc = 0;
-    if (list_only) {
-        int bad = 0;
-        for (size_t i = 0; i < n; i++) {
-            char why[300];
-            int ok = dh_scenario_check(s[i].json, why, sizeof why) == 0;
-            printf("%-24s %s%s%s\n", s[i].name, s[i].source, ok ? "" : "\n    invalid: ", ok ? "" : why);
-            bad |= !ok;
-        }
-        rc = bad ? 1 : 0;
+    if (o.list_only) {
+        rc = list(s, n);
         goto out;
     }
     char err[512];
-    dh_options o = {0};
-    o.port = (int)port;
-    o.ready_file = ready;
-    dh_mock *m = mock_url ? dh_attach(mock_url, err, sizeof err) : dh_start(&o, err, sizeof err);
+    dh_options mo = {0};
+    mo.port = (int)o.port;
+    mo.ready_file = o.ready;
+    dh_mock *m = o.mock_url ? dh_attach(o.mock_url, err, sizeof err) : dh_start(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "deskmock check: %s\n", err);
         rc = 2;
         goto out;
     }
-    if (tap) printf("TAP version 13\n1..%zu\n", n);
-    else printf("deskmock check: %zu scenario%s against %s (mock %s)\n", n, n == 1 ? "" : "s",
-                env.receiver_url, dh_url(m));
-    size_t pass = 0, fail = 0, skip = 0;
     int64_t t0 = dm_mono_us();
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = dm_mono_us();
-        s[i].outcome = dh_run_scenario(m, s[i].json, &env);
-        s[i].secs = (double)(dm_mono_us() - t) / 1e6;
-        s[i].report = dm_xstrdup(dh_report(m));
-        pass += s[i].outcome == DH_PASS, fail += s[i].outcome == DH_FAIL, skip += s[i].outcome == DH_SKIP;
-        if (tap) {
-            if (s[i].outcome == DH_SKIP) {
-                size_t len = strcspn(s[i].report, "\n");
-                printf("ok %zu - %s # SKIP %.*s\n", i + 1, s[i].name, (int)len, s[i].report);
-            } else {
-                printf("%sok %zu - %s\n", s[i].outcome == DH_PASS ? "" : "not ", i + 1, s[i].name);
-                if (s[i].outcome == DH_FAIL) print_tap_report(s[i].report);
-            }
-        } else {
-            static const char *const words[] = {"ok  ", "FAIL", "skip"};
-            printf("%s %-24s %6.2f s\n", words[s[i].outcome], s[i].name, s[i].secs);
-            if (s[i].outcome != DH_PASS) {
-                const char *p = s[i].report;
-                while (*p) {
-                    size_t len = strcspn(p, "\n");
-                    printf("       %.*s\n", (int)len, p);
-                    p += len;
-                    if (*p) p++;
-                }
-            }
-        }
-        fflush(stdout);
-    }
+    size_t fail = run_all(m, &o, s, n);
     double total = (double)(dm_mono_us() - t0) / 1e6;
-    if (!tap) printf("%zu passed, %zu failed, %zu skipped in %.2f s\n", pass, fail, skip, total);
-    if (junit && write_junit(junit, s, n, total)) {
-        fprintf(stderr, "deskmock check: cannot write %s\n", junit);
+    const char *who = o.suite.env.receiver_url ? o.suite.env.receiver_url : "webhook";
+    if (o.junit && write_junit(o.junit, s, n, total)) {
+        fprintf(stderr, "deskmock check: cannot write %s\n", o.junit);
         rc = 2;
     }
-    if (json && write_json(json, env.receiver_url, dh_url(m), s, n, total)) {
-        fprintf(stderr, "deskmock check: cannot write %s\n", json);
+    if (o.json && write_json(o.json, who, dh_url(m), s, n, total)) {
+        fprintf(stderr, "deskmock check: cannot write %s\n", o.json);
         rc = 2;
     }
-    /* drop what failing receivers left queued for retries, then stop */
-    dh_reset(m);
+    /* a run on the user's mock leaves its state for them to look at; our own
+     * mock drops what failing receivers left queued for retries, then stops */
+    if (!o.mock_url) dh_reset(m);
     if (dh_stop(m) && !rc) fprintf(stderr, "deskmock check: the mock did not stop cleanly\n");
     if (!rc) rc = fail ? 1 : 0;
 out:

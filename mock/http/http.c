@@ -132,6 +132,7 @@ void dm_resp_free(dm_resp *r)
 {
     dm_buf_free(&r->body);
     dm_kvs_free(&r->headers);
+    dm_buf_free(&r->journal_note);
 }
 
 void dm_resp_json(dm_resp *r, int status, const cJSON *item)

@@ -80,6 +80,9 @@ typedef struct dm_resp {
     /* A 404 for an id of another kind, for the journal: {"id", "expected",
      * "actual"} as JSON text ("actual" null when the id is nobody's), or "". */
     char wrong_resource[128];
+    /* More members for the request's journal record (",\"key\":value..."),
+     * e.g. what a refused invoke call's HASH had to cover; owned, may be empty. */
+    dm_buf journal_note;
 } dm_resp;
 
 void dm_resp_init(dm_resp *r);

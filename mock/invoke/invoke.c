@@ -526,8 +526,8 @@ static int authenticate(dm_invoke *inv, dm_req *req, invocation *iv, dm_resp *re
     char *hashed = dm_invoke_hash_input(&iv->form, inv->opts.hash_query);
     char want[65];
     int rc = dm_invoke_hmac(iv->x->secret, hashed, strlen(hashed), want);
-    free(hashed);
     if (rc != 0) {
+        free(hashed);
         dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "HMAC-SHA256 is not available", NULL);
         return -1;
     }
@@ -538,8 +538,13 @@ static int authenticate(dm_invoke *inv, dm_req *req, invocation *iv, dm_resp *re
                               "HMAC-SHA256 of the request fields with the manifest secret."
                             : "The HASH header is missing.",
                       NULL);
+        /* for the journal: the exact text the HASH had to cover */
+        dm_buf_puts(&resp->journal_note, ",\"hashInput\":");
+        dm_buf_json_str(&resp->journal_note, hashed);
+        free(hashed);
         return -1;
     }
+    free(hashed);
     if (add_headers(dm_kvs_get(&iv->form, "headers"), &iv->headers)) {
         dm_field_errs e = {0};
         dm_field_errs_add(&e, "headers", "invalid", "expected a JSON object of strings");
@@ -712,9 +717,18 @@ static void h_invoke(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
     dm_invoke *inv = self;
     invocation iv = {0};
-    if (parse(req, &iv, resp) == 0 && authenticate(inv, req, &iv, resp) == 0) {
-        prepare(inv, call, &iv);
-        route(inv, call, req, &iv, resp);
+    if (parse(req, &iv, resp) == 0) {
+        if (authenticate(inv, req, &iv, resp) == 0) {
+            prepare(inv, call, &iv);
+            route(inv, call, req, &iv, resp);
+        } else {
+            /* a refused call's record says what it asked for */
+            dm_buf_puts(&resp->journal_note, ",\"requestURL\":");
+            const char *url = dm_kvs_get(&iv.form, "requestURL"), *type = dm_kvs_get(&iv.form, "requestType");
+            dm_buf_json_str(&resp->journal_note, url ? url : "");
+            dm_buf_puts(&resp->journal_note, ",\"requestType\":");
+            dm_buf_json_str(&resp->journal_note, type ? type : "");
+        }
     }
     invocation_free(&iv);
 }

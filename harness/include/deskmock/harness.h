@@ -192,6 +192,46 @@ size_t dh_builtin_count(void);
 const char *dh_builtin_name(size_t i);
 const char *dh_builtin_json(size_t i);
 
+/* ==== The conformance suite (what `deskmock check` runs) ====
+ *
+ * One attachment for the whole run, so the ids a receiver is configured with
+ * stay the same from case to case; a preflight (one genuine Ticket_Add
+ * answered 200) before the cases; after each case the receiver's Desk calls
+ * are let land and judged (echo loops, refused write-backs, wrong ids, the
+ * same write twice). A root cause fails one case: later cases whose only
+ * fault is the same cause are skipped, naming the case that reported it, and
+ * a receiver that stops answering is reported on the case where it stopped. */
+typedef enum dh_attach_mode {
+    DH_ATTACH_EXTENSION, /* install the extension (env.extension_dir) at env.receiver_url */
+    DH_ATTACH_PLAIN,     /* a plain webhook: the receiver's own (waited for), or made from subscribe */
+    DH_ATTACH_WEBHOOK    /* an existing webhook, webhook_id */
+} dh_attach_mode;
+
+typedef struct dh_suite_options {
+    dh_scenario_env env;
+    dh_attach_mode attach;
+    const char *webhook_id; /* DH_ATTACH_WEBHOOK */
+    const char *subscribe;  /* DH_ATTACH_PLAIN: "Ticket_Add,Ticket_Update,..." to create the
+                               webhook as the admin; NULL: wait for the receiver's own */
+    int wait_ms;            /* how long to wait for the receiver's webhook; 0: 30000 */
+} dh_suite_options;
+
+typedef struct dh_suite dh_suite;
+
+/* o's strings are borrowed for the suite's life. */
+dh_suite *dh_suite_new(dh_mock *m, const dh_suite_options *o);
+/* Installs, creates or finds the webhook. -1: dh_report(m) says why. */
+int dh_suite_attach(dh_suite *s);
+/* What a receiver must be configured with (mock, apiBase, jwksUrl, orgId,
+ * issuer, audience, webhookId, installationId, securityContext,
+ * ignoreSourceId, token), as far as known yet. Owned. */
+cJSON *dh_suite_config(const dh_suite *s);
+/* The preflight; when it fails, every later case is skipped. */
+dh_outcome dh_suite_preflight(dh_suite *s);
+/* One case (a scenario's JSON text); dh_report(m) has its report. */
+dh_outcome dh_suite_run(dh_suite *s, const char *json);
+void dh_suite_free(dh_suite *s);
+
 #ifdef CMOCKA_H_
 /* Fails the current CMocka test with the report when expr is not 0. */
 #define dh_assert_ok(m, expr)                                                                      \

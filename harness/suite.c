@@ -1,0 +1,701 @@
+/* suite.c -- the conformance run of `deskmock check`: attach once (an
+ * installed extension, the receiver's own plain webhook, or a named one),
+ * a preflight that must pass before anything else is worth running, then the
+ * cases on that one attachment. After each case the receiver's write-backs
+ * are left to land and judged (echo loops, refused calls, wrong ids, the
+ * same write twice); a root cause fails one case, and the cases it would
+ * only fail again are skipped with a pointer to it. */
+#include "harness/internal.h"
+#include "util/clock.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CAUSES 64
+#define QUIET_MS 100   /* this quiet, and the calls expected came: write-backs have landed */
+#define EXPECT_MS 3000 /* how long to wait for a call the receiver was seen to make */
+#define QUIET_CAP 4000 /* a receiver in a loop never goes quiet */
+
+/* The ignoreSourceId check uses when it subscribes a webhook itself. */
+#define CHECK_SOURCE_ID "5a0c3e1d-7b2f-4c6a-9e8d-1f2a3b4c5d6e"
+
+struct dh_suite {
+    dh_mock *m;
+    dh_suite_options o;
+    dh_run run;
+    cJSON *outcomes;     /* case name -> "pass" | "fail" | "skip" */
+    char *blocked;       /* preflight's cause, once it failed */
+    char *dead;          /* why later cases cannot run: the receiver stopped answering */
+    char *baseline;      /* the settings every case starts from */
+    struct {
+        char key[96];   /* the root cause, e.g. "refused:INVALID_HASH" */
+        char where[64]; /* the case that reported it */
+    } causes[MAX_CAUSES];
+    size_t ncauses;
+};
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const char *s = dm_json_str(o, key);
+    return s ? s : "";
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+dh_suite *dh_suite_new(dh_mock *m, const dh_suite_options *o)
+{
+    dh_suite *s = dm_xcalloc(1, sizeof *s);
+    s->m = m;
+    s->o = *o;
+    s->run.m = m;
+    s->run.env = &s->o.env;
+    s->run.vars = cJSON_CreateObject();
+    s->run.extension = o->attach == DH_ATTACH_EXTENSION;
+    s->run.writes_back = 0;
+    s->run.single_writes = cJSON_CreateObject();
+    s->outcomes = cJSON_CreateObject();
+    dm_json_set_str(s->run.vars, "receiver", o->env.receiver_url ? o->env.receiver_url : "");
+    dm_json_set_str(s->run.vars, "mock", dh_url(m));
+    dm_json_set_str(s->run.vars, "orgId", dh_org_id(m));
+    return s;
+}
+
+void dh_suite_free(dh_suite *s)
+{
+    if (!s) return;
+    cJSON_Delete(s->run.vars);
+    cJSON_Delete(s->run.single_writes);
+    cJSON_Delete(s->outcomes);
+    free(s->blocked);
+    free(s->dead);
+    free(s->baseline);
+    free(s);
+}
+
+static int restore(dh_suite *s);
+
+/* ==== Attaching ==== */
+
+static const char *var(const dh_suite *s, const char *name)
+{
+    return dm_json_str(s->run.vars, name);
+}
+
+cJSON *dh_suite_config(const dh_suite *s)
+{
+    static const char *const modes[] = {"extension", "plain", "webhook"};
+    cJSON *o = cJSON_CreateObject();
+    char u[256];
+    cJSON_AddStringToObject(o, "attach", modes[s->o.attach]);
+    cJSON_AddStringToObject(o, "mock", dh_url(s->m));
+    snprintf(u, sizeof u, "%s/api/v1", dh_url(s->m));
+    cJSON_AddStringToObject(o, "apiBase", u);
+    snprintf(u, sizeof u, "%s/.well-known/jwks.json", dh_url(s->m));
+    cJSON_AddStringToObject(o, "jwksUrl", u);
+    cJSON_AddStringToObject(o, "orgId", dh_org_id(s->m));
+    char iss[64];
+    snprintf(iss, sizeof iss, "orgId:%s", dh_org_id(s->m));
+    cJSON_AddStringToObject(o, "issuer", iss);
+    if (s->o.env.receiver_url) cJSON_AddStringToObject(o, "receiver", s->o.env.receiver_url);
+    if (s->o.attach != DH_ATTACH_EXTENSION) {
+        /* the receiver's own Desk calls go with the admin's token; check acts as the agent */
+        const char *t = dh_token(s->m, "admin");
+        if (t) cJSON_AddStringToObject(o, "token", t);
+    }
+    static const char *const ids[] = {"webhookId", "installationId", "securityContext", "ignoreSourceId"};
+    for (size_t i = 0; i < 4; i++)
+        if (var(s, ids[i])) cJSON_AddStringToObject(o, ids[i], var(s, ids[i]));
+    if (var(s, "webhookId")) {
+        char aud[64];
+        snprintf(aud, sizeof aud, "webhookId:%s", var(s, "webhookId"));
+        cJSON_AddStringToObject(o, "audience", aud);
+    }
+    return o;
+}
+
+/* Who made the webhook: the actor of the request that created it. */
+static void learn_owner(dh_suite *s, uint64_t after, const char *webhook_id)
+{
+    cJSON *recs = dh_journal(s->m, after, "webhook,request");
+    const cJSON *w, *r;
+    cJSON_ArrayForEach(w, recs) {
+        if (strcmp(str(w, "kind"), "webhook") || strcmp(str(w, "webhookId"), webhook_id)) continue;
+        cJSON_ArrayForEach(r, recs) if (!strcmp(str(r, "kind"), "request") && num(r, "seq") == num(w, "cause"))
+            snprintf(s->m->receiver_actor, sizeof s->m->receiver_actor, "%s", str(r, "actor"));
+    }
+    cJSON_Delete(recs);
+}
+
+/* The webhook's ignoreSourceId, for the report and the config. */
+static int read_webhook(dh_suite *s, const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/webhooks/%s", id);
+    dh_response r;
+    if (dh_ok(s->m, "GET", path, "admin", NULL, &r)) {
+        dh_reportf(s->m, "there is no webhook %s in org %s\n", id, dh_org_id(s->m));
+        return -1;
+    }
+    dh_run_var(&s->run, "webhookId", cJSON_GetObjectItemCaseSensitive(r.json, "id"));
+    const cJSON *ign = cJSON_GetObjectItemCaseSensitive(r.json, "ignoreSourceId");
+    if (cJSON_IsString(ign)) dh_run_var(&s->run, "ignoreSourceId", ign);
+    dh_response_free(&r);
+    return 0;
+}
+
+/* --subscribe: check makes the webhook, as the admin, for the given types. */
+static int subscribe(dh_suite *s, uint64_t mark)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "url", s->o.env.receiver_url);
+    cJSON_AddStringToObject(b, "ignoreSourceId", CHECK_SOURCE_ID);
+    cJSON *subs = cJSON_AddObjectToObject(b, "subscriptions");
+    char *types = dm_xstrdup(s->o.subscribe), *save = NULL;
+    for (char *t = strtok_r(types, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(t, "Ticket_Update") == 0) {
+            cJSON *u = cJSON_AddObjectToObject(subs, t);
+            cJSON_AddTrueToObject(u, "includePrevState");
+        } else {
+            cJSON_AddNullToObject(subs, t);
+        }
+    }
+    free(types);
+    dh_response r;
+    int rc = dh_ok_json(s->m, "POST", "/api/v1/webhooks", "admin", b, &r);
+    cJSON_Delete(b);
+    if (rc) {
+        dh_reportf(s->m, "creating a webhook at %s for %s failed\n", s->o.env.receiver_url, s->o.subscribe);
+        return -1;
+    }
+    const char *id = dm_json_str(r.json, "id");
+    char copy[32];
+    snprintf(copy, sizeof copy, "%s", id ? id : "");
+    dh_response_free(&r);
+    learn_owner(s, mark, copy);
+    return read_webhook(s, copy);
+}
+
+/* --plain without --subscribe: the receiver makes its own webhook through
+ * the REST API; wait for it (or take the one that exists). */
+static int wait_for_webhook(dh_suite *s, uint64_t mark)
+{
+    int64_t end = dm_mono_ms() + (s->o.wait_ms > 0 ? s->o.wait_ms : 30000);
+    for (;;) {
+        dh_response r;
+        if (dh_ok(s->m, "GET", "/api/v1/webhooks", "admin", NULL, &r)) return -1;
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(r.json, "data"), *w, *hit = NULL;
+        cJSON_ArrayForEach(w, list) if (!s->o.env.receiver_url ||
+                                        strncmp(str(w, "url"), s->o.env.receiver_url,
+                                                strlen(s->o.env.receiver_url)) == 0) hit = w;
+        char id[32] = "";
+        if (hit) snprintf(id, sizeof id, "%s", str(hit, "id"));
+        dh_response_free(&r);
+        if (*id) {
+            learn_owner(s, 0, id);
+            return read_webhook(s, id);
+        }
+        if (dm_mono_ms() >= end) break;
+        cJSON *got = dh_journal_wait(s->m, mark, "webhook", (int)(end - dm_mono_ms()));
+        mark = cJSON_GetArraySize(got) ? (uint64_t)num(cJSON_GetArrayItem(got, cJSON_GetArraySize(got) - 1), "seq") : mark;
+        cJSON_Delete(got);
+    }
+    dh_reportf(s->m, "no webhook at %s appeared within %d s: the receiver must create it with "
+                     "POST %s/api/v1/webhooks (or give --subscribe TYPES and check creates it)\n",
+               s->o.env.receiver_url ? s->o.env.receiver_url : "the receiver",
+               (s->o.wait_ms > 0 ? s->o.wait_ms : 30000) / 1000, dh_url(s->m));
+    return -1;
+}
+
+int dh_suite_attach(dh_suite *s)
+{
+    dh_report_reset(s->m);
+    uint64_t mark = dh_mark(s->m);
+    int rc;
+    switch (s->o.attach) {
+    case DH_ATTACH_EXTENSION:
+        /* a clean org for the run's one installation */
+        rc = dh_ok(s->m, "POST", "/mock/v1/reset", NULL, "{}", NULL) || restore(s) ||
+             dh_run_install(&s->run, NULL, NULL);
+        break;
+    case DH_ATTACH_PLAIN: rc = s->o.subscribe ? subscribe(s, mark) : wait_for_webhook(s, mark); break;
+    default:
+        rc = read_webhook(s, s->o.webhook_id ? s->o.webhook_id : "");
+        if (!rc) learn_owner(s, 0, var(s, "webhookId"));
+        break;
+    }
+    if (!rc && s->m->receiver_actor[0]) {
+        dh_response me;
+        if (dh_ok(s->m, "GET", "/api/v1/myinfo", "agent", NULL, &me) == 0) {
+            const char *agent = dm_json_str(me.json, "id");
+            if (agent && strcmp(agent, s->m->receiver_actor) == 0) {
+                dh_reportf(s->m, "the webhook was made with the agent's token, the one check acts as; "
+                                 "give the receiver another token (the admin's: %s)\n",
+                           dh_token(s->m, "admin") ? dh_token(s->m, "admin") : "?");
+                rc = -1;
+            }
+            dh_response_free(&me);
+        }
+    }
+    return rc ? -1 : 0;
+}
+
+/* ==== Judging a case's aftermath ==== */
+
+static const char *cause_seen(const dh_suite *s, const char *key)
+{
+    for (size_t i = 0; i < s->ncauses; i++)
+        if (strcmp(s->causes[i].key, key) == 0) return s->causes[i].where;
+    return NULL;
+}
+
+static void cause_add(dh_suite *s, const char *key, const char *where)
+{
+    if (s->ncauses == MAX_CAUSES || cause_seen(s, key)) return;
+    snprintf(s->causes[s->ncauses].key, sizeof s->causes[0].key, "%s", key);
+    snprintf(s->causes[s->ncauses].where, sizeof s->causes[0].where, "%s", where);
+    s->ncauses++;
+}
+
+typedef struct finding {
+    char key[96];
+    dm_buf text;
+} finding;
+
+typedef struct findings {
+    finding f[8];
+    size_t n;
+} findings;
+
+static finding *find_new(findings *fs, const char *key)
+{
+    for (size_t i = 0; i < fs->n; i++)
+        if (strcmp(fs->f[i].key, key) == 0) return NULL; /* one finding per cause */
+    if (fs->n == 8) return NULL;
+    finding *f = &fs->f[fs->n++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->key, sizeof f->key, "%s", key);
+    return f;
+}
+
+static const cJSON *by_seq(const cJSON *all, double seq)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, all) if (num(r, "seq") == seq) return r;
+    return NULL;
+}
+
+/* The event a call was made for, in words: "while handling #12 Ticket_Add". */
+static void made_for(dm_buf *b, const cJSON *call, const cJSON *all)
+{
+    const cJSON *ev = by_seq(all, num(call, "event"));
+    if (ev && !strcmp(str(ev, "kind"), "event"))
+        dm_buf_printf(b, " (made while handling event #%.0f %s, payload.id %s)", num(ev, "seq"),
+                      str(ev, "eventType"), str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id"));
+}
+
+static const char *method_of(const cJSON *r)
+{
+    return strcmp(str(r, "kind"), "request") == 0 ? str(r, "method") : str(r, "requestType");
+}
+
+/* A refused invoke call (a request record for /api/v1/invoke) or a call Desk
+ * refused inside invoke or through REST. */
+static void judge_refusals(dh_suite *s, const cJSON *all, findings *fs)
+{
+    const cJSON *r;
+    const char *url;
+    cJSON_ArrayForEach(r, all) {
+        int invoke_refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke") &&
+                             num(r, "status") >= 400;
+        int call = dh_is_call(s->m, r, NULL, NULL, &url);
+        if (!invoke_refused && !call) continue;
+        if (invoke_refused) url = str(r, "requestURL");
+        int st = invoke_refused ? (int)num(r, "status")
+                 : !strcmp(str(r, "kind"), "invoke") ? (int)num(r, "statusCode")
+                                                     : (int)num(r, "status");
+        /* 429 and 5xx are Desk's transient answers (and the fault cases'
+         * own); a target "fault" was injected */
+        if (st < 400 || st == 429 || st >= 500 || !strcmp(str(r, "target"), "fault")) continue;
+        const cJSON *wrong = cJSON_GetObjectItemCaseSensitive(r, "wrongResource");
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
+        const char *code = str(r, "errorCode");
+        char key[96];
+        if (wrong) snprintf(key, sizeof key, "wrong-resource");
+        else if (st == 404) snprintf(key, sizeof key, "not-found");
+        else snprintf(key, sizeof key, "refused:%s", *code ? code : "4xx");
+        finding *f = find_new(fs, key);
+        if (!f) continue;
+        if (wrong) {
+            const char *actual = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(wrong, "actual"))
+                                     ? str(wrong, "actual")
+                                     : "nonexistent";
+            dm_buf_printf(&f->text, "the receiver addressed a %s id as a %s id: %s %s -> %d", actual,
+                          str(wrong, "expected"), method_of(r), url, st);
+            made_for(&f->text, r, all);
+            dm_buf_printf(&f->text, "\n  id %s is %s; the URL needs a %s id.\n", str(wrong, "id"),
+                          cJSON_IsString(cJSON_GetObjectItemCaseSensitive(wrong, "actual"))
+                              ? str(wrong, "actual")
+                              : "nobody's",
+                          str(wrong, "expected"));
+            dm_buf_puts(&f->text, "fix: take the ticket's id from payload.ticketId for threads and "
+                                  "comments (payload.id is the thread's or comment's own id)\n");
+            continue;
+        }
+        if (invoke_refused) {
+            dm_buf_printf(&f->text, "a write-back was refused: POST /api/v1/invoke (%s %s) -> %d %s",
+                          str(r, "requestType"), str(r, "requestURL"), st, code);
+            if (err && dm_json_str(err, "message")) dm_buf_printf(&f->text, ": %s", dm_json_str(err, "message"));
+            dm_buf_putc(&f->text, '\n');
+            if (!strcmp(code, "INVALID_HASH") && dm_json_str(r, "hashInput")) {
+                dm_buf_puts(&f->text, "  the HASH header must be the lowercase hex HMAC-SHA256, keyed with the "
+                                      "extension's secret (plugin-manifest.json), of exactly this text:\n    ");
+                dm_buf_puts(&f->text, dm_json_str(r, "hashInput"));
+                dm_buf_puts(&f->text, "\n  (the request's form fields, as docs/desk-semantics.md describes)\n");
+            } else if (!strcmp(code, "INVALID_SECURITY_CONTEXT") || !strcmp(code, "SECURITY_CONTEXT_REVOKED")) {
+                dm_buf_printf(&f->text, "  the current installation's securityContext is %s (from the latest "
+                                        "authorise callback, or the delivery URL's securityContext); use that one\n",
+                              var(s, "securityContext") ? var(s, "securityContext") : "?");
+            }
+            continue;
+        }
+        dm_buf_printf(&f->text, "Desk refused a call by the receiver: %s %s -> %d %s", method_of(r), url, st, code);
+        made_for(&f->text, r, all);
+        dm_buf_putc(&f->text, '\n');
+        if (err && dm_json_str(err, "message")) dm_buf_printf(&f->text, "  Desk said: %s\n", dm_json_str(err, "message"));
+    }
+}
+
+/* Echo loops: through invoke's cause chain (dh_expect_no_loop); for a plain
+ * webhook, the receiver's own writes raising events to its own webhook that
+ * keep it writing. */
+static void judge_loops(dh_suite *s, uint64_t after, const cJSON *all, findings *fs)
+{
+    if (dh_expect_no_loop(s->m, after, 0) != 0) {
+        finding *f = find_new(fs, "echo-loop");
+        if (f) dm_buf_puts(&f->text, dh_report(s->m));
+        dh_report_reset(s->m);
+        return;
+    }
+    if (!s->m->receiver_actor[0]) return;
+    int echoes = 0;
+    const cJSON *ev, *c, *r;
+    cJSON_ArrayForEach(ev, all) {
+        if (strcmp(str(ev, "kind"), "event")) continue;
+        const cJSON *w;
+        int to_us = 0;
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) to_us |=
+            !strcmp(str(w, "webhookId"), var(s, "webhookId") ? var(s, "webhookId") : "") &&
+            !strcmp(str(w, "fate"), "queued");
+        if (!to_us || !(c = by_seq(all, num(ev, "cause"))) || !(r = by_seq(all, num(c, "cause")))) continue;
+        echoes += !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "actor"), s->m->receiver_actor);
+    }
+    if (echoes >= 3) {
+        finding *f = find_new(fs, "echo-loop");
+        if (f)
+            dm_buf_printf(&f->text, "echo loop: %d events caused by the receiver's own writes were delivered back "
+                                    "to its webhook %s, and it kept writing\nfix: send the webhook's "
+                                    "ignoreSourceId (%s) as the sourceId header of your Desk calls, or skip "
+                                    "events you caused\n",
+                          echoes, var(s, "webhookId") ? var(s, "webhookId") : "?",
+                          var(s, "ignoreSourceId") ? var(s, "ignoreSourceId") : "none set");
+    }
+}
+
+/* Learns from the records what the receiver does: whether it writes back at
+ * all, and how many calls one single delivery of each type causes. */
+static void learn(dh_suite *s, const cJSON *all)
+{
+    const cJSON *r, *a;
+    const char *url;
+    cJSON_ArrayForEach(r, all) {
+        int invoke_refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
+        if (invoke_refused || dh_is_call(s->m, r, NULL, NULL, &url)) s->run.writes_back = 1;
+        if (strcmp(str(r, "kind"), "invoke") || num(r, "event") <= 0) continue;
+        const cJSON *ev = by_seq(all, num(r, "event"));
+        if (!ev || strcmp(str(ev, "kind"), "event")) continue;
+        int single = 0;
+        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && num(a, "cause") == num(ev, "seq") &&
+                                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) == 1)
+            single = 1;
+        if (!single) continue;
+        const char *type = str(ev, "eventType");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(s->run.single_writes, type);
+        if (!n) cJSON_AddNumberToObject(s->run.single_writes, type, 1);
+    }
+}
+
+/* How many more calls to wait for: events answered 200 of a type whose
+ * single delivery was seen to make the receiver call Desk, less the calls
+ * made so far (which event prompted a call is not always knowable: a call
+ * made after answering one event may land while the next is delivered). */
+static int calls_due(const dh_suite *s, const cJSON *all)
+{
+    const cJSON *ev, *a, *r;
+    const char *url;
+    int due = 0;
+    cJSON_ArrayForEach(ev, all) {
+        if (strcmp(str(ev, "kind"), "event") ||
+            !cJSON_GetObjectItemCaseSensitive(s->run.single_writes, str(ev, "eventType")))
+            continue;
+        int answered = 0;
+        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && num(a, "status") == 200) {
+            const cJSON *e;
+            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(a, "events")) answered |=
+                cJSON_IsNumber(e) && e->valuedouble == num(ev, "seq");
+        }
+        due += answered;
+    }
+    cJSON_ArrayForEach(r, all) {
+        int refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
+        due -= refused || dh_is_call(s->m, r, NULL, NULL, &url);
+    }
+    return due > 0;
+}
+
+/* Lets the case's write-backs land (the calls the receiver was seen to make
+ * for such events, and any invoke still waiting on a slow Desk's answer),
+ * then judges them. Findings are appended to fs. */
+static void aftermath(dh_suite *s, uint64_t after, findings *fs)
+{
+    cJSON *all = dh_settle(s->m, after, NULL, QUIET_MS, QUIET_CAP);
+    for (int64_t end = dm_mono_ms() + EXPECT_MS; calls_due(s, all) && dm_mono_ms() < end;) {
+        cJSON_Delete(dh_journal_wait(s->m, dh_mark(s->m), "invoke,request", (int)(end - dm_mono_ms())));
+        cJSON_Delete(all);
+        all = dh_settle(s->m, after, NULL, QUIET_MS, QUIET_CAP);
+    }
+    /* invoke calls Desk answers later: wait for their answers (bounded) */
+    const cJSON *r;
+    int64_t end = dm_mono_ms() + 5000;
+    cJSON_ArrayForEach(r, all) {
+        if (strcmp(str(r, "kind"), "invoke") || cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "statusCode")))
+            continue;
+        int answered = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, all) answered |= !strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq");
+        if (!answered && dm_mono_ms() < end) {
+            cJSON_Delete(all);
+            dh_journal_wait(s->m, after, "invoke-result", (int)(end - dm_mono_ms()));
+            all = dh_settle(s->m, after, NULL, QUIET_MS, QUIET_CAP);
+            break;
+        }
+    }
+    learn(s, all);
+    judge_loops(s, after, all, fs);
+    judge_refusals(s, all, fs);
+    if (dh_expect_no_duplicate_writes(s->m, after, 0) != 0) {
+        finding *f = find_new(fs, "duplicate-write");
+        if (f) dm_buf_puts(&f->text, dh_report(s->m));
+    }
+    dh_report_reset(s->m);
+    cJSON_Delete(all);
+}
+
+/* After a failure: does the receiver still take a genuine delivery? NULL if
+ * it does, else why not (owned). */
+static char *still_alive(dh_suite *s)
+{
+    uint64_t mark = dh_mark(s->m);
+    char body[300];
+    snprintf(body, sizeof body,
+             "{\"subject\":\"deskmock: still there?\",\"departmentId\":\"18920000000000101\","
+             "\"contactId\":\"18920000000000301\",\"assigneeId\":\"18920000000000202\"}");
+    if (dh_ok(s->m, "POST", "/api/v1/tickets", "agent", body, NULL)) return NULL; /* cannot tell */
+    if (dh_expect_delivered(s->m, mark, "Ticket_Add", NULL, NULL, 0, (int)s->m->timeout_ms + 2000) == 0) {
+        dh_journal_quiet(s->m, mark, QUIET_MS, QUIET_CAP);
+        return NULL;
+    }
+    char *why = dm_xstrdup(dh_report(s->m));
+    dh_report_reset(s->m);
+    return why;
+}
+
+/* ==== Cases ==== */
+
+static dh_outcome record(dh_suite *s, const char *name, dh_outcome out)
+{
+    static const char *const words[] = {"pass", "fail", "skip"};
+    cJSON_DeleteItemFromObjectCaseSensitive(s->outcomes, name);
+    cJSON_AddStringToObject(s->outcomes, name, words[out]);
+    return out;
+}
+
+/* Back to the run's baseline: no faults, the settings the mock had when the
+ * run began (the first call reads them), full prevState, one event a POST. */
+static int restore(dh_suite *s)
+{
+    dh_ok(s->m, "DELETE", "/mock/v1/faults", NULL, NULL, NULL);
+    if (!s->baseline) {
+        dh_response r;
+        if (dh_ok(s->m, "GET", "/mock/v1/settings", NULL, NULL, &r)) return -1;
+        cJSON_DeleteItemFromObjectCaseSensitive(r.json, "clock");
+        dm_json_set_str(r.json, "prevState", "full");
+        cJSON_ReplaceItemInObject(r.json, "batchMax", cJSON_CreateNumber(1));
+        cJSON_ReplaceItemInObject(r.json, "batchWindowMs", cJSON_CreateNumber(0));
+        s->baseline = dm_json_print(r.json);
+        dh_response_free(&r);
+    }
+    return dh_settings(s->m, s->baseline);
+}
+
+/* The preflight: one real Ticket_Add answered 200. On failure, what was sent
+ * and what to look at. */
+dh_outcome dh_suite_preflight(dh_suite *s)
+{
+    dh_mock *m = s->m;
+    dh_report_reset(m);
+    if (restore(s)) return record(s, "preflight", DH_FAIL);
+    uint64_t mark = dh_mark(m);
+    char body[300];
+    snprintf(body, sizeof body,
+             "{\"subject\":\"deskmock preflight\",\"departmentId\":\"18920000000000101\","
+             "\"contactId\":\"18920000000000301\",\"assigneeId\":\"18920000000000202\"}");
+    if (dh_ok(m, "POST", "/api/v1/tickets", "agent", body, NULL)) return record(s, "preflight", DH_FAIL);
+    if (dh_expect_delivered(m, mark, "Ticket_Add", NULL, NULL, 0, (int)m->timeout_ms + 2000) == 0) {
+        findings fs = {0};
+        aftermath(s, mark, &fs); /* learn what it writes back; judged in the cases */
+        for (size_t i = 0; i < fs.n; i++) dm_buf_free(&fs.f[i].text);
+        return record(s, "preflight", DH_PASS);
+    }
+    /* what came back, then what was sent */
+    dm_buf why = {0};
+    dm_buf_puts(&why, dh_report(m));
+    dh_report_reset(m);
+    cJSON *atts = dh_journal(m, mark, "attempt");
+    const cJSON *a = cJSON_GetArrayItem(atts, cJSON_GetArraySize(atts) - 1);
+    int st = a ? (int)num(a, "status") : -1;
+    if (!a) dh_reportf(m, "preflight: the receiver was never reached with a Ticket_Add\n");
+    else if (st < 0) dh_reportf(m, "preflight: nothing answered a genuine Ticket_Add at %s (%s)\n", s->o.env.receiver_url, str(a, "error"));
+    else dh_reportf(m, "preflight: a genuine, correctly signed Ticket_Add was answered %d, not 200\n", st);
+    dh_reportf(m, "%s", why.data ? why.data : "");
+    dm_buf_free(&why);
+    dh_reportf(m, "what Desk sent: POST %s?orgId=%s%s with the header X-ZDesk-JWT: an RS256 token "
+                  "(kid %s, from %s/.well-known/jwks.json) with iss \"orgId:%s\", aud \"webhookId:%s\", "
+                  "iat now, exp 10 minutes on\n",
+               s->o.env.receiver_url, dh_org_id(m), s->run.extension ? "&securityContext=..." : "",
+               a ? str(a, "kid") : "?", dh_url(m), dh_org_id(m), var(s, "webhookId") ? var(s, "webhookId") : "?");
+    if (st == 401 || st == 403)
+        dh_reportf(m, "look at: the header name (X-ZDesk-JWT), the algorithm (RS256 only), the key "
+                      "(by kid, from the JWKS), the issuer and audience above, and the orgId/securityContext "
+                      "the receiver expects in the URL\n");
+    else if (st == 404 || st == 405)
+        dh_reportf(m, "look at: the path and method; Desk POSTs to the webhook URL exactly as registered, "
+                      "with orgId and securityContext appended\n");
+    else if (st > 0)
+        dh_reportf(m, "look at: only 200 counts as delivered; anything else is retried and counted as a failure\n");
+    else
+        dh_reportf(m, "look at: is the receiver listening at that URL, and does it answer within %lld ms?\n",
+                   (long long)m->timeout_ms);
+    cJSON_Delete(atts);
+    const char *r = dh_report(m);
+    s->blocked = dm_xstrndup(r, strcspn(r, "\n"));
+    return record(s, "preflight", DH_FAIL);
+}
+
+/* Why a case is skipped before it runs, or NULL. Owned. */
+static char *skip_reason(dh_suite *s, const char *name, const cJSON *sc)
+{
+    char buf[600];
+    if (s->blocked) {
+        snprintf(buf, sizeof buf, "blocked by preflight: %s", s->blocked);
+        return dm_xstrdup(buf);
+    }
+    if (s->dead) {
+        snprintf(buf, sizeof buf, "not run: %s", s->dead);
+        return dm_xstrdup(buf);
+    }
+    const cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sc, "dependsOn")) {
+        const char *o = dm_json_str(s->outcomes, d->valuestring);
+        if (o && strcmp(o, "pass") != 0) {
+            snprintf(buf, sizeof buf, "not run: it builds on %s, which did not pass (%s): the same root cause",
+                     d->valuestring, o);
+            return dm_xstrdup(buf);
+        }
+    }
+    if (cJSON_GetObjectItemCaseSensitive(sc, "departments") || cJSON_GetObjectItemCaseSensitive(sc, "extension")) {
+        snprintf(buf, sizeof buf, "not run: %s installs its own extension or departments, and check runs every "
+                                  "case on one attachment; run it with dh_run_scenario",
+                 name);
+        return dm_xstrdup(buf);
+    }
+    const char *unmet = dh_run_unmet(&s->run, sc);
+    return unmet ? dm_xstrdup(unmet) : NULL;
+}
+
+dh_outcome dh_suite_run(dh_suite *s, const char *json)
+{
+    dh_mock *m = s->m;
+    dh_report_reset(m);
+    cJSON *sc = NULL;
+    char why[300];
+    if (dh_scenario_check(json, why, sizeof why) || dm_json_parse(json, strlen(json), &sc, NULL, 0)) {
+        dh_reportf(m, "the scenario is malformed: %s\n", why);
+        return DH_FAIL;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s", str(sc, "name"));
+    char *skip = skip_reason(s, name, sc);
+    if (skip) {
+        dh_reportf(m, "%s\n", skip);
+        free(skip);
+        cJSON_Delete(sc);
+        return record(s, name, DH_SKIP);
+    }
+    restore(s);
+    const cJSON *settings = cJSON_GetObjectItemCaseSensitive(sc, "settings");
+    if (settings) {
+        char *text = dm_json_print(settings);
+        dh_settings(m, text);
+        free(text);
+    }
+    uint64_t mark = dh_mark(m);
+    int rc = dh_run_body(&s->run, sc);
+    dm_buf own = {0};
+    if (rc) dm_buf_puts(&own, dh_report(m));
+    dh_report_reset(m);
+    findings fs = {0};
+    aftermath(s, mark, &fs);
+    restore(s);
+    /* which findings are new root causes */
+    size_t fresh = 0;
+    for (size_t i = 0; i < fs.n; i++) fresh += !cause_seen(s, fs.f[i].key);
+    dh_outcome out = DH_PASS;
+    dm_buf rep = {0};
+    if (rc || fresh) {
+        out = DH_FAIL;
+        if (rc) dm_buf_puts(&rep, own.data);
+        for (size_t i = 0; i < fs.n; i++) {
+            if (cause_seen(s, fs.f[i].key)) continue;
+            if (rep.len) dm_buf_putc(&rep, '\n');
+            dm_buf_puts(&rep, fs.f[i].text.data ? fs.f[i].text.data : "");
+            cause_add(s, fs.f[i].key, name);
+        }
+    } else if (fs.n) {
+        out = DH_SKIP;
+        dm_buf_printf(&rep, "not judged again: the same root cause (%s) was reported by %s\n", fs.f[0].key,
+                      cause_seen(s, fs.f[0].key));
+    }
+    if (out == DH_FAIL) {
+        char *gone = still_alive(s);
+        if (gone) {
+            dm_buf_printf(&rep, "\nand after this case the receiver no longer takes a genuine delivery:\n%s", gone);
+            char buf[300];
+            snprintf(buf, sizeof buf, "the receiver stopped taking genuine deliveries during %s", name);
+            s->dead = dm_xstrdup(buf);
+            free(gone);
+        }
+    }
+    dh_report_reset(m);
+    if (rep.len) dh_reportf(m, "%s", rep.data);
+    dm_buf_free(&rep);
+    for (size_t i = 0; i < fs.n; i++) dm_buf_free(&fs.f[i].text);
+    dm_buf_free(&own);
+    cJSON_Delete(sc);
+    return record(s, name, out);
+}
