@@ -484,6 +484,21 @@ static void h_jwks(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     resp->status = 200;
 }
 
+/* DELETE /mock/v1/deliveries: forget what is waiting to be delivered (a
+ * retry due in an hour, a batch window): each event's fate is "dropped".
+ * State and installations stay; the next event is delivered at once. */
+static void h_deliveries_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
+{
+    (void)call;
+    (void)req;
+    dm_control *c = self;
+    size_t n = dm_delivery_clear(c->d.delivery, "cleared (DELETE /mock/v1/deliveries)");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "dropped", (double)n);
+    dm_resp_json(resp, 200, o);
+    cJSON_Delete(o);
+}
+
 /* POST /mock/v1/keys/rotate: a new signing key; the JWKS keeps the old one
  * after it, so a receiver that refetches on an unknown kid keeps verifying. */
 static void h_keys_rotate(void *self, dm_call *call, dm_req *req, dm_resp *resp)
@@ -520,6 +535,7 @@ const dm_route dm_control_routes[] = {
     {"GET", "/mock/v1/settings", dm_h_settings_get, NULL, 0},
     {"PUT", "/mock/v1/settings", dm_h_settings_put, NULL, 0},
     {"POST", "/mock/v1/deliveries", dm_h_deliveries_post, NULL, 0},
+    {"DELETE", "/mock/v1/deliveries", h_deliveries_delete, NULL, 0},
     {"POST", "/mock/v1/keys/rotate", h_keys_rotate, NULL, 0},
     {"GET", "/mock/v1/clock", h_clock_get, NULL, 0},
     {"POST", "/mock/v1/clock", h_clock_post, NULL, 0},

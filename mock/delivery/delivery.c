@@ -492,6 +492,13 @@ void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason)
     if (w->queue) drop_queue(w->queue, reason);
 }
 
+size_t dm_delivery_clear(dm_delivery *d, const char *reason)
+{
+    size_t n = d->pending;
+    while (d->queues) drop_queue(d->queues, reason);
+    return n;
+}
+
 void dm_delivery_free(dm_delivery *d)
 {
     if (!d) return;

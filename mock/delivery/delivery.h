@@ -70,6 +70,10 @@ void dm_delivery_withheld(dm_delivery *d, const dm_webhook *w, uint64_t seq, con
 /* Drops everything queued or in flight for w (fate "dropped", reason) and
  * frees w's delivery state; call before w itself goes away. */
 void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason);
+/* Drops every queued, in-flight and retry-waiting delivery of every webhook
+ * (each event gets the fate "dropped" with reason); returns how many events
+ * were pending. */
+size_t dm_delivery_clear(dm_delivery *d, const char *reason);
 
 /* Delivery faults (PUT /mock/v1/faults). Counts apply to the next N POSTs. */
 typedef struct dm_faults {
