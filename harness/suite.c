@@ -155,6 +155,7 @@ static int subscribe(dh_suite *s, uint64_t mark)
 {
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "url", s->o.env.receiver_url);
+    cJSON_AddStringToObject(b, "name", "deskmock check");
     cJSON_AddStringToObject(b, "ignoreSourceId", CHECK_SOURCE_ID);
     cJSON *subs = cJSON_AddObjectToObject(b, "subscriptions");
     char *types = dm_xstrdup(s->o.subscribe), *save = NULL;
