@@ -129,7 +129,16 @@ static int check_options(verb v, unsigned given)
 
 /* ==== The command ==== */
 
-int dm_cli_expect(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct expect_args {
+    const char *mock, *ready, *event_type, *where, *method, *url;
+    long long after, forged, within, timeout, min, quiet;
+    verb v;
+    int json;
+} expect_args;
+
+/* 0; 1 after --help (exit 0); 2 for bad usage (said on stderr). */
+static int parse(int argc, char **argv, expect_args *o)
 {
     static const struct option longopts[] = {
         {"mock", required_argument, NULL, 'm'},
@@ -148,11 +157,10 @@ int dm_cli_expect(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *mock = NULL, *ready = NULL, *event_type = NULL, *where = NULL, *method = NULL,
-               *url = NULL;
-    long long after = 0, forged = 0, within = 0, timeout = 10000, min = 1, quiet = 500;
+    memset(o, 0, sizeof *o);
+    o->timeout = 10000, o->min = 1, o->quiet = 500;
     const char *verb_name = NULL;
-    int json = 0, c;
+    int c;
     unsigned given = 0;
     optind = 1;
     /* "-": the verb comes back in order as option 1, so options may stand on
@@ -167,51 +175,51 @@ int dm_cli_expect(int argc, char **argv)
             }
             verb_name = optarg;
             break;
-        case 'm': mock = optarg; break;
-        case 'R': ready = optarg; break;
-        case 'j': json = 1; break;
+        case 'm': o->mock = optarg; break;
+        case 'R': o->ready = optarg; break;
+        case 'j': o->json = 1; break;
         case 'a':
             if (dm_cli_option_number("expect", "--after", optarg, 0, INT64_MAX, "a journal seq",
-                                     &after))
+                                     &o->after))
                 return 2;
             given |= O_AFTER;
             break;
         case 'f':
             if (dm_cli_option_number("expect", "--forged", optarg, 1, INT64_MAX, "a journal seq",
-                                     &forged))
+                                     &o->forged))
                 return 2;
             given |= O_FORGED;
             break;
-        case 'e': event_type = optarg, given |= O_EVENT; break;
+        case 'e': o->event_type = optarg, given |= O_EVENT; break;
         case 'w':
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "deskmock expect: --where %s: expected PATH=VALUE\n", optarg);
                 return 2;
             }
-            where = optarg, given |= O_WHERE;
+            o->where = optarg, given |= O_WHERE;
             break;
         case 'W':
-            if (dm_cli_option_number("expect", "--within", optarg, 1, 3600000, NULL, &within))
+            if (dm_cli_option_number("expect", "--within", optarg, 1, 3600000, NULL, &o->within))
                 return 2;
             given |= O_WITHIN;
             break;
         case 't':
-            if (dm_cli_option_number("expect", "--timeout", optarg, 0, 3600000, NULL, &timeout))
+            if (dm_cli_option_number("expect", "--timeout", optarg, 0, 3600000, NULL, &o->timeout))
                 return 2;
             given |= O_TIMEOUT;
             break;
-        case 'M': method = optarg, given |= O_METHOD; break;
-        case 'u': url = optarg, given |= O_URL; break;
+        case 'M': o->method = optarg, given |= O_METHOD; break;
+        case 'u': o->url = optarg, given |= O_URL; break;
         case 'n':
-            if (dm_cli_option_number("expect", "--min", optarg, 1, 1000000, NULL, &min)) return 2;
+            if (dm_cli_option_number("expect", "--min", optarg, 1, 1000000, NULL, &o->min)) return 2;
             given |= O_MIN;
             break;
         case 'q':
-            if (dm_cli_option_number("expect", "--quiet", optarg, 0, 600000, NULL, &quiet))
+            if (dm_cli_option_number("expect", "--quiet", optarg, 0, 600000, NULL, &o->quiet))
                 return 2;
             given |= O_QUIET;
             break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); return 1;
         default: usage(stderr); return 2;
         }
     }
@@ -226,37 +234,66 @@ int dm_cli_expect(int argc, char **argv)
         fprintf(stderr, "deskmock expect: '%s' is not a verb; see --help\n", verb_name);
         return 2;
     }
-    if (check_options((verb)v, given)) return 2;
+    o->v = (verb)v;
+    return check_options(o->v, given) ? 2 : 0;
+}
 
+/* The verb's expectation on m: 0 met, -1 not (dh_report says why). */
+static int judge(dh_mock *m, const expect_args *o)
+{
+    char *path = NULL;
+    const char *value = NULL;
+    if (o->where) {
+        const char *eq = strchr(o->where, '=');
+        path = dm_xstrndup(o->where, (size_t)(eq - o->where));
+        value = eq + 1;
+    }
+    uint64_t a = (uint64_t)o->after;
+    int rc = -1;
+    switch (o->v) {
+    case V_DELIVERED:
+        rc = dh_expect_delivered(m, a, o->event_type, path, value, o->within, (int)o->timeout);
+        break;
+    case V_CALL: rc = dh_expect_call(m, a, o->method, o->url, (int)o->min, (int)o->timeout); break;
+    case V_NO_CALL: rc = dh_expect_no_call(m, a, o->method, o->url, (int)o->quiet); break;
+    case V_NO_LOOP: rc = dh_expect_no_loop(m, a, (int)o->quiet); break;
+    case V_NO_DUP: rc = dh_expect_no_duplicate_writes(m, a, (int)o->quiet); break;
+    case V_REFUSED: rc = dh_expect_refused(m, (uint64_t)o->forged, (int)o->quiet); break;
+    }
+    free(path);
+    return rc;
+}
+
+static void print_verdict(int met, const char *report, int json)
+{
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", met);
+        cJSON_AddStringToObject(o, "report", report);
+        char *text = cJSON_PrintUnformatted(o);
+        printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+    } else if (!met) {
+        fputs(report, stdout);
+        if (*report && report[strlen(report) - 1] != '\n') putchar('\n');
+    }
+}
+
+int dm_cli_expect(int argc, char **argv)
+{
+    expect_args o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc == 1 ? 0 : rc;
     char base[512], err[512];
-    if (dm_client_mock_url(mock, ready, base, sizeof base)) return 2;
+    if (dm_client_mock_url(o.mock, o.ready, base, sizeof base)) return 2;
     dh_mock *m = dh_attach(base, err, sizeof err);
     if (!m) {
         fprintf(stderr, "deskmock expect: %s\n", err);
         return 2;
     }
-    char *path = NULL;
-    const char *value = NULL;
-    if (where) {
-        const char *eq = strchr(where, '=');
-        path = dm_xstrndup(where, (size_t)(eq - where));
-        value = eq + 1;
-    }
-    uint64_t a = (uint64_t)after;
-    int rc = -1;
-    switch ((verb)v) {
-    case V_DELIVERED:
-        rc = dh_expect_delivered(m, a, event_type, path, value, within, (int)timeout);
-        break;
-    case V_CALL: rc = dh_expect_call(m, a, method, url, (int)min, (int)timeout); break;
-    case V_NO_CALL: rc = dh_expect_no_call(m, a, method, url, (int)quiet); break;
-    case V_NO_LOOP: rc = dh_expect_no_loop(m, a, (int)quiet); break;
-    case V_NO_DUP: rc = dh_expect_no_duplicate_writes(m, a, (int)quiet); break;
-    case V_REFUSED: rc = dh_expect_refused(m, (uint64_t)forged, (int)quiet); break;
-    }
-    free(path);
+    int met = judge(m, &o) == 0;
     char *report = dm_xstrdup(dh_report(m));
-
     /* A mock that went away mid-way leaves the journal silent, and silence
      * would pass the no-... verbs: only a mock still answering gives a verdict. */
     dh_response r;
@@ -268,18 +305,7 @@ int dm_cli_expect(int argc, char **argv)
         free(report);
         return 2;
     }
-    if (json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddBoolToObject(o, "ok", rc == 0);
-        cJSON_AddStringToObject(o, "report", report);
-        char *text = cJSON_PrintUnformatted(o);
-        printf("%s\n", text);
-        cJSON_free(text);
-        cJSON_Delete(o);
-    } else if (rc != 0) {
-        fputs(report, stdout);
-        if (*report && report[strlen(report) - 1] != '\n') putchar('\n');
-    }
+    print_verdict(met, report, o.json);
     free(report);
-    return rc == 0 ? 0 : 1;
+    return met ? 0 : 1;
 }
