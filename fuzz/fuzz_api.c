@@ -52,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (colon) {
             *colon = '\0';
             const char *v = colon + 1;
-            while (*v == ' ') v++;
+            while (*v == ' ')
+                v++;
             dm_kvs_add(&req.headers, h, v);
         }
         free(h);

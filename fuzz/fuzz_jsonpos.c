@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = dm_jpos_parse((const char *)data, size, &root, &pos, msg, sizeof msg);
     if (rc == 0) {
         int lines = 1;
-        for (size_t i = 0; i < size; i++) lines += data[i] == '\n';
+        for (size_t i = 0; i < size; i++)
+            lines += data[i] == '\n';
         if (!root || !pos) abort();
         check(pos, root, 0, lines, size);
     } else if (root || pos || strncmp(msg, "line ", 5) != 0) {

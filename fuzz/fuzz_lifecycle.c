@@ -21,8 +21,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_CALLS 64
-#define TOKEN "1000.admin0000000000000000000000000.admin000000000000000000000000000"
-#define ORG "60001280952"
+#define TOKEN     "1000.admin0000000000000000000000000.admin000000000000000000000000000"
+#define ORG       "60001280952"
 
 extern const char dm_conformance_manifest[];
 extern const char dm_conformance_resources[];
@@ -118,14 +118,15 @@ static void refresh(run *r)
 {
     r->nhooks = r->ninstalls = 0;
     cJSON *o = answer_json(r, "GET", "/api/v1/webhooks", NULL), *x;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "data")) if (r->nhooks < 8)
-        snprintf(r->hooks[r->nhooks++], DM_ID_MAX, "%s", dm_json_str(x, "id"));
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "data"))
+        if (r->nhooks < 8) snprintf(r->hooks[r->nhooks++], DM_ID_MAX, "%s", dm_json_str(x, "id"));
     cJSON_Delete(o);
     o = answer_json(r, "GET", "/mock/v1/installations", NULL);
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "data")) if (r->ninstalls < 4) {
-        snprintf(r->installs[r->ninstalls], DM_ID_MAX, "%s", dm_json_str(x, "installationId"));
-        snprintf(r->contexts[r->ninstalls++], 80, "%s", dm_json_str(x, "securityContext"));
-    }
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "data"))
+        if (r->ninstalls < 4) {
+            snprintf(r->installs[r->ninstalls], DM_ID_MAX, "%s", dm_json_str(x, "installationId"));
+            snprintf(r->contexts[r->ninstalls++], 80, "%s", dm_json_str(x, "securityContext"));
+        }
     cJSON_Delete(o);
 }
 
@@ -143,7 +144,8 @@ static void step(run *r, uint8_t op)
     case 0: /* create a webhook: parks on its URL check */
         self_url(r, arg & 1, url, sizeof url);
         snprintf(body, sizeof body,
-                 "{\"name\":\"f\",\"url\":\"%s\",\"subscriptions\":{\"Ticket_Update\":{\"includePrevState\":%s},"
+                 "{\"name\":\"f\",\"url\":\"%s\",\"subscriptions\":{\"Ticket_Update\":{"
+                 "\"includePrevState\":%s},"
                  "\"Ticket_Comment_Add\":null}}",
                  url, arg & 2 ? "true" : "false");
         call(r, "POST", "/api/v1/webhooks", "application/json", body, 1);
@@ -163,7 +165,8 @@ static void step(run *r, uint8_t op)
     case 3: { /* install the conformance extension: parks on its URL check */
         self_url(r, !(arg & 1), url, sizeof url);
         cJSON *b = cJSON_CreateObject();
-        cJSON *mf = cJSON_Parse(dm_conformance_manifest), *rs = cJSON_Parse(dm_conformance_resources);
+        cJSON *mf = cJSON_Parse(dm_conformance_manifest),
+              *rs = cJSON_Parse(dm_conformance_resources);
         cJSON_AddItemToObject(b, "manifest", mf ? mf : cJSON_CreateObject());
         cJSON_AddItemToObject(b, "resources", rs ? rs : cJSON_CreateObject());
         cJSON_AddStringToObject(b, "webhookUrl", url);
@@ -181,7 +184,8 @@ static void step(run *r, uint8_t op)
     case 5: { /* an invoke whose stub answers later */
         if (!r->ninstalls) break;
         snprintf(body, sizeof body,
-                 "{\"method\":\"GET\",\"url\":\"https://api.example.com/f\",\"status\":200,\"delayMs\":%d}",
+                 "{\"method\":\"GET\",\"url\":\"https://api.example.com/"
+                 "f\",\"status\":200,\"delayMs\":%d}",
                  (arg & 7) * 5);
         call(r, "POST", "/mock/v1/invoke-stubs", "application/json", body, 0);
         const char *ctx = r->contexts[arg % r->ninstalls];
@@ -193,8 +197,10 @@ static void step(run *r, uint8_t op)
         dm_invoke_hmac("conformance-secret-0001", in, strlen(in), mac);
         free(in);
         dm_kvs_free(&kv);
-        snprintf(body, sizeof body,
-                 "securityContext=%s&requestURL=https%%3A%%2F%%2Fapi.example.com%%2Ff&requestType=GET", ctx);
+        snprintf(
+            body, sizeof body,
+            "securityContext=%s&requestURL=https%%3A%%2F%%2Fapi.example.com%%2Ff&requestType=GET",
+            ctx);
         snprintf(hash, sizeof hash, "%s", mac);
         client *c = NULL;
         if (r->ncalls < MAX_CALLS) {
@@ -213,8 +219,10 @@ static void step(run *r, uint8_t op)
             dm_resp resp;
             dm_resp_init(&resp);
             dm_app_dispatch(r->app, &req, &resp);
-            if (resp.deferred) dm_resp_free(&resp);
-            else complete(&c->a, &resp);
+            if (resp.deferred)
+                dm_resp_free(&resp);
+            else
+                complete(&c->a, &resp);
             dm_kvs_free(&req.query);
             dm_kvs_free(&req.headers);
         }
@@ -253,7 +261,8 @@ static void step(run *r, uint8_t op)
         call(r, "POST", "/mock/v1/clock", "application/json", body, 0);
         break;
     default: /* let the loop run */
-        for (int i = 0; i <= arg; i++) dm_app_run_once(r->app, arg > 12 ? 5 : 0);
+        for (int i = 0; i <= arg; i++)
+            dm_app_run_once(r->app, arg > 12 ? 5 : 0);
         break;
     }
     refresh(r);
@@ -274,14 +283,16 @@ static int visit(void *ud, uint64_t seq, const char *kind, const char *json)
     if (strcmp(kind, "event") == 0) {
         const cJSON *w;
         cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(o, "webhooks")) {
-            snprintf(key, sizeof key, "%llu:%s", (unsigned long long)seq, dm_json_str(w, "webhookId"));
+            snprintf(key, sizeof key, "%llu:%s", (unsigned long long)seq,
+                     dm_json_str(w, "webhookId"));
             if (dm_map_get(t->queued, key)) abort();
             dm_map_put(t->queued, key, (void *)1);
         }
     } else if (strcmp(kind, "fate") == 0) {
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
         snprintf(key, sizeof key, "%.0f:%s", ev ? ev->valuedouble : 0, dm_json_str(o, "webhookId"));
-        if (!dm_map_get(t->queued, key) || dm_map_get(t->fated, key)) abort(); /* a fate for nothing, or two */
+        if (!dm_map_get(t->queued, key) || dm_map_get(t->fated, key))
+            abort(); /* a fate for nothing, or two */
         dm_map_put(t->fated, key, (void *)1);
     }
     cJSON_Delete(o);
@@ -301,10 +312,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.delivery_timeout_ms = 200;
     r->app = dm_app_new(&o, err, sizeof err);
     if (!r->app || dm_app_listen(r->app, err, sizeof err)) abort();
-    for (size_t i = 0; i < size; i++) step(r, data[i]);
+    for (size_t i = 0; i < size; i++)
+        step(r, data[i]);
     /* resets clear the journal, so judge what the last one left: events
      * since then must each end once, here at shutdown at the latest */
-    for (int i = 0; i < 20; i++) dm_app_run_once(r->app, 0);
+    for (int i = 0; i < 20; i++)
+        dm_app_run_once(r->app, 0);
     if (dm_app_shutdown(r->app, err, sizeof err)) abort();
     tally t = {dm_map_new(), dm_map_new()};
     dm_journal_filter all = {0, "event,fate", 0, 0};

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dm_buf out = {0};
     dm_lint_format(l, "f.json", &out);
     size_t lines = 0;
-    for (size_t i = 0; i < out.len; i++) lines += out.data[i] == '\n';
+    for (size_t i = 0; i < out.len; i++)
+        lines += out.data[i] == '\n';
     if (lines != n) abort();
     for (size_t i = 0; i < n; i++)
         if (!dm_lint_get(l, i) || !dm_lint_get(l, i)->message[0]) abort();

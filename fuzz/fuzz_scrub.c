@@ -33,7 +33,8 @@ static int clean(const cJSON *n)
     if (n->string && !clean_text(n->string)) return 0;
     if (cJSON_IsString(n) && !clean_text(n->valuestring)) return 0;
     const cJSON *c;
-    cJSON_ArrayForEach(c, n) if (!clean(c)) return 0;
+    cJSON_ArrayForEach(c, n)
+        if (!clean(c)) return 0;
     return 1;
 }
 

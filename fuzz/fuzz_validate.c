@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dm_buf out = {0};
     dm_ext_diags_format(d, NULL, &out);
     size_t lines = 0;
-    for (size_t i = 0; i < out.len; i++) lines += out.data[i] == '\n';
+    for (size_t i = 0; i < out.len; i++)
+        lines += out.data[i] == '\n';
     if (lines != dm_ext_diags_count(d)) abort();
     if (dm_ext_diags_errors(d) > dm_ext_diags_count(d)) abort();
     cJSON_Delete(dm_ext_diags_json(d));

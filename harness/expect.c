@@ -37,7 +37,8 @@ static int glob(const char *p, const char *s)
     if (!p || !*p) return 1;
     while (*p) {
         if (*p == '*') {
-            while (*p == '*') p++;
+            while (*p == '*')
+                p++;
             if (!*p) return 1;
             for (; *s; s++)
                 if (glob(p, s)) return 1;
@@ -51,7 +52,8 @@ static int glob(const char *p, const char *s)
 static void append_all(cJSON *into, cJSON *from)
 {
     cJSON *r;
-    while ((r = cJSON_DetachItemFromArray(from, 0))) cJSON_AddItemToArray(into, r);
+    while ((r = cJSON_DetachItemFromArray(from, 0)))
+        cJSON_AddItemToArray(into, r);
     cJSON_Delete(from);
 }
 
@@ -74,7 +76,8 @@ static void poll_until(dh_mock *m, cJSON *all, uint64_t *cursor, const char *kin
 static const cJSON *find_seq(const cJSON *recs, uint64_t seq)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, recs) if (seq_of(r) == seq) return r;
+    cJSON_ArrayForEach(r, recs)
+        if (seq_of(r) == seq) return r;
     return NULL;
 }
 
@@ -115,15 +118,16 @@ static void describe_event(dh_mock *m, const cJSON *ev)
     const cJSON *w;
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) {
         if (strcmp(str(w, "fate"), "withheld") == 0)
-            dh_reportf(m, "    webhook %s: not delivered (%s)\n", str(w, "webhookId"), str(w, "reason"));
+            dh_reportf(m, "    webhook %s: not delivered (%s)\n", str(w, "webhookId"),
+                       str(w, "reason"));
     }
 }
 
 static int carries(const cJSON *attempt, uint64_t event)
 {
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(attempt, "events")) if (
-        cJSON_IsNumber(e) && (uint64_t)e->valuedouble == event) return 1;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(attempt, "events"))
+        if (cJSON_IsNumber(e) && (uint64_t)e->valuedouble == event) return 1;
     return 0;
 }
 
@@ -138,7 +142,8 @@ static void describe_attempt(dh_mock *m, const cJSON *a)
         dh_reportf(m, "no answer (%s) after %.2f ms", str(a, "error"), num(a, "latencyMs"));
     if (*str(a, "response")) dh_reportf(m, ", body \"%.120s\"", str(a, "response"));
     if (num(a, "nextRetryMs") >= 0) dh_reportf(m, "; retry in %.0f ms", num(a, "nextRetryMs"));
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "duplicate"))) dh_reportf(m, " (a duplicate)");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "duplicate")))
+        dh_reportf(m, " (a duplicate)");
     dh_reportf(m, "\n");
 }
 
@@ -166,8 +171,9 @@ static int call_status(const cJSON *r, const cJSON *all)
     if (strcmp(str(r, "kind"), "request") == 0) return (int)num(r, "status");
     if (num(r, "statusCode") >= 0) return (int)num(r, "statusCode");
     const cJSON *x;
-    cJSON_ArrayForEach(x, all) if (!strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq"))
-        return (int)num(x, "statusCode");
+    cJSON_ArrayForEach(x, all)
+        if (!strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq"))
+            return (int)num(x, "statusCode");
     return -1;
 }
 
@@ -177,12 +183,15 @@ static void describe_call(dh_mock *m, const cJSON *r, const cJSON *all)
     if (strcmp(kind, "invoke") == 0) {
         dh_reportf(m, "  invoke #%.0f %s %s -> ", num(r, "seq"), str(r, "requestType"),
                    str(r, "requestURL"));
-        if (num(r, "statusCode") >= 0) dh_reportf(m, "%.0f", num(r, "statusCode"));
-        else dh_reportf(m, "(answered later)");
+        if (num(r, "statusCode") >= 0)
+            dh_reportf(m, "%.0f", num(r, "statusCode"));
+        else
+            dh_reportf(m, "(answered later)");
         if (num(r, "event") > 0) {
             const cJSON *ev = find_seq(all, (uint64_t)num(r, "event"));
             if (ev && !strcmp(str(ev, "kind"), "event"))
-                dh_reportf(m, ", made while handling #%.0f %s", num(r, "event"), str(ev, "eventType"));
+                dh_reportf(m, ", made while handling #%.0f %s", num(r, "event"),
+                           str(ev, "eventType"));
             else
                 dh_reportf(m, ", made while handling the delivery #%.0f", num(r, "event"));
         }
@@ -216,10 +225,13 @@ static int given_up(const cJSON *ev, const cJSON *last, const cJSON *all, int64_
 {
     const cJSON *w, *f;
     int queued = 0;
-    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) queued |= !strcmp(str(w, "fate"), "queued");
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks"))
+        queued |= !strcmp(str(w, "fate"), "queued");
     if (!queued) return 1;
-    cJSON_ArrayForEach(f, all) if (!strcmp(str(f, "kind"), "fate") && num(f, "event") == num(ev, "seq") &&
-                                   strcmp(str(f, "fate"), "delivered") != 0) return 1;
+    cJSON_ArrayForEach(f, all)
+        if (!strcmp(str(f, "kind"), "fate") && num(f, "event") == num(ev, "seq") &&
+            strcmp(str(f, "fate"), "delivered") != 0)
+            return 1;
     if (!last || num(last, "status") == 200) return 0;
     double next = num(last, "nextRetryMs");
     return next < 0 || (double)dm_mono_ms() + next > (double)end;
@@ -264,19 +276,21 @@ int dh_expect_delivered(dh_mock *m, uint64_t after, const char *event_type, cons
             events++;
             describe_event(m, ev);
             int tries = 0;
-            cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev))) {
-                describe_attempt(m, a);
-                tries++;
-            }
+            cJSON_ArrayForEach(a, all)
+                if (!strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev))) {
+                    describe_attempt(m, a);
+                    tries++;
+                }
             if (!tries) dh_reportf(m, "    no delivery attempt yet\n");
         }
         if (!events) {
             dh_reportf(m, "  no matching %s event was raised; events raised:", event_type);
             int any = 0;
-            cJSON_ArrayForEach(ev, all) if (!strcmp(str(ev, "kind"), "event")) {
-                dh_reportf(m, " #%.0f %s", num(ev, "seq"), str(ev, "eventType"));
-                any = 1;
-            }
+            cJSON_ArrayForEach(ev, all)
+                if (!strcmp(str(ev, "kind"), "event")) {
+                    dh_reportf(m, " #%.0f %s", num(ev, "seq"), str(ev, "eventType"));
+                    any = 1;
+                }
             dh_reportf(m, "%s\n", any ? "" : " none");
         }
     }
@@ -314,15 +328,17 @@ int dh_expect_call_ok(dh_mock *m, uint64_t after, const char *method, const char
     }
     int ok = count >= min;
     if (!ok) {
-        dh_reportf(m, "expected the receiver to call %s %s%s at least %d time%s after journal #%llu; "
-                      "it did %d time%s in %d ms. Its calls:\n",
+        dh_reportf(m,
+                   "expected the receiver to call %s %s%s at least %d time%s after journal #%llu; "
+                   "it did %d time%s in %d ms. Its calls:\n",
                    method ? method : "*", url_glob ? url_glob : "*",
                    ok_only ? " and have Desk accept it (2xx)" : "", min, min == 1 ? "" : "s",
                    (unsigned long long)after, count, count == 1 ? "" : "s", timeout_ms);
         const cJSON *r;
         const char *url;
         int any = 0;
-        cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url)) describe_call(m, r, all), any = 1;
+        cJSON_ArrayForEach(r, all)
+            if (dh_is_call(m, r, NULL, NULL, &url)) describe_call(m, r, all), any = 1;
         if (!any) dh_reportf(m, "  none\n");
     }
     cJSON_Delete(all);
@@ -337,11 +353,14 @@ int dh_expect_no_call(dh_mock *m, uint64_t after, const char *method, const char
     int count = 0;
     const cJSON *r;
     const char *url;
-    cJSON_ArrayForEach(r, all) count += dh_is_call(m, r, method, url_glob, &url);
+    cJSON_ArrayForEach(r, all)
+        count += dh_is_call(m, r, method, url_glob, &url);
     if (count) {
         dh_reportf(m, "expected no call %s %s after journal #%llu; the receiver made %d:\n",
-                   method ? method : "*", url_glob ? url_glob : "*", (unsigned long long)after, count);
-        cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, method, url_glob, &url)) describe_call(m, r, all);
+                   method ? method : "*", url_glob ? url_glob : "*", (unsigned long long)after,
+                   count);
+        cJSON_ArrayForEach(r, all)
+            if (dh_is_call(m, r, method, url_glob, &url)) describe_call(m, r, all);
     }
     cJSON_Delete(all);
     return count ? -1 : 0;
@@ -353,8 +372,8 @@ int dh_expect_no_call(dh_mock *m, uint64_t after, const char *method, const char
 static int went_to(const cJSON *ev, const char *w)
 {
     const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) if (
-        !strcmp(str(t, "webhookId"), w) && !strcmp(str(t, "fate"), "queued")) return 1;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(ev, "webhooks"))
+        if (!strcmp(str(t, "webhookId"), w) && !strcmp(str(t, "fate"), "queued")) return 1;
     return 0;
 }
 
@@ -401,9 +420,11 @@ int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
         const cJSON *e1 = find_seq(all, (uint64_t)num(i1, "event"));
         dh_reportf(m, "echo loop: the receiver's own write came back to its own webhook "
                       "and it wrote again:\n");
-        if (e1) dh_reportf(m, "  event #%.0f %s delivered to webhook %s\n", num(e1, "seq"),
-                           str(e1, "eventType"), w);
-        else dh_reportf(m, "  a delivery (#%.0f) to webhook %s\n", num(i1, "event"), w);
+        if (e1)
+            dh_reportf(m, "  event #%.0f %s delivered to webhook %s\n", num(e1, "seq"),
+                       str(e1, "eventType"), w);
+        else
+            dh_reportf(m, "  a delivery (#%.0f) to webhook %s\n", num(i1, "event"), w);
         dh_reportf(m, "  -> invoke #%.0f %s %s (sourceId %s)\n", num(i1, "seq"),
                    str(i1, "requestType"), str(i1, "requestURL"),
                    *str(i1, "sourceId") ? str(i1, "sourceId") : "none");
@@ -438,7 +459,8 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
             num(a, "event") <= 0)
             continue;
         dm_buf key = {0};
-        dm_buf_printf(&key, "%.0f|%s|%s|", num(a, "event"), str(a, "requestType"), str(a, "requestURL"));
+        dm_buf_printf(&key, "%.0f|%s|%s|", num(a, "event"), str(a, "requestType"),
+                      str(a, "requestURL"));
         dm_buf_puts(&key, str(a, "postBody"));
         b = dm_map_get(seen, key.data);
         if (!b) dm_map_put(seen, key.data, (void *)a);
@@ -453,8 +475,9 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
         dh_reportf(m, "the same write was made twice for one event (a redelivered event was "
                       "processed again):\n");
         if (ev) describe_event(m, ev);
-        cJSON_ArrayForEach(ev, all) if (!strcmp(str(ev, "kind"), "attempt") &&
-                                        carries(ev, (uint64_t)num(a, "event"))) describe_attempt(m, ev);
+        cJSON_ArrayForEach(ev, all)
+            if (!strcmp(str(ev, "kind"), "attempt") && carries(ev, (uint64_t)num(a, "event")))
+                describe_attempt(m, ev);
         describe_call(m, b, all);
         describe_call(m, a, all);
         dh_reportf(m, "fix: remember the events you processed (eventType, payload id and "
@@ -477,7 +500,8 @@ static cJSON *forged_ids(dh_mock *m, const cJSON *f)
     if (!f || num(f, "cause") <= 0) return ids;
     cJSON *reqs = dh_journal(m, (uint64_t)num(f, "cause") - 1, "request");
     const cJSON *req = find_seq(reqs, (uint64_t)num(f, "cause")), *ev;
-    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(req, "body"), "events")) {
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(req, "body"), "events")) {
         const char *id = dm_json_str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id");
         if (id) cJSON_AddItemToArray(ids, cJSON_CreateString(id));
     }
@@ -489,17 +513,20 @@ static int names_any(const cJSON *r, const char *url, const cJSON *ids)
 {
     if (!cJSON_GetArraySize(ids)) return 1;
     const cJSON *id;
-    cJSON_ArrayForEach(id, ids) if (call_names(r, url, id->valuestring)) return 1;
+    cJSON_ArrayForEach(id, ids)
+        if (call_names(r, url, id->valuestring)) return 1;
     return 0;
 }
 
 int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = dh_settle(m, forged - 1, "forged,forged-answer,invoke,request,event", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = dh_settle(m, forged - 1, "forged,forged-answer,invoke,request,event", quiet_ms,
+                           quiet_ms * 10 + 2000);
     const cJSON *f = find_seq(all, forged), *r, *answer = NULL;
-    cJSON_ArrayForEach(r, all) if (!strcmp(str(r, "kind"), "forged-answer") && num(r, "cause") == (double)forged)
-        answer = r;
+    cJSON_ArrayForEach(r, all)
+        if (!strcmp(str(r, "kind"), "forged-answer") && num(r, "cause") == (double)forged)
+            answer = r;
     int status = answer ? (int)num(answer, "status") : -1;
     /* a call the delivery prompted: made while it was being answered and, when
      * its events carry ids, naming one of them (the receiver may still be
@@ -507,22 +534,29 @@ int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
     cJSON *ids = forged_ids(m, f);
     int acted = 0;
     const char *url;
-    cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged &&
-                                   names_any(r, url, ids)) acted++;
+    cJSON_ArrayForEach(r, all)
+        if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged &&
+            names_any(r, url, ids))
+            acted++;
     int ok = status >= 300 && !acted;
     if (!ok) {
         char u[256];
         short_url(f ? str(f, "url") : "", u, sizeof u);
-        dh_reportf(m, "expected the receiver to refuse a forged delivery (JWT: %s) to %s", f ? str(f, "jwt") : "?", u);
+        dh_reportf(m, "expected the receiver to refuse a forged delivery (JWT: %s) to %s",
+                   f ? str(f, "jwt") : "?", u);
         dh_reportf(m, " (answer it with a 4xx) and to act on nothing; ");
-        if (!answer) dh_reportf(m, "it never answered.\n");
-        else if (status < 0) dh_reportf(m, "it gave no answer (%s).\n", str(answer, "error"));
-        else dh_reportf(m, "it answered %d.\n", status);
+        if (!answer)
+            dh_reportf(m, "it never answered.\n");
+        else if (status < 0)
+            dh_reportf(m, "it gave no answer (%s).\n", str(answer, "error"));
+        else
+            dh_reportf(m, "it answered %d.\n", status);
         if (acted) {
             dh_reportf(m, "  and it acted on it:\n");
-            cJSON_ArrayForEach(r, all) if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged &&
-                                           names_any(r, url, ids))
-                describe_call(m, r, all);
+            cJSON_ArrayForEach(r, all)
+                if (dh_is_call(m, r, NULL, NULL, &url) && num(r, "event") == (double)forged &&
+                    names_any(r, url, ids))
+                    describe_call(m, r, all);
         }
     }
     cJSON_Delete(ids);
@@ -551,36 +585,43 @@ int dh_expect_batch_like_singles(dh_mock *m, uint64_t after, const char *event_t
                                  const cJSON *single_writes)
 {
     dh_report_reset(m);
-    const cJSON *per = cJSON_GetObjectItemCaseSensitive(single_writes, event_type ? event_type : "");
-    if (!cJSON_IsNumber(per) || per->valuedouble < 1) return 0; /* singles cause nothing to compare */
+    const cJSON *per =
+        cJSON_GetObjectItemCaseSensitive(single_writes, event_type ? event_type : "");
+    if (!cJSON_IsNumber(per) || per->valuedouble < 1)
+        return 0; /* singles cause nothing to compare */
     cJSON *all = dh_settle(m, after, "event,attempt,invoke,invoke-result,request", 300, 8000);
     int batched = 0, missed = 0;
     const cJSON *ev, *a, *r;
     cJSON_ArrayForEach(ev, all) {
         if (strcmp(str(ev, "kind"), "event") || strcmp(str(ev, "eventType"), event_type)) continue;
         int in_batch = 0;
-        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev)) &&
-                                       num(a, "status") == 200 &&
-                                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) > 1)
-            in_batch = 1;
+        cJSON_ArrayForEach(a, all)
+            if (!strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev)) &&
+                num(a, "status") == 200 &&
+                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) > 1)
+                in_batch = 1;
         if (!in_batch) continue;
         batched++;
         const char *id = str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id");
         int calls = 0;
         const char *url;
-        cJSON_ArrayForEach(r, all) calls += dh_is_call(m, r, NULL, NULL, &url) && call_names(r, url, id);
+        cJSON_ArrayForEach(r, all)
+            calls += dh_is_call(m, r, NULL, NULL, &url) && call_names(r, url, id);
         if (calls) continue;
         if (!missed++)
-            dh_reportf(m, "a single %s delivery made the receiver call Desk %.0f time(s), but events "
-                          "delivered together in one POST (a JSON array) did not each do so; no call "
-                          "named these:\n",
+            dh_reportf(m,
+                       "a single %s delivery made the receiver call Desk %.0f time(s), but events "
+                       "delivered together in one POST (a JSON array) did not each do so; no call "
+                       "named these:\n",
                        event_type, per->valuedouble);
-        if (missed <= 5) dh_reportf(m, "  event #%.0f %s (payload.id %s)\n", num(ev, "seq"), event_type, id);
+        if (missed <= 5)
+            dh_reportf(m, "  event #%.0f %s (payload.id %s)\n", num(ev, "seq"), event_type, id);
     }
     if (missed > 5) dh_reportf(m, "  ... and %d more\n", missed - 5);
     if (missed)
-        dh_reportf(m, "%d of %d batched events were handled. fix: Desk posts a JSON array of up to "
-                      "many events; handle every element, not only the first\n",
+        dh_reportf(m,
+                   "%d of %d batched events were handled. fix: Desk posts a JSON array of up to "
+                   "many events; handle every element, not only the first\n",
                    batched - missed, batched);
     cJSON_Delete(all);
     return missed ? -1 : 0;

@@ -81,8 +81,10 @@ int dh_http(dh_mock *m, const char *method, const char *path, const char *as, co
     curl_easy_setopt(c, CURLOPT_URL, url.data);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    else if (strcmp(method, "GET") == 0) curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    else if (strcmp(method, "GET") == 0)
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -103,8 +105,8 @@ int dh_http(dh_mock *m, const char *method, const char *path, const char *as, co
     return 0;
 }
 
-int dh_call(dh_mock *m, const char *method, const char *path, const char *as,
-            const char *json_body, dh_response *out)
+int dh_call(dh_mock *m, const char *method, const char *path, const char *as, const char *json_body,
+            dh_response *out)
 {
     dh_report_reset(m);
     return dh_http(m, method, path, as, json_body, 60000, out);
@@ -129,13 +131,15 @@ int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, cons
         dh_response_free(&r);
         return -1;
     }
-    if (out) *out = r;
-    else dh_response_free(&r);
+    if (out)
+        *out = r;
+    else
+        dh_response_free(&r);
     return 0;
 }
 
-int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as,
-               const cJSON *body, dh_response *out)
+int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as, const cJSON *body,
+               dh_response *out)
 {
     char *text = body ? dm_json_print(body) : NULL;
     int rc = dh_ok(m, method, path, as, text, out);
@@ -193,7 +197,8 @@ dh_mock *dh_start(const dh_options *o, char *err, size_t errlen)
     a.delivery_timeout_ms = o->delivery_timeout_ms;
     if (o->retry_schedule) {
         if (dm_parse_durations(o->retry_schedule, retry, 32, &a.retry_count)) {
-            snprintf(err, errlen, "retry_schedule \"%s\": expected delays like 0,1s,5m", o->retry_schedule);
+            snprintf(err, errlen, "retry_schedule \"%s\": expected delays like 0,1s,5m",
+                     o->retry_schedule);
             return NULL;
         }
         a.retry_schedule = retry;
@@ -236,7 +241,8 @@ dh_mock *dh_attach(const char *url, char *err, size_t errlen)
 {
     dh_mock *m = mock_new();
     size_t n = strlen(url);
-    while (n && url[n - 1] == '/') n--;
+    while (n && url[n - 1] == '/')
+        n--;
     snprintf(m->url, sizeof m->url, "%.*s", (int)n, url);
     if (load_identity(m, err, errlen)) {
         dh_stop(m);
@@ -319,9 +325,11 @@ int dh_install(dh_mock *m, const dh_install_options *o, dh_installation *out)
     cJSON *deps = NULL;
     if (o->departments) {
         deps = cJSON_CreateArray();
-        for (const char *const *p = o->departments; *p; p++) cJSON_AddItemToArray(deps, cJSON_CreateString(*p));
+        for (const char *const *p = o->departments; *p; p++)
+            cJSON_AddItemToArray(deps, cJSON_CreateString(*p));
     }
-    cJSON *b = dh_install_body(o->extension_dir, o->webhook_url, o->authorise_url, o->uninstall_url, deps);
+    cJSON *b =
+        dh_install_body(o->extension_dir, o->webhook_url, o->authorise_url, o->uninstall_url, deps);
     cJSON_Delete(deps);
     dh_response r;
     int rc = dh_ok_json(m, "POST", "/mock/v1/installations", NULL, b, &r);
@@ -332,7 +340,8 @@ int dh_install(dh_mock *m, const dh_install_options *o, dh_installation *out)
     if ((v = dm_json_str(r.json, "installationId"))) snprintf(out->id, sizeof out->id, "%s", v);
     if ((v = dm_json_str(r.json, "securityContext")))
         snprintf(out->security_context, sizeof out->security_context, "%s", v);
-    if ((v = dm_json_str(r.json, "webhookId"))) snprintf(out->webhook_id, sizeof out->webhook_id, "%s", v);
+    if ((v = dm_json_str(r.json, "webhookId")))
+        snprintf(out->webhook_id, sizeof out->webhook_id, "%s", v);
     if ((v = dm_json_str(r.json, "token"))) snprintf(out->token, sizeof out->token, "%s", v);
     dh_response_free(&r);
     return 0;
@@ -354,7 +363,8 @@ static int write_id(dh_mock *m, const char *method, const char *path, const char
     dh_report_reset(m);
     dh_response r;
     if (dh_ok(m, method, path, as, json, &r)) return -1;
-    if (id_out) snprintf(id_out, 32, "%s", dm_json_str(r.json, "id") ? dm_json_str(r.json, "id") : "");
+    if (id_out)
+        snprintf(id_out, 32, "%s", dm_json_str(r.json, "id") ? dm_json_str(r.json, "id") : "");
     dh_response_free(&r);
     return 0;
 }
@@ -555,9 +565,13 @@ cJSON *dh_journal(dh_mock *m, uint64_t after, const char *kinds)
     for (;;) {
         cJSON *page = journal_page(m, after, kinds, 0, DH_PAGE, NULL);
         int n = cJSON_GetArraySize(page);
-        if (n) after = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(page, n - 1), "seq")->valuedouble;
+        if (n)
+            after =
+                (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(page, n - 1), "seq")
+                    ->valuedouble;
         cJSON *r;
-        while ((r = cJSON_DetachItemFromArray(page, 0))) cJSON_AddItemToArray(all, r);
+        while ((r = cJSON_DetachItemFromArray(page, 0)))
+            cJSON_AddItemToArray(all, r);
         cJSON_Delete(page);
         if (n < DH_PAGE) break;
     }

@@ -35,8 +35,8 @@ int dh_http(dh_mock *m, const char *method, const char *path, const char *as, co
 int dh_ok(dh_mock *m, const char *method, const char *path, const char *as, const char *body,
           dh_response *out);
 /* dh_ok with body printed from JSON (NULL: no body); body stays the caller's. */
-int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as,
-               const cJSON *body, dh_response *out);
+int dh_ok_json(dh_mock *m, const char *method, const char *path, const char *as, const cJSON *body,
+               dh_response *out);
 /* Journal records after `after` (kinds may be NULL), waiting up to wait_ms
  * for the first one; one page (2000) at most. Owned array; empty on failure. */
 cJSON *dh_journal_wait(dh_mock *m, uint64_t after, const char *kinds, int wait_ms);
@@ -55,11 +55,12 @@ cJSON *dh_install_body(const char *dir, const char *webhook_url, const char *aut
 typedef struct dh_run {
     dh_mock *m;
     const dh_scenario_env *env;
-    cJSON *vars;          /* name -> string: webhookId, securityContext, ... */
-    uint64_t start;       /* the journal mark the expectations look after */
-    int extension;        /* attached as an installed extension (reinstall works) */
-    int writes_back;      /* -1: unknown; 0: the receiver has made no Desk call; 1: it has */
-    cJSON *single_writes; /* eventType -> Desk calls one single delivery of it caused; may be NULL */
+    cJSON *vars;     /* name -> string: webhookId, securityContext, ... */
+    uint64_t start;  /* the journal mark the expectations look after */
+    int extension;   /* attached as an installed extension (reinstall works) */
+    int writes_back; /* -1: unknown; 0: the receiver has made no Desk call; 1: it has */
+    cJSON
+        *single_writes; /* eventType -> Desk calls one single delivery of it caused; may be NULL */
 } dh_run;
 
 /* Why the scenario cannot run here (its "requires"), or NULL. */

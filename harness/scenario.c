@@ -30,10 +30,14 @@ void dh_run_var(run *r, const char *name, const cJSON *v)
  * and with emoji, whole characters only (a big thread, a long subject). */
 static void text_of(dm_buf *b, long n)
 {
-    static const char *const words[] = {
-        "The printer on the third floor is jammed again. ", "Bitte um Rückruf. ",
-        "請儘快回覆。", "Заказ не доставлен. ", "¿Dónde está mi pedido? ", "🔥🖨️ ",
-        "टिकट अभी भी खुला है। ", "<b>Urgent</b> &amp; important. "};
+    static const char *const words[] = {"The printer on the third floor is jammed again. ",
+                                        "Bitte um Rückruf. ",
+                                        "請儘快回覆。",
+                                        "Заказ не доставлен. ",
+                                        "¿Dónde está mi pedido? ",
+                                        "🔥🖨️ ",
+                                        "टिकट अभी भी खुला है। ",
+                                        "<b>Urgent</b> &amp; important. "};
     size_t start = b->len, i = 0;
     if (n > 16 * 1024 * 1024) n = 16 * 1024 * 1024;
     while (n > 0 && b->len - start < (size_t)n) {
@@ -80,14 +84,16 @@ static void expand_tree(run *r, cJSON *node)
         return;
     }
     cJSON *c;
-    cJSON_ArrayForEach(c, node) expand_tree(r, c);
+    cJSON_ArrayForEach(c, node)
+        expand_tree(r, c);
 }
 
 /* Saves response fields into variables: {"var": "path.in.json"}. */
 static void save(run *r, const cJSON *spec, const cJSON *json)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, spec) if (cJSON_IsString(s)) dh_run_var(r, s->string, dm_jpath_get(json, s->valuestring));
+    cJSON_ArrayForEach(s, spec)
+        if (cJSON_IsString(s)) dh_run_var(r, s->string, dm_jpath_get(json, s->valuestring));
 }
 
 /* ==== Steps ==== */
@@ -174,7 +180,8 @@ static int step(run *r, cJSON *st)
             }
             const cJSON *over = cJSON_GetObjectItemCaseSensitive(b, "set"), *o;
             char why[160];
-            cJSON_ArrayForEach(o, over) dm_jpath_set(ev, o->string, cJSON_Duplicate(o, 1), why, sizeof why);
+            cJSON_ArrayForEach(o, over)
+                dm_jpath_set(ev, o->string, cJSON_Duplicate(o, 1), why, sizeof why);
             cJSON *arr = cJSON_CreateArray();
             cJSON_AddItemToArray(arr, ev);
             cJSON_DeleteItemFromObjectCaseSensitive(b, "fixture");
@@ -193,7 +200,8 @@ static int step(run *r, cJSON *st)
         rc = dh_ok_json(r->m, "POST", "/mock/v1/clock", NULL, x, &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "control"))) {
         rc = dh_ok_json(r->m, dm_json_str(x, "method") ? dm_json_str(x, "method") : "POST",
-                        dm_json_str(x, "path"), NULL, cJSON_GetObjectItemCaseSensitive(x, "body"), &resp);
+                        dm_json_str(x, "path"), NULL, cJSON_GetObjectItemCaseSensitive(x, "body"),
+                        &resp);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "expect"))) {
         rc = expect(r, x);
     } else if ((x = cJSON_GetObjectItemCaseSensitive(st, "repeat"))) {
@@ -249,16 +257,18 @@ static int expect(run *r, const cJSON *ex)
              * remaining where paths on it */
             cJSON *evs = dh_journal(m, after, "event");
             const cJSON *ev, *hit = NULL;
-            cJSON_ArrayForEach(ev, evs) if (!hit && !strcmp(dm_json_str(ev, "eventType"), type)) hit = ev;
+            cJSON_ArrayForEach(ev, evs)
+                if (!hit && !strcmp(dm_json_str(ev, "eventType"), type)) hit = ev;
             if (hit) {
                 after = (uint64_t)cJSON_GetObjectItemCaseSensitive(hit, "seq")->valuedouble;
                 const cJSON *payload = cJSON_GetObjectItemCaseSensitive(hit, "payload"), *k;
                 for (k = w ? w->next : NULL; k; k = k->next) {
                     const cJSON *got = dm_jpath_get(payload, k->string);
                     if (!got || !cJSON_Compare(got, k, 1)) {
-                        char *want = dm_json_print(k), *had = got ? dm_json_print(got) : dm_xstrdup("(absent)");
-                        dh_reportf(m, "the %s delivery #%llu has payload.%s = %s, expected %s\n", type,
-                                   (unsigned long long)after, k->string, had, want);
+                        char *want = dm_json_print(k),
+                             *had = got ? dm_json_print(got) : dm_xstrdup("(absent)");
+                        dh_reportf(m, "the %s delivery #%llu has payload.%s = %s, expected %s\n",
+                                   type, (unsigned long long)after, k->string, had, want);
                         free(want);
                         free(had);
                         rc = -1;
@@ -275,7 +285,8 @@ static int expect(run *r, const cJSON *ex)
                                  num_or(x, "min", 1), num_or(x, "timeoutMs", wait),
                                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ok")));
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "batchLikeSingles")))
-        return dh_expect_batch_like_singles(m, r->start, dm_json_str(x, "eventType"), r->single_writes);
+        return dh_expect_batch_like_singles(m, r->start, dm_json_str(x, "eventType"),
+                                            r->single_writes);
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "noCall")))
         return dh_expect_no_call(m, r->start, dm_json_str(x, "method"), dm_json_str(x, "url"),
                                  num_or(x, "quietMs", 300));
@@ -291,13 +302,20 @@ static int expect(run *r, const cJSON *ex)
         int want = num_or(x, "status", 200);
         cJSON *recs = dh_journal_wait(m, f, "forged-answer", wait);
         const cJSON *a, *hit = NULL;
-        cJSON_ArrayForEach(a, recs) if (num_or(a, "cause", 0) == (int)f) hit = a;
+        cJSON_ArrayForEach(a, recs)
+            if (num_or(a, "cause", 0) == (int)f) hit = a;
         int got = hit ? num_or(hit, "status", 0) : 0;
         if (got != want) {
-            dh_reportf(m, "expected the receiver to answer the delivery #%llu with %d; it ", (unsigned long long)f, want);
-            if (!hit) dh_reportf(m, "never answered\n");
-            else if (!got) dh_reportf(m, "gave no answer (%s)\n", dm_json_str(hit, "error") ? dm_json_str(hit, "error") : "?");
-            else dh_reportf(m, "answered %d: %.200s\n", got, dm_json_str(hit, "response") ? dm_json_str(hit, "response") : "");
+            dh_reportf(m, "expected the receiver to answer the delivery #%llu with %d; it ",
+                       (unsigned long long)f, want);
+            if (!hit)
+                dh_reportf(m, "never answered\n");
+            else if (!got)
+                dh_reportf(m, "gave no answer (%s)\n",
+                           dm_json_str(hit, "error") ? dm_json_str(hit, "error") : "?");
+            else
+                dh_reportf(m, "answered %d: %.200s\n", got,
+                           dm_json_str(hit, "response") ? dm_json_str(hit, "response") : "");
         }
         cJSON_Delete(recs);
         return got == want ? 0 : -1;
@@ -310,15 +328,17 @@ static int expect(run *r, const cJSON *ex)
 
 /* ==== Checking a scenario's shape ==== */
 
-static const char *const step_kinds[] = {"request", "trigger",  "fixture", "forge",  "faults",
-                                         "settings", "clock",    "quiet",   "control", "expect",
+static const char *const step_kinds[] = {"request",  "trigger",   "fixture", "forge",   "faults",
+                                         "settings", "clock",     "quiet",   "control", "expect",
                                          "repeat",   "reinstall", NULL};
-static const char *const expect_kinds[] = {"delivered", "call",     "noCall",           "noLoop",
-                                           "noDuplicateWrites", "refused", "answered",
-                                           "batchLikeSingles", NULL};
-static const char *const top_keys[] = {"name",  "description", "requires", "dependsOn", "settings",
-                                       "departments", "extension", "steps", "expect", NULL};
-static const char *const requirements[] = {"verification", "authorise", "extension", "writeBack", NULL};
+static const char *const expect_kinds[] = {
+    "delivered", "call",     "noCall",           "noLoop", "noDuplicateWrites",
+    "refused",   "answered", "batchLikeSingles", NULL};
+static const char *const top_keys[] = {"name",     "description", "requires",  "dependsOn",
+                                       "settings", "departments", "extension", "steps",
+                                       "expect",   NULL};
+static const char *const requirements[] = {"verification", "authorise", "extension", "writeBack",
+                                           NULL};
 
 static int listed(const char *const *list, const char *s)
 {
@@ -340,10 +360,12 @@ static int one_kind(const cJSON *item, const char *const *kinds, const char *whe
     cJSON_ArrayForEach(k, item) {
         if (strcmp(where, "steps") == 0 && strcmp(k->string, "save") == 0) {
             const cJSON *v;
-            cJSON_ArrayForEach(v, k) if (!cJSON_IsString(v)) {
-                snprintf(err, errlen, "%s[%d].save.%.60s: expected a path string", where, i, v->string);
-                return -1;
-            }
+            cJSON_ArrayForEach(v, k)
+                if (!cJSON_IsString(v)) {
+                    snprintf(err, errlen, "%s[%d].save.%.60s: expected a path string", where, i,
+                             v->string);
+                    return -1;
+                }
             continue;
         }
         if (!listed(kinds, k->string)) {
@@ -375,10 +397,11 @@ int dh_scenario_check(const char *json, char *err, size_t errlen)
         snprintf(err, errlen, "expected a JSON object");
         goto done;
     }
-    cJSON_ArrayForEach(k, sc) if (!listed(top_keys, k->string)) {
-        snprintf(err, errlen, "unknown key \"%.60s\"", k->string);
-        goto done;
-    }
+    cJSON_ArrayForEach(k, sc)
+        if (!listed(top_keys, k->string)) {
+            snprintf(err, errlen, "unknown key \"%.60s\"", k->string);
+            goto done;
+        }
     if (!dm_json_str(sc, "name")) {
         snprintf(err, errlen, "name: expected a string");
         goto done;
@@ -396,19 +419,23 @@ int dh_scenario_check(const char *json, char *err, size_t errlen)
         snprintf(err, errlen, "requires: expected an array");
         goto done;
     }
-    cJSON_ArrayForEach(x, req) if (!cJSON_IsString(x) || !listed(requirements, x->valuestring)) {
-        snprintf(err, errlen, "requires: expected \"verification\", \"authorise\", \"extension\" or \"writeBack\"");
-        goto done;
-    }
+    cJSON_ArrayForEach(x, req)
+        if (!cJSON_IsString(x) || !listed(requirements, x->valuestring)) {
+            snprintf(err, errlen,
+                     "requires: expected \"verification\", \"authorise\", \"extension\" or "
+                     "\"writeBack\"");
+            goto done;
+        }
     const cJSON *dep = cJSON_GetObjectItemCaseSensitive(sc, "dependsOn");
     if (dep && !cJSON_IsArray(dep)) {
         snprintf(err, errlen, "dependsOn: expected an array of scenario names");
         goto done;
     }
-    cJSON_ArrayForEach(x, dep) if (!cJSON_IsString(x)) {
-        snprintf(err, errlen, "dependsOn: expected an array of scenario names");
-        goto done;
-    }
+    cJSON_ArrayForEach(x, dep)
+        if (!cJSON_IsString(x)) {
+            snprintf(err, errlen, "dependsOn: expected an array of scenario names");
+            goto done;
+        }
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(sc, "settings");
     if (set && !cJSON_IsObject(set)) {
         snprintf(err, errlen, "settings: expected an object");
@@ -427,8 +454,8 @@ int dh_scenario_check(const char *json, char *err, size_t errlen)
             goto done;
         }
         int i = 0;
-        cJSON_ArrayForEach(x, a) if (one_kind(x, l ? expect_kinds : step_kinds, lists[l], i++, err, errlen))
-            goto done;
+        cJSON_ArrayForEach(x, a)
+            if (one_kind(x, l ? expect_kinds : step_kinds, lists[l], i++, err, errlen)) goto done;
     }
     rc = 0;
 done:
@@ -448,9 +475,13 @@ static void wait_authorised(run *r, uint64_t after)
         cJSON *got = dh_journal_wait(r->m, cursor, "callback", (int)(end - dm_mono_ms()));
         int n = cJSON_GetArraySize(got), done = 0;
         const cJSON *c;
-        cJSON_ArrayForEach(c, got) done |= dm_json_str(c, "listener") &&
-                                           !strcmp(dm_json_str(c, "listener"), "onDeskAuthorise");
-        if (n) cursor = (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")->valuedouble;
+        cJSON_ArrayForEach(c, got)
+            done |= dm_json_str(c, "listener") &&
+                    !strcmp(dm_json_str(c, "listener"), "onDeskAuthorise");
+        if (n)
+            cursor =
+                (uint64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(got, n - 1), "seq")
+                    ->valuedouble;
         cJSON_Delete(got);
         if (done || !n) return;
     }
@@ -464,14 +495,19 @@ static void explain_url_check(run *r, uint64_t after)
     const cJSON *c;
     cJSON_ArrayForEach(c, checks) {
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "status");
-        dh_reportf(r->m, "  URL check: %s %s -> ", dm_json_str(c, "method") ? dm_json_str(c, "method") : "GET",
+        dh_reportf(r->m, "  URL check: %s %s -> ",
+                   dm_json_str(c, "method") ? dm_json_str(c, "method") : "GET",
                    dm_json_str(c, "url") ? dm_json_str(c, "url") : "?");
-        if (cJSON_IsNumber(st) && st->valuedouble > 0) dh_reportf(r->m, "%.0f\n", st->valuedouble);
-        else dh_reportf(r->m, "no answer (%s)\n", dm_json_str(c, "error") ? dm_json_str(c, "error") : "?");
+        if (cJSON_IsNumber(st) && st->valuedouble > 0)
+            dh_reportf(r->m, "%.0f\n", st->valuedouble);
+        else
+            dh_reportf(r->m, "no answer (%s)\n",
+                       dm_json_str(c, "error") ? dm_json_str(c, "error") : "?");
     }
     if (cJSON_GetArraySize(checks))
-        dh_reportf(r->m, "  Desk makes the webhook only when the unsigned GET, or the unsigned POST {} it "
-                         "sends next, is answered 200; only 200 counts.\n");
+        dh_reportf(
+            r->m, "  Desk makes the webhook only when the unsigned GET, or the unsigned POST {} it "
+                  "sends next, is answered 200; only 200 counts.\n");
     cJSON_Delete(checks);
 }
 
@@ -484,12 +520,14 @@ int dh_run_install(run *r, const char *dir, const cJSON *departments)
     int rc = dh_ok_json(r->m, "POST", "/mock/v1/installations", NULL, b, &resp);
     cJSON_Delete(b);
     if (rc) {
-        dh_reportf(r->m, "installing the extension with its webhook at %s failed\n", r->env->receiver_url);
+        dh_reportf(r->m, "installing the extension with its webhook at %s failed\n",
+                   r->env->receiver_url);
         explain_url_check(r, mark);
         return -1;
     }
     static const char *const keep[] = {"installationId", "securityContext", "webhookId", "orgId"};
-    for (size_t i = 0; i < 4; i++) dh_run_var(r, keep[i], cJSON_GetObjectItemCaseSensitive(resp.json, keep[i]));
+    for (size_t i = 0; i < 4; i++)
+        dh_run_var(r, keep[i], cJSON_GetObjectItemCaseSensitive(resp.json, keep[i]));
     dh_response_free(&resp);
     if (r->env->authorise_url) wait_authorised(r, mark);
     return 0;
@@ -503,7 +541,8 @@ static int reinstall(run *r)
         return -1;
     }
     char path[128];
-    snprintf(path, sizeof path, "/mock/v1/installations/%s", dm_json_str(r->vars, "installationId"));
+    snprintf(path, sizeof path, "/mock/v1/installations/%s",
+             dm_json_str(r->vars, "installationId"));
     if (dh_ok(r->m, "DELETE", path, NULL, NULL, NULL)) return -1;
     return dh_run_install(r, NULL, NULL);
 }
@@ -521,7 +560,8 @@ const char *dh_run_unmet(const run *r, const cJSON *sc)
         if (!strcmp(q, "extension") && !r->extension)
             return "needs an installed extension; this run drives a plain webhook";
         if (!strcmp(q, "writeBack") && r->writes_back == 0)
-            return "the receiver made no write-back so far, so there is nothing for this case to judge";
+            return "the receiver made no write-back so far, so there is nothing for this case to "
+                   "judge";
     }
     return NULL;
 }

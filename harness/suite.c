@@ -15,9 +15,9 @@
 #include <string.h>
 
 #define MAX_CAUSES 64
-#define QUIET_MS 100   /* this quiet, and the calls expected came: write-backs have landed */
-#define EXPECT_MS 3000 /* how long to wait for a call the receiver was seen to make */
-#define QUIET_CAP 2000 /* a receiver in a loop never goes quiet */
+#define QUIET_MS   100  /* this quiet, and the calls expected came: write-backs have landed */
+#define EXPECT_MS  3000 /* how long to wait for a call the receiver was seen to make */
+#define QUIET_CAP  2000 /* a receiver in a loop never goes quiet */
 
 /* The ignoreSourceId check uses when it subscribes a webhook itself. */
 #define CHECK_SOURCE_ID "5a0c3e1d-7b2f-4c6a-9e8d-1f2a3b4c5d6e"
@@ -26,10 +26,10 @@ struct dh_suite {
     dh_mock *m;
     dh_suite_options o;
     dh_run run;
-    cJSON *outcomes;     /* case name -> "pass" | "fail" | "skip" */
-    char *blocked;       /* preflight's cause, once it failed */
-    char *dead;          /* why later cases cannot run: the receiver stopped answering */
-    char *baseline;      /* the settings every case starts from */
+    cJSON *outcomes; /* case name -> "pass" | "fail" | "skip" */
+    char *blocked;   /* preflight's cause, once it failed */
+    char *dead;      /* why later cases cannot run: the receiver stopped answering */
+    char *baseline;  /* the settings every case starts from */
     struct {
         char key[96];   /* the root cause, e.g. "refused:INVALID_HASH" */
         char where[64]; /* the case that reported it */
@@ -109,7 +109,8 @@ cJSON *dh_suite_config(const dh_suite *s)
         const char *t = dh_token(s->m, "admin");
         if (t) cJSON_AddStringToObject(o, "token", t);
     }
-    static const char *const ids[] = {"webhookId", "installationId", "securityContext", "ignoreSourceId"};
+    static const char *const ids[] = {"webhookId", "installationId", "securityContext",
+                                      "ignoreSourceId"};
     for (size_t i = 0; i < 4; i++)
         if (var(s, ids[i])) cJSON_AddStringToObject(o, ids[i], var(s, ids[i]));
     if (var(s, "webhookId")) {
@@ -127,8 +128,9 @@ static void learn_owner(dh_suite *s, uint64_t after, const char *webhook_id)
     const cJSON *w, *r;
     cJSON_ArrayForEach(w, recs) {
         if (strcmp(str(w, "kind"), "webhook") || strcmp(str(w, "webhookId"), webhook_id)) continue;
-        cJSON_ArrayForEach(r, recs) if (!strcmp(str(r, "kind"), "request") && num(r, "seq") == num(w, "cause"))
-            snprintf(s->m->receiver_actor, sizeof s->m->receiver_actor, "%s", str(r, "actor"));
+        cJSON_ArrayForEach(r, recs)
+            if (!strcmp(str(r, "kind"), "request") && num(r, "seq") == num(w, "cause"))
+                snprintf(s->m->receiver_actor, sizeof s->m->receiver_actor, "%s", str(r, "actor"));
     }
     cJSON_Delete(recs);
 }
@@ -172,7 +174,8 @@ static int subscribe(dh_suite *s, uint64_t mark)
     int rc = dh_ok_json(s->m, "POST", "/api/v1/webhooks", "admin", b, &r);
     cJSON_Delete(b);
     if (rc) {
-        dh_reportf(s->m, "creating a webhook at %s for %s failed\n", s->o.env.receiver_url, s->o.subscribe);
+        dh_reportf(s->m, "creating a webhook at %s for %s failed\n", s->o.env.receiver_url,
+                   s->o.subscribe);
         return -1;
     }
     const char *id = dm_json_str(r.json, "id");
@@ -192,9 +195,10 @@ static int wait_for_webhook(dh_suite *s, uint64_t mark)
         dh_response r;
         if (dh_ok(s->m, "GET", "/api/v1/webhooks", "admin", NULL, &r)) return -1;
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(r.json, "data"), *w, *hit = NULL;
-        cJSON_ArrayForEach(w, list) if (!s->o.env.receiver_url ||
-                                        strncmp(str(w, "url"), s->o.env.receiver_url,
-                                                strlen(s->o.env.receiver_url)) == 0) hit = w;
+        cJSON_ArrayForEach(w, list)
+            if (!s->o.env.receiver_url ||
+                strncmp(str(w, "url"), s->o.env.receiver_url, strlen(s->o.env.receiver_url)) == 0)
+                hit = w;
         char id[32] = "";
         if (hit) snprintf(id, sizeof id, "%s", str(hit, "id"));
         dh_response_free(&r);
@@ -204,11 +208,14 @@ static int wait_for_webhook(dh_suite *s, uint64_t mark)
         }
         if (dm_mono_ms() >= end) break;
         cJSON *got = dh_journal_wait(s->m, mark, "webhook", (int)(end - dm_mono_ms()));
-        mark = cJSON_GetArraySize(got) ? (uint64_t)num(cJSON_GetArrayItem(got, cJSON_GetArraySize(got) - 1), "seq") : mark;
+        mark = cJSON_GetArraySize(got)
+                   ? (uint64_t)num(cJSON_GetArrayItem(got, cJSON_GetArraySize(got) - 1), "seq")
+                   : mark;
         cJSON_Delete(got);
     }
-    dh_reportf(s->m, "no webhook at %s appeared within %d s: the receiver must create it with "
-                     "POST %s/api/v1/webhooks (or give --subscribe TYPES and check creates it)\n",
+    dh_reportf(s->m,
+               "no webhook at %s appeared within %d s: the receiver must create it with "
+               "POST %s/api/v1/webhooks (or give --subscribe TYPES and check creates it)\n",
                s->o.env.receiver_url ? s->o.env.receiver_url : "the receiver",
                (s->o.wait_ms > 0 ? s->o.wait_ms : 30000) / 1000, dh_url(s->m));
     return -1;
@@ -225,7 +232,9 @@ int dh_suite_attach(dh_suite *s)
         rc = dh_ok(s->m, "POST", "/mock/v1/reset", NULL, "{}", NULL) || restore(s) ||
              dh_run_install(&s->run, NULL, NULL);
         break;
-    case DH_ATTACH_PLAIN: rc = s->o.subscribe ? subscribe(s, mark) : wait_for_webhook(s, mark); break;
+    case DH_ATTACH_PLAIN:
+        rc = s->o.subscribe ? subscribe(s, mark) : wait_for_webhook(s, mark);
+        break;
     default:
         rc = read_webhook(s, s->o.webhook_id ? s->o.webhook_id : "");
         if (!rc) learn_owner(s, 0, var(s, "webhookId"));
@@ -236,8 +245,9 @@ int dh_suite_attach(dh_suite *s)
         if (dh_ok(s->m, "GET", "/api/v1/myinfo", "agent", NULL, &me) == 0) {
             const char *agent = dm_json_str(me.json, "id");
             if (agent && strcmp(agent, s->m->receiver_actor) == 0) {
-                dh_reportf(s->m, "the webhook was made with the agent's token, the one check acts as; "
-                                 "give the receiver another token (the admin's: %s)\n",
+                dh_reportf(s->m,
+                           "the webhook was made with the agent's token, the one check acts as; "
+                           "give the receiver another token (the admin's: %s)\n",
                            dh_token(s->m, "admin") ? dh_token(s->m, "admin") : "?");
                 rc = -1;
             }
@@ -311,7 +321,8 @@ static void made_for(dm_buf *b, const cJSON *call, dm_map *idx)
     const cJSON *ev = by_seq(idx, num(call, "event"));
     if (ev && !strcmp(str(ev, "kind"), "event"))
         dm_buf_printf(b, " (made while handling event #%.0f %s, payload.id %s)", num(ev, "seq"),
-                      str(ev, "eventType"), str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id"));
+                      str(ev, "eventType"),
+                      str(cJSON_GetObjectItemCaseSensitive(ev, "payload"), "id"));
 }
 
 static const char *method_of(const cJSON *r)
@@ -326,12 +337,12 @@ static void judge_refusals(dh_suite *s, const cJSON *all, dm_map *idx, findings 
     const cJSON *r;
     const char *url;
     cJSON_ArrayForEach(r, all) {
-        int invoke_refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke") &&
-                             num(r, "status") >= 400;
+        int invoke_refused = !strcmp(str(r, "kind"), "request") &&
+                             !strcmp(str(r, "path"), "/api/v1/invoke") && num(r, "status") >= 400;
         int call = dh_is_call(s->m, r, NULL, NULL, &url);
         if (!invoke_refused && !call) continue;
         if (invoke_refused) url = str(r, "requestURL");
-        int st = invoke_refused ? (int)num(r, "status")
+        int st = invoke_refused                      ? (int)num(r, "status")
                  : !strcmp(str(r, "kind"), "invoke") ? (int)num(r, "statusCode")
                                                      : (int)num(r, "status");
         /* 429 and 5xx are Desk's transient answers (and the fault cases'
@@ -341,17 +352,20 @@ static void judge_refusals(dh_suite *s, const cJSON *all, dm_map *idx, findings 
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
         const char *code = str(r, "errorCode");
         char key[96];
-        if (wrong) snprintf(key, sizeof key, "wrong-resource");
-        else if (st == 404) snprintf(key, sizeof key, "not-found");
-        else snprintf(key, sizeof key, "refused:%s", *code ? code : "4xx");
+        if (wrong)
+            snprintf(key, sizeof key, "wrong-resource");
+        else if (st == 404)
+            snprintf(key, sizeof key, "not-found");
+        else
+            snprintf(key, sizeof key, "refused:%s", *code ? code : "4xx");
         finding *f = find_new(fs, key);
         if (!f) continue;
         if (wrong) {
             const char *actual = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(wrong, "actual"))
                                      ? str(wrong, "actual")
                                      : "nonexistent";
-            dm_buf_printf(&f->text, "the receiver addressed a %s id as a %s id: %s %s -> %d", actual,
-                          str(wrong, "expected"), method_of(r), url, st);
+            dm_buf_printf(&f->text, "the receiver addressed a %s id as a %s id: %s %s -> %d",
+                          actual, str(wrong, "expected"), method_of(r), url, st);
             made_for(&f->text, r, idx);
             dm_buf_printf(&f->text, "\n  id %s is %s; the URL needs a %s id.\n", str(wrong, "id"),
                           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(wrong, "actual"))
@@ -363,26 +377,37 @@ static void judge_refusals(dh_suite *s, const cJSON *all, dm_map *idx, findings 
             continue;
         }
         if (invoke_refused) {
-            dm_buf_printf(&f->text, "a write-back was refused: POST /api/v1/invoke (%s %s) -> %d %s",
+            dm_buf_printf(&f->text,
+                          "a write-back was refused: POST /api/v1/invoke (%s %s) -> %d %s",
                           str(r, "requestType"), str(r, "requestURL"), st, code);
-            if (err && dm_json_str(err, "message")) dm_buf_printf(&f->text, ": %s", dm_json_str(err, "message"));
+            if (err && dm_json_str(err, "message"))
+                dm_buf_printf(&f->text, ": %s", dm_json_str(err, "message"));
             dm_buf_putc(&f->text, '\n');
             if (!strcmp(code, "INVALID_HASH") && dm_json_str(r, "hashInput")) {
-                dm_buf_puts(&f->text, "  the HASH header must be the lowercase hex HMAC-SHA256, keyed with the "
-                                      "extension's secret (plugin-manifest.json), of exactly this text:\n    ");
+                dm_buf_puts(
+                    &f->text,
+                    "  the HASH header must be the lowercase hex HMAC-SHA256, keyed with the "
+                    "extension's secret (plugin-manifest.json), of exactly this text:\n    ");
                 dm_buf_puts(&f->text, dm_json_str(r, "hashInput"));
-                dm_buf_puts(&f->text, "\n  (the request's form fields, as docs/desk-semantics.md describes)\n");
-            } else if (!strcmp(code, "INVALID_SECURITY_CONTEXT") || !strcmp(code, "SECURITY_CONTEXT_REVOKED")) {
-                dm_buf_printf(&f->text, "  the current installation's securityContext is %s (from the latest "
-                                        "authorise callback, or the delivery URL's securityContext); use that one\n",
-                              var(s, "securityContext") ? var(s, "securityContext") : "?");
+                dm_buf_puts(
+                    &f->text,
+                    "\n  (the request's form fields, as docs/desk-semantics.md describes)\n");
+            } else if (!strcmp(code, "INVALID_SECURITY_CONTEXT") ||
+                       !strcmp(code, "SECURITY_CONTEXT_REVOKED")) {
+                dm_buf_printf(
+                    &f->text,
+                    "  the current installation's securityContext is %s (from the latest "
+                    "authorise callback, or the delivery URL's securityContext); use that one\n",
+                    var(s, "securityContext") ? var(s, "securityContext") : "?");
             }
             continue;
         }
-        dm_buf_printf(&f->text, "Desk refused a call by the receiver: %s %s -> %d %s", method_of(r), url, st, code);
+        dm_buf_printf(&f->text, "Desk refused a call by the receiver: %s %s -> %d %s", method_of(r),
+                      url, st, code);
         made_for(&f->text, r, idx);
         dm_buf_putc(&f->text, '\n');
-        if (err && dm_json_str(err, "message")) dm_buf_printf(&f->text, "  Desk said: %s\n", dm_json_str(err, "message"));
+        if (err && dm_json_str(err, "message"))
+            dm_buf_printf(&f->text, "  Desk said: %s\n", dm_json_str(err, "message"));
     }
 }
 
@@ -404,21 +429,25 @@ static void judge_loops(dh_suite *s, uint64_t after, const cJSON *all, dm_map *i
         if (strcmp(str(ev, "kind"), "event")) continue;
         const cJSON *w;
         int to_us = 0;
-        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) to_us |=
-            !strcmp(str(w, "webhookId"), var(s, "webhookId") ? var(s, "webhookId") : "") &&
-            !strcmp(str(w, "fate"), "queued");
-        if (!to_us || !(c = by_seq(idx, num(ev, "cause"))) || !(r = by_seq(idx, num(c, "cause")))) continue;
-        echoes += !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "actor"), s->m->receiver_actor);
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks"))
+            to_us |= !strcmp(str(w, "webhookId"), var(s, "webhookId") ? var(s, "webhookId") : "") &&
+                     !strcmp(str(w, "fate"), "queued");
+        if (!to_us || !(c = by_seq(idx, num(ev, "cause"))) || !(r = by_seq(idx, num(c, "cause"))))
+            continue;
+        echoes +=
+            !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "actor"), s->m->receiver_actor);
     }
     if (echoes >= 3) {
         finding *f = find_new(fs, "echo-loop");
         if (f)
-            dm_buf_printf(&f->text, "echo loop: %d events caused by the receiver's own writes were delivered back "
-                                    "to its webhook %s, and it kept writing\nfix: send the webhook's "
-                                    "ignoreSourceId (%s) as the sourceId header of your Desk calls, or skip "
-                                    "events you caused\n",
-                          echoes, var(s, "webhookId") ? var(s, "webhookId") : "?",
-                          var(s, "ignoreSourceId") ? var(s, "ignoreSourceId") : "none set");
+            dm_buf_printf(
+                &f->text,
+                "echo loop: %d events caused by the receiver's own writes were delivered back "
+                "to its webhook %s, and it kept writing\nfix: send the webhook's "
+                "ignoreSourceId (%s) as the sourceId header of your Desk calls, or skip "
+                "events you caused\n",
+                echoes, var(s, "webhookId") ? var(s, "webhookId") : "?",
+                var(s, "ignoreSourceId") ? var(s, "ignoreSourceId") : "none set");
     }
 }
 
@@ -428,7 +457,8 @@ static void judge_loops(dh_suite *s, uint64_t after, const cJSON *all, dm_map *i
 static void break_loop(dh_suite *s)
 {
     char path[128];
-    snprintf(path, sizeof path, "/api/v1/webhooks/%s", var(s, "webhookId") ? var(s, "webhookId") : "");
+    snprintf(path, sizeof path, "/api/v1/webhooks/%s",
+             var(s, "webhookId") ? var(s, "webhookId") : "");
     if (dh_ok(s->m, "PATCH", path, "admin", "{\"isEnabled\":false}", NULL)) return;
     dh_journal_quiet(s->m, dh_mark(s->m), QUIET_MS * 3, QUIET_CAP);
     dh_ok(s->m, "PATCH", path, "admin", "{\"isEnabled\":true}", NULL);
@@ -441,15 +471,17 @@ static void learn(dh_suite *s, const cJSON *all, dm_map *idx)
     const cJSON *r, *a;
     const char *url;
     cJSON_ArrayForEach(r, all) {
-        int invoke_refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
+        int invoke_refused =
+            !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
         if (invoke_refused || dh_is_call(s->m, r, NULL, NULL, &url)) s->run.writes_back = 1;
         if (strcmp(str(r, "kind"), "invoke") || num(r, "event") <= 0) continue;
         const cJSON *ev = by_seq(idx, num(r, "event"));
         if (!ev || strcmp(str(ev, "kind"), "event")) continue;
         int single = 0;
-        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && num(a, "cause") == num(ev, "seq") &&
-                                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) == 1)
-            single = 1;
+        cJSON_ArrayForEach(a, all)
+            if (!strcmp(str(a, "kind"), "attempt") && num(a, "cause") == num(ev, "seq") &&
+                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "events")) == 1)
+                single = 1;
         if (!single) continue;
         const char *type = str(ev, "eventType");
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(s->run.single_writes, type);
@@ -471,15 +503,17 @@ static int calls_due(const dh_suite *s, const cJSON *all)
             !cJSON_GetObjectItemCaseSensitive(s->run.single_writes, str(ev, "eventType")))
             continue;
         int answered = 0;
-        cJSON_ArrayForEach(a, all) if (!strcmp(str(a, "kind"), "attempt") && num(a, "status") == 200) {
-            const cJSON *e;
-            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(a, "events")) answered |=
-                cJSON_IsNumber(e) && e->valuedouble == num(ev, "seq");
-        }
+        cJSON_ArrayForEach(a, all)
+            if (!strcmp(str(a, "kind"), "attempt") && num(a, "status") == 200) {
+                const cJSON *e;
+                cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(a, "events"))
+                    answered |= cJSON_IsNumber(e) && e->valuedouble == num(ev, "seq");
+            }
         due += answered;
     }
     cJSON_ArrayForEach(r, all) {
-        int refused = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
+        int refused =
+            !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
         due -= refused || dh_is_call(s->m, r, NULL, NULL, &url);
     }
     return due > 0;
@@ -492,7 +526,8 @@ static void aftermath(dh_suite *s, uint64_t after, findings *fs)
 {
     cJSON *all = dh_settle(s->m, after, NULL, QUIET_MS, QUIET_CAP);
     for (int64_t end = dm_mono_ms() + EXPECT_MS; calls_due(s, all) && dm_mono_ms() < end;) {
-        cJSON_Delete(dh_journal_wait(s->m, dh_mark(s->m), "invoke,request", (int)(end - dm_mono_ms())));
+        cJSON_Delete(
+            dh_journal_wait(s->m, dh_mark(s->m), "invoke,request", (int)(end - dm_mono_ms())));
         cJSON_Delete(all);
         all = dh_settle(s->m, after, NULL, QUIET_MS, QUIET_CAP);
     }
@@ -500,11 +535,14 @@ static void aftermath(dh_suite *s, uint64_t after, findings *fs)
     const cJSON *r;
     int64_t end = dm_mono_ms() + 5000;
     cJSON_ArrayForEach(r, all) {
-        if (strcmp(str(r, "kind"), "invoke") || cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "statusCode")))
+        if (strcmp(str(r, "kind"), "invoke") ||
+            cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "statusCode")))
             continue;
         int answered = 0;
         const cJSON *x;
-        cJSON_ArrayForEach(x, all) answered |= !strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq");
+        cJSON_ArrayForEach(x, all)
+            answered |=
+                !strcmp(str(x, "kind"), "invoke-result") && num(x, "invoke") == num(r, "seq");
         if (!answered && dm_mono_ms() < end) {
             /* the answer comes after what was read */
             const cJSON *last = cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1);
@@ -540,7 +578,8 @@ static char *still_alive(dh_suite *s)
              "{\"subject\":\"deskmock: still there?\",\"departmentId\":\"18920000000000101\","
              "\"contactId\":\"18920000000000301\",\"assigneeId\":\"18920000000000202\"}");
     if (dh_ok(s->m, "POST", "/api/v1/tickets", "agent", body, NULL)) return NULL; /* cannot tell */
-    if (dh_expect_delivered(s->m, mark, "Ticket_Add", NULL, NULL, 0, (int)s->m->timeout_ms + 2000) == 0) {
+    if (dh_expect_delivered(s->m, mark, "Ticket_Add", NULL, NULL, 0,
+                            (int)s->m->timeout_ms + 2000) == 0) {
         dh_journal_quiet(s->m, mark, QUIET_MS, QUIET_CAP);
         return NULL;
     }
@@ -559,8 +598,8 @@ static dh_outcome record(dh_suite *s, const char *name, dh_outcome out)
     return out;
 }
 
-/* Back to the run's baseline: no faults, nothing left to deliver, the settings the mock had when the
- * run began (the first call reads them), full prevState, one event a POST. */
+/* Back to the run's baseline: no faults, nothing left to deliver, the settings the mock had when
+ * the run began (the first call reads them), full prevState, one event a POST. */
 static int restore(dh_suite *s)
 {
     dh_ok(s->m, "DELETE", "/mock/v1/faults", NULL, NULL, NULL);
@@ -591,11 +630,13 @@ dh_outcome dh_suite_preflight(dh_suite *s)
     snprintf(body, sizeof body,
              "{\"subject\":\"deskmock preflight\",\"departmentId\":\"18920000000000101\","
              "\"contactId\":\"18920000000000301\",\"assigneeId\":\"18920000000000202\"}");
-    if (dh_ok(m, "POST", "/api/v1/tickets", "agent", body, NULL)) return record(s, "preflight", DH_FAIL);
+    if (dh_ok(m, "POST", "/api/v1/tickets", "agent", body, NULL))
+        return record(s, "preflight", DH_FAIL);
     if (dh_expect_delivered(m, mark, "Ticket_Add", NULL, NULL, 0, (int)m->timeout_ms + 2000) == 0) {
         findings fs = {0};
         aftermath(s, mark, &fs); /* learn what it writes back; judged in the cases */
-        for (size_t i = 0; i < fs.n; i++) dm_buf_free(&fs.f[i].text);
+        for (size_t i = 0; i < fs.n; i++)
+            dm_buf_free(&fs.f[i].text);
         return record(s, "preflight", DH_PASS);
     }
     /* what came back, then what was sent */
@@ -605,28 +646,42 @@ dh_outcome dh_suite_preflight(dh_suite *s)
     cJSON *atts = dh_journal(m, mark, "attempt");
     const cJSON *a = cJSON_GetArrayItem(atts, cJSON_GetArraySize(atts) - 1);
     int st = a ? (int)num(a, "status") : -1;
-    if (!a) dh_reportf(m, "preflight: the receiver was never reached with a Ticket_Add\n");
-    else if (st < 0) dh_reportf(m, "preflight: nothing answered a genuine Ticket_Add at %s (%s)\n", s->o.env.receiver_url, str(a, "error"));
-    else dh_reportf(m, "preflight: a genuine, correctly signed Ticket_Add was answered %d, not 200\n", st);
+    if (!a)
+        dh_reportf(m, "preflight: the receiver was never reached with a Ticket_Add\n");
+    else if (st < 0)
+        dh_reportf(m, "preflight: nothing answered a genuine Ticket_Add at %s (%s)\n",
+                   s->o.env.receiver_url, str(a, "error"));
+    else
+        dh_reportf(
+            m, "preflight: a genuine, correctly signed Ticket_Add was answered %d, not 200\n", st);
     dh_reportf(m, "%s", why.data ? why.data : "");
     dm_buf_free(&why);
-    dh_reportf(m, "what Desk sent: POST %s?orgId=%s%s with the header X-ZDesk-JWT: an RS256 token "
-                  "(kid %s, from %s/.well-known/jwks.json) with iss \"orgId:%s\", aud \"webhookId:%s\", "
-                  "iat now, exp 10 minutes on\n",
-               s->o.env.receiver_url, dh_org_id(m), s->run.extension ? "&securityContext=..." : "",
-               a ? str(a, "kid") : "?", dh_url(m), dh_org_id(m), var(s, "webhookId") ? var(s, "webhookId") : "?");
+    dh_reportf(
+        m,
+        "what Desk sent: POST %s?orgId=%s%s with the header X-ZDesk-JWT: an RS256 token "
+        "(kid %s, from %s/.well-known/jwks.json) with iss \"orgId:%s\", aud \"webhookId:%s\", "
+        "iat now, exp 10 minutes on\n",
+        s->o.env.receiver_url, dh_org_id(m), s->run.extension ? "&securityContext=..." : "",
+        a ? str(a, "kid") : "?", dh_url(m), dh_org_id(m),
+        var(s, "webhookId") ? var(s, "webhookId") : "?");
     if (st == 401 || st == 403)
-        dh_reportf(m, "look at: the header name (X-ZDesk-JWT), the algorithm (RS256 only), the key "
-                      "(by kid, from the JWKS), the issuer and audience above, and the orgId/securityContext "
-                      "the receiver expects in the URL\n");
+        dh_reportf(
+            m,
+            "look at: the header name (X-ZDesk-JWT), the algorithm (RS256 only), the key "
+            "(by kid, from the JWKS), the issuer and audience above, and the orgId/securityContext "
+            "the receiver expects in the URL\n");
     else if (st == 404 || st == 405)
-        dh_reportf(m, "look at: the path and method; Desk POSTs to the webhook URL exactly as registered, "
-                      "with orgId and securityContext appended\n");
+        dh_reportf(
+            m, "look at: the path and method; Desk POSTs to the webhook URL exactly as registered, "
+               "with orgId and securityContext appended\n");
     else if (st > 0)
-        dh_reportf(m, "look at: only 200 counts as delivered; anything else is retried and counted as a failure\n");
+        dh_reportf(m, "look at: only 200 counts as delivered; anything else is retried and counted "
+                      "as a failure\n");
     else
-        dh_reportf(m, "look at: is the receiver listening at that URL, and does it answer within %lld ms?\n",
-                   (long long)m->timeout_ms);
+        dh_reportf(
+            m,
+            "look at: is the receiver listening at that URL, and does it answer within %lld ms?\n",
+            (long long)m->timeout_ms);
     cJSON_Delete(atts);
     const char *r = dh_report(m);
     s->blocked = dm_xstrndup(r, strcspn(r, "\n"));
@@ -649,14 +704,17 @@ static char *skip_reason(dh_suite *s, const char *name, const cJSON *sc)
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sc, "dependsOn")) {
         const char *o = dm_json_str(s->outcomes, d->valuestring);
         if (o && strcmp(o, "pass") != 0) {
-            snprintf(buf, sizeof buf, "not run: it builds on %s, which did not pass (%s): the same root cause",
+            snprintf(buf, sizeof buf,
+                     "not run: it builds on %s, which did not pass (%s): the same root cause",
                      d->valuestring, o);
             return dm_xstrdup(buf);
         }
     }
-    if (cJSON_GetObjectItemCaseSensitive(sc, "departments") || cJSON_GetObjectItemCaseSensitive(sc, "extension")) {
-        snprintf(buf, sizeof buf, "not run: %s installs its own extension or departments, and check runs every "
-                                  "case on one attachment; run it with dh_run_scenario",
+    if (cJSON_GetObjectItemCaseSensitive(sc, "departments") ||
+        cJSON_GetObjectItemCaseSensitive(sc, "extension")) {
+        snprintf(buf, sizeof buf,
+                 "not run: %s installs its own extension or departments, and check runs every "
+                 "case on one attachment; run it with dh_run_scenario",
                  name);
         return dm_xstrdup(buf);
     }
@@ -670,7 +728,8 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
     dh_report_reset(m);
     cJSON *sc = NULL;
     char why[300];
-    if (dh_scenario_check(json, why, sizeof why) || dm_json_parse(json, strlen(json), &sc, NULL, 0)) {
+    if (dh_scenario_check(json, why, sizeof why) ||
+        dm_json_parse(json, strlen(json), &sc, NULL, 0)) {
         dh_reportf(m, "the scenario is malformed: %s\n", why);
         return DH_FAIL;
     }
@@ -700,7 +759,8 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
     restore(s);
     /* which findings are new root causes */
     size_t fresh = 0;
-    for (size_t i = 0; i < fs.n; i++) fresh += !cause_seen(s, fs.f[i].key);
+    for (size_t i = 0; i < fs.n; i++)
+        fresh += !cause_seen(s, fs.f[i].key);
     dh_outcome out = DH_PASS;
     dm_buf rep = {0};
     if (rc || fresh) {
@@ -714,24 +774,29 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
         }
     } else if (fs.n) {
         out = DH_SKIP;
-        dm_buf_printf(&rep, "not judged again: the same root cause (%s) was reported by %s\n", fs.f[0].key,
-                      cause_seen(s, fs.f[0].key));
+        dm_buf_printf(&rep, "not judged again: the same root cause (%s) was reported by %s\n",
+                      fs.f[0].key, cause_seen(s, fs.f[0].key));
     }
     int looped = 0;
-    for (size_t i = 0; i < fs.n; i++) looped |= !strcmp(fs.f[i].key, "echo-loop");
+    for (size_t i = 0; i < fs.n; i++)
+        looped |= !strcmp(fs.f[i].key, "echo-loop");
     if (looped && !s->dead) {
         /* it would loop again in every case that makes it write back */
         char buf[300];
-        snprintf(buf, sizeof buf, "the receiver's echo loop (reported by %s) would start again in every "
-                                  "case that makes it write back; fix it first",
+        snprintf(buf, sizeof buf,
+                 "the receiver's echo loop (reported by %s) would start again in every "
+                 "case that makes it write back; fix it first",
                  cause_seen(s, "echo-loop"));
         s->dead = dm_xstrdup(buf);
     } else if (out == DH_FAIL) {
         char *gone = still_alive(s);
         if (gone) {
-            dm_buf_printf(&rep, "\nand after this case the receiver no longer takes a genuine delivery:\n%s", gone);
+            dm_buf_printf(
+                &rep, "\nand after this case the receiver no longer takes a genuine delivery:\n%s",
+                gone);
             char buf[300];
-            snprintf(buf, sizeof buf, "the receiver stopped taking genuine deliveries during %s", name);
+            snprintf(buf, sizeof buf, "the receiver stopped taking genuine deliveries during %s",
+                     name);
             s->dead = dm_xstrdup(buf);
             free(gone);
         }
@@ -739,7 +804,8 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
     dh_report_reset(m);
     if (rep.len) dh_reportf(m, "%s", rep.data);
     dm_buf_free(&rep);
-    for (size_t i = 0; i < fs.n; i++) dm_buf_free(&fs.f[i].text);
+    for (size_t i = 0; i < fs.n; i++)
+        dm_buf_free(&fs.f[i].text);
     dm_buf_free(&own);
     cJSON_Delete(sc);
     return record(s, name, out);

@@ -47,9 +47,11 @@ static void own_opts(dm_app *app)
     }
     if (o->fixture_dirs) {
         size_t n = 0;
-        while (o->fixture_dirs[n]) n++;
+        while (o->fixture_dirs[n])
+            n++;
         const char **dirs = keep(app, dm_xcalloc(n + 1, sizeof *dirs));
-        for (size_t i = 0; i < n; i++) dirs[i] = keep_str(app, o->fixture_dirs[i]);
+        for (size_t i = 0; i < n; i++)
+            dirs[i] = keep_str(app, o->fixture_dirs[i]);
         o->fixture_dirs = dirs;
     }
 }
@@ -152,8 +154,10 @@ static void on_change(void *ud, const dm_change *c)
     dm_json_set_str(f, "actor", c->origin->actor_id);
     dm_json_set_str(f, "sourceId", c->origin->source_id);
     cJSON_AddBoolToObject(f, "automation", c->origin->automation);
-    cJSON_AddItemToObject(f, "before", c->before ? cJSON_CreateRaw(dm_change_text(c, 0)) : cJSON_CreateNull());
-    cJSON_AddItemToObject(f, "after", c->after ? cJSON_CreateRaw(dm_change_text(c, 1)) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "before",
+                          c->before ? cJSON_CreateRaw(dm_change_text(c, 0)) : cJSON_CreateNull());
+    cJSON_AddItemToObject(f, "after",
+                          c->after ? cJSON_CreateRaw(dm_change_text(c, 1)) : cJSON_CreateNull());
     uint64_t seq = dm_journal_add(app->journal, "change", c->origin->cause, f);
     dm_events_on_change(app->events, c, seq);
 }
@@ -193,8 +197,9 @@ static void flush_journal(void *app)
 static void journal_failed(void *ud, const char *message)
 {
     (void)ud;
-    fprintf(stderr, "deskmock: the journal file cannot be written (%s); records are kept in "
-                    "memory only, and the mock will exit with an error\n",
+    fprintf(stderr,
+            "deskmock: the journal file cannot be written (%s); records are kept in "
+            "memory only, and the mock will exit with an error\n",
             message);
 }
 
@@ -204,17 +209,18 @@ static void make_parts(dm_app *app)
     app->hooks = dm_hooks_new(app->store, app->journal, app->out, app->waits);
     app->installs = dm_installs_new(app->store, app->hooks, app->journal, app->out, app->waits);
     dm_delivery_opts none = {0};
-    app->delivery = dm_delivery_new(app->loop, app->out, app->journal, &app->clock, app->jwt, &none);
+    app->delivery =
+        dm_delivery_new(app->loop, app->out, app->journal, &app->clock, app->jwt, &none);
     app->events = dm_events_new(app->store, app->hooks, app->journal, app->delivery);
     app->invoke = dm_invoke_new(app->installs, app->hooks, app->journal, app->loop, app->out,
                                 app->waits, dm_app_desk_call, app);
     dm_store_set_observer(app->store, on_change, app);
     dm_hooks_on_delete(app->hooks, on_webhook_delete, app);
     dm_delivery_on_gone(app->delivery, on_gone, app);
-    dm_control_deps deps = {&app->clock,   app->loop,      app->out,      app->waits,
-                            app->journal,  app->store,     app->hooks,    app->installs,
-                            app->events,   app->delivery,  app->invoke,   app->fixtures,
-                            app->jwt,      reset_cb,       dm_app_desk_call, app};
+    dm_control_deps deps = {&app->clock,  app->loop,     app->out,         app->waits,
+                            app->journal, app->store,    app->hooks,       app->installs,
+                            app->events,  app->delivery, app->invoke,      app->fixtures,
+                            app->jwt,     reset_cb,      dm_app_desk_call, app};
     app->control = dm_control_new(&deps);
 
     app->desk = dm_router_new();
@@ -251,8 +257,8 @@ dm_app *dm_app_new(const dm_app_opts *opts, char *err, size_t errlen)
     app->clock.is_virtual = opts->clock_virtual;
     app->clock.virt_ms = app->opts.clock_start;
     dm_ids_seed(&app->ids, app->opts.seed);
-    app->journal = dm_journal_new(&app->clock, app->opts.journal_limit,
-                                  app->opts.journal_memory_mb << 20);
+    app->journal =
+        dm_journal_new(&app->clock, app->opts.journal_limit, app->opts.journal_memory_mb << 20);
     app->waits = dm_waits_new();
     app->fixtures = dm_fixtures_new();
     app->loop = dm_loop_new(&app->clock);
@@ -301,9 +307,13 @@ int dm_app_listen(dm_app *app, char *err, size_t errlen)
                  app->opts.bind, numeric);
         return DM_EBIND;
     }
-    dm_server_opts so = {(const struct sockaddr *)&addr, app->opts.connection_timeout_s,
-                         app->opts.connection_limit, app->loop,
-                         dispatch_cb, flush_journal, app};
+    dm_server_opts so = {(const struct sockaddr *)&addr,
+                         app->opts.connection_timeout_s,
+                         app->opts.connection_limit,
+                         app->loop,
+                         dispatch_cb,
+                         flush_journal,
+                         app};
     app->server = dm_server_new(&so, err, errlen);
     if (!app->server) return DM_EBIND;
     dm_loop_set_daemon(app->loop, dm_server_daemon(app->server));
@@ -384,14 +394,16 @@ int dm_app_leftovers(dm_app *app, dm_buf *out)
     int n = 0;
     if (conns) n++, dm_buf_printf(out, "%u client connection(s) still open\n", conns);
     if (dm_out_in_flight(app->out))
-        n++, dm_buf_printf(out, "%zu outgoing request(s) still in flight\n", dm_out_in_flight(app->out));
+        n++, dm_buf_printf(out, "%zu outgoing request(s) still in flight\n",
+                           dm_out_in_flight(app->out));
     if (dm_waits_count(app->waits)) {
         n++;
         dm_buf_printf(out, "%zu wait(s) still open:\n", dm_waits_count(app->waits));
         dm_waits_describe(app->waits, out);
     }
     if (dm_delivery_pending(app->delivery))
-        n++, dm_buf_printf(out, "%zu event(s) still queued for delivery\n", dm_delivery_pending(app->delivery));
+        n++, dm_buf_printf(out, "%zu event(s) still queued for delivery\n",
+                           dm_delivery_pending(app->delivery));
     return n;
 }
 
@@ -406,8 +418,10 @@ int dm_app_shutdown(dm_app *app, char *err, size_t errlen)
             /* let resumed connections send their answers before closing
              * (bounded: a client that stopped reading must not hold us) */
             int64_t until = dm_mono_ms() + 1000;
-            for (int i = 0; i < 3; i++) dm_loop_once(app->loop, 0);
-            while (dm_server_unsent(app->server) && dm_mono_ms() < until) dm_loop_once(app->loop, 10);
+            for (int i = 0; i < 3; i++)
+                dm_loop_once(app->loop, 0);
+            while (dm_server_unsent(app->server) && dm_mono_ms() < until)
+                dm_loop_once(app->loop, 10);
             dm_server_free(app->server);
             app->server = NULL;
         }
@@ -439,7 +453,8 @@ void dm_app_free(dm_app *app)
     dm_waits_free(app->waits);
     dm_journal_free(app->journal);
     cJSON_Delete(app->org_spec);
-    for (size_t i = 0; i < app->owned.n; i++) free(app->owned.items[i]);
+    for (size_t i = 0; i < app->owned.n; i++)
+        free(app->owned.items[i]);
     dm_vec_free(&app->owned);
     free(app);
 }

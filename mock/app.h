@@ -24,19 +24,20 @@ typedef struct dm_app_opts {
     size_t journal_limit;     /* records kept in memory; 0 = default */
     size_t journal_memory_mb; /* MB of record text kept in memory; 0 = default */
     int clock_virtual;
-    int64_t clock_start;      /* epoch ms for a virtual clock; 0 = now */
-    int prev_state_changed;   /* --prev-state changed (default full) */
+    int64_t clock_start;           /* epoch ms for a virtual clock; 0 = now */
+    int prev_state_changed;        /* --prev-state changed (default full) */
     int64_t delivery_timeout_ms;   /* default 5000 */
     const int64_t *retry_schedule; /* NULL = the default ladder */
     size_t retry_count;
-    int batch_max;                 /* default 1 */
-    int64_t batch_window_ms;       /* default 0 */
-    const char *jwt_key_file;      /* NULL = the built-in key */
-    int invoke_passthrough;        /* forward unstubbed loopback URLs */
-    const char *invoke_hash_query; /* where queryParams enters HASH: "skip" (NULL), "before-link", "end" */
-    int64_t invoke_cause_window_ms;/* default 5000 */
-    int url_check_post_form;       /* the URL check's POST: {} as a form (1) or JSON (0) */
-    int thread_content_type_html;  /* a thread's contentType: "html" (1) or "text/html" (0) */
+    int batch_max;            /* default 1 */
+    int64_t batch_window_ms;  /* default 0 */
+    const char *jwt_key_file; /* NULL = the built-in key */
+    int invoke_passthrough;   /* forward unstubbed loopback URLs */
+    const char
+        *invoke_hash_query; /* where queryParams enters HASH: "skip" (NULL), "before-link", "end" */
+    int64_t invoke_cause_window_ms;  /* default 5000 */
+    int url_check_post_form;         /* the URL check's POST: {} as a form (1) or JSON (0) */
+    int thread_content_type_html;    /* a thread's contentType: "html" (1) or "text/html" (0) */
     const char *const *fixture_dirs; /* user fixture folders, NULL-terminated */
     unsigned connection_timeout_s;   /* idle client connections close; default 30 */
     unsigned connection_limit;       /* open client connections at most; default 1000 */
@@ -44,7 +45,7 @@ typedef struct dm_app_opts {
                                         non-loopback address */
 } dm_app_opts;
 
-#define DM_JOURNAL_LIMIT_DEFAULT 200000
+#define DM_JOURNAL_LIMIT_DEFAULT     200000
 #define DM_JOURNAL_MEMORY_MB_DEFAULT 64
 
 typedef struct dm_app dm_app;

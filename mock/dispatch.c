@@ -102,8 +102,10 @@ static void add_body(dm_buf *b, const dm_req *req)
 static void put_str_or_null(dm_buf *b, const char *key, const char *v)
 {
     dm_buf_puts(b, key);
-    if (v) dm_buf_json_str(b, v);
-    else dm_buf_puts(b, "null");
+    if (v)
+        dm_buf_json_str(b, v);
+    else
+        dm_buf_puts(b, "null");
 }
 
 /* Every journaled request writes this record: built as text, not as a cJSON
@@ -144,11 +146,13 @@ static void journal_request(dm_app *app, uint64_t seq, const dm_call *call, cons
             dm_buf_puts(&b, ",\"wrongResource\":");
             dm_buf_puts(&b, resp->wrong_resource);
         }
-        if (resp->status >= 400 && resp->body.len && resp->body.len <= 4096 && resp->body.data[0] == '{') {
+        if (resp->status >= 400 && resp->body.len && resp->body.len <= 4096 &&
+            resp->body.data[0] == '{') {
             dm_buf_puts(&b, ",\"error\":"); /* the envelope the caller got */
             dm_buf_append(&b, resp->body.data, resp->body.len);
         }
-        if (resp->journal_note.len) dm_buf_append(&b, resp->journal_note.data, resp->journal_note.len);
+        if (resp->journal_note.len)
+            dm_buf_append(&b, resp->journal_note.data, resp->journal_note.len);
     }
     put_str_or_null(&b, ",\"actor\":", call->origin.actor_id);
     if (call->principal) {

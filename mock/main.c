@@ -27,8 +27,10 @@ int dm_cli_option_number(const char *cmd, const char *opt, const char *arg, long
                          long long max, const char *want, long long *out)
 {
     if (dm_cli_number(arg, min, max, out) == 0) return 0;
-    if (want) fprintf(stderr, "deskmock %s: %s %s: expected %s\n", cmd, opt, arg, want);
-    else fprintf(stderr, "deskmock %s: %s %s: expected %lld to %lld\n", cmd, opt, arg, min, max);
+    if (want)
+        fprintf(stderr, "deskmock %s: %s %s: expected %s\n", cmd, opt, arg, want);
+    else
+        fprintf(stderr, "deskmock %s: %s %s: expected %lld to %lld\n", cmd, opt, arg, min, max);
     return -1;
 }
 
@@ -98,12 +100,13 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int argc, char **argv);
     } commands[] = {
-        {"demo", dm_cli_demo},         {"serve", dm_cli_serve},       {"trigger", dm_cli_trigger},
-        {"record", dm_cli_record},     {"check", dm_cli_check},       {"validate", dm_cli_validate},
-        {"fixtures", dm_cli_fixtures}, {"expect", dm_cli_expect},     {"schema", dm_cli_schema},
+        {"demo", dm_cli_demo},         {"serve", dm_cli_serve},   {"trigger", dm_cli_trigger},
+        {"record", dm_cli_record},     {"check", dm_cli_check},   {"validate", dm_cli_validate},
+        {"fixtures", dm_cli_fixtures}, {"expect", dm_cli_expect}, {"schema", dm_cli_schema},
     };
     size_t i = 0;
-    while (i < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[i].name) != 0) i++;
+    while (i < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[i].name) != 0)
+        i++;
     if (i == sizeof commands / sizeof commands[0]) {
         fprintf(stderr, "deskmock: '%s' is not a command; see 'deskmock --help'\n", cmd);
         return 2;

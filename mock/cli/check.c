@@ -128,13 +128,23 @@ static void xml_escape(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
         default:
-            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') fputc('?', f);
-            else fputc(*s, f);
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+                fputc('?', f);
+            else
+                fputc(*s, f);
         }
     }
 }
@@ -144,11 +154,16 @@ static int write_junit(const char *path, const scenario *s, size_t n, double tot
     FILE *f = fopen(path, "w");
     if (!f) return -1;
     size_t fails = 0, skips = 0;
-    for (size_t i = 0; i < n; i++) fails += s[i].outcome == DH_FAIL, skips += s[i].outcome == DH_SKIP;
+    for (size_t i = 0; i < n; i++)
+        fails += s[i].outcome == DH_FAIL, skips += s[i].outcome == DH_SKIP;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"deskmock check\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+    fprintf(f,
+            "<testsuites name=\"deskmock check\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" "
+            "time=\"%.3f\">\n",
             n, fails, skips, total);
-    fprintf(f, "  <testsuite name=\"deskmock.conformance\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+    fprintf(f,
+            "  <testsuite name=\"deskmock.conformance\" tests=\"%zu\" failures=\"%zu\" "
+            "errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
             n, fails, skips, total);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "    <testcase classname=\"deskmock.conformance\" name=\"");
@@ -237,7 +252,8 @@ static int show_config(const dh_suite *suite, const char *out_file, int tap)
 {
     cJSON *c = dh_suite_config(suite);
     const cJSON *k;
-    cJSON_ArrayForEach(k, c) if (cJSON_IsString(k)) printf("%s%-16s %s\n", tap ? "# " : "  ", k->string, k->valuestring);
+    cJSON_ArrayForEach(k, c)
+        if (cJSON_IsString(k)) printf("%s%-16s %s\n", tap ? "# " : "  ", k->string, k->valuestring);
     int rc = 0;
     if (out_file) {
         char *text = cJSON_Print(c);
@@ -291,17 +307,28 @@ typedef struct check_opts {
 static int parse(int argc, char **argv, check_opts *o)
 {
     static const struct option longopts[] = {
-        {"receiver", required_argument, NULL, 'r'}, {"authorise-url", required_argument, NULL, 'a'},
-        {"extension", required_argument, NULL, 'e'}, {"scenarios", required_argument, NULL, 's'},
-        {"no-builtin", no_argument, NULL, 'B'},     {"only", required_argument, NULL, 'o'},
-        {"no-verification", no_argument, NULL, 'V'}, {"expects-verification", no_argument, NULL, 'v'},
-        {"mock", required_argument, NULL, 'm'},     {"junit", required_argument, NULL, 'j'},
-        {"tap", no_argument, NULL, 't'},            {"list", no_argument, NULL, 'l'},
-        {"port", required_argument, NULL, 'p'},     {"ready-file", required_argument, NULL, 'R'},
-        {"json", required_argument, NULL, 'J'},     {"plain", no_argument, NULL, 'P'},
-        {"subscribe", required_argument, NULL, 'S'}, {"webhook", required_argument, NULL, 'W'},
-        {"config-out", required_argument, NULL, 'C'}, {"wait", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"receiver", required_argument, NULL, 'r'},
+        {"authorise-url", required_argument, NULL, 'a'},
+        {"extension", required_argument, NULL, 'e'},
+        {"scenarios", required_argument, NULL, 's'},
+        {"no-builtin", no_argument, NULL, 'B'},
+        {"only", required_argument, NULL, 'o'},
+        {"no-verification", no_argument, NULL, 'V'},
+        {"expects-verification", no_argument, NULL, 'v'},
+        {"mock", required_argument, NULL, 'm'},
+        {"junit", required_argument, NULL, 'j'},
+        {"tap", no_argument, NULL, 't'},
+        {"list", no_argument, NULL, 'l'},
+        {"port", required_argument, NULL, 'p'},
+        {"ready-file", required_argument, NULL, 'R'},
+        {"json", required_argument, NULL, 'J'},
+        {"plain", no_argument, NULL, 'P'},
+        {"subscribe", required_argument, NULL, 'S'},
+        {"webhook", required_argument, NULL, 'W'},
+        {"config-out", required_argument, NULL, 'C'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->suite.env.expects_verification = 1;
@@ -311,27 +338,57 @@ static int parse(int argc, char **argv, check_opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': o->suite.env.receiver_url = optarg; break;
-        case 'a': o->suite.env.authorise_url = optarg; break;
-        case 'e': o->suite.env.extension_dir = optarg; break;
+        case 'r':
+            o->suite.env.receiver_url = optarg;
+            break;
+        case 'a':
+            o->suite.env.authorise_url = optarg;
+            break;
+        case 'e':
+            o->suite.env.extension_dir = optarg;
+            break;
         case 's':
             if (o->ndirs < 16) o->dirs[o->ndirs++] = optarg;
             break;
-        case 'B': o->builtin = 0; break;
+        case 'B':
+            o->builtin = 0;
+            break;
         case 'o':
             if (o->nonly < 64) o->only[o->nonly++] = optarg;
             break;
-        case 'V': o->suite.env.expects_verification = 0; break;
-        case 'v': o->suite.env.expects_verification = 1; break;
-        case 'm': o->mock_url = optarg; break;
-        case 'j': o->junit = optarg; break;
-        case 'J': o->json = optarg; break;
-        case 't': o->tap = 1; break;
-        case 'l': o->list_only = 1; break;
-        case 'R': o->ready = optarg; break;
-        case 'C': o->config_out = optarg; break;
-        case 'P': o->suite.attach = DH_ATTACH_PLAIN; break;
-        case 'S': o->suite.subscribe = optarg; break;
+        case 'V':
+            o->suite.env.expects_verification = 0;
+            break;
+        case 'v':
+            o->suite.env.expects_verification = 1;
+            break;
+        case 'm':
+            o->mock_url = optarg;
+            break;
+        case 'j':
+            o->junit = optarg;
+            break;
+        case 'J':
+            o->json = optarg;
+            break;
+        case 't':
+            o->tap = 1;
+            break;
+        case 'l':
+            o->list_only = 1;
+            break;
+        case 'R':
+            o->ready = optarg;
+            break;
+        case 'C':
+            o->config_out = optarg;
+            break;
+        case 'P':
+            o->suite.attach = DH_ATTACH_PLAIN;
+            break;
+        case 'S':
+            o->suite.subscribe = optarg;
+            break;
         case 'W':
             o->suite.attach = DH_ATTACH_WEBHOOK;
             o->suite.webhook_id = optarg;
@@ -342,8 +399,12 @@ static int parse(int argc, char **argv, check_opts *o)
         case 'w':
             if (dm_cli_option_number("check", "--wait", optarg, 1, 3600, NULL, &wait)) return 2;
             break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     o->suite.wait_ms = (int)wait * 1000;
@@ -351,12 +412,17 @@ static int parse(int argc, char **argv, check_opts *o)
         fprintf(stderr, "deskmock check: --subscribe goes with --plain; see --help\n");
         return 2;
     }
-    if (o->suite.attach == DH_ATTACH_WEBHOOK && (o->suite.subscribe || o->suite.env.extension_dir)) {
-        fprintf(stderr, "deskmock check: --webhook drives an existing webhook; drop --subscribe/--extension\n");
+    if (o->suite.attach == DH_ATTACH_WEBHOOK &&
+        (o->suite.subscribe || o->suite.env.extension_dir)) {
+        fprintf(
+            stderr,
+            "deskmock check: --webhook drives an existing webhook; drop --subscribe/--extension\n");
         return 2;
     }
-    if (o->suite.attach != DH_ATTACH_EXTENSION) o->suite.env.authorise_url = NULL; /* no installation */
-    if (optind != argc || (!o->suite.env.receiver_url && !o->list_only && o->suite.attach != DH_ATTACH_WEBHOOK)) {
+    if (o->suite.attach != DH_ATTACH_EXTENSION)
+        o->suite.env.authorise_url = NULL; /* no installation */
+    if (optind != argc ||
+        (!o->suite.env.receiver_url && !o->list_only && o->suite.attach != DH_ATTACH_WEBHOOK)) {
         fprintf(stderr, "deskmock check: give --receiver URL; see --help\n");
         return 2;
     }
@@ -375,14 +441,18 @@ static int collect(const check_opts *o, scenario **s, size_t *n)
     for (size_t i = 0; i < *n; i++) {
         int keep = 0;
         keep = i == 0; /* the preflight */
-        for (size_t j = 0; j < o->nonly; j++) keep |= strcmp((*s)[i].name, o->only[j]) == 0;
-        if (keep) (*s)[k++] = (*s)[i];
-        else free((*s)[i].name), free((*s)[i].source), free((*s)[i].json);
+        for (size_t j = 0; j < o->nonly; j++)
+            keep |= strcmp((*s)[i].name, o->only[j]) == 0;
+        if (keep)
+            (*s)[k++] = (*s)[i];
+        else
+            free((*s)[i].name), free((*s)[i].source), free((*s)[i].json);
     }
     *n = k;
     if (k < 2) {
         fprintf(stderr, "deskmock check: no scenario is named");
-        for (size_t j = 0; j < o->nonly; j++) fprintf(stderr, " %s", o->only[j]);
+        for (size_t j = 0; j < o->nonly; j++)
+            fprintf(stderr, " %s", o->only[j]);
         fprintf(stderr, "; see --list\n");
         return -1;
     }
@@ -395,7 +465,8 @@ static int list(const scenario *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char why[300];
         int ok = dh_scenario_check(s[i].json, why, sizeof why) == 0;
-        printf("%-24s %s%s%s\n", s[i].name, s[i].source, ok ? "" : "\n    invalid: ", ok ? "" : why);
+        printf("%-24s %s%s%s\n", s[i].name, s[i].source,
+               ok ? "" : "\n    invalid: ", ok ? "" : why);
         bad |= !ok;
     }
     return bad ? 1 : 0;
@@ -407,9 +478,11 @@ static size_t run_all(dh_mock *m, const check_opts *o, scenario *s, size_t n)
     size_t fail = 0, pass = 0, skip = 0;
     int64_t t0 = dm_mono_us();
     dh_suite *suite = dh_suite_new(m, &o->suite);
-    if (o->tap) printf("TAP version 13\n1..%zu\n", n);
-    else printf("deskmock check: %zu case%s against %s (mock %s)\n", n, n == 1 ? "" : "s",
-                o->suite.env.receiver_url ? o->suite.env.receiver_url : "webhook", dh_url(m));
+    if (o->tap)
+        printf("TAP version 13\n1..%zu\n", n);
+    else
+        printf("deskmock check: %zu case%s against %s (mock %s)\n", n, n == 1 ? "" : "s",
+               o->suite.env.receiver_url ? o->suite.env.receiver_url : "webhook", dh_url(m));
     if (o->suite.attach == DH_ATTACH_PLAIN && !o->suite.subscribe) {
         printf("%swaiting for the receiver's webhook; configure it with:\n", o->tap ? "# " : "");
         show_config(suite, NULL, o->tap);
@@ -431,7 +504,8 @@ static size_t run_all(dh_mock *m, const check_opts *o, scenario *s, size_t n)
             s[i].report = dm_xstrdup(dh_report(m));
         }
         s[i].secs = (double)(dm_mono_us() - t) / 1e6;
-        pass += s[i].outcome == DH_PASS, fail += s[i].outcome == DH_FAIL, skip += s[i].outcome == DH_SKIP;
+        pass += s[i].outcome == DH_PASS, fail += s[i].outcome == DH_FAIL,
+            skip += s[i].outcome == DH_SKIP;
         print_result(&s[i], i, o->tap);
     }
     free(attach_err);
@@ -462,7 +536,8 @@ int dm_cli_check(int argc, char **argv)
     dh_options mo = {0};
     mo.port = (int)o.port;
     mo.ready_file = o.ready;
-    dh_mock *m = o.mock_url ? dh_attach(o.mock_url, err, sizeof err) : dh_start(&mo, err, sizeof err);
+    dh_mock *m =
+        o.mock_url ? dh_attach(o.mock_url, err, sizeof err) : dh_start(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "deskmock check: %s\n", err);
         rc = 2;

@@ -13,7 +13,8 @@ int dm_client_mock_url(const char *url, const char *ready_file, char *out, size_
     if (!url) url = getenv("DESKMOCK_URL");
     if (url && *url) {
         size_t n = strlen(url);
-        while (n && url[n - 1] == '/') n--;
+        while (n && url[n - 1] == '/')
+            n--;
         snprintf(out, outlen, "%.*s", (int)n, url);
         return 0;
     }
@@ -32,8 +33,10 @@ int dm_client_mock_url(const char *url, const char *ready_file, char *out, size_
     cJSON *o = NULL;
     const char *u = NULL;
     if (len && dm_json_parse(text, len, &o, NULL, 0) == 0) u = dm_json_str(o, "url");
-    if (u) snprintf(out, outlen, "%s", u);
-    else fprintf(stderr, "deskmock: %s has no \"url\"\n", ready_file);
+    if (u)
+        snprintf(out, outlen, "%s", u);
+    else
+        fprintf(stderr, "deskmock: %s has no \"url\"\n", ready_file);
     cJSON_Delete(o);
     free(text);
     return u ? 0 : -1;

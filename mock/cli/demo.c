@@ -29,9 +29,9 @@ extern const size_t dm_doc_manifest_len;
 extern const char dm_doc_resources[];
 extern const size_t dm_doc_resources_len;
 
-#define SUPPORT "18920000000000101"
-#define BILLING "18920000000000102"
-#define ENGINEERING "18920000000000103"
+#define SUPPORT            "18920000000000101"
+#define BILLING            "18920000000000102"
+#define ENGINEERING        "18920000000000103"
 #define ENGINEERING_TICKET "18920000000000403"
 
 static volatile sig_atomic_t interrupted;
@@ -185,7 +185,8 @@ static void print_children(const cJSON *all, const cJSON *parent, int depth)
 {
     double seq = num(parent, "seq");
     const cJSON *r;
-    cJSON_ArrayForEach(r, all) if (num(r, "cause") == seq) print_record(all, r, depth);
+    cJSON_ArrayForEach(r, all)
+        if (num(r, "cause") == seq) print_record(all, r, depth);
     /* invoke calls name the event they answered in "event" (their cause is
      * the event too); nothing more to add */
 }
@@ -200,8 +201,10 @@ static void print_record(const cJSON *all, const cJSON *r, int depth)
         if (!strcmp(str(r, "path"), "/api/v1/invoke") && num(r, "status") == 200) return;
         double status = num(r, "status");
         const cJSON *x;
-        cJSON_ArrayForEach(x, all) if (status < 0 && !strcmp(str(x, "kind"), "response") &&
-                                       num(x, "cause") == num(r, "seq")) status = num(x, "status");
+        cJSON_ArrayForEach(x, all)
+            if (status < 0 && !strcmp(str(x, "kind"), "response") &&
+                num(x, "cause") == num(r, "seq"))
+                status = num(x, "status");
         line(depth, "#%.0f %s %s%s%s -> %.0f", num(r, "seq"), str(r, "method"), str(r, "path"),
              *str(r, "as") ? " as " : "", str(r, "as"), status);
     } else if (!strcmp(kind, "change")) {
@@ -216,19 +219,21 @@ static void print_record(const cJSON *all, const cJSON *r, int depth)
         line(depth, "#%.0f event %s%s", num(r, "seq"), str(r, "eventType"),
              cJSON_GetObjectItemCaseSensitive(r, "prevState") ? " (with prevState)" : "");
         const cJSON *w;
-        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks")) if (!strcmp(str(w, "fate"), "withheld"))
-            line(depth + 1, "withheld from webhook %s, as Desk would: %s", str(w, "webhookId"), str(w, "reason"));
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks"))
+            if (!strcmp(str(w, "fate"), "withheld"))
+                line(depth + 1, "withheld from webhook %s, as Desk would: %s", str(w, "webhookId"),
+                     str(w, "reason"));
     } else if (!strcmp(kind, "attempt")) {
         short_url(str(r, "url"), url, sizeof url);
         if (num(r, "status") >= 0)
-            line(depth, "#%.0f delivered to %s: %.0f in %.2f ms", num(r, "seq"), url, num(r, "status"),
-                 num(r, "latencyMs"));
+            line(depth, "#%.0f delivered to %s: %.0f in %.2f ms", num(r, "seq"), url,
+                 num(r, "status"), num(r, "latencyMs"));
         else
             line(depth, "#%.0f delivery to %s failed: %s", num(r, "seq"), url, str(r, "error"));
     } else if (!strcmp(kind, "invoke")) {
-        line(depth, "#%.0f the receiver called back: invoke %s %s (sourceId %s) -> %.0f", num(r, "seq"),
-             str(r, "requestType"), str(r, "requestURL"), *str(r, "sourceId") ? str(r, "sourceId") : "none",
-             num(r, "statusCode"));
+        line(depth, "#%.0f the receiver called back: invoke %s %s (sourceId %s) -> %.0f",
+             num(r, "seq"), str(r, "requestType"), str(r, "requestURL"),
+             *str(r, "sourceId") ? str(r, "sourceId") : "none", num(r, "statusCode"));
     } else if (!strcmp(kind, "installation")) {
         line(depth, "#%.0f extension \"%s\" %sed (installation %s)", num(r, "seq"), str(r, "name"),
              str(r, "action"), str(r, "installationId"));
@@ -276,7 +281,8 @@ static int expect_withheld(dh_mock *m, uint64_t after, const char *type, const c
 {
     cJSON *evs = dh_journal(m, after, "event");
     const cJSON *ev, *hit = NULL;
-    cJSON_ArrayForEach(ev, evs) if (!hit && !strcmp(str(ev, "eventType"), type)) hit = ev;
+    cJSON_ArrayForEach(ev, evs)
+        if (!hit && !strcmp(str(ev, "eventType"), type)) hit = ev;
     const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hit, "webhooks"), 0);
     int ok = w && !strcmp(str(w, "fate"), "withheld") && !strcmp(str(w, "rule"), rule);
     if (!ok) {
@@ -302,25 +308,32 @@ typedef struct demo_args {
 static int parse(demo_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"keep", no_argument, NULL, 'k'},
-        {"port", required_argument, NULL, 'p'},
-        {"receiver", required_argument, NULL, 'r'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"keep", no_argument, NULL, 'k'},           {"port", required_argument, NULL, 'p'},
+        {"receiver", required_argument, NULL, 'r'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'k': a->keep = 1; break;
-        case 'v': a->verbose = 1; break;
-        case 'r': a->receiver = optarg; break;
+        case 'k':
+            a->keep = 1;
+            break;
+        case 'v':
+            a->verbose = 1;
+            break;
+        case 'r':
+            a->receiver = optarg;
+            break;
         case 'p':
             if (dm_cli_option_number("demo", "--port", optarg, 0, 65535, NULL, &a->port)) return -1;
             break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -367,11 +380,12 @@ static int documented_events(dh_mock *m, char ticket[32])
     char comment[32], path[128];
     uint64_t mark = dh_mark(m);
     if (step(m, "creating a ticket",
-             dh_ticket_create(m, "agent",
-                              "{\"subject\":\"Printer on fire\",\"departmentId\":\"" SUPPORT "\","
-                              "\"contactId\":\"18920000000000301\",\"description\":\"<div>Smoke from "
-                              "tray 2.</div>\",\"priority\":\"High\"}",
-                              ticket)) ||
+             dh_ticket_create(
+                 m, "agent",
+                 "{\"subject\":\"Printer on fire\",\"departmentId\":\"" SUPPORT "\","
+                 "\"contactId\":\"18920000000000301\",\"description\":\"<div>Smoke from "
+                 "tray 2.</div>\",\"priority\":\"High\"}",
+                 ticket)) ||
         step(m, "Ticket_Add", dh_expect_delivered(m, mark, "Ticket_Add", "id", ticket, 0, 10000)) ||
         step(m, "the receiver's write-back",
              dh_expect_call(m, mark, "POST", "*/api/v1/tickets/*/comments", 1, 10000)) ||
@@ -379,22 +393,29 @@ static int documented_events(dh_mock *m, char ticket[32])
         expect_withheld(m, mark, "Ticket_Comment_Add", "ignoreSourceId"))
         return -1;
     mark = dh_mark(m);
-    if (step(m, "updating the ticket", dh_ticket_update(m, "agent", ticket, "{\"status\":\"On Hold\"}")) ||
-        step(m, "Ticket_Update", dh_expect_delivered(m, mark, "Ticket_Update", "status", "On Hold", 0, 10000)))
+    if (step(m, "updating the ticket",
+             dh_ticket_update(m, "agent", ticket, "{\"status\":\"On Hold\"}")) ||
+        step(m, "Ticket_Update",
+             dh_expect_delivered(m, mark, "Ticket_Update", "status", "On Hold", 0, 10000)))
         return -1;
     mark = dh_mark(m);
     if (step(m, "replying", dh_reply(m, "agent", ticket, "<div>We are on it.</div>")) ||
-        step(m, "Ticket_Thread_Add", dh_expect_delivered(m, mark, "Ticket_Thread_Add", "direction", "out", 0, 10000)))
+        step(m, "Ticket_Thread_Add",
+             dh_expect_delivered(m, mark, "Ticket_Thread_Add", "direction", "out", 0, 10000)))
         return -1;
     mark = dh_mark(m);
     if (step(m, "commenting",
-             dh_comment_add(m, "agent", ticket, "{\"content\":\"Toner recall applies.\",\"isPublic\":false}", comment)) ||
-        step(m, "Ticket_Comment_Add", dh_expect_delivered(m, mark, "Ticket_Comment_Add", "id", comment, 0, 10000)))
+             dh_comment_add(m, "agent", ticket,
+                            "{\"content\":\"Toner recall applies.\",\"isPublic\":false}",
+                            comment)) ||
+        step(m, "Ticket_Comment_Add",
+             dh_expect_delivered(m, mark, "Ticket_Comment_Add", "id", comment, 0, 10000)))
         return -1;
     mark = dh_mark(m);
     snprintf(path, sizeof path, "/api/v1/tickets/%s/comments/%s", ticket, comment);
     dh_response r;
-    int prc = dh_call(m, "PATCH", path, "agent", "{\"content\":\"Toner recall applies; part ordered.\"}", &r);
+    int prc = dh_call(m, "PATCH", path, "agent",
+                      "{\"content\":\"Toner recall applies; part ordered.\"}", &r);
     long pst = r.status;
     dh_response_free(&r);
     if (prc || pst != 200) {
@@ -427,9 +448,11 @@ static void report(dh_mock *m, uint64_t start, const char *ticket, int keep)
            "extension chose Support and Billing).\n\n");
     if (!keep) {
         /* the mock stops with this command: point at what works afterwards */
-        printf("where to look next:\n"
-               "  keep it running     deskmock demo --keep   (the timeline page, trigger, the journal)\n"
-               "  check a receiver    deskmock check --help   (docs/harness.md explains each case)\n");
+        printf(
+            "where to look next:\n"
+            "  keep it running     deskmock demo --keep   (the timeline page, trigger, the "
+            "journal)\n"
+            "  check a receiver    deskmock check --help   (docs/harness.md explains each case)\n");
         fflush(stdout);
         return;
     }
@@ -437,19 +460,22 @@ static void report(dh_mock *m, uint64_t start, const char *ticket, int keep)
            "another shell:\n"
            "  the timeline page   %s/mock/ui\n"
            "  the journal         curl '%s/mock/v1/journal?kind=event,attempt,fate,invoke'\n"
-           "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set priority=Low\n"
+           "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set "
+           "priority=Low\n"
            "  check a receiver    deskmock check --mock %s --receiver URL   (docs/harness.md)\n",
            dh_url(m), dh_url(m), dh_url(m), ticket, dh_url(m));
     fflush(stdout);
     dm_cli_on_stop(on_signal);
-    while (!interrupted) pause();
+    while (!interrupted)
+        pause();
 }
 
 /* The mock, the receiver, the extension, the events, the verdict. */
 static int run(const demo_args *a, const char *rpath, const cJSON *manifest, const cJSON *resources)
 {
     const char *secret = dm_json_str(manifest, "secret");
-    const char *source_id = dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "ignoreSourceId");
+    const char *source_id =
+        dm_json_str(cJSON_GetObjectItemCaseSensitive(resources, "webhook"), "ignoreSourceId");
     char err[512];
     dh_options o = {0};
     o.port = (int)a->port;
@@ -486,10 +512,12 @@ int dm_cli_demo(int argc, char **argv)
     int p = parse(&a, argc, argv);
     if (p) return p > 0 ? 0 : 2;
     char rpath[PATH_MAX];
-    if (a.receiver) snprintf(rpath, sizeof rpath, "%s", a.receiver);
+    if (a.receiver)
+        snprintf(rpath, sizeof rpath, "%s", a.receiver);
     else if (find_receiver(rpath, sizeof rpath)) {
-        fprintf(stderr, "deskmock demo: cannot find the example receiver (receiver-correct) next to "
-                        "this binary; build examples/ or give --receiver PATH\n");
+        fprintf(stderr,
+                "deskmock demo: cannot find the example receiver (receiver-correct) next to "
+                "this binary; build examples/ or give --receiver PATH\n");
         return 2;
     }
     cJSON *manifest = NULL, *resources = NULL;

@@ -169,15 +169,22 @@ static int parse(int argc, char **argv, expect_args *o)
         switch (c) {
         case 1:
             if (verb_name) {
-                fprintf(stderr, "deskmock expect: one verb at a time ('%s', then '%s'); see --help\n",
+                fprintf(stderr,
+                        "deskmock expect: one verb at a time ('%s', then '%s'); see --help\n",
                         verb_name, optarg);
                 return 2;
             }
             verb_name = optarg;
             break;
-        case 'm': o->mock = optarg; break;
-        case 'R': o->ready = optarg; break;
-        case 'j': o->json = 1; break;
+        case 'm':
+            o->mock = optarg;
+            break;
+        case 'R':
+            o->ready = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
         case 'a':
             if (dm_cli_option_number("expect", "--after", optarg, 0, INT64_MAX, "a journal seq",
                                      &o->after))
@@ -190,7 +197,9 @@ static int parse(int argc, char **argv, expect_args *o)
                 return 2;
             given |= O_FORGED;
             break;
-        case 'e': o->event_type = optarg, given |= O_EVENT; break;
+        case 'e':
+            o->event_type = optarg, given |= O_EVENT;
+            break;
         case 'w':
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "deskmock expect: --where %s: expected PATH=VALUE\n", optarg);
@@ -208,10 +217,15 @@ static int parse(int argc, char **argv, expect_args *o)
                 return 2;
             given |= O_TIMEOUT;
             break;
-        case 'M': o->method = optarg, given |= O_METHOD; break;
-        case 'u': o->url = optarg, given |= O_URL; break;
+        case 'M':
+            o->method = optarg, given |= O_METHOD;
+            break;
+        case 'u':
+            o->url = optarg, given |= O_URL;
+            break;
         case 'n':
-            if (dm_cli_option_number("expect", "--min", optarg, 1, 1000000, NULL, &o->min)) return 2;
+            if (dm_cli_option_number("expect", "--min", optarg, 1, 1000000, NULL, &o->min))
+                return 2;
             given |= O_MIN;
             break;
         case 'q':
@@ -219,8 +233,12 @@ static int parse(int argc, char **argv, expect_args *o)
                 return 2;
             given |= O_QUIET;
             break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!verb_name) {
@@ -229,7 +247,8 @@ static int parse(int argc, char **argv, expect_args *o)
         return 2;
     }
     size_t v = 0;
-    while (v < NVERBS && strcmp(verb_name, verbs[v].name) != 0) v++;
+    while (v < NVERBS && strcmp(verb_name, verbs[v].name) != 0)
+        v++;
     if (v == NVERBS) {
         fprintf(stderr, "deskmock expect: '%s' is not a verb; see --help\n", verb_name);
         return 2;
@@ -254,11 +273,21 @@ static int judge(dh_mock *m, const expect_args *o)
     case V_DELIVERED:
         rc = dh_expect_delivered(m, a, o->event_type, path, value, o->within, (int)o->timeout);
         break;
-    case V_CALL: rc = dh_expect_call(m, a, o->method, o->url, (int)o->min, (int)o->timeout); break;
-    case V_NO_CALL: rc = dh_expect_no_call(m, a, o->method, o->url, (int)o->quiet); break;
-    case V_NO_LOOP: rc = dh_expect_no_loop(m, a, (int)o->quiet); break;
-    case V_NO_DUP: rc = dh_expect_no_duplicate_writes(m, a, (int)o->quiet); break;
-    case V_REFUSED: rc = dh_expect_refused(m, (uint64_t)o->forged, (int)o->quiet); break;
+    case V_CALL:
+        rc = dh_expect_call(m, a, o->method, o->url, (int)o->min, (int)o->timeout);
+        break;
+    case V_NO_CALL:
+        rc = dh_expect_no_call(m, a, o->method, o->url, (int)o->quiet);
+        break;
+    case V_NO_LOOP:
+        rc = dh_expect_no_loop(m, a, (int)o->quiet);
+        break;
+    case V_NO_DUP:
+        rc = dh_expect_no_duplicate_writes(m, a, (int)o->quiet);
+        break;
+    case V_REFUSED:
+        rc = dh_expect_refused(m, (uint64_t)o->forged, (int)o->quiet);
+        break;
     }
     free(path);
     return rc;

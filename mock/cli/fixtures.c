@@ -61,9 +61,15 @@ static int lint(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'q': quiet = 1; break;
-        case 'h': lint_usage(stdout); return 0;
-        default: lint_usage(stderr); return 2;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            lint_usage(stdout);
+            return 0;
+        default:
+            lint_usage(stderr);
+            return 2;
         }
     }
     if (optind >= argc) {
@@ -109,7 +115,9 @@ int dm_cli_fixtures(int argc, char **argv)
         return 0;
     }
     if (strcmp(sub, "lint") == 0) return lint(argc - 1, argv + 1);
-    fprintf(stderr, "deskmock fixtures: '%s' is not a fixtures command; see 'deskmock fixtures "
-                    "--help'\n", sub);
+    fprintf(stderr,
+            "deskmock fixtures: '%s' is not a fixtures command; see 'deskmock fixtures "
+            "--help'\n",
+            sub);
     return 2;
 }

@@ -89,11 +89,13 @@ static char *pretty(const cJSON *o)
     char *tabbed = cJSON_Print(o);
     dm_buf b = {0};
     for (const char *p = tabbed; *p; p++) {
-        if (*p == '\t') dm_buf_puts(&b, "  ");
+        if (*p == '\t')
+            dm_buf_puts(&b, "  ");
         else if (*p == ':' && p[1] == '\t') {
             dm_buf_puts(&b, ": ");
             p++;
-        } else dm_buf_putc(&b, *p);
+        } else
+            dm_buf_putc(&b, *p);
     }
     dm_buf_putc(&b, '\n');
     free(tabbed);
@@ -133,7 +135,8 @@ static void save(recorder *r, cJSON *ev)
         return;
     }
     for (int n = 1;; n++) {
-        snprintf(path, sizeof path, "%s/recorded-%s-%d.json", dir, when && strspn(when, "0123456789") == strlen(when) ? when : "0", n);
+        snprintf(path, sizeof path, "%s/recorded-%s-%d.json", dir,
+                 when && strspn(when, "0123456789") == strlen(when) ? when : "0", n);
         if (access(path, F_OK) != 0) break;
     }
     char *text = pretty(ev);
@@ -174,7 +177,8 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
         cJSON *arr = NULL;
         char why[160];
         if (dm_json_parse(ctx->body.data, ctx->body.len, &arr, why, sizeof why)) {
-            fprintf(stderr, "deskmock record: a delivery that is not JSON (%s) was not saved\n", why);
+            fprintf(stderr, "deskmock record: a delivery that is not JSON (%s) was not saved\n",
+                    why);
         } else {
             pthread_mutex_lock(&r->mu);
             cJSON *ev, *list = cJSON_IsArray(arr) ? arr : NULL;
@@ -182,7 +186,9 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
                 if (r->limit && r->saved >= r->limit) break;
                 if (cJSON_IsObject(ev)) save(r, ev);
             }
-            if (!cJSON_IsArray(arr)) fprintf(stderr, "deskmock record: a delivery that is not a JSON array was not saved\n");
+            if (!cJSON_IsArray(arr))
+                fprintf(stderr,
+                        "deskmock record: a delivery that is not a JSON array was not saved\n");
             /* stop once this answer has gone out (see on_done), not before */
             if (r->limit && r->saved >= r->limit) r->finished = 1;
             pthread_mutex_unlock(&r->mu);
@@ -213,9 +219,12 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 int dm_cli_record(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"out", required_argument, NULL, 'o'},  {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'}, {"count", required_argument, NULL, 'n'},
-        {"no-scrub", no_argument, NULL, 'S'},   {"help", no_argument, NULL, 'h'},
+        {"out", required_argument, NULL, 'o'},
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"count", required_argument, NULL, 'n'},
+        {"no-scrub", no_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     recorder r = {0};
@@ -226,9 +235,15 @@ int dm_cli_record(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': r.out = optarg; break;
-        case 'b': bind = optarg; break;
-        case 'S': r.scrub = 0; break;
+        case 'o':
+            r.out = optarg;
+            break;
+        case 'b':
+            bind = optarg;
+            break;
+        case 'S':
+            r.scrub = 0;
+            break;
         case 'p':
             if (dm_cli_option_number("record", "--port", optarg, 0, 65535, NULL, &port)) return 2;
             break;
@@ -238,8 +253,12 @@ int dm_cli_record(int argc, char **argv)
                 return 2;
             r.limit = (long)n;
             break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!r.out || optind != argc) {

@@ -146,23 +146,44 @@ static int number(serve_args *a, int c, const char *arg)
         {'L', "--connection-limit", 1, 100000},
     };
     size_t i = 0;
-    while (ranges[i].c != c) i++;
+    while (ranges[i].c != c)
+        i++;
     long long n;
     if (dm_cli_option_number("serve", ranges[i].name, arg, ranges[i].min, ranges[i].max,
                              c == 's' ? "a positive number" : NULL, &n))
         return -1;
     dm_app_opts *o = &a->o;
     switch (c) {
-    case 'p': o->port = (int)n; break;
-    case 's': o->seed = (uint64_t)n; break;
-    case 'J': o->journal_limit = (size_t)n; break;
-    case 'M': o->journal_memory_mb = (size_t)n; break;
-    case 'T': o->delivery_timeout_ms = n; break;
-    case 'B': o->batch_max = (int)n; break;
-    case 'W': o->batch_window_ms = n; break;
-    case 'w': o->invoke_cause_window_ms = n ? n : -1; break; /* -1: a window of none */
-    case 'E': o->connection_timeout_s = (unsigned)n; break;
-    case 'L': o->connection_limit = (unsigned)n; break;
+    case 'p':
+        o->port = (int)n;
+        break;
+    case 's':
+        o->seed = (uint64_t)n;
+        break;
+    case 'J':
+        o->journal_limit = (size_t)n;
+        break;
+    case 'M':
+        o->journal_memory_mb = (size_t)n;
+        break;
+    case 'T':
+        o->delivery_timeout_ms = n;
+        break;
+    case 'B':
+        o->batch_max = (int)n;
+        break;
+    case 'W':
+        o->batch_window_ms = n;
+        break;
+    case 'w':
+        o->invoke_cause_window_ms = n ? n : -1;
+        break; /* -1: a window of none */
+    case 'E':
+        o->connection_timeout_s = (unsigned)n;
+        break;
+    case 'L':
+        o->connection_limit = (unsigned)n;
+        break;
     }
     return 0;
 }
@@ -178,17 +199,41 @@ static int option(serve_args *a, int c, const char *arg)
     dm_app_opts *o = &a->o;
     int k;
     switch (c) {
-    case 'p': case 's': case 'J': case 'M': case 'T': case 'B': case 'W': case 'w': case 'E':
+    case 'p':
+    case 's':
+    case 'J':
+    case 'M':
+    case 'T':
+    case 'B':
+    case 'W':
+    case 'w':
+    case 'E':
     case 'L':
         return number(a, c, arg);
-    case 'b': o->bind = arg; break;
-    case 'o': o->org_file = arg; break;
-    case 'j': o->journal_file = arg; break;
-    case 'r': a->ready = arg; break;
-    case 'K': o->jwt_key_file = arg; break;
-    case 'A': o->control_token = arg; break;
-    case 'X': o->invoke_passthrough = 1; break;
-    case 'q': a->quiet = 1; break;
+    case 'b':
+        o->bind = arg;
+        break;
+    case 'o':
+        o->org_file = arg;
+        break;
+    case 'j':
+        o->journal_file = arg;
+        break;
+    case 'r':
+        a->ready = arg;
+        break;
+    case 'K':
+        o->jwt_key_file = arg;
+        break;
+    case 'A':
+        o->control_token = arg;
+        break;
+    case 'X':
+        o->invoke_passthrough = 1;
+        break;
+    case 'q':
+        a->quiet = 1;
+        break;
     case 'c':
         if (dm_cli_option_choice("serve", "--clock", arg, clocks, &k)) return -1;
         o->clock_virtual = k == 1;
@@ -206,20 +251,25 @@ static int option(serve_args *a, int c, const char *arg)
         o->url_check_post_form = k == 1;
         break;
     case 'Y':
-        if (dm_cli_option_choice("serve", "--thread-content-type", arg, thread_types, &k)) return -1;
+        if (dm_cli_option_choice("serve", "--thread-content-type", arg, thread_types, &k))
+            return -1;
         o->thread_content_type_html = k == 1;
         break;
     case 'C':
         if (dm_iso_parse(arg, &o->clock_start)) {
-            fprintf(stderr, "deskmock serve: --clock-start %s: expected a time like "
-                            "2026-01-01T00:00:00.000Z\n", arg);
+            fprintf(stderr,
+                    "deskmock serve: --clock-start %s: expected a time like "
+                    "2026-01-01T00:00:00.000Z\n",
+                    arg);
             return -1;
         }
         break;
     case 'R':
         if (dm_parse_durations(arg, a->retry, 32, &o->retry_count)) {
-            fprintf(stderr, "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
-                            "delays like 0,10s,5m, or none\n", arg);
+            fprintf(stderr,
+                    "deskmock serve: --retry-schedule %s: expected a comma list of up to 32 "
+                    "delays like 0,10s,5m, or none\n",
+                    arg);
             return -1;
         }
         o->retry_schedule = a->retry;
@@ -232,8 +282,12 @@ static int option(serve_args *a, int c, const char *arg)
         a->fixture_dirs[a->nfixture_dirs++] = arg;
         o->fixture_dirs = a->fixture_dirs;
         break;
-    case 'h': usage(stdout); return 1;
-    default: usage(stderr); return -1;
+    case 'h':
+        usage(stdout);
+        return 1;
+    default:
+        usage(stderr);
+        return -1;
     }
     return 0;
 }

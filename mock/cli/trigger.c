@@ -89,8 +89,12 @@ static int report(const cJSON *story, const char *type, double seq)
     cJSON_ArrayForEach(t, targets) {
         const char *wid = dm_json_str(t, "webhookId");
         const cJSON *fate = NULL, *f, *last = NULL, *a;
-        cJSON_ArrayForEach(f, fates) if (dm_json_str(f, "webhookId") && strcmp(dm_json_str(f, "webhookId"), wid) == 0) fate = f;
-        cJSON_ArrayForEach(a, attempts) if (dm_json_str(a, "webhookId") && strcmp(dm_json_str(a, "webhookId"), wid) == 0) last = a;
+        cJSON_ArrayForEach(f, fates)
+            if (dm_json_str(f, "webhookId") && strcmp(dm_json_str(f, "webhookId"), wid) == 0)
+                fate = f;
+        cJSON_ArrayForEach(a, attempts)
+            if (dm_json_str(a, "webhookId") && strcmp(dm_json_str(a, "webhookId"), wid) == 0)
+                last = a;
         printf("  webhook %s ", wid);
         if (last) print_url(dm_json_str(last, "url"));
         const char *fs = fate ? dm_json_str(fate, "fate") : "pending";
@@ -110,11 +114,13 @@ static int report(const cJSON *story, const char *type, double seq)
             if (last && cJSON_IsNumber(st))
                 printf(": %s, last answer %.0f", fs, st->valuedouble);
             else if (last)
-                printf(": %s, %s", fs, dm_json_str(last, "error") ? dm_json_str(last, "error") : "no answer");
+                printf(": %s, %s", fs,
+                       dm_json_str(last, "error") ? dm_json_str(last, "error") : "no answer");
             else
                 printf(": %s", fs);
             const cJSON *next = cJSON_GetObjectItemCaseSensitive(last, "nextRetryMs");
-            if (strcmp(fs, "pending") == 0 && next) printf(", next retry in %.0f ms", next->valuedouble);
+            if (strcmp(fs, "pending") == 0 && next)
+                printf(", next retry in %.0f ms", next->valuedouble);
             if (fate && dm_json_str(fate, "reason")) printf(" (%s)", dm_json_str(fate, "reason"));
             printf("\n");
         }
@@ -147,19 +153,29 @@ static void failf(trig *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (t->json) dm_json_set_str(t->out, "error", msg);
-    else fprintf(stderr, "deskmock trigger: %s\n", msg);
+    if (t->json)
+        dm_json_set_str(t->out, "error", msg);
+    else
+        fprintf(stderr, "deskmock trigger: %s\n", msg);
 }
 
 static const struct option longopts[] = {
-    {"mock", required_argument, NULL, 'm'},      {"ready-file", required_argument, NULL, 'r'},
-    {"ticket", required_argument, NULL, 't'},    {"comment", required_argument, NULL, 'c'},
-    {"contact", required_argument, NULL, 'k'},   {"direction", required_argument, NULL, 'd'},
-    {"id", required_argument, NULL, 'i'},        {"article", required_argument, NULL, 'A'},
-    {"set", required_argument, NULL, 's'},       {"unset", required_argument, NULL, 'u'},
-    {"source-id", required_argument, NULL, 'S'}, {"automation", no_argument, NULL, 'a'},
-    {"timeout", required_argument, NULL, 'T'},   {"fixture", required_argument, NULL, 'f'},
-    {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
+    {"mock", required_argument, NULL, 'm'},
+    {"ready-file", required_argument, NULL, 'r'},
+    {"ticket", required_argument, NULL, 't'},
+    {"comment", required_argument, NULL, 'c'},
+    {"contact", required_argument, NULL, 'k'},
+    {"direction", required_argument, NULL, 'd'},
+    {"id", required_argument, NULL, 'i'},
+    {"article", required_argument, NULL, 'A'},
+    {"set", required_argument, NULL, 's'},
+    {"unset", required_argument, NULL, 'u'},
+    {"source-id", required_argument, NULL, 'S'},
+    {"automation", no_argument, NULL, 'a'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"fixture", required_argument, NULL, 'f'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
@@ -173,18 +189,41 @@ static int parse(trig *t, int argc, char **argv)
     opterr = !t->json; /* getopt's own complaints are not JSON */
     while (!rc && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'm': t->mock = optarg; break;
-        case 'r': t->ready = optarg; break;
-        case 't': dm_json_set_str(t->req, "ticketId", optarg); break;
-        case 'c': dm_json_set_str(t->req, "commentId", optarg); break;
-        case 'k': dm_json_set_str(t->req, "contactId", optarg); break;
-        case 'i': dm_json_set_str(t->req, "id", optarg); break;
-        case 'A': dm_json_set_str(t->req, "articleId", optarg); break;
-        case 'd': dm_json_set_str(t->req, "direction", optarg); break;
-        case 'S': dm_json_set_str(t->req, "sourceId", optarg); break;
-        case 'a': dm_json_set_bool(t->req, "automation", 1); break;
-        case 'j': break;
-        case 'f': t->fixture = optarg; break;
+        case 'm':
+            t->mock = optarg;
+            break;
+        case 'r':
+            t->ready = optarg;
+            break;
+        case 't':
+            dm_json_set_str(t->req, "ticketId", optarg);
+            break;
+        case 'c':
+            dm_json_set_str(t->req, "commentId", optarg);
+            break;
+        case 'k':
+            dm_json_set_str(t->req, "contactId", optarg);
+            break;
+        case 'i':
+            dm_json_set_str(t->req, "id", optarg);
+            break;
+        case 'A':
+            dm_json_set_str(t->req, "articleId", optarg);
+            break;
+        case 'd':
+            dm_json_set_str(t->req, "direction", optarg);
+            break;
+        case 'S':
+            dm_json_set_str(t->req, "sourceId", optarg);
+            break;
+        case 'a':
+            dm_json_set_bool(t->req, "automation", 1);
+            break;
+        case 'j':
+            break;
+        case 'f':
+            t->fixture = optarg;
+            break;
         case 's': {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg) {
@@ -197,17 +236,24 @@ static int parse(trig *t, int argc, char **argv)
             *eq = '=';
             break;
         }
-        case 'u': cJSON_AddItemToArray(unset, cJSON_CreateString(optarg)); break;
+        case 'u':
+            cJSON_AddItemToArray(unset, cJSON_CreateString(optarg));
+            break;
         case 'T':
             if (dm_cli_number(optarg, 0, 600000, &t->timeout)) {
                 failf(t, "--timeout %s: expected 0 to 600000", optarg);
                 rc = -1;
             }
             break;
-        case 'h': usage(stdout); rc = 1; break;
+        case 'h':
+            usage(stdout);
+            rc = 1;
+            break;
         default:
-            if (t->json) failf(t, "bad usage; see deskmock trigger --help");
-            else usage(stderr);
+            if (t->json)
+                failf(t, "bad usage; see deskmock trigger --help");
+            else
+                usage(stderr);
             rc = -1;
         }
     }
@@ -278,14 +324,16 @@ static int run(trig *t)
         return 2;
     }
     if (st != 200) {
-        failf(t, "the mock refused (%ld): %s", st, ans ? dm_json_str(ans, "message") : "no message");
+        failf(t, "the mock refused (%ld): %s", st,
+              ans ? dm_json_str(ans, "message") : "no message");
         if (t->json) {
             cJSON_AddNumberToObject(t->out, "status", (double)st);
             if (ans) cJSON_AddItemToObject(t->out, "answer", ans), ans = NULL;
         } else {
             const cJSON *e;
             cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(ans, "errors"))
-                fprintf(stderr, "  %s: %s\n", dm_json_str(e, "fieldName"), dm_json_str(e, "errorMessage"));
+                fprintf(stderr, "  %s: %s\n", dm_json_str(e, "fieldName"),
+                        dm_json_str(e, "errorMessage"));
         }
         cJSON_Delete(ans);
         return 1;
@@ -293,8 +341,10 @@ static int run(trig *t)
     const cJSON *events = cJSON_GetObjectItemCaseSensitive(ans, "events"), *ev;
     const char *reason = dm_json_str(ans, "reason");
     if (!cJSON_GetArraySize(events)) {
-        if (t->json) dm_json_set_str(t->out, "reason", reason ? reason : "no event was raised");
-        else printf("no event was raised: %s\n", reason ? reason : "the mock did not say why");
+        if (t->json)
+            dm_json_set_str(t->out, "reason", reason ? reason : "no event was raised");
+        else
+            printf("no event was raised: %s\n", reason ? reason : "the mock did not say why");
     }
     cJSON *stories = t->json ? cJSON_AddArrayToObject(t->out, "events") : NULL;
     int all_ok = cJSON_GetArraySize(events) > 0;
@@ -322,7 +372,8 @@ int dm_cli_trigger(int argc, char **argv)
 {
     trig t = {0};
     t.timeout = 10000;
-    for (int i = 1; i < argc; i++) t.json |= strcmp(argv[i], "--json") == 0;
+    for (int i = 1; i < argc; i++)
+        t.json |= strcmp(argv[i], "--json") == 0;
     t.req = cJSON_CreateObject();
     t.out = cJSON_CreateObject();
     int parsed = parse(&t, argc, argv);

@@ -88,7 +88,9 @@ int dm_cli_validate(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'q': quiet = 1; break;
+        case 'q':
+            quiet = 1;
+            break;
         case 'f':
             if (strcmp(optarg, "text") == 0) {
                 json = 0;
@@ -99,8 +101,12 @@ int dm_cli_validate(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc - 1) {
@@ -116,8 +122,10 @@ int dm_cli_validate(int argc, char **argv)
         dm_ext_diags_free(d);
         return 2;
     }
-    if (json) print_json(dir, d);
-    else print_text(dir, d, quiet);
+    if (json)
+        print_json(dir, d);
+    else
+        print_text(dir, d, quiet);
     int rc = dm_ext_diags_errors(d) ? 1 : 0;
     dm_ext_diags_free(d);
     if (fflush(stdout) != 0) return 2;

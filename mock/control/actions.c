@@ -36,8 +36,10 @@ static cJSON *named(dm_control *c, const cJSON *in, const char *key, const char 
     if (!id && use_first && coll->items.n) o = coll->items.items[coll->items.n - 1];
     char ptr[80];
     snprintf(ptr, sizeof ptr, "/%s", key);
-    if (!o && id) dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s", module, id);
-    else if (!o) dm_field_errs_add(e, ptr, "missing", "name the %s", module);
+    if (!o && id)
+        dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s", module, id);
+    else if (!o)
+        dm_field_errs_add(e, ptr, "missing", "name the %s", module);
     return o;
 }
 
@@ -47,7 +49,8 @@ static void only(const cJSON *in, const char *const *keys, dm_field_errs *e)
     const cJSON *v;
     cJSON_ArrayForEach(v, in) {
         int ok = 0;
-        for (const char *const *k = keys; *k; k++) ok |= strcmp(*k, v->string) == 0;
+        for (const char *const *k = keys; *k; k++)
+            ok |= strcmp(*k, v->string) == 0;
         if (ok) continue;
         char ptr[160];
         dm_json_pointer(ptr, sizeof ptr, "", v->string, 100);
@@ -73,10 +76,11 @@ static int str_or_absent(const cJSON *in, const char *key, dm_field_errs *e)
  * is a reply on that ticket: a thread in (Ticket_Thread_Add). */
 static void email(dm_control *c, dm_call *call, const cJSON *in, dm_field_errs *e, dm_resp *out)
 {
-    static const char *const keys[] = {"subject", "content", "contactId", "departmentId",
+    static const char *const keys[] = {"subject",  "content", "contactId", "departmentId",
                                        "ticketId", "channel", NULL};
     only(in, keys, e);
-    for (const char *const *k = keys; *k; k++) str_or_absent(in, *k, e);
+    for (const char *const *k = keys; *k; k++)
+        str_or_absent(in, *k, e);
     dm_store *s = c->d.store;
     const char *content = dm_json_str(in, "content");
     const char *tid = dm_json_str(in, "ticketId");
@@ -97,11 +101,13 @@ static void email(dm_control *c, dm_call *call, const cJSON *in, dm_field_errs *
     const char *subject = dm_json_str(in, "subject");
     dm_json_set_str(tk, "subject", subject ? subject : "Help needed");
     const cJSON *dep = dm_json_str(in, "departmentId") ? NULL : first_of(s, "department");
-    dm_json_set_str(tk, "departmentId", dep ? dm_json_str(dep, "id") : dm_json_str(in, "departmentId"));
+    dm_json_set_str(tk, "departmentId",
+                    dep ? dm_json_str(dep, "id") : dm_json_str(in, "departmentId"));
     const cJSON *con = dm_json_str(in, "contactId") ? NULL : first_of(s, "contact");
     dm_json_set_str(tk, "contactId", con ? dm_json_str(con, "id") : dm_json_str(in, "contactId"));
     dm_json_set_str(tk, "channel", "Email");
-    dm_json_set(tk, "description", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(th_in, "content"), 1));
+    dm_json_set(tk, "description",
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(th_in, "content"), 1));
     dm_api_check_refs(s, &dm_ticket_schema, tk, e);
     if (e->n) {
         cJSON_Delete(tk);
@@ -139,12 +145,14 @@ static void agent_presence(dm_control *c, dm_call *call, const cJSON *in, dm_fie
     cJSON *p = agent ? dm_map_get(pres->by_id, dm_json_str(agent, "id")) : NULL;
     cJSON *set = cJSON_CreateObject();
     const char *status = dm_json_str(in, "status");
-    if (!status && p) status = strcmp(dm_json_str(p, "status"), "ONLINE") == 0 ? "OFFLINE" : "ONLINE";
+    if (!status && p)
+        status = strcmp(dm_json_str(p, "status"), "ONLINE") == 0 ? "OFFLINE" : "ONLINE";
     if (status) {
         dm_json_set_str(set, "status", status);
         cJSON *ch = cJSON_CreateObject();
         static const char *const channels[] = {"EMAIL", "CHAT", "PHONE"};
-        for (size_t i = 0; i < 3; i++) dm_json_set_str(ch, channels[i], status);
+        for (size_t i = 0; i < 3; i++)
+            dm_json_set_str(ch, channels[i], status);
         dm_json_set(set, "channels", ch);
     }
     const cJSON *given = cJSON_GetObjectItemCaseSensitive(in, "channels");
@@ -192,7 +200,8 @@ static void agent_channels(dm_control *c, dm_call *call, const cJSON *in, dm_fie
 static void article_feedback(dm_control *c, dm_call *call, const cJSON *in, dm_field_errs *e,
                              dm_resp *out)
 {
-    static const char *const keys[] = {"articleId", "feedback", "contactId", "email", "locale", NULL};
+    static const char *const keys[] = {"articleId", "feedback", "contactId",
+                                       "email",     "locale",   NULL};
     only(in, keys, e);
     dm_store *s = c->d.store;
     cJSON *article = named(c, in, "articleId", "article", 1, e);
@@ -210,16 +219,21 @@ static void article_feedback(dm_control *c, dm_call *call, const cJSON *in, dm_f
     if (!e->n) dm_api_check_refs(s, fb->schema, body, e);
     if (!e->n && article) {
         dm_json_set_str(body, "articleId", dm_json_str(article, "id"));
-        if (con && !dm_json_str(body, "email")) dm_json_set_str(body, "email", dm_json_str(con, "email"));
+        if (con && !dm_json_str(body, "email"))
+            dm_json_set_str(body, "email", dm_json_str(con, "email"));
         cJSON *f = dm_coll_create(s, fb, body, NULL, NULL, &call->origin, 1);
         if (con) {
             char name[256];
-            snprintf(name, sizeof name, "%s%s%s", dm_json_str(con, "firstName") ? dm_json_str(con, "firstName") : "",
+            snprintf(name, sizeof name, "%s%s%s",
+                     dm_json_str(con, "firstName") ? dm_json_str(con, "firstName") : "",
                      dm_json_str(con, "firstName") ? " " : "", dm_json_str(con, "lastName"));
             dm_json_set_str(f, "contactName", name);
         }
         dm_json_set_count(article, "feedbackCount",
-                          atoll(dm_json_str(article, "feedbackCount") ? dm_json_str(article, "feedbackCount") : "0") + 1);
+                          atoll(dm_json_str(article, "feedbackCount")
+                                    ? dm_json_str(article, "feedbackCount")
+                                    : "0") +
+                              1);
         dm_resp_json(out, 200, f);
     }
     cJSON_Delete(body);
@@ -259,22 +273,25 @@ static cJSON *new_session(dm_control *c, dm_call *call, const cJSON *in, dm_fiel
 static void im_session_status(dm_control *c, dm_call *call, const cJSON *in, dm_field_errs *e,
                               dm_resp *out)
 {
-    static const char *const keys[] = {"sessionId", "status", "departmentId", "contactId",
-                                       "integration", NULL};
+    static const char *const keys[] = {"sessionId", "status",      "departmentId",
+                                       "contactId", "integration", NULL};
     only(in, keys, e);
     dm_store *s = c->d.store;
     dm_coll *sessions = dm_store_coll(s, "imSession");
     cJSON *sess = dm_json_str(in, "sessionId") ? named(c, in, "sessionId", "imSession", 0, e)
-                                                : new_session(c, call, in, e);
+                                               : new_session(c, call, in, e);
     if (e->n || !sess) return;
     const char *status = dm_json_str(in, "status");
     cJSON *set = cJSON_CreateObject();
-    dm_json_set_str(set, "status", status ? status
-                                   : strcmp(dm_json_str(sess, "status"), "OPEN") == 0 ? "ON_HOLD" : "OPEN");
+    dm_json_set_str(set, "status",
+                    status                                             ? status
+                    : strcmp(dm_json_str(sess, "status"), "OPEN") == 0 ? "ON_HOLD"
+                                                                       : "OPEN");
     dm_json_set_str(set, "previousStatus", dm_json_str(sess, "status"));
     set_epoch(set, "modifiedTime", dm_clock_now(s->clock));
     cJSON *check = cJSON_CreateObject();
-    dm_json_set(check, "status", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(set, "status"), 1));
+    dm_json_set(check, "status",
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(set, "status"), 1));
     dm_schema_check_input(sessions->schema, check, DM_INPUT_UPDATE, "", e);
     cJSON_Delete(check);
     if (!e->n) {
@@ -289,19 +306,21 @@ static void im_session_status(dm_control *c, dm_call *call, const cJSON *in, dm_
 static void im_message(dm_control *c, dm_call *call, const cJSON *in, dm_field_errs *e,
                        dm_resp *out)
 {
-    static const char *const keys[] = {"sessionId", "text", "direction", "messageType",
+    static const char *const keys[] = {"sessionId",    "text",      "direction",   "messageType",
                                        "departmentId", "contactId", "integration", NULL};
     only(in, keys, e);
     dm_store *s = c->d.store;
     dm_coll *messages = dm_store_coll(s, "imMessage");
     cJSON *sess = dm_json_str(in, "sessionId") ? named(c, in, "sessionId", "imSession", 0, e)
-                                                : new_session(c, call, in, e);
+                                               : new_session(c, call, in, e);
     if (e->n || !sess) return;
     cJSON *body = cJSON_CreateObject();
     const char *text = dm_json_str(in, "text");
     dm_json_set_str(body, "text", text ? text : "Hi, is anyone there?");
-    if (dm_json_str(in, "direction")) dm_json_set_str(body, "direction", dm_json_str(in, "direction"));
-    if (dm_json_str(in, "messageType")) dm_json_set_str(body, "messageType", dm_json_str(in, "messageType"));
+    if (dm_json_str(in, "direction"))
+        dm_json_set_str(body, "direction", dm_json_str(in, "direction"));
+    if (dm_json_str(in, "messageType"))
+        dm_json_set_str(body, "messageType", dm_json_str(in, "messageType"));
     dm_schema_check_input(messages->schema, body, DM_INPUT_CREATE, "", e);
     if (!e->n) {
         dm_json_set_str(body, "sessionId", dm_json_str(sess, "id"));
@@ -309,18 +328,20 @@ static void im_message(dm_control *c, dm_call *call, const cJSON *in, dm_field_e
         dm_json_set_str(body, "integration", dm_json_str(sess, "integration"));
         dm_json_set_str(body, "departmentId", dm_json_str(sess, "departmentId"));
         const cJSON *con = dm_store_contact(s, dm_json_str(sess, "contactId"));
-        int in_dir = !dm_json_str(body, "direction") || strcmp(dm_json_str(body, "direction"), "IN") == 0;
+        int in_dir =
+            !dm_json_str(body, "direction") || strcmp(dm_json_str(body, "direction"), "IN") == 0;
         cJSON *actor = cJSON_CreateObject();
         dm_json_set_str(actor, "type", in_dir ? "ENDUSER" : "AGENT");
         if (in_dir && con) {
             char name[256];
-            snprintf(name, sizeof name, "%s%s%s", dm_json_str(con, "firstName") ? dm_json_str(con, "firstName") : "",
+            snprintf(name, sizeof name, "%s%s%s",
+                     dm_json_str(con, "firstName") ? dm_json_str(con, "firstName") : "",
                      dm_json_str(con, "firstName") ? " " : "", dm_json_str(con, "lastName"));
             dm_json_set_str(actor, "name", name);
             dm_json_set_str(actor, "contactId", dm_json_str(con, "id"));
         } else if (!in_dir) {
-            const cJSON *ag = dm_store_agent(s, call->origin.actor_id ? call->origin.actor_id
-                                                                     : dm_json_str(sess, "assigneeId"));
+            const cJSON *ag = dm_store_agent(
+                s, call->origin.actor_id ? call->origin.actor_id : dm_json_str(sess, "assigneeId"));
             dm_json_set_str(actor, "name", ag ? dm_json_str(ag, "name") : "System");
             dm_json_set_str(actor, "agentId", ag ? dm_json_str(ag, "id") : NULL);
         }
@@ -345,8 +366,10 @@ static void im_message_status(dm_control *c, dm_call *call, const cJSON *in, dm_
     if (e->n || !m) return;
     cJSON *set = cJSON_CreateObject();
     const char *status = dm_json_str(in, "status");
-    dm_json_set_str(set, "status", status ? status
-                                   : strcmp(dm_json_str(m, "status"), "READ") == 0 ? "DELIVERED" : "READ");
+    dm_json_set_str(set, "status",
+                    status                                          ? status
+                    : strcmp(dm_json_str(m, "status"), "READ") == 0 ? "DELIVERED"
+                                                                    : "READ");
     dm_schema_check_input(messages->schema, set, DM_INPUT_UPDATE, "", e);
     set_epoch(set, "modifiedTime", dm_clock_now(s->clock));
     if (!e->n) {

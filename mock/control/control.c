@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WAIT_MAX_MS 60000
+#define WAIT_MAX_MS         60000
 #define QUERY_LIMIT_DEFAULT 1000
-#define QUERY_LIMIT_MAX 100000
+#define QUERY_LIMIT_MAX     100000
 
 static void h_health(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
@@ -157,8 +157,7 @@ static int journal_fill(poll *p, dm_resp *r, int final)
     return n > 0 || final;
 }
 
-static int query_u64(dm_req *req, const char *key, uint64_t max, uint64_t *out,
-                     dm_field_errs *e)
+static int query_u64(dm_req *req, const char *key, uint64_t max, uint64_t *out, dm_field_errs *e)
 {
     const char *s = dm_kvs_get(&req->query, key);
     if (!s) return 0;
@@ -351,7 +350,8 @@ static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     static const char *const keys[] = {"duplicate", "reorder", "delay", "delayMs", "lostAnswer"};
     cJSON_ArrayForEach(v, d) {
         int known = 0;
-        for (size_t i = 0; i < 5; i++) known |= strcmp(keys[i], v->string) == 0;
+        for (size_t i = 0; i < 5; i++)
+            known |= strcmp(keys[i], v->string) == 0;
         char ptr[160];
         snprintf(ptr, sizeof ptr, "/delivery/%.100s", v->string);
         if (!known)
@@ -367,11 +367,16 @@ static void h_faults_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     }
     dm_faults *f = dm_delivery_faults(c->d.delivery);
     cJSON_ArrayForEach(v, d) {
-        if (strcmp(v->string, "duplicate") == 0) f->duplicate = (int)v->valuedouble;
-        else if (strcmp(v->string, "reorder") == 0) f->reorder = (int)v->valuedouble;
-        else if (strcmp(v->string, "delay") == 0) f->delay = (int)v->valuedouble;
-        else if (strcmp(v->string, "lostAnswer") == 0) f->lost_answer = (int)v->valuedouble;
-        else f->delay_ms = (int64_t)v->valuedouble;
+        if (strcmp(v->string, "duplicate") == 0)
+            f->duplicate = (int)v->valuedouble;
+        else if (strcmp(v->string, "reorder") == 0)
+            f->reorder = (int)v->valuedouble;
+        else if (strcmp(v->string, "delay") == 0)
+            f->delay = (int)v->valuedouble;
+        else if (strcmp(v->string, "lostAnswer") == 0)
+            f->lost_answer = (int)v->valuedouble;
+        else
+            f->delay_ms = (int64_t)v->valuedouble;
     }
     cJSON_Delete(body);
     faults_json(c, resp);
@@ -423,9 +428,11 @@ static void h_clock_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     const cJSON *adv = cJSON_GetObjectItemCaseSensitive(body, "advanceMs");
     dm_field_errs e = {0};
     if (!cJSON_IsNumber(adv) || adv->valuedouble < 0 || adv->valuedouble > 3.2e10)
-        dm_field_errs_add(&e, "/advanceMs", "invalid", "expected milliseconds from 0 to 32000000000");
+        dm_field_errs_add(&e, "/advanceMs", "invalid",
+                          "expected milliseconds from 0 to 32000000000");
     else if (!c->d.clock->is_virtual)
-        dm_field_errs_add(&e, "/advanceMs", "invalid", "the clock is real; start with --clock virtual");
+        dm_field_errs_add(&e, "/advanceMs", "invalid",
+                          "the clock is real; start with --clock virtual");
     if (e.n) {
         dm_api_invalid(resp, &e);
         cJSON_Delete(body);

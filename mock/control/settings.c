@@ -17,16 +17,19 @@ static void settings_json(dm_control *c, dm_resp *resp)
     const dm_delivery_opts *d = dm_delivery_get_opts(c->d.delivery);
     cJSON *o = cJSON_CreateObject();
     const dm_invoke_opts *io = dm_invoke_get_opts(c->d.invoke);
-    cJSON_AddStringToObject(o, "prevState", dm_events_prev_changed(c->d.events) ? "changed" : "full");
+    cJSON_AddStringToObject(o, "prevState",
+                            dm_events_prev_changed(c->d.events) ? "changed" : "full");
     cJSON_AddNumberToObject(o, "deliveryTimeoutMs", (double)d->timeout_ms);
     cJSON *r = cJSON_AddArrayToObject(o, "retrySchedule");
-    for (size_t i = 0; i < d->nretry; i++) cJSON_AddItemToArray(r, cJSON_CreateNumber((double)d->retry[i]));
+    for (size_t i = 0; i < d->nretry; i++)
+        cJSON_AddItemToArray(r, cJSON_CreateNumber((double)d->retry[i]));
     cJSON_AddNumberToObject(o, "batchMax", d->batch_max);
     cJSON_AddNumberToObject(o, "batchWindowMs", (double)d->batch_window_ms);
     cJSON_AddBoolToObject(o, "invokePassthrough", io->passthrough);
     static const char *const modes[] = {"skip", "before-link", "end"};
     cJSON_AddStringToObject(o, "invokeHashQuery", modes[io->hash_query]);
-    cJSON_AddStringToObject(o, "urlCheckPost", dm_hooks_check_post_form(c->d.hooks) ? "form" : "json");
+    cJSON_AddStringToObject(o, "urlCheckPost",
+                            dm_hooks_check_post_form(c->d.hooks) ? "form" : "json");
     cJSON_AddStringToObject(o, "threadContentType", c->d.store->opts.thread_content_type);
     cJSON_AddStringToObject(o, "clock", c->d.clock->is_virtual ? "virtual" : "real");
     dm_resp_json(resp, 200, o);
@@ -69,18 +72,22 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON *num[4];
     static const char *const numeric[] = {"deliveryTimeoutMs", "batchMax", "batchWindowMs",
                                           "retrySchedule"};
-    for (int i = 0; i < 4; i++) num[i] = cJSON_DetachItemFromObjectCaseSensitive(body, numeric[i]);
+    for (int i = 0; i < 4; i++)
+        num[i] = cJSON_DetachItemFromObjectCaseSensitive(body, numeric[i]);
     dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
     if (num[0] && !whole(num[0], 1, 3600000))
         dm_field_errs_add(&e, "/deliveryTimeoutMs", "invalid", "expected 1 to 3600000");
-    if (num[1] && !whole(num[1], 1, 1000)) dm_field_errs_add(&e, "/batchMax", "invalid", "expected 1 to 1000");
+    if (num[1] && !whole(num[1], 1, 1000))
+        dm_field_errs_add(&e, "/batchMax", "invalid", "expected 1 to 1000");
     if (num[2] && !whole(num[2], 0, 3600000))
         dm_field_errs_add(&e, "/batchWindowMs", "invalid", "expected 0 to 3600000");
     if (num[3]) {
         int ok = cJSON_IsArray(num[3]) && cJSON_GetArraySize(num[3]) <= 32;
         const cJSON *x;
-        cJSON_ArrayForEach(x, num[3]) ok &= whole(x, 0, 7 * 24 * 3600000.0);
-        if (!ok) dm_field_errs_add(&e, "/retrySchedule", "invalid", "expected up to 32 delays in ms");
+        cJSON_ArrayForEach(x, num[3])
+            ok &= whole(x, 0, 7 * 24 * 3600000.0);
+        if (!ok)
+            dm_field_errs_add(&e, "/retrySchedule", "invalid", "expected up to 32 delays in ms");
     }
     if (!e.n) {
         dm_delivery_opts d = *dm_delivery_get_opts(c->d.delivery);
@@ -91,14 +98,16 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         if (num[3]) {
             size_t n = 0;
             const cJSON *x;
-            cJSON_ArrayForEach(x, num[3]) retry[n++] = (int64_t)x->valuedouble;
+            cJSON_ArrayForEach(x, num[3])
+                retry[n++] = (int64_t)x->valuedouble;
             d.retry = retry;
             d.nretry = n;
         }
         dm_delivery_set_opts(c->d.delivery, &d);
         dm_hooks_set_check_timeout(c->d.hooks, dm_delivery_get_opts(c->d.delivery)->timeout_ms);
         const char *tct = dm_json_str(body, "threadContentType");
-        if (tct) c->d.store->opts.thread_content_type = strcmp(tct, "html") == 0 ? "html" : "text/html";
+        if (tct)
+            c->d.store->opts.thread_content_type = strcmp(tct, "html") == 0 ? "html" : "text/html";
         const char *post = dm_json_str(body, "urlCheckPost");
         if (post) dm_hooks_set_check_post_form(c->d.hooks, strcmp(post, "form") == 0);
         const char *p = dm_json_str(body, "prevState");
@@ -114,7 +123,8 @@ void dm_h_settings_put(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     } else {
         dm_api_invalid(resp, &e);
     }
-    for (int i = 0; i < 4; i++) cJSON_Delete(num[i]);
+    for (int i = 0; i < 4; i++)
+        cJSON_Delete(num[i]);
     cJSON_Delete(body);
 }
 
@@ -159,8 +169,10 @@ static void shaped_done(void *ud, const dm_out_res *r)
     release_webhook(s);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "forged", (double)s->seq);
-    if (r->status) cJSON_AddNumberToObject(o, "status", r->status);
-    else cJSON_AddNullToObject(o, "status");
+    if (r->status)
+        cJSON_AddNumberToObject(o, "status", r->status);
+    else
+        cJSON_AddNullToObject(o, "status");
     cJSON_AddNumberToObject(o, "latencyMs", (double)(int64_t)(r->secs * 1000000) / 1000.0);
     if (r->error) cJSON_AddStringToObject(o, "error", r->error);
     if (r->body_len) cJSON_AddStringToObject(o, "response", r->body);
@@ -213,18 +225,27 @@ static char *with_param(const char *url, const char *key, const char *value)
 static void other_id(const char *id, char out[DM_ID_MAX])
 {
     uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (const char *p = id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
     dm_ids ids;
     dm_ids_seed(&ids, h);
-    do dm_ids_next(&ids, out);
+    do
+        dm_ids_next(&ids, out);
     while (strcmp(out, id) == 0);
 }
 
 /* The tokens a shaped delivery can carry. */
-static const char *const jwt_kinds[] = {"valid",        "none",          "expired",
-                                        "bad-signature", "wrong-audience", "wrong-issuer",
-                                        "not-yet-valid", "alg-none",      "hs256-public-key",
-                                        "unknown-kid",   NULL};
+static const char *const jwt_kinds[] = {"valid",
+                                        "none",
+                                        "expired",
+                                        "bad-signature",
+                                        "wrong-audience",
+                                        "wrong-issuer",
+                                        "not-yet-valid",
+                                        "alg-none",
+                                        "hs256-public-key",
+                                        "unknown-kid",
+                                        NULL};
 
 /* The X-ZDesk-JWT header value of kind for webhook w ("none": NULL, as when
  * signing fails), and its claims described in *claims (NULL for "none"). */
@@ -278,8 +299,10 @@ void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 {
     dm_control *c = self;
     static const dm_field_spec fields[] = {
-        {"webhookId", DM_F_ID, 0, 0, NULL}, {"body", DM_F_STR, 0, DM_BODY_MAX, NULL},
-        {"jwt", DM_F_ENUM, 0, 0, jwt_kinds},     {"query", DM_F_OBJ, 0, 0, NULL},
+        {"webhookId", DM_F_ID, 0, 0, NULL},
+        {"body", DM_F_STR, 0, DM_BODY_MAX, NULL},
+        {"jwt", DM_F_ENUM, 0, 0, jwt_kinds},
+        {"query", DM_F_OBJ, 0, 0, NULL},
     };
     cJSON *body = dm_api_body(req, resp);
     if (!body) return;
@@ -287,13 +310,16 @@ void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(body, "events");
     dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
     dm_webhook *w = dm_hooks_find(c->d.hooks, dm_json_str(body, "webhookId"));
-    if (!e.n && !w) dm_field_errs_add(&e, "/webhookId", dm_json_str(body, "webhookId") ? "invalid" : "missing", "no such webhook");
+    if (!e.n && !w)
+        dm_field_errs_add(&e, "/webhookId", dm_json_str(body, "webhookId") ? "invalid" : "missing",
+                          "no such webhook");
     if (!events == !dm_json_str(body, "body"))
         dm_field_errs_add(&e, "/events", "missing", "give events (an array) or body (raw text)");
-    if (events && !cJSON_IsArray(events)) dm_field_errs_add(&e, "/events", "invalid", "expected an array");
+    if (events && !cJSON_IsArray(events))
+        dm_field_errs_add(&e, "/events", "invalid", "expected an array");
     const cJSON *q;
-    cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(body, "query")) if (!cJSON_IsString(q))
-        dm_field_errs_add(&e, "/query", "invalid", "values are strings");
+    cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(body, "query"))
+        if (!cJSON_IsString(q)) dm_field_errs_add(&e, "/query", "invalid", "values are strings");
     if (!e.n && !req->async)
         dm_field_errs_add(&e, "/webhookId", "invalid", "shaped deliveries need a running server");
     if (e.n) {
@@ -339,13 +365,16 @@ void dm_h_deliveries_post(void *self, dm_call *call, dm_req *req, dm_resp *resp)
 
     char owner[64];
     dm_owner(owner, sizeof owner, "webhook", w->id);
-    snprintf(s->what, sizeof s->what, "the receiver's answer to a shaped delivery to webhook %s", w->id);
+    snprintf(s->what, sizeof s->what, "the receiver's answer to a shaped delivery to webhook %s",
+             w->id);
     dm_park(&s->p, c->d.waits, c->d.journal, call, req, resp, s->what, owner,
             DM_END_RESET | DM_END_OWNER, shaped_ended, s);
     const char *headers[] = {"Content-Type: application/json", "User-Agent: deskmock",
                              s->jwt_header, NULL};
-    dm_out_req post = {"POST", s->url, headers, s->body.data ? s->body.data : "", s->body.len,
-                       dm_delivery_get_opts(c->d.delivery)->timeout_ms, 4096};
+    dm_out_req post = {"POST",      s->url,
+                       headers,     s->body.data ? s->body.data : "",
+                       s->body.len, dm_delivery_get_opts(c->d.delivery)->timeout_ms,
+                       4096};
     s->out = dm_out_send(c->d.out, &post, shaped_done, s);
     cJSON_Delete(events);
     cJSON_Delete(body);

@@ -15,12 +15,17 @@
 #include <string.h>
 
 static const dm_field_spec trigger_fields[] = {
-    {"eventType", DM_F_STR, 0, 64, NULL}, {"ticketId", DM_F_ID, 0, 0, NULL},
-    {"commentId", DM_F_ID, 0, 0, NULL},   {"contactId", DM_F_ID, 0, 0, NULL},
-    {"id", DM_F_ID, 0, 0, NULL},          {"articleId", DM_F_ID, 0, 0, NULL},
+    {"eventType", DM_F_STR, 0, 64, NULL},
+    {"ticketId", DM_F_ID, 0, 0, NULL},
+    {"commentId", DM_F_ID, 0, 0, NULL},
+    {"contactId", DM_F_ID, 0, 0, NULL},
+    {"id", DM_F_ID, 0, 0, NULL},
+    {"articleId", DM_F_ID, 0, 0, NULL},
     {"rootCategoryId", DM_F_ID, 0, 0, NULL},
-    {"set", DM_F_OBJ, 0, 0, NULL},        {"sourceId", DM_F_STR, 1, 128, NULL},
-    {"automation", DM_F_BOOL, 0, 0, NULL}, {"direction", DM_F_STR, 0, 8, NULL},
+    {"set", DM_F_OBJ, 0, 0, NULL},
+    {"sourceId", DM_F_STR, 1, 128, NULL},
+    {"automation", DM_F_BOOL, 0, 0, NULL},
+    {"direction", DM_F_STR, 0, 8, NULL},
 };
 
 /* Applies set (an object of path -> value) and unset (an array of paths) to
@@ -53,7 +58,8 @@ static int apply_paths(cJSON *root, const char *base, const cJSON *set, const cJ
         char path[600];
         int rooted = !base || strncmp(v->valuestring, "payload.", 8) == 0 ||
                      strncmp(v->valuestring, "prevState.", 10) == 0;
-        snprintf(path, sizeof path, "%s%s%s", rooted ? "" : base, rooted ? "" : ".", v->valuestring);
+        snprintf(path, sizeof path, "%s%s%s", rooted ? "" : base, rooted ? "" : ".",
+                 v->valuestring);
         if (dm_jpath_unset(root, path, why, sizeof why))
             dm_field_errs_add(e, ptr, "invalid", "%s", why);
     }
@@ -74,8 +80,7 @@ static int collect_event(void *ud, uint64_t seq, const char *kind, const char *j
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seq", (double)seq);
     cJSON_AddStringToObject(o, "eventType", dm_json_str(r, "eventType"));
-    cJSON_AddItemToObject(o, "webhooks",
-                          cJSON_DetachItemFromObjectCaseSensitive(r, "webhooks"));
+    cJSON_AddItemToObject(o, "webhooks", cJSON_DetachItemFromObjectCaseSensitive(r, "webhooks"));
     cJSON_AddItemToArray(c->events, o);
     cJSON_Delete(r);
     return 0;
@@ -151,9 +156,9 @@ static void desk(dm_control *c, const dm_call *call, const char *method, const c
  * and, for what no API user can do, the /mock/v1 action that does it. */
 typedef struct recipe {
     const char *module;
-    const char *create;  /* JSON; "{n}" becomes a number unique in the run */
-    const char *update;  /* JSON */
-    const char *action;  /* create and update through this action instead */
+    const char *create; /* JSON; "{n}" becomes a number unique in the run */
+    const char *update; /* JSON */
+    const char *action; /* create and update through this action instead */
 } recipe;
 
 static const recipe recipes[] = {
@@ -164,29 +169,33 @@ static const recipe recipes[] = {
      "{\"isPublic\":false}", NULL},
     {"approval", "{\"subject\":\"Approve a refund\",\"approverIds\":[]}",
      "{\"status\":\"Approved\"}", NULL},
-    {"timeEntry", "{\"executedTime\":\"{now}\",\"hoursSpent\":\"1\",\"description\":\"Triggered work\"}",
+    {"timeEntry",
+     "{\"executedTime\":\"{now}\",\"hoursSpent\":\"1\",\"description\":\"Triggered work\"}",
      "{\"minutesSpent\":\"30\"}", NULL},
-    {"department", "{\"name\":\"Triggered department {n}\"}", "{\"description\":\"Changed by a trigger\"}",
-     NULL},
-    {"agent", "{\"lastName\":\"Triggered\",\"firstName\":\"Agent\",\"emailId\":\"triggered{n}@agents.example\"}",
+    {"department", "{\"name\":\"Triggered department {n}\"}",
+     "{\"description\":\"Changed by a trigger\"}", NULL},
+    {"agent",
+     "{\"lastName\":\"Triggered\",\"firstName\":\"Agent\",\"emailId\":\"triggered{n}@agents."
+     "example\"}",
      "{\"phone\":\"+1 555 0199\"}", NULL},
     {"agentPresence", NULL, NULL, "agent-presence"},
     {"agentChannelPreference", NULL, NULL, "agent-channel-preference"},
-    {"account", "{\"accountName\":\"Triggered account {n}\"}", "{\"website\":\"https://triggered.example\"}",
-     NULL},
+    {"account", "{\"accountName\":\"Triggered account {n}\"}",
+     "{\"website\":\"https://triggered.example\"}", NULL},
     {"contact", "{\"lastName\":\"Triggered\"}", "{\"title\":\"Triggered title\"}", NULL},
     {"task", "{\"subject\":\"Triggered task\"}", "{\"status\":\"Completed\"}", NULL},
     {"call", "{\"subject\":\"Triggered call\",\"direction\":\"outbound\",\"startTime\":\"{now}\"}",
      "{\"status\":\"Completed\"}", NULL},
-    {"event", "{\"subject\":\"Triggered event\",\"startTime\":\"{now}\"}", "{\"status\":\"Completed\"}",
-     NULL},
-    {"kbRootCategory", "{\"name\":\"Triggered category {n}\"}", "{\"description\":\"Changed by a trigger\"}",
-     NULL},
-    {"kbSection", "{\"name\":\"Triggered section {n}\"}", "{\"description\":\"Changed by a trigger\"}",
-     NULL},
+    {"event", "{\"subject\":\"Triggered event\",\"startTime\":\"{now}\"}",
+     "{\"status\":\"Completed\"}", NULL},
+    {"kbRootCategory", "{\"name\":\"Triggered category {n}\"}",
+     "{\"description\":\"Changed by a trigger\"}", NULL},
+    {"kbSection", "{\"name\":\"Triggered section {n}\"}",
+     "{\"description\":\"Changed by a trigger\"}", NULL},
     {"article", "{\"title\":\"Triggered article {n}\",\"answer\":\"<div>Triggered answer</div>\"}",
      "{\"status\":\"Published\"}", NULL},
-    {"articleTranslation", "{\"locale\":\"de\",\"title\":\"Ausgeloester Artikel\",\"answer\":\"<div>Antwort</div>\"}",
+    {"articleTranslation",
+     "{\"locale\":\"de\",\"title\":\"Ausgeloester Artikel\",\"answer\":\"<div>Antwort</div>\"}",
      "{\"status\":\"Published\"}", NULL},
     {"articleFeedback", NULL, NULL, "article-feedback"},
     {"imSession", NULL, NULL, "im-session-status"},
@@ -208,9 +217,12 @@ static cJSON *fill(dm_control *c, const char *tmpl)
     char iso[DM_ISO_LEN];
     dm_iso_time(dm_clock_now(c->d.clock), iso);
     for (const char *p = tmpl; *p;) {
-        if (strncmp(p, "{n}", 3) == 0) dm_buf_printf(&b, "%lu", ++n), p += 3;
-        else if (strncmp(p, "{now}", 5) == 0) dm_buf_puts(&b, iso), p += 5;
-        else dm_buf_putc(&b, *p++);
+        if (strncmp(p, "{n}", 3) == 0)
+            dm_buf_printf(&b, "%lu", ++n), p += 3;
+        else if (strncmp(p, "{now}", 5) == 0)
+            dm_buf_puts(&b, iso), p += 5;
+        else
+            dm_buf_putc(&b, *p++);
     }
     cJSON *o = cJSON_Parse(b.data);
     dm_buf_free(&b);
@@ -321,13 +333,13 @@ static int collection_path(dm_control *c, const dm_schema *sc, const cJSON *body
 typedef struct by_type_ctx {
     dm_control *c;
     dm_call *call;
-    const cJSON *body;      /* the request */
-    const dm_schema *sc;    /* the module the type belongs to */
+    const cJSON *body;   /* the request */
+    const dm_schema *sc; /* the module the type belongs to */
     const dm_event_def *def;
     const recipe *r;
-    cJSON *in;              /* the request's set, unset applied */
+    cJSON *in; /* the request's set, unset applied */
     dm_field_errs e;
-    dm_resp inner;          /* the change's answer */
+    dm_resp inner; /* the change's answer */
 } by_type_ctx;
 
 /* Ticket_Thread_Add: a customer's email on the ticket (in), or an agent's
@@ -336,16 +348,21 @@ static void thread_add(by_type_ctx *x)
 {
     const char *dir = dm_json_str(x->body, "direction");
     const char *tid = given_id(x->body, "ticket");
-    const cJSON *t = tid ? dm_store_get(x->c->d.store, "ticket", tid) : newest(x->c->d.store, "ticket");
+    const cJSON *t =
+        tid ? dm_store_get(x->c->d.store, "ticket", tid) : newest(x->c->d.store, "ticket");
     cJSON *in = x->in;
     if (!t) {
-        dm_field_errs_add(&x->e, "/ticketId", tid ? "invalid" : "missing", "Ticket_Thread_Add needs a ticket");
+        dm_field_errs_add(&x->e, "/ticketId", tid ? "invalid" : "missing",
+                          "Ticket_Thread_Add needs a ticket");
     } else if (dir && strcmp(dir, "out") == 0) {
         if (!cJSON_GetObjectItemCaseSensitive(in, "content"))
             dm_json_set_str(in, "content", "<div>Triggered reply</div>");
-        if (!cJSON_GetObjectItemCaseSensitive(in, "channel")) dm_json_set_str(in, "channel", "EMAIL");
+        if (!cJSON_GetObjectItemCaseSensitive(in, "channel"))
+            dm_json_set_str(in, "channel", "EMAIL");
         if (!cJSON_GetObjectItemCaseSensitive(in, "to"))
-            dm_json_set_str(in, "to", dm_json_str(t, "email") ? dm_json_str(t, "email") : "customer@example.com");
+            dm_json_set_str(in, "to",
+                            dm_json_str(t, "email") ? dm_json_str(t, "email")
+                                                    : "customer@example.com");
         if (!cJSON_GetObjectItemCaseSensitive(in, "fromEmailAddress")) {
             char from[128];
             snprintf(from, sizeof from, "support@%s.zohodesk.com", x->c->d.store->portal);
@@ -377,7 +394,8 @@ static void by_action(by_type_ctx *x)
                                                                    : "agentId";
         dm_json_set_str(x->in, key, id);
     }
-    dm_action_run(x->c, x->call, message_status ? "im-message-status" : x->r->action, x->in, &x->inner);
+    dm_action_run(x->c, x->call, message_status ? "im-message-status" : x->r->action, x->in,
+                  &x->inner);
 }
 
 /* A create through the Desk API: the recipe's body, the request's set over
@@ -386,7 +404,8 @@ static void create(by_type_ctx *x)
 {
     cJSON *full = x->r && x->r->create ? fill(x->c, x->r->create) : cJSON_CreateObject();
     const cJSON *v;
-    cJSON_ArrayForEach(v, x->in) dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
+    cJSON_ArrayForEach(v, x->in)
+        dm_json_set(full, v->string, cJSON_Duplicate(v, 1));
     fill_refs(x->c, x->sc, full);
     char path[300];
     if (collection_path(x->c, x->sc, x->body, path, sizeof path, &x->e) == 0) {
@@ -401,13 +420,14 @@ static void create(by_type_ctx *x)
  * gives. */
 static void ticket_add(by_type_ctx *x)
 {
-    static const char *const email_keys[] = {"subject", "description", "departmentId", "contactId",
-                                              "channel", NULL};
+    static const char *const email_keys[] = {"subject",   "description", "departmentId",
+                                             "contactId", "channel",     NULL};
     const cJSON *v;
     int other = 0;
     cJSON_ArrayForEach(v, x->in) {
         int known = 0;
-        for (const char *const *k = email_keys; *k; k++) known |= strcmp(*k, v->string) == 0;
+        for (const char *const *k = email_keys; *k; k++)
+            known |= strcmp(*k, v->string) == 0;
         other |= !known;
     }
     const char *channel = dm_json_str(x->in, "channel");
@@ -418,9 +438,12 @@ static void ticket_add(by_type_ctx *x)
     cJSON *mail = cJSON_CreateObject();
     const char *subject = dm_json_str(x->in, "subject");
     dm_json_set_str(mail, "subject", subject ? subject : "Triggered ticket");
-    if (dm_json_str(x->in, "description")) dm_json_set_str(mail, "content", dm_json_str(x->in, "description"));
-    if (dm_json_str(x->in, "departmentId")) dm_json_set_str(mail, "departmentId", dm_json_str(x->in, "departmentId"));
-    if (dm_json_str(x->in, "contactId")) dm_json_set_str(mail, "contactId", dm_json_str(x->in, "contactId"));
+    if (dm_json_str(x->in, "description"))
+        dm_json_set_str(mail, "content", dm_json_str(x->in, "description"));
+    if (dm_json_str(x->in, "departmentId"))
+        dm_json_set_str(mail, "departmentId", dm_json_str(x->in, "departmentId"));
+    if (dm_json_str(x->in, "contactId"))
+        dm_json_set_str(mail, "contactId", dm_json_str(x->in, "contactId"));
     dm_action_run(x->c, x->call, "email", mail, &x->inner);
     cJSON_Delete(mail);
 }
@@ -431,13 +454,16 @@ static void change(by_type_ctx *x)
 {
     const dm_schema *sc = x->sc;
     const char *id = given_id(x->body, sc->name);
-    const cJSON *obj = id ? dm_store_get(x->c->d.store, sc->name, id) : newest(x->c->d.store, sc->name);
+    const cJSON *obj =
+        id ? dm_store_get(x->c->d.store, sc->name, id) : newest(x->c->d.store, sc->name);
     if (!obj) {
         char ptr[64];
         snprintf(ptr, sizeof ptr, "/%sId", sc->name);
-        if (id) dm_field_errs_add(&x->e, ptr, "invalid", "no %s with this id", sc->name);
-        else dm_field_errs_add(&x->e, "/id", "missing", "%s needs a %s to change; there is none",
-                               x->def->type, sc->name);
+        if (id)
+            dm_field_errs_add(&x->e, ptr, "invalid", "no %s with this id", sc->name);
+        else
+            dm_field_errs_add(&x->e, "/id", "missing", "%s needs a %s to change; there is none",
+                              x->def->type, sc->name);
         return;
     }
     char path[300];
@@ -457,8 +483,9 @@ static void change(by_type_ctx *x)
     } else if (strcmp(x->def->action, "delete") == 0) {
         desk(x->c, x->call, "DELETE", path, NULL, &x->inner);
     } else {
-        cJSON *body = x->in->child ? cJSON_Duplicate(x->in, 1)
-                      : x->r && x->r->update ? fill(x->c, x->r->update) : cJSON_CreateObject();
+        cJSON *body = x->in->child           ? cJSON_Duplicate(x->in, 1)
+                      : x->r && x->r->update ? fill(x->c, x->r->update)
+                                             : cJSON_CreateObject();
         if (!x->in->child && sc == &dm_ticket_schema) {
             /* a change that changes something: the priority moves */
             const char *p = dm_json_str(obj, "priority");
@@ -498,11 +525,16 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
     uint64_t before = dm_journal_next_seq(c->d.journal) - 1;
     x.r = recipe_of(x.sc->name);
     int creates = strcmp(x.def->action, "create") == 0;
-    if (x.sc == &dm_thread_schema) thread_add(&x);
-    else if (x.r && x.r->action) by_action(&x);
-    else if (creates && x.sc == &dm_ticket_schema) ticket_add(&x);
-    else if (creates) create(&x);
-    else change(&x);
+    if (x.sc == &dm_thread_schema)
+        thread_add(&x);
+    else if (x.r && x.r->action)
+        by_action(&x);
+    else if (creates && x.sc == &dm_ticket_schema)
+        ticket_add(&x);
+    else if (creates)
+        create(&x);
+    else
+        change(&x);
     cJSON_Delete(x.in);
     if (x.e.n) {
         dm_api_invalid(resp, &x.e);
@@ -515,7 +547,8 @@ static void by_type(dm_control *c, dm_call *call, const cJSON *body, dm_resp *re
     } else {
         char what[80];
         snprintf(what, sizeof what, "the %s", x.sc->name);
-        answer_events(c, before, resp, &x.inner, what, cJSON_GetObjectItemCaseSensitive(body, "set"));
+        answer_events(c, before, resp, &x.inner, what,
+                      cJSON_GetObjectItemCaseSensitive(body, "set"));
     }
     dm_resp_free(&x.inner);
 }
@@ -540,8 +573,11 @@ static void load_ticket(dm_control *c, dm_call *call, const char *name, const ch
     const char *id = dm_json_str(payload, "id");
     dm_ticket *t = dm_store_ticket(s, id);
     if (strcmp(action, "delete") == 0) {
-        if (t) dm_desk_delete_ticket(s, call, t);
-        else dm_events_raise(c->d.events, "Ticket_Delete", payload, NULL, &call->origin, name, call->origin.cause);
+        if (t)
+            dm_desk_delete_ticket(s, call, t);
+        else
+            dm_events_raise(c->d.events, "Ticket_Delete", payload, NULL, &call->origin, name,
+                            call->origin.cause);
         return;
     }
     cJSON *before = t ? t->obj : NULL;
@@ -616,8 +652,11 @@ static void load_and_emit(dm_control *c, dm_call *call, const char *name, const 
     dm_coll *coll = dm_store_coll(s, sc->name);
     cJSON *old = dm_map_get(coll->by_id, id);
     if (strcmp(def->action, "delete") == 0) {
-        if (old) dm_coll_delete(s, coll, old, &call->origin);
-        else dm_events_raise(c->d.events, type, payload, NULL, &call->origin, name, call->origin.cause);
+        if (old)
+            dm_coll_delete(s, coll, old, &call->origin);
+        else
+            dm_events_raise(c->d.events, type, payload, NULL, &call->origin, name,
+                            call->origin.cause);
         return;
     }
     cJSON *obj = cJSON_Duplicate(payload, 1);
@@ -648,7 +687,8 @@ static void by_fixture(dm_control *c, dm_call *call, const cJSON *body, dm_resp 
         if (!text) {
             dm_field_errs_add(&e, "/fixture", "invalid", "%s", why);
         } else if (dm_json_parse(text, len, &fx, why, sizeof why)) {
-            dm_field_errs_add(&e, "/fixture", "invalid", "fixture %s is not valid JSON: %s", name, why);
+            dm_field_errs_add(&e, "/fixture", "invalid", "fixture %s is not valid JSON: %s", name,
+                              why);
         }
     } else if (cJSON_IsObject(fixture)) {
         fx = cJSON_Duplicate(fixture, 1);
@@ -688,9 +728,11 @@ void dm_h_trigger(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON *fixture = cJSON_DetachItemFromObjectCaseSensitive(body, "fixture");
     cJSON *unset = cJSON_DetachItemFromObjectCaseSensitive(body, "unset");
     dm_api_validate(body, trigger_fields, sizeof trigger_fields / sizeof trigger_fields[0], &e);
-    if (unset && !cJSON_IsArray(unset)) dm_field_errs_add(&e, "/unset", "invalid", "expected an array of paths");
+    if (unset && !cJSON_IsArray(unset))
+        dm_field_errs_add(&e, "/unset", "invalid", "expected an array of paths");
     if (!fixture && !dm_json_str(body, "eventType"))
-        dm_field_errs_add(&e, "/eventType", "missing", "give eventType (a state change) or fixture");
+        dm_field_errs_add(&e, "/eventType", "missing",
+                          "give eventType (a state change) or fixture");
     if (fixture && dm_json_str(body, "eventType"))
         dm_field_errs_add(&e, "/eventType", "invalid", "give eventType or fixture, not both");
     if (e.n) {
@@ -703,9 +745,12 @@ void dm_h_trigger(void *self, dm_call *call, dm_req *req, dm_resp *resp)
             snprintf(call->source_id, sizeof call->source_id, "%s", sid);
             call->origin.source_id = call->source_id;
         }
-        call->origin.automation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "automation"));
-        if (cJSON_GetObjectItemCaseSensitive(body, "fixture")) by_fixture(c, call, body, resp);
-        else by_type(c, call, body, resp);
+        call->origin.automation =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "automation"));
+        if (cJSON_GetObjectItemCaseSensitive(body, "fixture"))
+            by_fixture(c, call, body, resp);
+        else
+            by_type(c, call, body, resp);
     }
     cJSON_Delete(fixture);
     cJSON_Delete(unset);

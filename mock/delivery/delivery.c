@@ -32,16 +32,16 @@ typedef struct queue {
     size_t n;
     dm_event_ref **batch; /* in flight or waiting for a retry */
     size_t nbatch;
-    int attempts;         /* attempts made for this batch */
-    int reversed;         /* reorder fault applied to this batch */
-    int dup_pending;      /* duplicate fault: send once more after this */
-    int duplicate;        /* the attempt in flight is the duplicate */
-    uint64_t timer;       /* retry, window or delay timer; 0 = none */
-    uint64_t out;         /* the POST in flight (net/outbound.h), or 0 */
+    int attempts;    /* attempts made for this batch */
+    int reversed;    /* reorder fault applied to this batch */
+    int dup_pending; /* duplicate fault: send once more after this */
+    int duplicate;   /* the attempt in flight is the duplicate */
+    uint64_t timer;  /* retry, window or delay timer; 0 = none */
+    uint64_t out;    /* the POST in flight (net/outbound.h), or 0 */
     dm_buf body;
     char *jwt;
-    int64_t jwt_exp;  /* epoch s */
-    unsigned jwt_gen; /* the key generation that signed it (dm_jwt_generation) */
+    int64_t jwt_exp;           /* epoch s */
+    unsigned jwt_gen;          /* the key generation that signed it (dm_jwt_generation) */
     struct queue *prev, *next; /* every queue of the engine */
 } queue;
 
@@ -170,7 +170,8 @@ static void free_transfer(queue *q)
 
 static void release_batch(queue *q)
 {
-    for (size_t i = 0; i < q->nbatch; i++) dm_event_ref_release(q->batch[i]);
+    for (size_t i = 0; i < q->nbatch; i++)
+        dm_event_ref_release(q->batch[i]);
     q->d->pending -= q->nbatch;
     free(q->batch);
     q->batch = NULL;
@@ -285,8 +286,8 @@ static void start_transfer(queue *q)
     const char *jwt = token(q);
     if (!jwt) {
         /* never send a delivery unsigned: the attempt fails, and says why */
-        dm_out_res failed = {0, "X-ZDesk-JWT could not be signed: the signing key is unusable", 0,
-                             "", 0, 0};
+        dm_out_res failed = {
+            0, "X-ZDesk-JWT could not be signed: the signing key is unusable", 0, "", 0, 0};
         after_attempt(q, &failed);
         return;
     }
@@ -301,8 +302,8 @@ static void start_transfer(queue *q)
     dm_buf_printf(&hdr, "X-ZDesk-JWT: %s", jwt);
     const char *headers[] = {"Content-Type: application/json", hdr.data, "User-Agent: deskmock",
                              NULL};
-    dm_out_req post = {"POST", dm_webhook_url(q->w), headers, q->body.data, q->body.len,
-                       q->d->opts.timeout_ms, RESPONSE_KEEP};
+    dm_out_req post = {"POST",      dm_webhook_url(q->w),  headers,      q->body.data,
+                       q->body.len, q->d->opts.timeout_ms, RESPONSE_KEEP};
     q->out = dm_out_send(q->d->out, &post, on_done, q);
     dm_buf_free(&hdr);
 }
@@ -341,14 +342,16 @@ static void send_batch(queue *q)
 }
 
 /* Journals one attempt (res NULL: aborted before an answer); returns its seq. */
-static uint64_t journal_attempt(queue *q, const dm_out_res *res, const char *outcome, int64_t next_ms)
+static uint64_t journal_attempt(queue *q, const dm_out_res *res, const char *outcome,
+                                int64_t next_ms)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "webhookId", q->w->id);
     cJSON_AddStringToObject(f, "url", dm_webhook_url(q->w));
     cJSON *evs = cJSON_AddArrayToObject(f, "events");
     for (size_t i = 0; i < q->nbatch; i++)
-        cJSON_AddItemToArray(evs, cJSON_CreateNumber((double)q->batch[q->reversed ? q->nbatch - 1 - i : i]->seq));
+        cJSON_AddItemToArray(
+            evs, cJSON_CreateNumber((double)q->batch[q->reversed ? q->nbatch - 1 - i : i]->seq));
     cJSON_AddNumberToObject(f, "attempt", q->attempts);
     if (q->d->jwt) cJSON_AddStringToObject(f, "kid", dm_jwt_kid(q->d->jwt));
     if (res && res->status)
@@ -384,7 +387,8 @@ static void on_done(void *ud, const dm_out_res *res)
         f->lost_answer--;
         journal_fault(q->d, "lost-answer", q->batch[0]->seq, 0);
         char why[96];
-        snprintf(why, sizeof why, "answer lost (fault lostAnswer): the receiver answered %ld", res->status);
+        snprintf(why, sizeof why, "answer lost (fault lostAnswer): the receiver answered %ld",
+                 res->status);
         dm_out_res lost = *res;
         lost.status = 0;
         lost.error = why;
@@ -432,8 +436,10 @@ static void after_attempt(queue *q, const dm_out_res *res)
         free_transfer(q);
         release_batch(q);
         /* the owner deletes the webhook, which drops this queue too */
-        if (d->on_gone) d->on_gone(d->on_gone_ud, q->w, seq);
-        else kick(q);
+        if (d->on_gone)
+            d->on_gone(d->on_gone_ud, q->w, seq);
+        else
+            kick(q);
         return;
     }
     size_t tried = (size_t)q->attempts;
@@ -480,8 +486,10 @@ static void drop_queue(queue *q, const char *reason)
     free(q->jwt);
     dm_buf_free(&q->body);
     q->w->queue = NULL;
-    if (q->prev) q->prev->next = q->next;
-    else d->queues = q->next;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        d->queues = q->next;
     if (q->next) q->next->prev = q->prev;
     free(q);
 }
@@ -495,14 +503,16 @@ void dm_delivery_forget(dm_delivery *d, dm_webhook *w, const char *reason)
 size_t dm_delivery_clear(dm_delivery *d, const char *reason)
 {
     size_t n = d->pending;
-    while (d->queues) drop_queue(d->queues, reason);
+    while (d->queues)
+        drop_queue(d->queues, reason);
     return n;
 }
 
 void dm_delivery_free(dm_delivery *d)
 {
     if (!d) return;
-    while (d->queues) drop_queue(d->queues, NULL);
+    while (d->queues)
+        drop_queue(d->queues, NULL);
     free(d->retry);
     free(d);
 }

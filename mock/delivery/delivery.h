@@ -25,11 +25,11 @@ typedef struct dm_event_ref {
 void dm_event_ref_release(dm_event_ref *r); /* NULL does nothing */
 
 typedef struct dm_delivery_opts {
-    int64_t timeout_ms;       /* no answer within this is a failure; default 5000 */
-    const int64_t *retry;     /* delays before each retry, ms */
+    int64_t timeout_ms;   /* no answer within this is a failure; default 5000 */
+    const int64_t *retry; /* delays before each retry, ms */
     size_t nretry;
-    int batch_max;            /* events per POST; default 1 */
-    int64_t batch_window_ms;  /* wait this long for a batch to fill; default 0 */
+    int batch_max;           /* events per POST; default 1 */
+    int64_t batch_window_ms; /* wait this long for a batch to fill; default 0 */
 } dm_delivery_opts;
 
 /* The default retry schedule: 1 min, 5 min, 30 min, 2 h, 6 h, 24 h. */
@@ -44,7 +44,8 @@ typedef struct dm_loop dm_loop; /* loop/loop.h */
  * cannot be signed (jwt NULL, or signing fails) is never sent: its attempt
  * fails with the reason. */
 dm_delivery *dm_delivery_new(dm_loop *loop, dm_outbound *out, dm_journal *journal,
-                             const dm_clock *clock, const dm_jwt *jwt, const dm_delivery_opts *opts);
+                             const dm_clock *clock, const dm_jwt *jwt,
+                             const dm_delivery_opts *opts);
 /* Aborts transfers and drops queues without journaling. NULL does nothing. */
 void dm_delivery_free(dm_delivery *d);
 /* A receiver answered 410 Gone: fn(ud, w, seq) must delete w (seq is the

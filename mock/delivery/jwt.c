@@ -21,16 +21,16 @@
 typedef struct key {
     EVP_PKEY *pkey;
     char kid[32];
-    char *n, *e; /* base64url modulus and exponent */
+    char *n, *e;   /* base64url modulus and exponent */
     char *pub_pem; /* the public key in PEM, for DM_JWT_HS256_PUBKEY */
 } key;
 
 struct dm_jwt {
-    key *orig;      /* the key given at creation */
+    key *orig;       /* the key given at creation */
     key *cur, *prev; /* the signing key and the one it replaced (or NULL) */
-    key *rotation;  /* the built-in key a first rotation moves to (made then) */
-    key *stranger;  /* the built-in key no JWKS holds */
-    key *made[2];   /* generated keys (second and later rotations) still listed */
+    key *rotation;   /* the built-in key a first rotation moves to (made then) */
+    key *stranger;   /* the built-in key no JWKS holds */
+    key *made[2];    /* generated keys (second and later rotations) still listed */
     unsigned generation;
 };
 
@@ -313,8 +313,10 @@ char *dm_jwt_make(const dm_jwt *j, dm_jwt_form form, const dm_jwt_claims *c)
     size_t covered = out.len; /* the signature covers "header.claims" */
     dm_buf_putc(&out, '.');
     int rc = 0;
-    if (form == DM_JWT_HS256_PUBKEY) rc = hs256(k->pub_pem, out.data, covered, &out);
-    else if (form != DM_JWT_ALG_NONE) rc = rs256(k, out.data, covered, &out);
+    if (form == DM_JWT_HS256_PUBKEY)
+        rc = hs256(k->pub_pem, out.data, covered, &out);
+    else if (form != DM_JWT_ALG_NONE)
+        rc = rs256(k, out.data, covered, &out);
     if (rc != 0) {
         dm_buf_free(&out);
         return NULL;

@@ -84,8 +84,10 @@ const dm_route dm_desk_routes[] = {
     {"GET", "/api/v1/kbRootCategories/{}/sections", dm_h_mod_list, "Desk.articles.READ", 0},
     {"POST", "/api/v1/kbRootCategories/{}/sections", dm_h_mod_create, "Desk.articles.CREATE", 0},
     {"GET", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_get, "Desk.articles.READ", 0},
-    {"PATCH", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_update, "Desk.articles.UPDATE", 0},
-    {"DELETE", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_delete, "Desk.articles.DELETE", 0},
+    {"PATCH", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_update, "Desk.articles.UPDATE",
+     0},
+    {"DELETE", "/api/v1/kbRootCategories/{}/sections/{}", dm_h_mod_delete, "Desk.articles.DELETE",
+     0},
     {"GET", "/api/v1/articles", dm_h_mod_list, "Desk.articles.READ", 0},
     {"POST", "/api/v1/articles", dm_h_mod_create, "Desk.articles.CREATE", 0},
     {"GET", "/api/v1/articles/{}", dm_h_mod_get, "Desk.articles.READ", 0},
@@ -110,8 +112,8 @@ static int has_scope(const cJSON *scopes, const char *need)
     const char *dot = strrchr(need, '.');
     size_t base = dot ? (size_t)(dot - need) : strlen(need);
     const char *op = dot ? dot + 1 : "";
-    int write_op = strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0 ||
-                   strcmp(op, "DELETE") == 0;
+    int write_op =
+        strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0 || strcmp(op, "DELETE") == 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, scopes) {
         const char *have = s->valuestring;
@@ -135,7 +137,8 @@ int dm_desk_auth(const dm_store *s, const dm_route *route, dm_req *req, dm_resp 
     const dm_token *tok = NULL;
     if (auth && strncasecmp(auth, prefix, sizeof prefix - 1) == 0) {
         const char *t = auth + sizeof prefix - 1;
-        while (*t == ' ') t++;
+        while (*t == ' ')
+            t++;
         tok = dm_store_token(s, t);
     }
     if (!tok) {
@@ -184,8 +187,8 @@ cJSON *dm_api_body(dm_req *req, dm_resp *resp)
         return NULL;
     }
     if (!req->body_len) {
-        dm_resp_error(resp, 400, "INVALID_DATA", "The request body is empty; expected a JSON object.",
-                      NULL);
+        dm_resp_error(resp, 400, "INVALID_DATA",
+                      "The request body is empty; expected a JSON object.", NULL);
         return NULL;
     }
     cJSON *root = NULL;
@@ -216,14 +219,14 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from,
-                  size_t *limit)
+int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from, size_t *limit)
 {
     dm_field_errs e = {0};
     const char *f = dm_kvs_get(&req->query, "from"), *l = dm_kvs_get(&req->query, "limit");
     *from = 0;
     *limit = dflt;
-    if (f && parse_size(f, from)) dm_field_errs_add(&e, "from", "invalid", "expected a number >= 0");
+    if (f && parse_size(f, from))
+        dm_field_errs_add(&e, "from", "invalid", "expected a number >= 0");
     if (l && (parse_size(l, limit) || *limit < 1 || *limit > max))
         dm_field_errs_add(&e, "limit", "invalid", "expected a number from 1 to %zu", max);
     if (e.n) {
@@ -257,8 +260,10 @@ void dm_api_not_found_as(dm_resp *resp, const dm_store *s, const char *module, c
     dm_buf_puts(&b, ",\"expected\":");
     dm_buf_json_str(&b, module);
     dm_buf_puts(&b, ",\"actual\":");
-    if (actual) dm_buf_json_str(&b, actual);
-    else dm_buf_puts(&b, "null");
+    if (actual)
+        dm_buf_json_str(&b, actual);
+    else
+        dm_buf_puts(&b, "null");
     dm_buf_putc(&b, '}');
     snprintf(resp->wrong_resource, sizeof resp->wrong_resource, "%s", b.data);
     dm_buf_free(&b);
@@ -275,7 +280,6 @@ void dm_api_invalid(dm_resp *resp, const dm_field_errs *errs)
     dm_resp_error(resp, 422, "INVALID_DATA", "The data is invalid due to validation restrictions.",
                   errs);
 }
-
 
 static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *errs)
 {
@@ -329,7 +333,8 @@ static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *err
     case DM_F_IDS: {
         int ok = cJSON_IsArray(v);
         const cJSON *x;
-        cJSON_ArrayForEach(x, v) ok &= cJSON_IsString(x) && dm_id_valid(x->valuestring);
+        cJSON_ArrayForEach(x, v)
+            ok &= cJSON_IsString(x) && dm_id_valid(x->valuestring);
         if (!ok) dm_field_errs_add(errs, ptr, "invalid", "expected an array of ids");
         break;
     }
@@ -345,15 +350,15 @@ static void check_one(const cJSON *v, const dm_field_spec *f, dm_field_errs *err
             if (strncmp(x->string, "cf_", 3) != 0 || !x->string[3])
                 dm_field_errs_add(errs, sub, "invalid", "custom field names start with cf_");
             else if (cJSON_IsObject(x) || cJSON_IsArray(x))
-                dm_field_errs_add(errs, sub, "invalid", "expected a string, number, boolean or null");
+                dm_field_errs_add(errs, sub, "invalid",
+                                  "expected a string, number, boolean or null");
         }
         break;
     }
     }
 }
 
-size_t dm_api_validate(const cJSON *body, const dm_field_spec *specs, size_t n,
-                       dm_field_errs *errs)
+size_t dm_api_validate(const cJSON *body, const dm_field_spec *specs, size_t n, dm_field_errs *errs)
 {
     size_t before = errs->n;
     const cJSON *v;
@@ -464,8 +469,8 @@ int dm_api_list_query(dm_req *req, dm_resp *resp, const dm_store *s, const dm_sc
 /* The department an object of q's module is in. */
 static const char *dept_of(const dm_list_query *q, const cJSON *obj)
 {
-    if (q->schema->dept == DM_DEPT_TICKET || (!dm_schema_output(q->schema, "departmentId") &&
-                                              dm_json_str(obj, "ticketId"))) {
+    if (q->schema->dept == DM_DEPT_TICKET ||
+        (!dm_schema_output(q->schema, "departmentId") && dm_json_str(obj, "ticketId"))) {
         dm_ticket *t = dm_store_ticket(q->store, dm_json_str(obj, "ticketId"));
         return t ? dm_json_str(t->obj, "departmentId") : NULL;
     }
@@ -487,8 +492,9 @@ static const char *comparable(const cJSON *v, char *buf, size_t len)
 
 int dm_list_query_keeps(const dm_list_query *q, const cJSON *obj)
 {
-    static const char *const special[] = {"from", "limit", "sortBy", "fields", "include",
-                                          "viewId", "departmentIds", "departmentId", NULL};
+    static const char *const special[] = {"from",          "limit",        "sortBy",
+                                          "fields",        "include",      "viewId",
+                                          "departmentIds", "departmentId", NULL};
     const dm_req *req = q->req;
     for (size_t i = 0; i < req->query.n; i++) {
         const char *k = req->query.items[i].key, *want = req->query.items[i].value;
@@ -522,12 +528,15 @@ static int by_key(const void *a, const void *b)
     char bx[64], by[64];
     const char *sx = comparable(x, bx, sizeof bx), *sy = comparable(y, by, sizeof by);
     int c;
-    if (!sx || !sy) c = (sx != NULL) - (sy != NULL); /* nulls first */
-    else if (cJSON_IsNumber(x) && cJSON_IsNumber(y)) c = (x->valuedouble > y->valuedouble) - (x->valuedouble < y->valuedouble);
+    if (!sx || !sy)
+        c = (sx != NULL) - (sy != NULL); /* nulls first */
+    else if (cJSON_IsNumber(x) && cJSON_IsNumber(y))
+        c = (x->valuedouble > y->valuedouble) - (x->valuedouble < y->valuedouble);
     else if (strlen(sx) != strlen(sy) && strspn(sx, "0123456789") == strlen(sx) &&
              strspn(sy, "0123456789") == strlen(sy))
         c = strlen(sx) < strlen(sy) ? -1 : 1; /* counts and ids: by value */
-    else c = strcmp(sx, sy);
+    else
+        c = strcmp(sx, sy);
     return sorting->sort_desc ? -c : c;
 }
 
@@ -536,8 +545,9 @@ static cJSON *only_fields(const cJSON *obj, const char *fields)
 {
     cJSON *o = cJSON_CreateObject();
     const cJSON *v;
-    cJSON_ArrayForEach(v, obj) if (strcmp(v->string, "id") == 0 || dm_list_has(fields, v->string))
-        cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
+    cJSON_ArrayForEach(v, obj)
+        if (strcmp(v->string, "id") == 0 || dm_list_has(fields, v->string))
+            cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
     return o;
 }
 
@@ -554,7 +564,8 @@ void dm_api_list_rows(dm_resp *resp, const dm_list_query *q, dm_vec *rows, const
     for (size_t i = q->from, put = 0; i < rows->n && put < q->limit; i++, put++) {
         const cJSON *item = rows->items[i];
         cJSON *copy = NULL;
-        if (q->fields) item = copy = only_fields(item, q->fields);
+        if (q->fields)
+            item = copy = only_fields(item, q->fields);
         else if (omit && cJSON_GetObjectItemCaseSensitive(item, omit)) {
             item = copy = cJSON_Duplicate(item, 1);
             cJSON_DeleteItemFromObjectCaseSensitive(copy, omit);
@@ -588,8 +599,9 @@ void dm_api_check_refs(const dm_store *s, const dm_schema *sc, const cJSON *body
             if (!cJSON_IsString(x) || dm_store_get(s, a->ref, x->valuestring)) continue;
             const char *actual = dm_store_module_of(s, x->valuestring);
             if (actual)
-                dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s: that id is a%s %s's", a->ref,
-                                  x->valuestring, strchr("aeiou", actual[0]) ? "n" : "", actual);
+                dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s: that id is a%s %s's",
+                                  a->ref, x->valuestring, strchr("aeiou", actual[0]) ? "n" : "",
+                                  actual);
             else
                 dm_field_errs_add(e, ptr, "invalid", "no %s with id %.40s", a->ref, x->valuestring);
         }

@@ -32,8 +32,7 @@ cJSON *dm_api_body(dm_req *req, dm_resp *resp);
 
 /* Reads from/limit: from counts from 0 or 1 (both mean the first item);
  * limit 1..max, default dflt. Returns 0, or -1 after writing 422. */
-int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from,
-                  size_t *limit);
+int dm_api_paging(dm_req *req, dm_resp *resp, size_t max, size_t dflt, size_t *from, size_t *limit);
 
 /* 404 for a resource that does not exist. */
 void dm_api_not_found(dm_resp *resp, const char *what, const char *id);
@@ -71,8 +70,7 @@ int dm_api_no_query(dm_req *req, dm_resp *resp);
 
 /* Adds an error for each id in body that refers to a module (a schema
  * attribute's ref) and names no object of it. */
-void dm_api_check_refs(const dm_store *s, const dm_schema *sc, const cJSON *body,
-                       dm_field_errs *e);
+void dm_api_check_refs(const dm_store *s, const dm_schema *sc, const cJSON *body, dm_field_errs *e);
 /* Adds an error for each key of c's schema marked unique whose value in
  * body another object (not self) already has. */
 void dm_api_check_unique(const dm_store *s, const dm_coll *c, const cJSON *body, const cJSON *self,
@@ -88,10 +86,10 @@ void *dm_api_found(dm_resp *resp, void *found, const char *what, const char *id)
 
 /* Field types for dm_api_validate. */
 typedef enum {
-    DM_F_STR,   /* string up to maxlen */
-    DM_F_ENUM,  /* one of choices */
-    DM_F_ID,    /* id string */
-    DM_F_TIME,  /* ISO-8601 string */
+    DM_F_STR,  /* string up to maxlen */
+    DM_F_ENUM, /* one of choices */
+    DM_F_ID,   /* id string */
+    DM_F_TIME, /* ISO-8601 string */
     DM_F_BOOL,
     DM_F_OBJ,   /* any object */
     DM_F_IDS,   /* array of id strings */

@@ -122,7 +122,8 @@ const cJSON *dm_desk_add_thread(dm_store *store, dm_call *call, dm_ticket *t, co
     dm_vec_push(&t->threads, th);
     dm_map_put(store->threads_by_id, id, th);
     dm_json_set_count(t->obj, "threadCount", (long long)t->threads.n);
-    dm_store_emit(store, "thread", "create", id, dm_json_str(t->obj, "id"), NULL, th, &call->origin);
+    dm_store_emit(store, "thread", "create", id, dm_json_str(t->obj, "id"), NULL, th,
+                  &call->origin);
     return th;
 }
 
@@ -178,7 +179,8 @@ void dm_h_comment_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON_Delete(body);
     dm_json_set_str(c, "id", id);
     dm_json_set_str(c, "ticketId", tid);
-    dm_derive(store, &dm_comment_schema, c, NULL, call->origin.actor_id, dm_clock_now(store->clock));
+    dm_derive(store, &dm_comment_schema, c, NULL, call->origin.actor_id,
+              dm_clock_now(store->clock));
     dm_vec_push(&t->comments, c);
     dm_map_put(store->comments_by_id, id, c);
     dm_json_set_count(t->obj, "commentCount", (long long)t->comments.n);
@@ -211,7 +213,8 @@ void dm_h_comment_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     dm_map_del(store->comments_by_id, id);
     dm_vec_remove(&t->comments, c);
     dm_json_set_count(t->obj, "commentCount", (long long)t->comments.n);
-    dm_store_emit(store, "comment", "delete", id, dm_json_str(t->obj, "id"), c, NULL, &call->origin);
+    dm_store_emit(store, "comment", "delete", id, dm_json_str(t->obj, "id"), c, NULL,
+                  &call->origin);
     cJSON_Delete(c);
     resp->status = 204;
 }

@@ -126,7 +126,8 @@ static const char *status_type(const char *status)
 static void ticket(dm_store *s, cJSON *t, const cJSON *before, int64_t now)
 {
     if (!before) {
-        if (is_null(t, "ticketNumber")) dm_json_set_count(t, "ticketNumber", s->next_ticket_number++);
+        if (is_null(t, "ticketNumber"))
+            dm_json_set_count(t, "ticketNumber", s->next_ticket_number++);
         const cJSON *con = dm_store_contact(s, dm_json_str(t, "contactId"));
         if (is_null(t, "email") && con) dm_json_set_str(t, "email", dm_json_str(con, "email"));
         if (is_null(t, "phone") && con) dm_json_set_str(t, "phone", dm_json_str(con, "phone"));
@@ -142,10 +143,14 @@ static void ticket(dm_store *s, cJSON *t, const cJSON *before, int64_t now)
     dm_json_set_str(t, "statusType", type);
     dm_json_set_bool(t, "isEscalated", status && strcmp(status, "Escalated") == 0);
     if (!old || !status || strcmp(old, status) != 0) {
-        if (strcmp(type, "Closed") == 0) set_time(t, "closedTime", now);
-        else dm_json_set_str(t, "closedTime", NULL);
-        if (strcmp(type, "On Hold") == 0) set_time(t, "onholdTime", now);
-        else dm_json_set_str(t, "onholdTime", NULL);
+        if (strcmp(type, "Closed") == 0)
+            set_time(t, "closedTime", now);
+        else
+            dm_json_set_str(t, "closedTime", NULL);
+        if (strcmp(type, "On Hold") == 0)
+            set_time(t, "onholdTime", now);
+        else
+            dm_json_set_str(t, "onholdTime", NULL);
     }
     /* each department's tickets use its layout, named after it */
     const char *dep = dm_json_str(t, "departmentId");
@@ -165,8 +170,10 @@ void dm_derive_summary(const char *content, char *out, size_t outlen)
     size_t n = 0;
     int in_tag = 0, space = 1;
     for (const char *p = content ? content : ""; *p && n + 1 < outlen && n < 100; p++) {
-        if (*p == '<') in_tag = 1;
-        else if (*p == '>' && in_tag) in_tag = 0;
+        if (*p == '<')
+            in_tag = 1;
+        else if (*p == '>' && in_tag)
+            in_tag = 0;
         else if (!in_tag) {
             if (isspace((unsigned char)*p)) {
                 if (!space) out[n++] = ' ';
@@ -178,9 +185,11 @@ void dm_derive_summary(const char *content, char *out, size_t outlen)
         }
     }
     /* never end inside a UTF-8 sequence */
-    while (n && ((unsigned char)out[n - 1] & 0xC0) == 0x80) n--;
+    while (n && ((unsigned char)out[n - 1] & 0xC0) == 0x80)
+        n--;
     if (n && ((unsigned char)out[n - 1] & 0xC0) == 0xC0) n--;
-    while (n && out[n - 1] == ' ') n--;
+    while (n && out[n - 1] == ' ')
+        n--;
     out[n] = '\0';
 }
 
@@ -221,7 +230,8 @@ static void thread(dm_store *s, cJSON *th, const cJSON *before, const char *acto
     const char *customer = t ? dm_json_str(t->obj, "email") : NULL;
     char support[128];
     snprintf(support, sizeof support, "support@%s.zohodesk.com", s->portal);
-    if (is_null(th, "fromEmailAddress")) dm_json_set_str(th, "fromEmailAddress", out ? support : customer);
+    if (is_null(th, "fromEmailAddress"))
+        dm_json_set_str(th, "fromEmailAddress", out ? support : customer);
     if (is_null(th, "to")) dm_json_set_str(th, "to", out ? customer : support);
     if (out) {
         const cJSON *ag = dm_store_agent(s, actor);
@@ -303,7 +313,8 @@ static void article(dm_store *s, cJSON *a, const cJSON *before)
     }
     char url[512];
     snprintf(url, sizeof url, "https://desk.zoho.com/portal/%s/%s/kb/articles/%s", s->portal,
-             dm_json_str(a, "locale") ? dm_json_str(a, "locale") : "en", dm_json_str(a, "permalink"));
+             dm_json_str(a, "locale") ? dm_json_str(a, "locale") : "en",
+             dm_json_str(a, "permalink"));
     dm_json_set_str(a, "portalUrl", url);
     const char *status = dm_json_str(a, "status");
     dm_json_set_str(a, "latestVersionStatus", status);
@@ -333,8 +344,10 @@ static void activity(cJSON *a, int64_t now)
 {
     const char *status = dm_json_str(a, "status");
     int done = status && strcmp(status, "Completed") == 0;
-    if (done && is_null(a, "completedTime")) set_time(a, "completedTime", now);
-    else if (!done) dm_json_set_str(a, "completedTime", NULL);
+    if (done && is_null(a, "completedTime"))
+        set_time(a, "completedTime", now);
+    else if (!done)
+        dm_json_set_str(a, "completedTime", NULL);
 }
 
 static void approval(cJSON *a, const cJSON *before, const char *actor, int64_t now)
@@ -394,8 +407,10 @@ void dm_derive(dm_store *s, const dm_schema *sc, cJSON *obj, const cJSON *before
         const dm_attr *a = &sc->attrs[i];
         /* a new object was last modified when and by whom it was made */
         if (!before && (a->flags & DM_A_MODIFIED) && is_null(obj, a->name)) {
-            if (created) dm_json_set_str(obj, a->name, created);
-            else set_time(obj, a->name, now);
+            if (created)
+                dm_json_set_str(obj, a->name, created);
+            else
+                set_time(obj, a->name, now);
         }
         if (!before && (a->flags & DM_A_MODIFIER) && is_null(obj, a->name) && (creator || actor_id))
             dm_json_set_str(obj, a->name, creator ? creator : actor_id);
@@ -409,15 +424,24 @@ void dm_derive(dm_store *s, const dm_schema *sc, cJSON *obj, const cJSON *before
             dm_json_set(obj, a->name,
                         embed(a->sub, dm_store_get(s, a->ref_module, dm_json_str(obj, a->ref))));
     }
-    if (sc == &dm_ticket_schema) ticket(s, obj, before, now);
-    else if (sc == &dm_thread_schema) thread(s, obj, before, actor_id, now);
-    else if (sc == &dm_comment_schema) comment(s, obj);
-    else if (strcmp(sc->name, "agent") == 0) agent(obj);
-    else if (strcmp(sc->name, "article") == 0) article(s, obj, before);
-    else if (strcmp(sc->name, "kbSection") == 0) section(s, obj);
-    else if (strcmp(sc->name, "approval") == 0) approval(obj, before, actor_id, now);
-    else if (strcmp(sc->name, "timeEntry") == 0) time_entry(obj);
-    else if (strcmp(sc->name, "articleFeedback") == 0) feedback(s, obj);
+    if (sc == &dm_ticket_schema)
+        ticket(s, obj, before, now);
+    else if (sc == &dm_thread_schema)
+        thread(s, obj, before, actor_id, now);
+    else if (sc == &dm_comment_schema)
+        comment(s, obj);
+    else if (strcmp(sc->name, "agent") == 0)
+        agent(obj);
+    else if (strcmp(sc->name, "article") == 0)
+        article(s, obj, before);
+    else if (strcmp(sc->name, "kbSection") == 0)
+        section(s, obj);
+    else if (strcmp(sc->name, "approval") == 0)
+        approval(obj, before, actor_id, now);
+    else if (strcmp(sc->name, "timeEntry") == 0)
+        time_entry(obj);
+    else if (strcmp(sc->name, "articleFeedback") == 0)
+        feedback(s, obj);
     if (dm_schema_output(sc, "completedTime")) activity(obj, now);
     custom_fields(s, sc, obj);
 }
@@ -465,7 +489,8 @@ void dm_merge(const dm_schema *sc, cJSON *obj, const cJSON *in)
                 continue;
             }
             const cJSON *f;
-            cJSON_ArrayForEach(f, v) dm_json_set(cf, f->string, cJSON_Duplicate(f, 1));
+            cJSON_ArrayForEach(f, v)
+                dm_json_set(cf, f->string, cJSON_Duplicate(f, 1));
         } else {
             dm_json_set(obj, v->string, cJSON_Duplicate(v, 1));
         }

@@ -144,7 +144,8 @@ void dm_h_mod_update(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     if (!body) return;
     if (check_body(s, c, body, DM_INPUT_UPDATE, obj, resp) == 0) {
         char was[DM_ID_MAX] = "";
-        if (dm_json_str(obj, "ticketId")) snprintf(was, sizeof was, "%s", dm_json_str(obj, "ticketId"));
+        if (dm_json_str(obj, "ticketId"))
+            snprintf(was, sizeof was, "%s", dm_json_str(obj, "ticketId"));
         dm_coll_update(s, c, obj, body, &call->origin);
         dm_desk_recount(s, c->schema, was);
         dm_desk_recount(s, c->schema, dm_json_str(obj, "ticketId"));
@@ -168,7 +169,8 @@ void dm_h_mod_delete(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         dm_store_remove_tokens_of(s, obj);
     }
     char ticket[DM_ID_MAX] = "";
-    if (dm_json_str(obj, "ticketId")) snprintf(ticket, sizeof ticket, "%s", dm_json_str(obj, "ticketId"));
+    if (dm_json_str(obj, "ticketId"))
+        snprintf(ticket, sizeof ticket, "%s", dm_json_str(obj, "ticketId"));
     dm_coll_delete(s, c, obj, &call->origin);
     dm_desk_recount(s, c->schema, ticket);
     resp->status = 204;

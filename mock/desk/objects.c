@@ -53,8 +53,9 @@ cJSON *dm_coll_create(dm_store *s, dm_coll *c, const cJSON *in, const char *id,
     dm_vec_push(&c->items, obj);
     dm_map_put(c->by_id, id, obj);
     if (strcmp(c->schema->name, "agent") == 0) add_companions(s, id);
-    if (origin) dm_store_emit(s, c->schema->name, "create", id, dm_json_str(obj, "ticketId"), NULL,
-                              obj, origin);
+    if (origin)
+        dm_store_emit(s, c->schema->name, "create", id, dm_json_str(obj, "ticketId"), NULL, obj,
+                      origin);
     return obj;
 }
 

@@ -39,4 +39,3 @@ void dm_h_myinfo(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     }
     dm_resp_json(resp, 200, call->principal->agent);
 }
-

@@ -63,7 +63,6 @@ const dm_schema *dm_schema_for_event(const char *type, const dm_event_def **def)
 
 /* ==== Values ==== */
 
-
 static int is_id(const cJSON *v)
 {
     return cJSON_IsString(v) && dm_id_valid(v->valuestring);
@@ -92,12 +91,12 @@ static int is_date(const cJSON *v)
     return dm_iso_parse(t, &ms) == 0;
 }
 
-
 static int all_of(const cJSON *a, int (*ok)(const cJSON *))
 {
     if (!cJSON_IsArray(a)) return 0;
     const cJSON *x;
-    cJSON_ArrayForEach(x, a) if (!ok(x)) return 0;
+    cJSON_ArrayForEach(x, a)
+        if (!ok(x)) return 0;
     return 1;
 }
 
@@ -110,7 +109,8 @@ static int is_string(const cJSON *v)
 static void choices_text(dm_buf *b, const char *const *c)
 {
     size_t n = 0;
-    while (c[n]) n++;
+    while (c[n])
+        n++;
     for (size_t i = 0; i < n; i++) {
         if (i) dm_buf_puts(b, i + 1 == n ? " or " : ", ");
         dm_buf_json_str(b, c[i]);
@@ -121,24 +121,52 @@ static void choices_text(dm_buf *b, const char *const *c)
 static void want_text(dm_buf *b, const dm_attr *a)
 {
     switch (a->type) {
-    case DM_T_ID: dm_buf_puts(b, "an id (a string of 1 to 19 digits)"); break;
-    case DM_T_COUNT: dm_buf_puts(b, "a count as a string of digits"); break;
-    case DM_T_TIME: dm_buf_puts(b, "an ISO time such as \"2026-01-05T09:15:00.000Z\""); break;
-    case DM_T_DATE: dm_buf_puts(b, "a date such as \"2026-01-05\""); break;
-    case DM_T_BOOL: dm_buf_puts(b, "true or false"); break;
-    case DM_T_STR: dm_buf_puts(b, "a string"); break;
+    case DM_T_ID:
+        dm_buf_puts(b, "an id (a string of 1 to 19 digits)");
+        break;
+    case DM_T_COUNT:
+        dm_buf_puts(b, "a count as a string of digits");
+        break;
+    case DM_T_TIME:
+        dm_buf_puts(b, "an ISO time such as \"2026-01-05T09:15:00.000Z\"");
+        break;
+    case DM_T_DATE:
+        dm_buf_puts(b, "a date such as \"2026-01-05\"");
+        break;
+    case DM_T_BOOL:
+        dm_buf_puts(b, "true or false");
+        break;
+    case DM_T_STR:
+        dm_buf_puts(b, "a string");
+        break;
     case DM_T_ENUM:
         if (a->choices[0] && a->choices[1] && a->choices[2]) dm_buf_puts(b, "one of ");
         choices_text(b, a->choices);
         break;
-    case DM_T_EMAIL: dm_buf_puts(b, "an email address"); break;
-    case DM_T_NUM: dm_buf_puts(b, "a number"); break;
-    case DM_T_OBJ: dm_buf_puts(b, "an object"); break;
-    case DM_T_ARR: dm_buf_puts(b, "an array"); break;
-    case DM_T_IDS: dm_buf_puts(b, "an array of ids"); break;
-    case DM_T_STRS: dm_buf_puts(b, "an array of strings"); break;
-    case DM_T_CF: dm_buf_puts(b, "an object of cf_ fields"); break;
-    case DM_T_ANY: dm_buf_puts(b, "anything"); break;
+    case DM_T_EMAIL:
+        dm_buf_puts(b, "an email address");
+        break;
+    case DM_T_NUM:
+        dm_buf_puts(b, "a number");
+        break;
+    case DM_T_OBJ:
+        dm_buf_puts(b, "an object");
+        break;
+    case DM_T_ARR:
+        dm_buf_puts(b, "an array");
+        break;
+    case DM_T_IDS:
+        dm_buf_puts(b, "an array of ids");
+        break;
+    case DM_T_STRS:
+        dm_buf_puts(b, "an array of strings");
+        break;
+    case DM_T_CF:
+        dm_buf_puts(b, "an object of cf_ fields");
+        break;
+    case DM_T_ANY:
+        dm_buf_puts(b, "anything");
+        break;
     }
     if (a->flags & DM_A_NULL) dm_buf_puts(b, " or null");
 }
@@ -148,24 +176,38 @@ static void want_text(dm_buf *b, const dm_attr *a)
 static int of_type(const dm_attr *a, const cJSON *v)
 {
     switch (a->type) {
-    case DM_T_ID: return is_id(v);
-    case DM_T_COUNT: return is_count(v);
-    case DM_T_TIME: return is_time(v);
-    case DM_T_DATE: return is_date(v);
-    case DM_T_BOOL: return cJSON_IsBool(v);
-    case DM_T_STR: return cJSON_IsString(v);
+    case DM_T_ID:
+        return is_id(v);
+    case DM_T_COUNT:
+        return is_count(v);
+    case DM_T_TIME:
+        return is_time(v);
+    case DM_T_DATE:
+        return is_date(v);
+    case DM_T_BOOL:
+        return cJSON_IsBool(v);
+    case DM_T_STR:
+        return cJSON_IsString(v);
     case DM_T_ENUM:
         for (const char *const *c = a->choices; cJSON_IsString(v) && *c; c++)
             if (strcmp(*c, v->valuestring) == 0) return 1;
         return 0;
-    case DM_T_EMAIL: return cJSON_IsString(v) && dm_email_valid(v->valuestring);
-    case DM_T_NUM: return cJSON_IsNumber(v);
-    case DM_T_OBJ: return cJSON_IsObject(v);
-    case DM_T_ARR: return cJSON_IsArray(v);
-    case DM_T_IDS: return all_of(v, is_id);
-    case DM_T_STRS: return all_of(v, is_string);
-    case DM_T_CF: return cJSON_IsObject(v);
-    case DM_T_ANY: return 1;
+    case DM_T_EMAIL:
+        return cJSON_IsString(v) && dm_email_valid(v->valuestring);
+    case DM_T_NUM:
+        return cJSON_IsNumber(v);
+    case DM_T_OBJ:
+        return cJSON_IsObject(v);
+    case DM_T_ARR:
+        return cJSON_IsArray(v);
+    case DM_T_IDS:
+        return all_of(v, is_id);
+    case DM_T_STRS:
+        return all_of(v, is_string);
+    case DM_T_CF:
+        return cJSON_IsObject(v);
+    case DM_T_ANY:
+        return 1;
     }
     return 0;
 }
@@ -174,12 +216,18 @@ static int of_type(const dm_attr *a, const cJSON *v)
  * null, an object, an array. Into b. */
 static void show(dm_buf *b, const cJSON *v)
 {
-    if (cJSON_IsObject(v)) dm_buf_puts(b, "an object");
-    else if (cJSON_IsArray(v)) dm_buf_puts(b, "an array");
-    else if (cJSON_IsTrue(v)) dm_buf_puts(b, "true");
-    else if (cJSON_IsFalse(v)) dm_buf_puts(b, "false");
-    else if (cJSON_IsNull(v)) dm_buf_puts(b, "null");
-    else if (cJSON_IsString(v)) dm_buf_json_str_max(b, v->valuestring, 40);
+    if (cJSON_IsObject(v))
+        dm_buf_puts(b, "an object");
+    else if (cJSON_IsArray(v))
+        dm_buf_puts(b, "an array");
+    else if (cJSON_IsTrue(v))
+        dm_buf_puts(b, "true");
+    else if (cJSON_IsFalse(v))
+        dm_buf_puts(b, "false");
+    else if (cJSON_IsNull(v))
+        dm_buf_puts(b, "null");
+    else if (cJSON_IsString(v))
+        dm_buf_json_str_max(b, v->valuestring, 40);
     else if (cJSON_IsNumber(v)) {
         /* only what a double holds exactly: an id sent as a bare number has
          * usually lost digits already */
@@ -198,7 +246,8 @@ static void show(dm_buf *b, const cJSON *v)
 /* The problem with one custom field f, or NULL when there is none. */
 static const char *cf_problem(const cJSON *f)
 {
-    if (strncmp(f->string, "cf_", 3) != 0 || !f->string[3]) return "custom field names start with cf_";
+    if (strncmp(f->string, "cf_", 3) != 0 || !f->string[3])
+        return "custom field names start with cf_";
     if (cJSON_IsObject(f) || cJSON_IsArray(f)) return "expected a string, number, boolean or null";
     return NULL;
 }
@@ -222,7 +271,8 @@ static void check_input_value(const dm_attr *a, const cJSON *v, int mode, const 
         strict.flags &= ~DM_A_NULL;
         want_text(&want, &strict);
         dm_field_errs_add(errs, ptr, "invalid", "expected %s", want.data);
-    } else if (a->type == DM_T_STR && dm_utf8_chars(v->valuestring) > (a->maxlen ? a->maxlen : 65535)) {
+    } else if (a->type == DM_T_STR &&
+               dm_utf8_chars(v->valuestring) > (a->maxlen ? a->maxlen : 65535)) {
         dm_field_errs_add(errs, ptr, "invalid", "longer than %u characters",
                           a->maxlen ? a->maxlen : 65535);
     } else if (a->type == DM_T_CF) {
@@ -289,11 +339,14 @@ cJSON *dm_schema_new_object(const dm_schema *s, const cJSON *in, int any_key)
         int take = any_key || (a->flags & DM_A_CREATE);
         const cJSON *v = take ? cJSON_GetObjectItemCaseSensitive(in, a->name) : NULL;
         cJSON *val = NULL;
-        if (v) val = cJSON_Duplicate(v, 1);
-        else if (a->dflt) val = cJSON_Parse(a->dflt);
+        if (v)
+            val = cJSON_Duplicate(v, 1);
+        else if (a->dflt)
+            val = cJSON_Parse(a->dflt);
         else if (a->type == DM_T_OBJ && a->sub && !(a->flags & (DM_A_NULL | DM_A_OPT)))
             val = dm_schema_new_object(a->sub, NULL, 0); /* its keys' defaults */
-        else if (!(a->flags & DM_A_OPT)) val = cJSON_CreateNull();
+        else if (!(a->flags & DM_A_OPT))
+            val = cJSON_CreateNull();
         if (val) cJSON_AddItemToObject(o, a->name, val);
     }
     return o;
@@ -379,8 +432,9 @@ static void check_obj(checker *k, const dm_schema *s, const cJSON *obj, const ch
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, a->name);
         if (!v) {
             if (!partial && !(a->flags & DM_A_OPT))
-                complain(k, path, obj, 0, "missing required key \"%s\" (every %s Desk sends has it)",
-                         a->name, s->name);
+                complain(k, path, obj, 0,
+                         "missing required key \"%s\" (every %s Desk sends has it)", a->name,
+                         s->name);
             continue;
         }
         char *p = dm_path_key(path, a->name, 0);
@@ -417,21 +471,36 @@ size_t dm_schema_check_object(const dm_schema *s, const cJSON *obj, const char *
 static const char *type_word(const dm_attr *a)
 {
     switch (a->type) {
-    case DM_T_ID: return "id";
-    case DM_T_COUNT: return "count";
-    case DM_T_TIME: return "time";
-    case DM_T_DATE: return "date";
-    case DM_T_BOOL: return "boolean";
-    case DM_T_STR: return "string";
-    case DM_T_ENUM: return "one of";
-    case DM_T_EMAIL: return "email";
-    case DM_T_NUM: return "number";
-    case DM_T_OBJ: return "object";
-    case DM_T_ARR: return "array";
-    case DM_T_IDS: return "array of ids";
-    case DM_T_STRS: return "array of strings";
-    case DM_T_CF: return "custom fields";
-    case DM_T_ANY: return "any";
+    case DM_T_ID:
+        return "id";
+    case DM_T_COUNT:
+        return "count";
+    case DM_T_TIME:
+        return "time";
+    case DM_T_DATE:
+        return "date";
+    case DM_T_BOOL:
+        return "boolean";
+    case DM_T_STR:
+        return "string";
+    case DM_T_ENUM:
+        return "one of";
+    case DM_T_EMAIL:
+        return "email";
+    case DM_T_NUM:
+        return "number";
+    case DM_T_OBJ:
+        return "object";
+    case DM_T_ARR:
+        return "array";
+    case DM_T_IDS:
+        return "array of ids";
+    case DM_T_STRS:
+        return "array of strings";
+    case DM_T_CF:
+        return "custom fields";
+    case DM_T_ANY:
+        return "any";
     }
     return "?";
 }
@@ -447,14 +516,20 @@ static void attr_rows(dm_buf *out, const dm_schema *s, const char *prefix)
         }
         if (a->sub) dm_buf_printf(out, " (%s)", a->sub->name);
         dm_buf_printf(out, " | %s%s | ", a->flags & DM_A_NULL ? "null" : "",
-                      a->flags & DM_A_OPT ? (a->flags & DM_A_NULL ? ", may be absent" : "may be absent") : "");
+                      a->flags & DM_A_OPT
+                          ? (a->flags & DM_A_NULL ? ", may be absent" : "may be absent")
+                          : "");
         const char *sep = "";
         if (a->flags & DM_A_INPUT) dm_buf_puts(out, "input only"), sep = ", ";
         if (a->flags & DM_A_REQ) dm_buf_printf(out, "%srequired", sep), sep = ", ";
-        if ((a->flags & DM_A_RW) == DM_A_RW) dm_buf_printf(out, "%screate, update", sep);
-        else if (a->flags & DM_A_CREATE) dm_buf_printf(out, "%screate", sep);
-        else if (a->flags & DM_A_UPDATE) dm_buf_printf(out, "%supdate", sep);
-        else if (!(a->flags & DM_A_INPUT)) dm_buf_printf(out, "%sread-only", sep);
+        if ((a->flags & DM_A_RW) == DM_A_RW)
+            dm_buf_printf(out, "%screate, update", sep);
+        else if (a->flags & DM_A_CREATE)
+            dm_buf_printf(out, "%screate", sep);
+        else if (a->flags & DM_A_UPDATE)
+            dm_buf_printf(out, "%supdate", sep);
+        else if (!(a->flags & DM_A_INPUT))
+            dm_buf_printf(out, "%sread-only", sep);
         dm_buf_printf(out, " | %s |\n", a->dflt ? a->dflt : "");
     }
 }
@@ -480,10 +555,13 @@ void dm_schema_markdown(dm_buf *out)
                 const dm_event_def *e = &s->events[i];
                 dm_buf_printf(out, "| `%s` | %s | ", e->type, e->action);
                 const char *sep = "";
-                if (e->options & DM_OPT_DEPARTMENTS) dm_buf_printf(out, "%s`departmentIds`", sep), sep = ", ";
-                if (e->options & DM_OPT_PREVSTATE) dm_buf_printf(out, "%s`includePrevState`", sep), sep = ", ";
+                if (e->options & DM_OPT_DEPARTMENTS)
+                    dm_buf_printf(out, "%s`departmentIds`", sep), sep = ", ";
+                if (e->options & DM_OPT_PREVSTATE)
+                    dm_buf_printf(out, "%s`includePrevState`", sep), sep = ", ";
                 if (e->options & DM_OPT_FIELDS) dm_buf_printf(out, "%s`fields`", sep), sep = ", ";
-                if (e->options & DM_OPT_DIRECTION) dm_buf_printf(out, "%s`direction`", sep), sep = ", ";
+                if (e->options & DM_OPT_DIRECTION)
+                    dm_buf_printf(out, "%s`direction`", sep), sep = ", ";
                 dm_buf_puts(out, *sep ? " |\n" : "none |\n");
             }
         }
@@ -493,16 +571,19 @@ void dm_schema_markdown(dm_buf *out)
                 dm_buf_printf(out, "%s`%s`", p == s->list_params ? " " : ", ", *p);
             dm_buf_puts(out, ".\n");
         }
-        dm_buf_puts(out, "\n| Key | Type | Null | REST | New object holds |\n|---|---|---|---|---|\n");
+        dm_buf_puts(out,
+                    "\n| Key | Type | Null | REST | New object holds |\n|---|---|---|---|---|\n");
         attr_rows(out, s, "");
         /* nested shapes, once each, after the module */
         for (size_t i = 0; i < s->nattrs; i++) {
             const dm_schema *sub = s->attrs[i].sub;
             int seen = 0;
-            for (size_t j = 0; j < i && !seen; j++) seen = s->attrs[j].sub == sub;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = s->attrs[j].sub == sub;
             if (!sub || seen) continue;
-            dm_buf_printf(out, "\n`%s` (%s):\n\n| Key | Type | Null | REST | New object holds |\n"
-                               "|---|---|---|---|---|\n",
+            dm_buf_printf(out,
+                          "\n`%s` (%s):\n\n| Key | Type | Null | REST | New object holds |\n"
+                          "|---|---|---|---|---|\n",
                           s->attrs[i].name, sub->name);
             attr_rows(out, sub, "");
         }

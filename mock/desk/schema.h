@@ -37,12 +37,13 @@ typedef enum dm_type {
 
 /* What may happen to a key. */
 enum {
-    DM_A_NULL = 1u << 0,    /* may be null */
-    DM_A_OPT = 1u << 1,     /* may be absent (Desk leaves it out at times) */
-    DM_A_CREATE = 1u << 2,  /* a REST create may set it */
-    DM_A_UPDATE = 1u << 3,  /* a REST update (PATCH) may set it */
-    DM_A_REQ = 1u << 4,     /* a REST create must set it */
-    DM_A_INPUT = 1u << 5,   /* only an input (a create or update may give it; objects never hold it) */
+    DM_A_NULL = 1u << 0,   /* may be null */
+    DM_A_OPT = 1u << 1,    /* may be absent (Desk leaves it out at times) */
+    DM_A_CREATE = 1u << 2, /* a REST create may set it */
+    DM_A_UPDATE = 1u << 3, /* a REST update (PATCH) may set it */
+    DM_A_REQ = 1u << 4,    /* a REST create must set it */
+    DM_A_INPUT =
+        1u << 5, /* only an input (a create or update may give it; objects never hold it) */
     /* Keys the mock keeps true by itself (desk/derive.c): */
     DM_A_CREATED = 1u << 6,  /* the time of the create */
     DM_A_MODIFIED = 1u << 7, /* the time of the create, then of each change */
@@ -60,9 +61,9 @@ typedef struct dm_schema dm_schema;
 typedef struct dm_attr {
     const char *name;
     dm_type type;
-    unsigned flags;            /* DM_A_* */
-    const char *dflt;          /* JSON text a new object holds when the input does not set
-                                  it; NULL: null (DM_A_OPT: absent) */
+    unsigned flags;             /* DM_A_* */
+    const char *dflt;           /* JSON text a new object holds when the input does not set
+                                   it; NULL: null (DM_A_OPT: absent) */
     const char *const *choices; /* DM_T_ENUM, NULL-terminated */
     const dm_schema *sub;       /* DM_T_OBJ / DM_T_ARR: the shape of the object or items */
     unsigned maxlen;            /* DM_T_STR: characters at most; 0: 65535 */
@@ -86,10 +87,10 @@ enum {
 
 /* An event type a module's changes raise. */
 typedef struct dm_event_def {
-    const char *type;   /* "Ticket_Update" */
-    const char *action; /* the change that raises it: "create", "update", "delete", or a
-                           module's own ("status") */
-    unsigned options;   /* DM_OPT_* its subscription accepts */
+    const char *type;        /* "Ticket_Update" */
+    const char *action;      /* the change that raises it: "create", "update", "delete", or a
+                                module's own ("status") */
+    unsigned options;        /* DM_OPT_* its subscription accepts */
     const char *const *keys; /* the payload's keys when it carries only some of the
                                 object's (NULL: all; a delete carries only id) */
 } dm_event_def;
@@ -118,17 +119,17 @@ struct dm_schema {
                                        from and limit; NULL-terminated */
     const char *evidence;           /* where the shape comes from */
     /* Modules only: */
-    const char *path;     /* REST collection under /api/v1: "accounts", or under a
-                             ticket: "tickets/{}/attachments" */
-    const char *scope;    /* OAuth scope family: "Desk.contacts" */
-    unsigned ops;         /* DM_OP_* the REST API has */
-    int dept;             /* DM_DEPT_*: where its events' department comes from */
-    const char *parent;   /* the key naming the object it belongs to ("ticketId"), or NULL */
+    const char *path;          /* REST collection under /api/v1: "accounts", or under a
+                                  ticket: "tickets/{}/attachments" */
+    const char *scope;         /* OAuth scope family: "Desk.contacts" */
+    unsigned ops;              /* DM_OP_* the REST API has */
+    int dept;                  /* DM_DEPT_*: where its events' department comes from */
+    const char *parent;        /* the key naming the object it belongs to ("ticketId"), or NULL */
     const char *parent_module; /* the module of that object ("ticket"); its REST path is
                                   under the parent's: "tickets/{}/attachments" */
-    const char *org_key;  /* its list in an org file ("accounts"), or NULL */
-    const char *count_key; /* with a ticket parent: the ticket's count of them
-                              ("attachmentCount") */
+    const char *org_key;       /* its list in an org file ("accounts"), or NULL */
+    const char *count_key;     /* with a ticket parent: the ticket's count of them
+                                  ("attachmentCount") */
     size_t list_max, list_default; /* limit's bounds on its list route */
 };
 

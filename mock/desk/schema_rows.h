@@ -10,31 +10,63 @@
  * string of at most max characters, one of choices, an id that refers to a
  * module, an object embedded from another module's object (idkey names it),
  * a key copied from that object, a URL from a template, a nested shape. */
-#define K(n, t, f) {.name = (n), .type = (t), .flags = (f)}
-#define KD(n, t, f, d) {.name = (n), .type = (t), .flags = (f), .dflt = (d)}
-#define KS(n, f, max) {.name = (n), .type = DM_T_STR, .flags = (f), .maxlen = (max)}
-#define KE(n, f, c) {.name = (n), .type = DM_T_ENUM, .flags = (f), .choices = (c)}
-#define KR(n, f, mod) {.name = (n), .type = DM_T_ID, .flags = (f), .ref = (mod)}
-#define KEMBED(n, sub_, idkey, mod) \
-    {.name = (n), .type = DM_T_OBJ, .flags = DM_A_NULL | DM_A_EMBED, .sub = &(sub_), .ref = (idkey), \
-     .ref_module = (mod)}
-#define KFROM(n, t, src) {.name = (n), .type = (t), .flags = DM_A_NULL, .from = (src)}
-#define KURL(n, t) {.name = (n), .type = DM_T_STR, .flags = DM_A_URL, .tmpl = (t)}
-#define KOBJ(n, f, sub_) {.name = (n), .type = DM_T_OBJ, .flags = (f), .sub = &(sub_)}
+#define K(n, t, f)                                                                                 \
+    {                                                                                              \
+        .name = (n), .type = (t), .flags = (f)                                                     \
+    }
+#define KD(n, t, f, d)                                                                             \
+    {                                                                                              \
+        .name = (n), .type = (t), .flags = (f), .dflt = (d)                                        \
+    }
+#define KS(n, f, max)                                                                              \
+    {                                                                                              \
+        .name = (n), .type = DM_T_STR, .flags = (f), .maxlen = (max)                               \
+    }
+#define KE(n, f, c)                                                                                \
+    {                                                                                              \
+        .name = (n), .type = DM_T_ENUM, .flags = (f), .choices = (c)                               \
+    }
+#define KR(n, f, mod)                                                                              \
+    {                                                                                              \
+        .name = (n), .type = DM_T_ID, .flags = (f), .ref = (mod)                                   \
+    }
+#define KEMBED(n, sub_, idkey, mod)                                                                \
+    {                                                                                              \
+        .name = (n), .type = DM_T_OBJ, .flags = DM_A_NULL | DM_A_EMBED, .sub = &(sub_),            \
+        .ref = (idkey), .ref_module = (mod)                                                        \
+    }
+#define KFROM(n, t, src)                                                                           \
+    {                                                                                              \
+        .name = (n), .type = (t), .flags = DM_A_NULL, .from = (src)                                \
+    }
+#define KURL(n, t)                                                                                 \
+    {                                                                                              \
+        .name = (n), .type = DM_T_STR, .flags = DM_A_URL, .tmpl = (t)                              \
+    }
+#define KOBJ(n, f, sub_)                                                                           \
+    {                                                                                              \
+        .name = (n), .type = DM_T_OBJ, .flags = (f), .sub = &(sub_)                                \
+    }
 /* custom fields: cf by API name (written), customFields by label (derived) */
-#define KCF {.name = "cf", .type = DM_T_CF, .flags = DM_A_RW, .dflt = "{}"}
+#define KCF                                                                                        \
+    {                                                                                              \
+        .name = "cf", .type = DM_T_CF, .flags = DM_A_RW, .dflt = "{}"                              \
+    }
 #define KCUSTOM KD("customFields", DM_T_OBJ, 0, "{}")
 
-#define N DM_A_NULL
-#define RW DM_A_RW
-#define REQ DM_A_REQ
+#define N            DM_A_NULL
+#define RW           DM_A_RW
+#define REQ          DM_A_REQ
 #define SHAPE(nm, a) .name = (nm), .attrs = (a), .nattrs = sizeof(a) / sizeof((a)[0])
-#define EV(t, a, o) {(t), (a), (o), NULL}
+#define EV(t, a, o)                                                                                \
+    {                                                                                              \
+        (t), (a), (o), NULL                                                                        \
+    }
 #define EVENTS(e) .events = (e), .nevents = sizeof(e) / sizeof((e)[0])
-#define ALL_OPS (DM_OP_LIST | DM_OP_GET | DM_OP_CREATE | DM_OP_UPDATE | DM_OP_DELETE)
+#define ALL_OPS   (DM_OP_LIST | DM_OP_GET | DM_OP_CREATE | DM_OP_UPDATE | DM_OP_DELETE)
 
 #define DEPTS DM_OPT_DEPARTMENTS
-#define PREV DM_OPT_PREVSTATE
+#define PREV  DM_OPT_PREVSTATE
 
 #define DESK_URL "https://desk.zoho.com/support/{portal}/ShowHomePage.do#"
 

@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 
-
 /* ==== Shapes embedded in others ==== */
 
 static const dm_attr department_embed_a[] = {
@@ -18,17 +17,17 @@ static const dm_attr department_embed_a[] = {
 static const dm_schema department_embed = {SHAPE("department (embedded)", department_embed_a)};
 
 static const dm_attr contact_embed_a[] = {
-    KFROM("id", DM_T_ID, NULL),         KFROM("firstName", DM_T_STR, NULL),
-    KFROM("lastName", DM_T_STR, NULL),  KFROM("email", DM_T_STR, NULL),
-    KFROM("phone", DM_T_STR, NULL),     KFROM("mobile", DM_T_STR, NULL),
-    KFROM("type", DM_T_STR, NULL),      {.name = "isSpam", .type = DM_T_BOOL, .dflt = "false"},
+    KFROM("id", DM_T_ID, NULL),        KFROM("firstName", DM_T_STR, NULL),
+    KFROM("lastName", DM_T_STR, NULL), KFROM("email", DM_T_STR, NULL),
+    KFROM("phone", DM_T_STR, NULL),    KFROM("mobile", DM_T_STR, NULL),
+    KFROM("type", DM_T_STR, NULL),     {.name = "isSpam", .type = DM_T_BOOL, .dflt = "false"},
     KFROM("account", DM_T_ANY, NULL),
 };
 static const dm_schema contact_embed = {SHAPE("contact (embedded)", contact_embed_a)};
 
 static const dm_attr agent_embed_a[] = {
-    KFROM("id", DM_T_ID, NULL),          KFROM("firstName", DM_T_STR, NULL),
-    KFROM("lastName", DM_T_STR, NULL),   KFROM("email", DM_T_STR, "emailId"),
+    KFROM("id", DM_T_ID, NULL),        KFROM("firstName", DM_T_STR, NULL),
+    KFROM("lastName", DM_T_STR, NULL), KFROM("email", DM_T_STR, "emailId"),
     KFROM("photoURL", DM_T_STR, NULL),
 };
 const dm_schema dm_agent_embed = {SHAPE("agent (embedded)", agent_embed_a)};
@@ -40,7 +39,7 @@ static const dm_attr layout_a[] = {
 static const dm_schema layout_shape = {SHAPE("layoutDetails", layout_a)};
 
 static const dm_attr source_a[] = {
-    KD("type", DM_T_STR, 0, "\"SYSTEM\""), K("appName", DM_T_STR, N), K("extId", DM_T_STR, N),
+    KD("type", DM_T_STR, 0, "\"SYSTEM\""), K("appName", DM_T_STR, N),     K("extId", DM_T_STR, N),
     K("permalink", DM_T_STR, N),           K("appPhotoURL", DM_T_STR, N),
 };
 static const dm_schema source_shape = {SHAPE("source", source_a)};
@@ -55,21 +54,22 @@ static const dm_attr author_a[] = {
 static const dm_schema author_shape = {SHAPE("author", author_a)};
 
 static const dm_attr commenter_a[] = {
-    K("id", DM_T_ID, N),        K("name", DM_T_STR, N),  K("firstName", DM_T_STR, N),
-    K("lastName", DM_T_STR, N), K("email", DM_T_STR, N), K("photoURL", DM_T_STR, N),
+    K("id", DM_T_ID, N),         K("name", DM_T_STR, N),     K("firstName", DM_T_STR, N),
+    K("lastName", DM_T_STR, N),  K("email", DM_T_STR, N),    K("photoURL", DM_T_STR, N),
     KE("type", 0, author_types), K("roleName", DM_T_STR, N),
 };
 static const dm_schema commenter_shape = {SHAPE("commenter", commenter_a)};
 
 static const dm_attr attachment_ref_a[] = {
-    K("id", DM_T_ID, DM_A_OPT), K("name", DM_T_STR, 0), K("size", DM_T_COUNT, 0),
+    K("id", DM_T_ID, DM_A_OPT),           K("name", DM_T_STR, 0), K("size", DM_T_COUNT, 0),
     K("contentType", DM_T_STR, DM_A_OPT), K("href", DM_T_STR, 0),
 };
-static const dm_schema attachment_ref = {SHAPE("attachment (in a thread or comment)", attachment_ref_a)};
+static const dm_schema attachment_ref = {
+    SHAPE("attachment (in a thread or comment)", attachment_ref_a)};
 
 static const dm_attr mention_a[] = {
-    K("id", DM_T_ID, 0),        K("firstName", DM_T_STR, N), K("lastName", DM_T_STR, N),
-    K("email", DM_T_STR, N),    K("photoURL", DM_T_STR, N),  KD("type", DM_T_STR, 0, "\"AGENT\""),
+    K("id", DM_T_ID, 0),     K("firstName", DM_T_STR, N), K("lastName", DM_T_STR, N),
+    K("email", DM_T_STR, N), K("photoURL", DM_T_STR, N),  KD("type", DM_T_STR, 0, "\"AGENT\""),
 };
 static const dm_schema mention_shape = {SHAPE("mention", mention_a)};
 
@@ -85,7 +85,11 @@ static const dm_attr ticket_a[] = {
     K("ticketNumber", DM_T_COUNT, 0),
     KS("subject", RW | REQ, 255),
     KS("description", N | RW, 65535),
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = ticket_statuses, .dflt = "\"Open\""},
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = ticket_statuses,
+     .dflt = "\"Open\""},
     {.name = "statusType", .type = DM_T_ENUM, .choices = status_types, .dflt = "\"Open\""},
     KE("priority", N | RW, priorities),
     {.name = "channel", .type = DM_T_STR, .flags = RW, .maxlen = 100, .dflt = "\"Email\""},
@@ -159,9 +163,9 @@ static const dm_event_def ticket_events[] = {
     EV("Ticket_Delete", "delete", 0),
 };
 
-static const char *const ticket_params[] = {"departmentId", "departmentIds", "status", "assignee",
-                                            "assigneeId", "channel", "priority", "sortBy",
-                                            "include", "viewId", "fields", NULL};
+static const char *const ticket_params[] = {"departmentId", "departmentIds", "status",   "assignee",
+                                            "assigneeId",   "channel",       "priority", "sortBy",
+                                            "include",      "viewId",        "fields",   NULL};
 
 const dm_schema dm_ticket_schema = {
     SHAPE("ticket", ticket_a),
@@ -188,8 +192,9 @@ const dm_schema dm_ticket_schema = {
 
 static const char *const directions[] = {"in", "out", NULL};
 static const char *const visibilities[] = {"public", "private", NULL};
-static const char *const thread_channels[] = {"EMAIL", "FORUMS", "TWITTER", "FACEBOOK", "CHAT",
-                                              "WEB", "PHONE", "CUSTOMERPORTAL", "FEEDBACK", NULL};
+static const char *const thread_channels[] = {"EMAIL",    "FORUMS", "TWITTER", "FACEBOOK",
+                                              "CHAT",     "WEB",    "PHONE",   "CUSTOMERPORTAL",
+                                              "FEEDBACK", NULL};
 static const char *const reply_content_types[] = {"html", "plainText", NULL};
 
 static const dm_attr thread_a[] = {
@@ -218,9 +223,13 @@ static const dm_attr thread_a[] = {
     KD("canReply", DM_T_BOOL, 0, "true"),
     {.name = "isForward", .type = DM_T_BOOL, .flags = DM_A_CREATE, .dflt = "false"},
     /* sendReply's input: the reply's format */
-    {.name = "contentType", .type = DM_T_ENUM, .flags = DM_A_INPUT | DM_A_CREATE,
+    {.name = "contentType",
+     .type = DM_T_ENUM,
+     .flags = DM_A_INPUT | DM_A_CREATE,
      .choices = reply_content_types},
-    {.name = "attachmentIds", .type = DM_T_IDS, .flags = DM_A_INPUT | DM_A_CREATE,
+    {.name = "attachmentIds",
+     .type = DM_T_IDS,
+     .flags = DM_A_INPUT | DM_A_CREATE,
      .ref = "attachment"},
 };
 
@@ -254,7 +263,10 @@ static const dm_attr comment_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("ticketId", DM_T_ID, 0),
     {.name = "content", .type = DM_T_STR, .flags = RW | REQ},
-    {.name = "contentType", .type = DM_T_ENUM, .flags = RW, .choices = comment_content_types,
+    {.name = "contentType",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = comment_content_types,
      .dflt = "\"html\""},
     {.name = "isPublic", .type = DM_T_BOOL, .flags = RW, .dflt = "false"},
     K("commenterId", DM_T_ID, N | DM_A_CREATOR),
@@ -423,7 +435,9 @@ static const dm_attr department_a[] = {
     {.name = "isVisibleInCustomerPortal", .type = DM_T_BOOL, .flags = RW, .dflt = "true"},
     KD("isAssignToTeamEnabled", DM_T_BOOL, 0, "false"),
     {.name = "chatStatus", .type = DM_T_ENUM, .choices = chat_statuses, .dflt = "\"NOT_CREATED\""},
-    {.name = "associatedAgentIds", .type = DM_T_IDS, .flags = DM_A_INPUT | DM_A_CREATE,
+    {.name = "associatedAgentIds",
+     .type = DM_T_IDS,
+     .flags = DM_A_INPUT | DM_A_CREATE,
      .ref = "agent"},
 };
 
@@ -469,7 +483,10 @@ static const dm_attr agent_a[] = {
     K("photoURL", DM_T_STR, N),
     {.name = "langCode", .type = DM_T_STR, .flags = RW, .dflt = "\"en_US\""},
     {.name = "timeZone", .type = DM_T_STR, .flags = RW, .dflt = "\"Etc/UTC\""},
-    {.name = "associatedDepartmentIds", .type = DM_T_IDS, .flags = RW, .dflt = "[]",
+    {.name = "associatedDepartmentIds",
+     .type = DM_T_IDS,
+     .flags = RW,
+     .dflt = "[]",
      .ref = "department"},
 };
 
@@ -506,12 +523,27 @@ extern const dm_schema dm_task_schema, dm_call_schema, dm_event_schema, dm_time_
 
 /* In the docs' order. */
 const dm_schema *const dm_schemas[] = {
-    &dm_ticket_schema,   &dm_thread_schema,        &dm_comment_schema,
-    &dm_attachment_schema, &dm_approval_schema,    &dm_time_entry_schema,
-    &department_schema,  &agent_schema,            &dm_presence_schema,
-    &dm_channel_pref_schema, &account_schema,      &contact_schema,
-    &dm_task_schema,     &dm_call_schema,          &dm_event_schema,
-    &dm_root_category_schema, &dm_section_schema,  &dm_article_schema,
-    &dm_translation_schema, &dm_feedback_schema,   &dm_im_session_schema,
-    &dm_im_message_schema, NULL,
+    &dm_ticket_schema,
+    &dm_thread_schema,
+    &dm_comment_schema,
+    &dm_attachment_schema,
+    &dm_approval_schema,
+    &dm_time_entry_schema,
+    &department_schema,
+    &agent_schema,
+    &dm_presence_schema,
+    &dm_channel_pref_schema,
+    &account_schema,
+    &contact_schema,
+    &dm_task_schema,
+    &dm_call_schema,
+    &dm_event_schema,
+    &dm_root_category_schema,
+    &dm_section_schema,
+    &dm_article_schema,
+    &dm_translation_schema,
+    &dm_feedback_schema,
+    &dm_im_session_schema,
+    &dm_im_message_schema,
+    NULL,
 };

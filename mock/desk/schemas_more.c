@@ -9,32 +9,32 @@
 
 /* A person in the knowledge base: an article's author, owner, creator. */
 static const dm_attr kb_person_a[] = {
-    KFROM("id", DM_T_ID, NULL),      KFROM("name", DM_T_STR, "@name"),
+    KFROM("id", DM_T_ID, NULL),        KFROM("name", DM_T_STR, "@name"),
     KFROM("photoURL", DM_T_STR, NULL), {.name = "status", .type = DM_T_STR, .dflt = "\"ACTIVE\""},
     KFROM("zuid", DM_T_ID, NULL),
 };
 static const dm_schema kb_person = {SHAPE("person (knowledge base)", kb_person_a)};
 
-static const char *const activity_priorities[] = {"Lowest", "Low", "Normal", "Medium", "High",
-                                                  "Highest", NULL};
-static const char *const list_activity[] = {"departmentId", "departmentIds", "status", "priority",
-                                            "ownerId", "ticketId", "contactId", "sortBy",
-                                            "include", "fields", NULL};
+static const char *const activity_priorities[] = {"Lowest", "Low",     "Normal", "Medium",
+                                                  "High",   "Highest", NULL};
+static const char *const list_activity[] = {
+    "departmentId", "departmentIds", "status",  "priority", "ownerId", "ticketId",
+    "contactId",    "sortBy",        "include", "fields",   NULL};
 
 /* ==== Tasks, calls, events ==== */
 
 /* What the three activities share: who owns it and what it is about, after
  * their own keys; then its times and custom fields. */
-#define ACTIVITY_LINKS                                                                     \
-    KR("ownerId", N | RW, "agent"), KEMBED("owner", dm_agent_embed, "ownerId", "agent"),   \
-        K("creatorId", DM_T_ID, N | DM_A_CREATOR), KR("departmentId", RW | REQ, "department"), \
+#define ACTIVITY_LINKS                                                                             \
+    KR("ownerId", N | RW, "agent"), KEMBED("owner", dm_agent_embed, "ownerId", "agent"),           \
+        K("creatorId", DM_T_ID, N | DM_A_CREATOR), KR("departmentId", RW | REQ, "department"),     \
         KR("ticketId", N | RW, "ticket"), KR("contactId", N | RW, "contact")
-#define ACTIVITY_TIMES                                                                       \
-    K("createdTime", DM_T_TIME, DM_A_CREATED), K("modifiedTime", DM_T_TIME, DM_A_MODIFIED), \
+#define ACTIVITY_TIMES                                                                             \
+    K("createdTime", DM_T_TIME, DM_A_CREATED), K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),        \
         K("completedTime", DM_T_TIME, N), KCF
 
 static const char *const task_statuses[] = {"Not Started", "In Progress", "Waiting on someone else",
-                                            "Deferred", "Completed", NULL};
+                                            "Deferred",    "Completed",   NULL};
 
 static const dm_attr task_a[] = {
     K("id", DM_T_ID, DM_A_ID),
@@ -42,7 +42,10 @@ static const dm_attr task_a[] = {
     KS("description", N | RW, 32000),
     K("dueDate", DM_T_TIME, N | RW),
     {.name = "priority", .type = DM_T_ENUM, .flags = N | RW, .choices = activity_priorities},
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = task_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = task_statuses,
      .dflt = "\"Not Started\""},
     KS("category", N | RW, 120),
     ACTIVITY_LINKS,
@@ -86,7 +89,10 @@ static const dm_attr call_a[] = {
     {.name = "direction", .type = DM_T_ENUM, .flags = RW | REQ, .choices = call_directions},
     {.name = "startTime", .type = DM_T_TIME, .flags = RW | REQ},
     {.name = "duration", .type = DM_T_COUNT, .flags = RW, .dflt = "\"0\""},
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = call_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = call_statuses,
      .dflt = "\"Scheduled\""},
     {.name = "priority", .type = DM_T_ENUM, .flags = N | RW, .choices = activity_priorities},
     ACTIVITY_LINKS,
@@ -123,7 +129,10 @@ static const dm_attr event_a[] = {
     KS("description", N | RW, 32000),
     {.name = "startTime", .type = DM_T_TIME, .flags = RW | REQ},
     {.name = "duration", .type = DM_T_COUNT, .flags = RW, .dflt = "\"3600\""},
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = call_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = call_statuses,
      .dflt = "\"Scheduled\""},
     {.name = "priority", .type = DM_T_ENUM, .flags = N | RW, .choices = activity_priorities},
     KS("category", N | RW, 120),
@@ -171,7 +180,10 @@ static const dm_attr time_entry_a[] = {
     {.name = "secondsSpent", .type = DM_T_COUNT, .flags = RW, .dflt = "\"0\""},
     KS("description", N | RW, 5000),
     {.name = "isBillable", .type = DM_T_BOOL, .flags = RW, .dflt = "true"},
-    {.name = "billingType", .type = DM_T_ENUM, .flags = RW, .choices = billing_types,
+    {.name = "billingType",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = billing_types,
      .dflt = "\"FIXED_COST_FOR_AGENTS\""},
     {.name = "agentCostPerHour", .type = DM_T_STR, .flags = RW, .dflt = "\"0.0\""},
     {.name = "additionalCost", .type = DM_T_STR, .flags = RW, .dflt = "\"0.0\""},
@@ -252,7 +264,10 @@ static const dm_attr approval_a[] = {
     K("ticketId", DM_T_ID, 0),
     KS("subject", DM_A_CREATE | REQ, 255),
     KS("description", N | DM_A_CREATE, 5000),
-    {.name = "status", .type = DM_T_ENUM, .flags = DM_A_UPDATE, .choices = approval_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = DM_A_UPDATE,
+     .choices = approval_statuses,
      .dflt = "\"Pending\""},
     K("requesterId", DM_T_ID, N | DM_A_CREATOR),
     KEMBED("requester", dm_agent_embed, "requesterId", "agent"),
@@ -288,8 +303,8 @@ const dm_schema dm_approval_schema = {
 
 /* ==== Knowledge base ==== */
 
-static const char *const article_statuses[] = {"Draft", "Published", "Review", "Expired",
-                                               "Unpublished", NULL};
+static const char *const article_statuses[] = {"Draft",   "Published",   "Review",
+                                               "Expired", "Unpublished", NULL};
 static const char *const permissions[] = {"ALL", "REGISTEREDUSERS", "AGENTS", NULL};
 
 static const dm_attr category_ref_a[] = {
@@ -301,33 +316,47 @@ static const dm_schema category_ref = {SHAPE("category (embedded)", category_ref
 
 static const dm_attr metrics_a[] = {
     KD("dislikeCount", DM_T_COUNT, 0, "\"0\""), KD("feedbackCount", DM_T_COUNT, 0, "\"0\""),
-    K("lastActivityTime", DM_T_TIME, N),         K("lastUsageTime", DM_T_TIME, N),
-    KD("likeCount", DM_T_COUNT, 0, "\"0\""),     KD("unlikeCount", DM_T_COUNT, 0, "\"0\""),
-    KD("usageCount", DM_T_COUNT, 0, "\"0\""),    KD("viewCount", DM_T_COUNT, 0, "\"0\""),
+    K("lastActivityTime", DM_T_TIME, N),        K("lastUsageTime", DM_T_TIME, N),
+    KD("likeCount", DM_T_COUNT, 0, "\"0\""),    KD("unlikeCount", DM_T_COUNT, 0, "\"0\""),
+    KD("usageCount", DM_T_COUNT, 0, "\"0\""),   KD("viewCount", DM_T_COUNT, 0, "\"0\""),
 };
 static const dm_schema metrics_shape = {SHAPE("metrics", metrics_a)};
 
 static const dm_attr seo_a[] = {
-    K("description", DM_T_STR, N), K("keywords", DM_T_STR, N), K("title", DM_T_STR, N),
+    K("description", DM_T_STR, N),
+    K("keywords", DM_T_STR, N),
+    K("title", DM_T_STR, N),
 };
 static const dm_schema seo_shape = {SHAPE("seo", seo_a)};
 
-static const char *const list_kb[] = {"categoryId", "status", "locale", "authorId", "sortBy",
+static const char *const list_kb[] = {"categoryId", "status",  "locale", "authorId", "sortBy",
                                       "permission", "include", "fields", NULL};
 
 static const dm_attr article_a[] = {
     KD("attachmentCount", DM_T_COUNT, 0, "\"0\""),
     KD("attachments", DM_T_ARR, 0, "[]"),
-    {.name = "author", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &kb_person,
-     .ref = "authorId", .ref_module = "agent"},
+    {.name = "author",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &kb_person,
+     .ref = "authorId",
+     .ref_module = "agent"},
     K("authorId", DM_T_ID, N | DM_A_CREATOR),
     KD("availableLocaleTranslations", DM_T_ARR, 0, "[]"),
-    {.name = "category", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &category_ref,
-     .ref = "categoryId", .ref_module = "kbSection"},
+    {.name = "category",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &category_ref,
+     .ref = "categoryId",
+     .ref_module = "kbSection"},
     KR("categoryId", RW | REQ, "kbSection"),
     KD("commentCount", DM_T_COUNT, 0, "\"0\""),
-    {.name = "createdBy", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &kb_person,
-     .ref = "creatorId", .ref_module = "agent"},
+    {.name = "createdBy",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &kb_person,
+     .ref = "creatorId",
+     .ref_module = "agent"},
     K("createdTime", DM_T_TIME, DM_A_CREATED),
     K("creatorId", DM_T_ID, N | DM_A_CREATOR),
     K("departmentId", DM_T_ID, N),
@@ -342,29 +371,47 @@ static const dm_attr article_a[] = {
     K("latestVersionStatus", DM_T_STR, N),
     KD("likeCount", DM_T_COUNT, 0, "\"0\""),
     {.name = "locale", .type = DM_T_STR, .flags = DM_A_CREATE, .dflt = "\"en\""},
-    {.name = "metrics", .type = DM_T_OBJ, .sub = &metrics_shape,
+    {.name = "metrics",
+     .type = DM_T_OBJ,
+     .sub = &metrics_shape,
      .dflt = "{\"dislikeCount\":\"0\",\"feedbackCount\":\"0\",\"lastActivityTime\":null,"
              "\"lastUsageTime\":null,\"likeCount\":\"0\",\"unlikeCount\":\"0\","
              "\"usageCount\":\"0\",\"viewCount\":\"0\"}"},
-    {.name = "modifiedBy", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &kb_person,
-     .ref = "modifierId", .ref_module = "agent"},
+    {.name = "modifiedBy",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &kb_person,
+     .ref = "modifierId",
+     .ref_module = "agent"},
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
     K("modifierId", DM_T_ID, N | DM_A_MODIFIER),
-    {.name = "owner", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &kb_person,
-     .ref = "ownerId", .ref_module = "agent"},
+    {.name = "owner",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &kb_person,
+     .ref = "ownerId",
+     .ref_module = "agent"},
     K("ownerId", DM_T_ID, N | DM_A_CREATOR),
     KS("permalink", N | RW, 255),
-    {.name = "permission", .type = DM_T_ENUM, .flags = RW, .choices = permissions,
+    {.name = "permission",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = permissions,
      .dflt = "\"ALL\""},
     K("portalUrl", DM_T_STR, 0),
     KD("position", DM_T_COUNT, 0, "\"0\""),
     K("reviewedBy", DM_T_OBJ, N),
     K("reviewedTime", DM_T_TIME, N),
     K("rootCategoryId", DM_T_ID, N),
-    {.name = "seo", .type = DM_T_OBJ, .sub = &seo_shape,
+    {.name = "seo",
+     .type = DM_T_OBJ,
+     .sub = &seo_shape,
      .dflt = "{\"description\":null,\"keywords\":null,\"title\":null}"},
     {.name = "sourceLocale", .type = DM_T_STR, .dflt = "\"en\""},
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = article_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = article_statuses,
      .dflt = "\"Draft\""},
     KS("summary", N | RW, 1000),
     {.name = "tags", .type = DM_T_STRS, .flags = RW, .dflt = "[]"},
@@ -410,10 +457,17 @@ static const dm_attr translation_a[] = {
     {.name = "locale", .type = DM_T_STR, .flags = DM_A_CREATE | REQ},
     KS("title", RW | REQ, 255),
     KS("permalink", N | RW, 255),
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = article_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = article_statuses,
      .dflt = "\"Draft\""},
-    {.name = "author", .type = DM_T_OBJ, .flags = N | DM_A_EMBED, .sub = &kb_person,
-     .ref = "authorId", .ref_module = "agent"},
+    {.name = "author",
+     .type = DM_T_OBJ,
+     .flags = N | DM_A_EMBED,
+     .sub = &kb_person,
+     .ref = "authorId",
+     .ref_module = "agent"},
     K("authorId", DM_T_ID, N | DM_A_CREATOR),
     K("createdTime", DM_T_TIME, DM_A_CREATED),
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
@@ -482,9 +536,15 @@ static const dm_attr root_category_a[] = {
     KS("name", RW | REQ, 255),
     KS("description", N | RW, 5000),
     KR("departmentId", RW | REQ, "department"),
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = category_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = category_statuses,
      .dflt = "\"SHOW_IN_HELPCENTER\""},
-    {.name = "visibility", .type = DM_T_ENUM, .flags = RW, .choices = visibilities,
+    {.name = "visibility",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = visibilities,
      .dflt = "\"ALL_USERS\""},
     {.name = "locale", .type = DM_T_STR, .flags = DM_A_CREATE, .dflt = "\"en\""},
     KD("isTrashed", DM_T_BOOL, 0, "false"),
@@ -523,7 +583,10 @@ static const dm_attr section_a[] = {
     K("rootCategoryId", DM_T_ID, 0),
     KR("parentCategoryId", RW, "kbSection"),
     K("departmentId", DM_T_ID, N),
-    {.name = "visibility", .type = DM_T_ENUM, .flags = RW, .choices = visibilities,
+    {.name = "visibility",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = visibilities,
      .dflt = "\"ALL_USERS\""},
     {.name = "locale", .type = DM_T_STR, .flags = DM_A_CREATE, .dflt = "\"en\""},
     KD("isTrashed", DM_T_BOOL, 0, "false"),
@@ -561,15 +624,21 @@ const dm_schema dm_section_schema = {
 /* ==== Instant messaging ==== */
 
 static const char *const im_session_statuses[] = {"OPEN", "ON_HOLD", "ENDED", "BLOCKED", NULL};
-static const char *const im_integrations[] = {"WHATSAPP", "TELEGRAM", "LINE", "WECHAT",
-                                              "FACEBOOK", "INSTAGRAM", "TWITTER", "SMS", NULL};
+static const char *const im_integrations[] = {"WHATSAPP",  "TELEGRAM", "LINE", "WECHAT", "FACEBOOK",
+                                              "INSTAGRAM", "TWITTER",  "SMS",  NULL};
 
 static const dm_attr im_session_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("channelId", DM_T_ID, 0),
-    {.name = "integration", .type = DM_T_ENUM, .flags = DM_A_CREATE, .choices = im_integrations,
+    {.name = "integration",
+     .type = DM_T_ENUM,
+     .flags = DM_A_CREATE,
+     .choices = im_integrations,
      .dflt = "\"WHATSAPP\""},
-    {.name = "status", .type = DM_T_ENUM, .flags = RW, .choices = im_session_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = RW,
+     .choices = im_session_statuses,
      .dflt = "\"OPEN\""},
     K("previousStatus", DM_T_STR, N),
     KR("departmentId", RW | REQ, "department"),
@@ -597,22 +666,28 @@ const dm_schema dm_im_session_schema = {
 };
 
 static const char *const im_directions[] = {"IN", "OUT", NULL};
-static const char *const im_message_statuses[] = {"SAVED", "SENT", "DELIVERED", "READ", "FAILED",
-                                                  NULL};
+static const char *const im_message_statuses[] = {"SAVED", "SENT",   "DELIVERED",
+                                                  "READ",  "FAILED", NULL};
 
-static const char *const im_status_keys[] = {"id", "sessionId", "channelId", "integration",
-                                             "direction", "status", "modifiedTime", NULL};
+static const char *const im_status_keys[] = {
+    "id", "sessionId", "channelId", "integration", "direction", "status", "modifiedTime", NULL};
 
 static const dm_attr im_message_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("sessionId", DM_T_ID, 0),
     K("channelId", DM_T_ID, 0),
     K("integration", DM_T_STR, 0),
-    {.name = "direction", .type = DM_T_ENUM, .flags = DM_A_CREATE, .choices = im_directions,
+    {.name = "direction",
+     .type = DM_T_ENUM,
+     .flags = DM_A_CREATE,
+     .choices = im_directions,
      .dflt = "\"IN\""},
     {.name = "messageType", .type = DM_T_STR, .flags = DM_A_CREATE, .dflt = "\"TEXT\""},
     KS("text", DM_A_CREATE | REQ, 4000),
-    {.name = "status", .type = DM_T_ENUM, .flags = DM_A_UPDATE, .choices = im_message_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = DM_A_UPDATE,
+     .choices = im_message_statuses,
      .dflt = "\"SAVED\""},
     K("actor", DM_T_OBJ, 0),
     KD("meta", DM_T_OBJ, 0, "{}"),
@@ -643,9 +718,14 @@ static const char *const presence_statuses[] = {"ONLINE", "OFFLINE", "AWAY", "BU
 static const dm_attr presence_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("agentId", DM_T_ID, 0),
-    {.name = "status", .type = DM_T_ENUM, .flags = DM_A_UPDATE, .choices = presence_statuses,
+    {.name = "status",
+     .type = DM_T_ENUM,
+     .flags = DM_A_UPDATE,
+     .choices = presence_statuses,
      .dflt = "\"OFFLINE\""},
-    {.name = "channels", .type = DM_T_OBJ, .flags = DM_A_UPDATE,
+    {.name = "channels",
+     .type = DM_T_OBJ,
+     .flags = DM_A_UPDATE,
      .dflt = "{\"EMAIL\":\"OFFLINE\",\"CHAT\":\"OFFLINE\",\"PHONE\":\"OFFLINE\"}"},
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
 };
@@ -666,7 +746,9 @@ const dm_schema dm_presence_schema = {
 static const dm_attr channel_pref_a[] = {
     K("id", DM_T_ID, DM_A_ID),
     K("agentId", DM_T_ID, 0),
-    {.name = "channelPreferences", .type = DM_T_OBJ, .flags = DM_A_UPDATE,
+    {.name = "channelPreferences",
+     .type = DM_T_OBJ,
+     .flags = DM_A_UPDATE,
      .dflt = "{\"EMAIL\":true,\"CHAT\":true,\"PHONE\":true}"},
     K("modifiedTime", DM_T_TIME, DM_A_MODIFIED),
 };

@@ -26,7 +26,8 @@ dm_store *dm_store_new(dm_clock *clock, dm_ids *ids)
     s->ids = ids;
     s->opts.thread_content_type = "text/html";
     size_t n = 0;
-    for (const dm_schema *const *sc = dm_schemas; *sc; sc++) n += in_collection(*sc);
+    for (const dm_schema *const *sc = dm_schemas; *sc; sc++)
+        n += in_collection(*sc);
     s->colls = dm_xcalloc(n, sizeof *s->colls);
     for (const dm_schema *const *sc = dm_schemas; *sc; sc++) {
         if (!in_collection(*sc)) continue;
@@ -44,7 +45,8 @@ dm_store *dm_store_new(dm_clock *clock, dm_ids *ids)
 
 static void free_objs(dm_vec *v)
 {
-    for (size_t i = 0; i < v->n; i++) cJSON_Delete(v->items[i]);
+    for (size_t i = 0; i < v->n; i++)
+        cJSON_Delete(v->items[i]);
     dm_vec_free(v);
 }
 
@@ -60,7 +62,8 @@ static void clear(dm_store *s)
     }
     cJSON_Delete(s->layouts);
     s->layouts = cJSON_CreateObject();
-    for (size_t i = 0; i < s->tickets.n; i++) dm_ticket_free(s->tickets.items[i]);
+    for (size_t i = 0; i < s->tickets.n; i++)
+        dm_ticket_free(s->tickets.items[i]);
     dm_vec_free(&s->tickets);
     for (size_t i = 0; i < s->tokens.n; i++) {
         dm_token *t = s->tokens.items[i];
@@ -81,7 +84,8 @@ void dm_store_free(dm_store *s)
 {
     if (!s) return;
     clear(s);
-    for (size_t i = 0; i < s->ncolls; i++) dm_map_free(s->colls[i].by_id);
+    for (size_t i = 0; i < s->ncolls; i++)
+        dm_map_free(s->colls[i].by_id);
     free(s->colls);
     cJSON_Delete(s->layouts);
     dm_map_free(s->tickets_by_id);
@@ -234,7 +238,8 @@ static int id_taken(const dm_store *s, const char *id)
     if (dm_store_module_of(s, id)) return 1;
     /* layout ids are ids too */
     const cJSON *l;
-    cJSON_ArrayForEach(l, s->layouts) if (cJSON_IsString(l) && strcmp(l->valuestring, id) == 0) return 1;
+    cJSON_ArrayForEach(l, s->layouts)
+        if (cJSON_IsString(l) && strcmp(l->valuestring, id) == 0) return 1;
     return 0;
 }
 
@@ -429,7 +434,8 @@ static int check_refs(loader *ld, const dm_schema *sc, const cJSON *in, const ch
 
 /* One object of a collection from a file entry: its id, its required keys
  * and references checked, then built as a REST create builds it. */
-static cJSON *load_object(loader *ld, dm_coll *c, const cJSON *in, const char *path, int id_required)
+static cJSON *load_object(loader *ld, dm_coll *c, const cJSON *in, const char *path,
+                          int id_required)
 {
     char id[DM_ID_MAX];
     if (take_id(ld, in, path, id_required, id)) return NULL;
@@ -492,7 +498,8 @@ static void load_agents(loader *ld, const cJSON *spec)
         const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(g, "scopes");
         const cJSON *sc;
         int ok = cJSON_IsArray(scopes);
-        cJSON_ArrayForEach(sc, scopes) ok &= cJSON_IsString(sc);
+        cJSON_ArrayForEach(sc, scopes)
+            ok &= cJSON_IsString(sc);
         if (!ok) {
             fail(ld, "%s/scopes: expected an array of scope strings", path);
             return;
@@ -593,8 +600,8 @@ static void load_children(loader *ld, dm_ticket *t, const cJSON *spec, const cha
                 }
                 if (check_ref(ld, c, "authorId", path, "agent", 0)) return;
                 int64_t when = time_or(ld, c, "createdTime", path, created);
-                cJSON *obj = child(ld->s, &dm_thread_schema, c, id, tid, dm_json_str(c, "authorId"),
-                                   when);
+                cJSON *obj =
+                    child(ld->s, &dm_thread_schema, c, id, tid, dm_json_str(c, "authorId"), when);
                 dm_vec_push(&t->threads, obj);
                 dm_map_put(ld->s->threads_by_id, id, obj);
             } else {
@@ -651,7 +658,8 @@ static void load_labels(loader *ld, const cJSON *spec)
     int ok = cJSON_IsObject(l);
     cJSON_ArrayForEach(m, l) {
         ok &= cJSON_IsObject(m);
-        cJSON_ArrayForEach(f, m) ok &= cJSON_IsString(f) && strncmp(f->string, "cf_", 3) == 0;
+        cJSON_ArrayForEach(f, m)
+            ok &= cJSON_IsString(f) && strncmp(f->string, "cf_", 3) == 0;
     }
     if (!ok) {
         fail(ld, "/customFieldLabels: expected {\"<module>\": {\"cf_<name>\": \"<label>\"}}");

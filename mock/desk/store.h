@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 typedef struct dm_change {
-    const char *resource;  /* "ticket", "thread", "comment", "contact" */
-    const char *action;    /* "create", "update", "delete" */
+    const char *resource; /* "ticket", "thread", "comment", "contact" */
+    const char *action;   /* "create", "update", "delete" */
     const char *id;
     const char *ticket_id; /* threads and comments: their ticket */
     const cJSON *before;   /* NULL on create */
@@ -47,9 +47,9 @@ typedef struct dm_ticket {
 
 typedef struct dm_token {
     char *token;
-    char *role;          /* "admin", "agent", ... */
-    const cJSON *agent;  /* borrowed from the store; NULL for non-agents */
-    cJSON *scopes;       /* owned array of strings */
+    char *role;            /* "admin", "agent", ... */
+    const cJSON *agent;    /* borrowed from the store; NULL for non-agents */
+    cJSON *scopes;         /* owned array of strings */
     char *installation_id; /* extension tokens: their installation; else NULL */
 } dm_token;
 
@@ -77,8 +77,8 @@ typedef struct dm_store {
     dm_vec tickets; /* dm_ticket * */
     dm_vec tokens;  /* dm_token * */
     dm_map *tickets_by_id, *threads_by_id, *comments_by_id, *tokens_by_value;
-    cJSON *layouts;     /* {"<department id>": "<its tickets' layout id>"} */
-    cJSON *cf_labels;   /* {"ticket": {"cf_x": "Label"}, ...} from the org file */
+    cJSON *layouts;   /* {"<department id>": "<its tickets' layout id>"} */
+    cJSON *cf_labels; /* {"ticket": {"cf_x": "Label"}, ...} from the org file */
     long next_ticket_number;
     uint64_t write_gen; /* bumped by every request that may write: caches go stale */
     dm_change_fn observer;

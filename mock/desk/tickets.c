@@ -69,7 +69,8 @@ static const char *inline_contact(dm_store *store, dm_call *call, cJSON *c, dm_f
     }
     if (!dm_json_str(c, "lastName") && email) dm_json_set_str(c, "lastName", email);
     if (!dm_json_str(c, "lastName")) {
-        dm_field_errs_add(e, "/contact/lastName", "missing", "a new contact needs lastName or email");
+        dm_field_errs_add(e, "/contact/lastName", "missing",
+                          "a new contact needs lastName or email");
         return NULL;
     }
     if (dm_schema_check_input(contacts->schema, c, DM_INPUT_CREATE, "/contact", e)) return NULL;
@@ -106,7 +107,8 @@ void dm_desk_announce_ticket(dm_store *store, dm_call *call, dm_ticket *t, const
     }
     cJSON *payload = cJSON_Duplicate(t->obj, 1);
     const cJSON *v;
-    cJSON_ArrayForEach(v, extra) dm_json_set(payload, v->string, cJSON_Duplicate(v, 1));
+    cJSON_ArrayForEach(v, extra)
+        dm_json_set(payload, v->string, cJSON_Duplicate(v, 1));
     dm_store_emit(store, "ticket", "create", id, NULL, NULL, payload, &call->origin);
     cJSON_Delete(payload);
 }
@@ -174,12 +176,14 @@ void dm_h_tickets_move_to_trash(void *self, dm_call *call, dm_req *req, dm_resp 
     dm_field_errs e = {0};
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(body, "ticketIds"), *x;
     const cJSON *v;
-    cJSON_ArrayForEach(v, body) if (strcmp(v->string, "ticketIds") != 0) {
-        char ptr[160];
-        dm_json_pointer(ptr, sizeof ptr, "", v->string, 100);
-        dm_field_errs_add(&e, ptr, "invalid", "unknown or read-only field");
-    }
-    if (!ids) dm_field_errs_add(&e, "/ticketIds", "missing", "is required");
+    cJSON_ArrayForEach(v, body)
+        if (strcmp(v->string, "ticketIds") != 0) {
+            char ptr[160];
+            dm_json_pointer(ptr, sizeof ptr, "", v->string, 100);
+            dm_field_errs_add(&e, ptr, "invalid", "unknown or read-only field");
+        }
+    if (!ids)
+        dm_field_errs_add(&e, "/ticketIds", "missing", "is required");
     else if (!cJSON_IsArray(ids) || !cJSON_GetArraySize(ids) || cJSON_GetArraySize(ids) > 50)
         dm_field_errs_add(&e, "/ticketIds", "invalid", "expected 1 to 50 ticket ids");
     int i = 0;

@@ -57,8 +57,10 @@ void dm_events_changed_fields(const cJSON *before, const cJSON *after, cJSON *ou
     cJSON_ArrayForEach(a, after) {
         /* before is usually the same object earlier: same keys, same order */
         const cJSON *b;
-        if (cursor && cursor->string && strcmp(cursor->string, a->string) == 0) b = cursor;
-        else b = cJSON_GetObjectItemCaseSensitive(before, a->string);
+        if (cursor && cursor->string && strcmp(cursor->string, a->string) == 0)
+            b = cursor;
+        else
+            b = cJSON_GetObjectItemCaseSensitive(before, a->string);
         cursor = b ? b->next : NULL;
         if (strcmp(a->string, "modifiedTime") == 0 || strcmp(a->string, "modifiedBy") == 0)
             continue;
@@ -95,7 +97,8 @@ static cJSON *prev_changed(const cJSON *before, const cJSON *after)
                 const cJSON *old = cJSON_GetObjectItemCaseSensitive(b, f->string);
                 if (old && cJSON_Compare(old, f, 1)) continue;
                 if (!cf) cf = cJSON_AddObjectToObject(p, "cf");
-                cJSON_AddItemToObject(cf, f->string, old ? cJSON_Duplicate(old, 1) : cJSON_CreateNull());
+                cJSON_AddItemToObject(cf, f->string,
+                                      old ? cJSON_Duplicate(old, 1) : cJSON_CreateNull());
             }
             continue;
         }
@@ -109,7 +112,8 @@ static int in_list(const cJSON *arr, const char *s)
 {
     const cJSON *x;
     if (!s) return 0;
-    cJSON_ArrayForEach(x, arr) if (cJSON_IsString(x) && strcmp(x->valuestring, s) == 0) return 1;
+    cJSON_ArrayForEach(x, arr)
+        if (cJSON_IsString(x) && strcmp(x->valuestring, s) == 0) return 1;
     return 0;
 }
 
@@ -149,7 +153,8 @@ static int decide(const dm_webhook *w, const cJSON *sub, const event_ctx *e, int
         return 1;
     }
     if (e->c->origin->automation && !dm_webhook_wants_automation(w)) {
-        *why = (withheld){"automation", "made by automation; webhook lacks includeEventsFrom AUTOMATION"};
+        *why = (withheld){"automation",
+                          "made by automation; webhook lacks includeEventsFrom AUTOMATION"};
         return 1;
     }
     const char *ign = dm_webhook_ignore_source_id(w);
@@ -161,10 +166,11 @@ static int decide(const dm_webhook *w, const cJSON *sub, const event_ctx *e, int
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(sub, "departmentIds");
         int limited = w->installation_id[0] ? w->departments.n > 0 : cJSON_GetArraySize(deps) > 0;
         if (limited) {
-            int now = w->installation_id[0] ? in_vec(&w->departments, e->dept) : in_list(deps, e->dept);
-            int was = e->dept_before &&
-                      (w->installation_id[0] ? in_vec(&w->departments, e->dept_before)
-                                             : in_list(deps, e->dept_before));
+            int now =
+                w->installation_id[0] ? in_vec(&w->departments, e->dept) : in_list(deps, e->dept);
+            int was =
+                e->dept_before && (w->installation_id[0] ? in_vec(&w->departments, e->dept_before)
+                                                         : in_list(deps, e->dept_before));
             if (!now && !was) {
                 *why = (withheld){"department", "department not chosen"};
                 return 1;
@@ -175,7 +181,8 @@ static int decide(const dm_webhook *w, const cJSON *sub, const event_ctx *e, int
     if ((e->info->options & DM_OPT_FIELDS) && cJSON_GetArraySize(fields) > 0) {
         int hit = 0;
         const cJSON *f;
-        cJSON_ArrayForEach(f, fields) hit |= cJSON_IsString(f) && in_list(e->changed, f->valuestring);
+        cJSON_ArrayForEach(f, fields)
+            hit |= cJSON_IsString(f) && in_list(e->changed, f->valuestring);
         if (!hit) {
             *why = (withheld){"fields", "none of the subscription's fields changed"};
             return 1;
@@ -314,11 +321,12 @@ static cJSON *some_keys(const cJSON *obj, const char *const *keys)
 static const char *department(dm_events *ev, const dm_schema *sc, const cJSON *obj,
                               const char *ticket_id)
 {
-    if (sc->dept == DM_DEPT_OWN) return strcmp(sc->name, "department") == 0
-                                           ? dm_json_str(obj, "id")
-                                           : dm_json_str(obj, "departmentId");
+    if (sc->dept == DM_DEPT_OWN)
+        return strcmp(sc->name, "department") == 0 ? dm_json_str(obj, "id")
+                                                   : dm_json_str(obj, "departmentId");
     if (sc->dept == DM_DEPT_TICKET) {
-        dm_ticket *t = dm_store_ticket(ev->store, ticket_id ? ticket_id : dm_json_str(obj, "ticketId"));
+        dm_ticket *t =
+            dm_store_ticket(ev->store, ticket_id ? ticket_id : dm_json_str(obj, "ticketId"));
         return t ? dm_json_str(t->obj, "departmentId") : dm_json_str(obj, "departmentId");
     }
     return NULL;
@@ -353,9 +361,12 @@ void dm_events_on_change(dm_events *ev, const dm_change *c, uint64_t change_seq)
     cJSON *prev = NULL;
     const cJSON *prevp = NULL;
     if (c->before && c->after && (def->options & DM_OPT_PREVSTATE)) {
-        if (ev->prev_changed) prevp = prev = prev_changed(c->before, c->after);
-        else if (def->keys) prevp = prev = some_keys(c->before, def->keys);
-        else prevp = c->before;
+        if (ev->prev_changed)
+            prevp = prev = prev_changed(c->before, c->after);
+        else if (def->keys)
+            prevp = prev = some_keys(c->before, def->keys);
+        else
+            prevp = c->before;
     }
     raise_event(ev, &e, payload, prevp, change_seq,
                 c->after && !payload_own ? dm_change_text(c, 1) : NULL,
@@ -387,7 +398,8 @@ uint64_t dm_events_raise(dm_events *ev, const char *type, const cJSON *payload, 
     e.direction = dm_json_str(payload, "direction");
     e.changed = cJSON_CreateArray();
     if (prev) dm_events_changed_fields(prev, payload, e.changed);
-    uint64_t seq = raise_event(ev, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL, cause, NULL, NULL);
+    uint64_t seq = raise_event(ev, &e, payload, (e.info->options & DM_OPT_PREVSTATE) ? prev : NULL,
+                               cause, NULL, NULL);
     cJSON_Delete(e.changed);
     return seq;
 }

@@ -81,9 +81,11 @@ static void installation_free(dm_installation *x)
 
 void dm_installs_clear(dm_installs *ins)
 {
-    for (size_t i = 0; i < ins->installations.n; i++) installation_free(ins->installations.items[i]);
+    for (size_t i = 0; i < ins->installations.n; i++)
+        installation_free(ins->installations.items[i]);
     ins->installations.n = 0;
-    for (size_t i = 0; i < ins->revoked.n; i++) free(ins->revoked.items[i]);
+    for (size_t i = 0; i < ins->revoked.n; i++)
+        free(ins->revoked.items[i]);
     ins->revoked.n = 0;
 }
 
@@ -175,8 +177,10 @@ static void journal_callback(callback *cb, long status, const char *error)
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "listener", cb->which);
     cJSON_AddStringToObject(f, "url", cb->url);
-    if (status) cJSON_AddNumberToObject(f, "status", status);
-    else cJSON_AddNullToObject(f, "status");
+    if (status)
+        cJSON_AddNumberToObject(f, "status", status);
+    else
+        cJSON_AddNullToObject(f, "status");
     if (error) cJSON_AddStringToObject(f, "error", error);
     cJSON_AddBoolToObject(f, "ok", status >= 200 && status < 300);
     dm_journal_add(cb->ins->journal, "callback", cb->cause, f);
@@ -216,8 +220,8 @@ static void notify(dm_installs *ins, const dm_installation *x, const char *which
             cJSON_AddStringToObject(f, "listener", which);
             cJSON_AddStringToObject(f, "url", url);
             cJSON_AddBoolToObject(f, "skipped", 1);
-            cJSON_AddStringToObject(f, "reason",
-                                    "not a loopback URL; give callbackUrls when installing to call it");
+            cJSON_AddStringToObject(
+                f, "reason", "not a loopback URL; give callbackUrls when installing to call it");
             dm_journal_add(ins->journal, "callback", cause, f);
             return;
         }
@@ -335,17 +339,19 @@ static void finish_install(dm_installs *ins, install *in, const dm_call *call, d
     const cJSON *wh = cJSON_GetObjectItemCaseSensitive(x->resources, "webhook");
     uint64_t cause = call->origin.cause;
     dm_vec_push(&ins->installations, x);
-    const cJSON *scope =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(x->manifest, "zohoAuthorisation"), "scope");
+    const cJSON *scope = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(x->manifest, "zohoAuthorisation"), "scope");
     const dm_token *admin = dm_store_token_for_role(ins->store, "admin");
-    dm_store_add_token(ins->store, x->token, "extension", admin ? admin->agent : NULL, scope, x->id);
+    dm_store_add_token(ins->store, x->token, "extension", admin ? admin->agent : NULL, scope,
+                       x->id);
     if (cJSON_IsObject(wh) && in->url) {
         /* resources.json's webhook has no isEnabled (validate.c refuses one) */
         const char *by = admin ? dm_json_str(admin->agent, "id") : NULL;
         dm_webhook *w = dm_hooks_create(ins->hooks, wh, in->url, by, x->id, cause);
         snprintf(x->webhook_id, sizeof x->webhook_id, "%s", w->id);
         const cJSON *d;
-        cJSON_ArrayForEach(d, x->departments) dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
+        cJSON_ArrayForEach(d, x->departments)
+            dm_vec_push(&w->departments, dm_xstrdup(d->valuestring));
     }
     journal_installation(ins, x, "install", cause);
     notify(ins, x, "onDeskAuthorise", cause);
@@ -377,8 +383,8 @@ static void install_checked(dm_hooks *h, void *ud, const dm_url_probe *res, dm_c
 }
 
 static const dm_field_spec install_fields[] = {
-    {"extension", DM_F_STR, 0, 4096, NULL}, {"manifest", DM_F_OBJ, 0, 0, NULL},
-    {"resources", DM_F_OBJ, 0, 0, NULL},    {"departments", DM_F_IDS, 0, 0, NULL},
+    {"extension", DM_F_STR, 0, 4096, NULL},  {"manifest", DM_F_OBJ, 0, 0, NULL},
+    {"resources", DM_F_OBJ, 0, 0, NULL},     {"departments", DM_F_IDS, 0, 0, NULL},
     {"webhookUrl", DM_F_STR, 0, 2048, NULL}, {"configParams", DM_F_OBJ, 0, 0, NULL},
     {"callbackUrls", DM_F_OBJ, 0, 0, NULL},
 };
@@ -399,11 +405,13 @@ static void check_request(const dm_installs *ins, const cJSON *body, const cJSON
         dm_field_errs_add(e, "/extension", "invalid",
                           "give either \"extension\" or \"manifest\" and \"resources\", not both");
     const cJSON *d;
-    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "departments")) if (
-        cJSON_IsString(d) && !dm_store_department(ins->store, d->valuestring))
-        dm_field_errs_add(e, "/departments", "invalid", "no department with id %s", d->valuestring);
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "departments"))
+        if (cJSON_IsString(d) && !dm_store_department(ins->store, d->valuestring))
+            dm_field_errs_add(e, "/departments", "invalid", "no department with id %s",
+                              d->valuestring);
     if (cfg && !cJSON_IsArray(cfg))
-        dm_field_errs_add(e, "/configParams", "invalid", "expected an array of {\"name\",\"value\"}");
+        dm_field_errs_add(e, "/configParams", "invalid",
+                          "expected an array of {\"name\",\"value\"}");
     const char *override = dm_json_str(body, "webhookUrl");
     char why[128];
     if (override && dm_url_check(override, why, sizeof why))
@@ -460,7 +468,8 @@ static dm_installation *make_installation(dm_installs *ins, const cJSON *body, c
     dm_store_new_id(ins->store, x->id);
     char token_hex[72];
     if (dm_random_hex(x->security_context, 32) || dm_random_hex(token_hex, 20)) {
-        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "no randomness for a securityContext", NULL);
+        dm_resp_error(resp, 500, "INTERNAL_SERVER_ERROR", "no randomness for a securityContext",
+                      NULL);
         installation_free(x);
         return NULL;
     }
@@ -528,8 +537,8 @@ static void h_installation_create(void *self, dm_call *call, dm_req *req, dm_res
         finish_install(ins, in, call, resp); /* no webhook to check */
         install_free(in);
     } else {
-        dm_hooks_check_url(ins->hooks, call, req, resp, in->url, NULL, install_checked, install_free,
-                           in);
+        dm_hooks_check_url(ins->hooks, call, req, resp, in->url, NULL, install_checked,
+                           install_free, in);
     }
 done:
     cJSON_Delete(manifest);
@@ -572,7 +581,8 @@ static dm_installation *config_target(dm_installs *ins, const dm_call *call, dm_
     int admin = call->principal && strcmp(call->principal->role, "admin") == 0;
     if (!admin && !(inst && strcmp(inst, x->id) == 0)) {
         dm_resp_error(resp, 403, "FORBIDDEN",
-                      "Only the extension itself or an administrator can use its configParams.", NULL);
+                      "Only the extension itself or an administrator can use its configParams.",
+                      NULL);
         return NULL;
     }
     return x;
@@ -617,14 +627,15 @@ static void h_config_params_post(void *self, dm_call *call, dm_req *req, dm_resp
     cJSON_ArrayForEach(v, vars) {
         const char *name = dm_json_str(v, "name");
         cJSON *slot = NULL, *c;
-        cJSON_ArrayForEach(c, x->config) if (dm_json_str(c, "name") && strcmp(dm_json_str(c, "name"), name) == 0)
-            slot = c;
+        cJSON_ArrayForEach(c, x->config)
+            if (dm_json_str(c, "name") && strcmp(dm_json_str(c, "name"), name) == 0) slot = c;
         if (!slot) {
             slot = cJSON_CreateObject();
             dm_json_set_str(slot, "name", name);
             cJSON_AddItemToArray(x->config, slot);
         }
-        dm_json_set(slot, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "value"), 1));
+        dm_json_set(slot, "value",
+                    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "value"), 1));
     }
     cJSON_Delete(body);
     cJSON *f = cJSON_CreateObject();

@@ -15,15 +15,15 @@
 
 typedef struct dm_installation {
     char id[DM_ID_MAX];
-    char security_context[72]; /* 256 random bits, hex */
-    char token[96];            /* the extension's OAuth token */
-    char webhook_id[DM_ID_MAX];/* "" when the extension declares no webhook */
+    char security_context[72];  /* 256 random bits, hex */
+    char token[96];             /* the extension's OAuth token */
+    char webhook_id[DM_ID_MAX]; /* "" when the extension declares no webhook */
     char *name;
-    char *secret;              /* the manifest's secret, or NULL */
+    char *secret; /* the manifest's secret, or NULL */
     cJSON *manifest, *resources;
-    cJSON *departments;        /* array of chosen department ids */
-    cJSON *config;             /* array of {"name","value"} (configParams) */
-    cJSON *callbacks;          /* callbackUrls given at install: listener -> URL */
+    cJSON *departments; /* array of chosen department ids */
+    cJSON *config;      /* array of {"name","value"} (configParams) */
+    cJSON *callbacks;   /* callbackUrls given at install: listener -> URL */
     int64_t installed_ms;
 } dm_installation;
 

@@ -164,7 +164,6 @@ static void report(vctx *v, dm_ext_severity sev, int at, const cJSON *node, cons
     add(v->d, sev, v->file, line, col, path, dm_buf_steal(&msg));
 }
 
-
 /* Quoted strings in messages (values and odd keys) are cut after this many
  * characters. */
 #define QUOTE_MAX 60
@@ -271,8 +270,10 @@ static int want_array_of(vctx *v, const cJSON *n, const char *path, int strings)
     size_t i = 0;
     for (const cJSON *e = n->child; e; e = e->next, i++) {
         char *p = dm_path_index(path, i);
-        if (strings) want_string(v, e, p, 1);
-        else want_object(v, e, p);
+        if (strings)
+            want_string(v, e, p, 1);
+        else
+            want_object(v, e, p);
         free(p);
     }
     return 1;
@@ -292,9 +293,9 @@ static void duplicate_key(void *ud, const cJSON *k, const cJSON *first, const ch
 /* ==== resources.json ==== */
 
 static const char *const webhook_keys[] = {
-    "resourceName", "url",        "name", "description", "subscriptions", "ignoreSourceId",
+    "resourceName",      "url", "name", "description", "subscriptions", "ignoreSourceId",
     "includeEventsFrom", NULL};
-static const char *const webhook_required[] = {"resourceName", "url", "name", "subscriptions",
+static const char *const webhook_required[] = {"resourceName",   "url", "name", "subscriptions",
                                                "ignoreSourceId", NULL};
 
 typedef struct opt_def {
@@ -318,9 +319,12 @@ static const opt_def *find_option(const char *name)
 static int is_http_url(const char *s)
 {
     size_t n;
-    if (strncasecmp(s, "https://", 8) == 0) n = 8;
-    else if (strncasecmp(s, "http://", 7) == 0) n = 7;
-    else return 0;
+    if (strncasecmp(s, "https://", 8) == 0)
+        n = 8;
+    else if (strncasecmp(s, "http://", 7) == 0)
+        n = 7;
+    else
+        return 0;
     if (strcspn(s + n, "/?#") == 0) return 0; /* no host */
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p <= 0x20 || *p == 0x7f) return 0;
@@ -511,7 +515,8 @@ static void check_webhook(vctx *v, const cJSON *wh)
     }
     for (const char *const *r = webhook_required; *r; r++) {
         int hinted = 0;
-        for (size_t i = 0; i < ns; i++) hinted |= suggested[i] == *r;
+        for (size_t i = 0; i < ns; i++)
+            hinted |= suggested[i] == *r;
         if (!hinted && !cJSON_GetObjectItemCaseSensitive(wh, *r))
             report(v, E, AT_VALUE, wh, path, "missing required key \"%s\"", *r);
     }
@@ -528,9 +533,8 @@ static void check_resource_names(vctx *v, const cJSON *root)
         const cJSON *one = cJSON_IsObject(m) ? m : cJSON_IsArray(m) ? m->child : NULL;
         size_t i = 0;
         for (; one; one = cJSON_IsArray(m) ? one->next : NULL, i++) {
-            const cJSON *rn = cJSON_IsObject(one)
-                                  ? cJSON_GetObjectItemCaseSensitive(one, "resourceName")
-                                  : NULL;
+            const cJSON *rn =
+                cJSON_IsObject(one) ? cJSON_GetObjectItemCaseSensitive(one, "resourceName") : NULL;
             if (!cJSON_IsString(rn) || !*rn->valuestring) continue;
             if (n == cap) {
                 cap *= 2;
@@ -550,14 +554,16 @@ static void check_resource_names(vctx *v, const cJSON *root)
     }
     const char **names = dm_xmalloc((n ? n : 1) * sizeof *names);
     size_t *first = dm_xmalloc((n ? n : 1) * sizeof *first);
-    for (size_t i = 0; i < n; i++) names[i] = nodes[i]->valuestring;
+    for (size_t i = 0; i < n; i++)
+        names[i] = nodes[i]->valuestring;
     dm_find_repeats(names, n, first);
     for (size_t i = 0; i < n; i++)
         if (first[i] != i)
             report(v, E, AT_VALUE, nodes[i], paths[i],
                    "%s is already used by %s; resource names must be unique", show(v, nodes[i]),
                    paths[first[i]]);
-    for (size_t i = 0; i < n; i++) free(paths[i]);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
     free(paths);
     free(nodes);
     free(names);
@@ -588,13 +594,23 @@ static void check_resources(vctx *v, const cJSON *root)
 
 /* ==== plugin-manifest.json ==== */
 
-static const char *const manifest_keys[] = {
-    "type",    "locale",     "service",           "storage",          "modules",
-    "connectors", "config",  "whiteListedDomains", "cspDomains",      "zohoAuthorisation",
-    "callbackListener", "secret", NULL};
-static const char *const auth_keys[] = {"type",      "connectionLinkName",   "connectionName",
-                                        "serviceName", "userAccess", "isUserDefinedService",
-                                        "sharedBy",  "scope",                NULL};
+static const char *const manifest_keys[] = {"type",
+                                            "locale",
+                                            "service",
+                                            "storage",
+                                            "modules",
+                                            "connectors",
+                                            "config",
+                                            "whiteListedDomains",
+                                            "cspDomains",
+                                            "zohoAuthorisation",
+                                            "callbackListener",
+                                            "secret",
+                                            NULL};
+static const char *const auth_keys[] = {
+    "type",       "connectionLinkName",   "connectionName", "serviceName",
+    "userAccess", "isUserDefinedService", "sharedBy",       "scope",
+    NULL};
 static const char *const auth_required[] = {"type", "connectionLinkName", "scope", NULL};
 
 static void check_scope(vctx *v, const cJSON *scope, const char *path, int webhook)
@@ -678,8 +694,8 @@ static void check_manifest(vctx *v, const cJSON *root, int webhook)
             want_array_of(v, m, p, 0);
         } else if (strcmp(k, "config") == 0) {
             if (want_array_of(v, m, p, 0) && cJSON_GetArraySize(m) > DM_EXT_CONFIG_MAX)
-                report(v, E, AT_VALUE, m, p, "at most %d config entries, got %d",
-                       DM_EXT_CONFIG_MAX, cJSON_GetArraySize(m));
+                report(v, E, AT_VALUE, m, p, "at most %d config entries, got %d", DM_EXT_CONFIG_MAX,
+                       cJSON_GetArraySize(m));
         } else if (strcmp(k, "zohoAuthorisation") == 0) {
             check_authorisation(v, m, p, webhook);
         } else if (strcmp(k, "callbackListener") == 0) {
@@ -718,9 +734,12 @@ static void run(dm_ext_diags *d, const dm_jpos *pos, const cJSON *root, int webh
 {
     vctx v = {.d = d, .file = webhook < -1 ? DM_EXT_RESOURCES : DM_EXT_MANIFEST, .pos = pos};
     dm_json_each_repeat(root, "", QUOTE_MAX, duplicate_key, &v);
-    if (webhook < -1) check_resources(&v, root);
-    else check_manifest(&v, root, webhook);
-    for (size_t i = 0; i < sizeof v.scratch / sizeof v.scratch[0]; i++) dm_buf_free(&v.scratch[i]);
+    if (webhook < -1)
+        check_resources(&v, root);
+    else
+        check_manifest(&v, root, webhook);
+    for (size_t i = 0; i < sizeof v.scratch / sizeof v.scratch[0]; i++)
+        dm_buf_free(&v.scratch[i]);
 }
 
 void dm_ext_validate_json(const cJSON *manifest, const dm_jpos *mpos, const cJSON *resources,
@@ -732,7 +751,8 @@ void dm_ext_validate_json(const cJSON *manifest, const dm_jpos *mpos, const cJSO
     if (manifest) run(d, mpos, manifest, webhook);
     if (resources) run(d, rpos, resources, -2);
     if (d->n) qsort(d->v, d->n, sizeof *d->v, by_order);
-    for (size_t i = 0; i < d->n; i++) d->v[i].seq = i; /* keep the order on the next sort */
+    for (size_t i = 0; i < d->n; i++)
+        d->v[i].seq = i; /* keep the order on the next sort */
 }
 
 /* Parses text; a syntax error becomes a diagnostic. */

@@ -20,9 +20,9 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#define DM_EXT_MANIFEST "plugin-manifest.json"
-#define DM_EXT_RESOURCES "resources.json"
-#define DM_EXT_NAME_MAX 50   /* characters in webhook.name */
+#define DM_EXT_MANIFEST   "plugin-manifest.json"
+#define DM_EXT_RESOURCES  "resources.json"
+#define DM_EXT_NAME_MAX   50 /* characters in webhook.name */
 #define DM_EXT_CONFIG_MAX 20 /* entries in the manifest's config */
 
 typedef enum dm_ext_severity {

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *const sources[] = {"AUTOMATION", NULL};
 
 static const dm_field_spec webhook_fields[] = {
@@ -80,10 +79,12 @@ static void check_body(dm_hooks *h, cJSON *body, const dm_webhook *self, dm_fiel
     if (url && dm_url_check(url, why, sizeof why))
         dm_field_errs_add(e, "/url", "invalid", "%s", why);
     const char *ign = dm_json_str(body, "ignoreSourceId");
-    if (ign && !dm_is_uuid(ign)) dm_field_errs_add(e, "/ignoreSourceId", "invalid", "expected a UUID");
+    if (ign && !dm_is_uuid(ign))
+        dm_field_errs_add(e, "/ignoreSourceId", "invalid", "expected a UUID");
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(body, "subscriptions");
-    if (subs) dm_subscriptions_check(subs, !self || !self->installation_id[0], "/subscriptions",
-                                     dm_hooks_store(h), e);
+    if (subs)
+        dm_subscriptions_check(subs, !self || !self->installation_id[0], "/subscriptions",
+                               dm_hooks_store(h), e);
     check_limits(h, body, self, e);
 }
 
@@ -162,9 +163,12 @@ static void checked(dm_hooks *h, void *ud, const dm_url_probe *res, dm_call *cal
     /* other creates or updates may have landed while the GET ran */
     dm_webhook *self = c->id[0] ? dm_hooks_find(h, c->id) : NULL;
     if (res && (!c->id[0] || self)) check_limits(h, c->body, self, &e);
-    if (e.n) dm_api_invalid(resp, &e);
-    else if (c->id[0]) do_update(h, call, c->id, c->body, resp);
-    else do_create(h, call, c->body, resp);
+    if (e.n)
+        dm_api_invalid(resp, &e);
+    else if (c->id[0])
+        do_update(h, call, c->id, c->body, resp);
+    else
+        do_create(h, call, c->body, resp);
 }
 
 /* Checks url, then creates (id NULL) or updates; takes body. Without a URL

@@ -35,8 +35,10 @@ static void journal_check(dm_journal *j, uint64_t cause, const char *method, con
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "method", method);
     cJSON_AddStringToObject(f, "url", url);
-    if (r->status) cJSON_AddNumberToObject(f, "status", r->status);
-    else cJSON_AddNullToObject(f, "status");
+    if (r->status)
+        cJSON_AddNumberToObject(f, "status", r->status);
+    else
+        cJSON_AddNullToObject(f, "status");
     if (r->error) cJSON_AddStringToObject(f, "error", r->error);
     cJSON_AddNumberToObject(f, "latencyMs", (double)(int64_t)(r->secs * 1000000) / 1000.0);
     dm_journal_add(j, "check", cause, f);
@@ -82,7 +84,8 @@ static void got(void *ud, const dm_out_res *r)
     }
     /* Desk tries once more, with an unsigned POST */
     c->res.posted = 1;
-    static const char *const json[] = {"Content-Type: application/json", "User-Agent: deskmock", NULL};
+    static const char *const json[] = {"Content-Type: application/json", "User-Agent: deskmock",
+                                       NULL};
     static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded",
                                        "User-Agent: deskmock", NULL};
     const char *const *headers = dm_hooks_check_post_form(c->hooks) ? form : json;

@@ -38,7 +38,8 @@ dm_hooks *dm_hooks_new(dm_store *store, dm_journal *journal, dm_outbound *out, d
 static void webhook_free(dm_webhook *w)
 {
     cJSON_Delete(w->obj);
-    for (size_t i = 0; i < w->departments.n; i++) free(w->departments.items[i]);
+    for (size_t i = 0; i < w->departments.n; i++)
+        free(w->departments.items[i]);
     dm_vec_free(&w->departments);
     free(w);
 }
@@ -46,7 +47,8 @@ static void webhook_free(dm_webhook *w)
 void dm_hooks_free(dm_hooks *h)
 {
     if (!h) return;
-    for (size_t i = 0; i < h->webhooks.n; i++) webhook_free(h->webhooks.items[i]);
+    for (size_t i = 0; i < h->webhooks.n; i++)
+        webhook_free(h->webhooks.items[i]);
     dm_vec_free(&h->webhooks);
     free(h);
 }
@@ -165,13 +167,14 @@ static cJSON *webhook_object(const char *id, const cJSON *decl, const char *url,
     return o;
 }
 
-dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url,
-                            const char *created_by, const char *installation_id, uint64_t cause)
+dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url, const char *created_by,
+                            const char *installation_id, uint64_t cause)
 {
     dm_webhook *w = dm_xcalloc(1, sizeof *w);
     dm_store_new_id(h->store, w->id);
     snprintf(w->org_id, sizeof w->org_id, "%s", dm_json_str(h->store->org, "id"));
-    if (installation_id) snprintf(w->installation_id, sizeof w->installation_id, "%s", installation_id);
+    if (installation_id)
+        snprintf(w->installation_id, sizeof w->installation_id, "%s", installation_id);
     w->obj = webhook_object(w->id, decl, url, created_by, dm_clock_now(h->store->clock));
     dm_vec_push(&h->webhooks, w);
     journal_webhook(h, "create", w, NULL, w->obj, NULL, cause);
@@ -182,7 +185,8 @@ void dm_hooks_update(dm_hooks *h, dm_webhook *w, const cJSON *changes, uint64_t 
 {
     cJSON *before = cJSON_Duplicate(w->obj, 1);
     const cJSON *v;
-    cJSON_ArrayForEach(v, changes) dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
+    cJSON_ArrayForEach(v, changes)
+        dm_json_set(w->obj, v->string, cJSON_Duplicate(v, 1));
     char iso[DM_ISO_LEN];
     dm_iso_time(dm_clock_now(h->store->clock), iso);
     dm_json_set_str(w->obj, "modifiedTime", iso);
@@ -236,8 +240,8 @@ const char *dm_webhook_ignore_source_id(const dm_webhook *w)
 int dm_webhook_wants_automation(const dm_webhook *w)
 {
     const cJSON *from = cJSON_GetObjectItemCaseSensitive(w->obj, "includeEventsFrom"), *x;
-    cJSON_ArrayForEach(x, from) if (cJSON_IsString(x) && strcmp(x->valuestring, "AUTOMATION") == 0)
-        return 1;
+    cJSON_ArrayForEach(x, from)
+        if (cJSON_IsString(x) && strcmp(x->valuestring, "AUTOMATION") == 0) return 1;
     return 0;
 }
 
@@ -291,7 +295,8 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
 {
     size_t before = errs->n;
     if (!cJSON_IsObject(subs) || !subs->child) {
-        dm_field_errs_add(errs, prefix, "invalid", "expected an object with at least one event type");
+        dm_field_errs_add(errs, prefix, "invalid",
+                          "expected an object with at least one event type");
         return errs->n - before;
     }
     const cJSON *s;
@@ -302,7 +307,8 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
         if (!t) {
             const char *near = dm_event_type_suggest(s->string);
             if (near)
-                dm_field_errs_add(errs, ptr, "invalid", "unknown event type; did you mean %s?", near);
+                dm_field_errs_add(errs, ptr, "invalid", "unknown event type; did you mean %s?",
+                                  near);
             else
                 dm_field_errs_add(errs, ptr, "invalid", "unknown event type");
             continue;
@@ -327,10 +333,11 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
                     dm_field_errs_add(errs, op, "invalid", "expected an array of department ids");
                 } else {
                     const cJSON *d;
-                    cJSON_ArrayForEach(d, o) if (!cJSON_IsString(d) ||
-                                                 !dm_store_department(store, d->valuestring))
-                        dm_field_errs_add(errs, op, "invalid", "no department with id %.40s",
-                                          cJSON_IsString(d) ? d->valuestring : "(not a string)");
+                    cJSON_ArrayForEach(d, o)
+                        if (!cJSON_IsString(d) || !dm_store_department(store, d->valuestring))
+                            dm_field_errs_add(errs, op, "invalid", "no department with id %.40s",
+                                              cJSON_IsString(d) ? d->valuestring
+                                                                : "(not a string)");
                 }
             } else if (strcmp(o->string, "includePrevState") == 0) {
                 if (!(t->options & DM_OPT_PREVSTATE))
@@ -344,7 +351,8 @@ size_t dm_subscriptions_check(const cJSON *subs, int allow_departments, const ch
                     check_fields(o, op, errs);
             } else if (strcmp(o->string, "direction") == 0) {
                 if (!(t->options & DM_OPT_DIRECTION))
-                    dm_field_errs_add(errs, op, "invalid", "only Ticket_Thread_Add takes direction");
+                    dm_field_errs_add(errs, op, "invalid",
+                                      "only Ticket_Thread_Add takes direction");
                 else if (!cJSON_IsString(o) ||
                          (strcmp(o->valuestring, "in") && strcmp(o->valuestring, "out")))
                     dm_field_errs_add(errs, op, "invalid", "expected \"in\" or \"out\"");

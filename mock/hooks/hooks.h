@@ -62,8 +62,8 @@ dm_webhook *dm_hooks_find(const dm_hooks *h, const char *id);
  * ignoreSourceId, includeEventsFrom, isEnabled), at url, created by
  * created_by (NULL: null), for installation_id (NULL: a user's). Adds it,
  * journals the create with cause and returns it (owned by h). */
-dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url,
-                            const char *created_by, const char *installation_id, uint64_t cause);
+dm_webhook *dm_hooks_create(dm_hooks *h, const cJSON *decl, const char *url, const char *created_by,
+                            const char *installation_id, uint64_t cause);
 /* Sets each member of changes on w (its REST object), with a new
  * modifiedTime, and journals the update. */
 void dm_hooks_update(dm_hooks *h, dm_webhook *w, const cJSON *changes, uint64_t cause);

@@ -91,10 +91,12 @@ int dm_form_parse(const char *s, size_t len, dm_kvs *kvs)
     size_t i = 0;
     while (i < len) {
         size_t end = i;
-        while (end < len && s[end] != '&') end++;
+        while (end < len && s[end] != '&')
+            end++;
         if (end > i) {
             size_t eq = i;
-            while (eq < end && s[eq] != '=') eq++;
+            while (eq < end && s[eq] != '=')
+                eq++;
             if (decode(s + i, eq - i, &k) ||
                 decode(s + (eq < end ? eq + 1 : end), eq < end ? end - eq - 1 : 0, &v)) {
                 rc = DM_EPARSE;

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DM_BODY_MAX (1024 * 1024) /* larger request bodies get 413 */
-#define DM_MAX_PARAMS 4           /* {} captures in one route pattern */
+#define DM_BODY_MAX   (1024 * 1024) /* larger request bodies get 413 */
+#define DM_MAX_PARAMS 4             /* {} captures in one route pattern */
 
 typedef struct dm_kv {
     char *key;

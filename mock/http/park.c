@@ -13,8 +13,8 @@ static void client_gone(void *ud)
 }
 
 void dm_park(dm_parked *p, dm_waits *waits, dm_journal *journal, const dm_call *call, dm_req *req,
-             dm_resp *resp, const char *what, const char *owner, unsigned ends,
-             dm_wait_end_fn end, void *ud)
+             dm_resp *resp, const char *what, const char *owner, unsigned ends, dm_wait_end_fn end,
+             void *ud)
 {
     p->waits = waits;
     p->journal = journal;
@@ -22,7 +22,8 @@ void dm_park(dm_parked *p, dm_waits *waits, dm_journal *journal, const dm_call *
     p->cause = call->origin.cause;
     snprintf(p->actor, sizeof p->actor, "%s", call->origin.actor_id ? call->origin.actor_id : "");
     p->has_source_id = call->origin.source_id != NULL;
-    snprintf(p->source_id, sizeof p->source_id, "%s", p->has_source_id ? call->origin.source_id : "");
+    snprintf(p->source_id, sizeof p->source_id, "%s",
+             p->has_source_id ? call->origin.source_id : "");
     p->t0_us = dm_mono_us();
     p->wait = dm_waits_add(waits, what, owner, ends, end, ud);
     if (p->async) dm_async_on_abort(p->async, client_gone, p);

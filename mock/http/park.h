@@ -29,8 +29,8 @@ typedef struct dm_parked {
  * reset, shutdown or its owner's end comes first, and must dm_park_cancel(p).
  * p must stay valid until finished or cancelled. req->async must be set. */
 void dm_park(dm_parked *p, dm_waits *waits, dm_journal *journal, const dm_call *call, dm_req *req,
-             dm_resp *resp, const char *what, const char *owner, unsigned ends,
-             dm_wait_end_fn end, void *ud);
+             dm_resp *resp, const char *what, const char *owner, unsigned ends, dm_wait_end_fn end,
+             void *ud);
 /* The call as it was when parked, to act for the client again: origin and
  * sourceId restored, no principal (resumed work acts on what the parked
  * request was already allowed to do). */

@@ -132,9 +132,8 @@ static void dispatch(dm_server *srv, conn_ctx *ctx, const char *url, const char 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     dm_server *srv = cls;
@@ -214,9 +213,9 @@ dm_server *dm_server_new(const dm_server_opts *opts, char *err, size_t errlen)
     unsigned timeout_s = opts->timeout_s, limit = opts->limit;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (sa->sa_family == AF_INET6) flags |= MHD_USE_IPv6;
-    uint16_t port = ntohs(sa->sa_family == AF_INET6
-                              ? ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port
-                              : ((const struct sockaddr_in *)(const void *)sa)->sin_port);
+    uint16_t port =
+        ntohs(sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port
+                                        : ((const struct sockaddr_in *)(const void *)sa)->sin_port);
     dm_server *srv = dm_xcalloc(1, sizeof *srv);
     srv->opts = *opts;
     srv->daemon = MHD_start_daemon(

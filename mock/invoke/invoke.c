@@ -135,7 +135,8 @@ int dm_invoke_hmac(const char *key, const char *data, size_t len, char out[65])
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
     out[0] = '\0';
-    if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &maclen) ||
+    if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac,
+              &maclen) ||
         maclen != 32)
         return -1;
     for (unsigned i = 0; i < 32; i++) {
@@ -177,7 +178,8 @@ static const char *const dcs[] = {"com", "eu", "in", "com.au", "jp", "ca", "sa",
 static const char *desk_path(const dm_invoke *inv, const char *url)
 {
     size_t n = strlen(inv->own_url);
-    if (n && strncmp(url, inv->own_url, n) == 0 && strncmp(url + n, "/api/v1", 7) == 0) return url + n;
+    if (n && strncmp(url, inv->own_url, n) == 0 && strncmp(url + n, "/api/v1", 7) == 0)
+        return url + n;
     for (size_t i = 0; i < sizeof dcs / sizeof dcs[0]; i++) {
         char base[64];
         snprintf(base, sizeof base, "https://desk.zoho.%s/api/v1", dcs[i]);
@@ -224,8 +226,10 @@ static int add_headers(const char *hj, dm_kvs *kvs)
     const cJSON *v;
     int rc = 0;
     cJSON_ArrayForEach(v, o) {
-        if (!cJSON_IsString(v) && !cJSON_IsNumber(v)) rc = -1;
-        else if (cJSON_IsString(v)) dm_kvs_add(kvs, v->string, v->valuestring);
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+            rc = -1;
+        else if (cJSON_IsString(v))
+            dm_kvs_add(kvs, v->string, v->valuestring);
         else {
             char num[64];
             snprintf(num, sizeof num, "%g", v->valuedouble);
@@ -352,7 +356,8 @@ typedef struct later {
 static void later_free(later *l)
 {
     dm_buf_free(&l->body);
-    for (char **h = l->headers; h && *h; h++) free(*h);
+    for (char **h = l->headers; h && *h; h++)
+        free(*h);
     free(l->headers);
     free(l->post);
     free(l->url);
@@ -409,8 +414,13 @@ static void forwarded(void *ud, const dm_out_res *r)
 
 static void forward(later *l)
 {
-    dm_out_req r = {l->method, l->url, (const char *const *)l->headers, l->post,
-                    l->post ? strlen(l->post) : 0, PASSTHROUGH_TIMEOUT_MS, DM_BODY_MAX};
+    dm_out_req r = {l->method,
+                    l->url,
+                    (const char *const *)l->headers,
+                    l->post,
+                    l->post ? strlen(l->post) : 0,
+                    PASSTHROUGH_TIMEOUT_MS,
+                    DM_BODY_MAX};
     l->out = dm_out_send(l->inv->out, &r, forwarded, l);
 }
 
@@ -418,8 +428,10 @@ static void later_due(void *ud)
 {
     later *l = ud;
     l->timer = 0;
-    if (l->forward) forward(l);
-    else later_finish(l);
+    if (l->forward)
+        forward(l);
+    else
+        later_finish(l);
 }
 
 /* ==== The handler ==== */
@@ -477,7 +489,8 @@ static int parse(dm_req *req, invocation *iv, dm_resp *resp)
     }
     const char *org = dm_kvs_get(&req->query, "orgId");
     dm_field_errs e = {0};
-    if (!org || !*org) dm_field_errs_add(&e, "orgId", "missing", "the orgId query parameter is required");
+    if (!org || !*org)
+        dm_field_errs_add(&e, "orgId", "missing", "the orgId query parameter is required");
     static const char *const required[] = {"securityContext", "requestURL", "requestType"};
     for (size_t i = 0; i < 3; i++)
         if (!dm_kvs_get(&iv->form, required[i]) || !*dm_kvs_get(&iv->form, required[i]))
@@ -488,7 +501,8 @@ static int parse(dm_req *req, invocation *iv, dm_resp *resp)
     }
     iv->type = dm_kvs_get(&iv->form, "requestType");
     int known = 0;
-    for (size_t i = 0; i < 5; i++) known |= strcmp(iv->type, request_types[i]) == 0;
+    for (size_t i = 0; i < 5; i++)
+        known |= strcmp(iv->type, request_types[i]) == 0;
     if (!known) {
         dm_field_errs_add(&e, "requestType", "invalid", "expected GET, POST, PUT, PATCH or DELETE");
         dm_resp_error(resp, 422, "UNSUPPORTED_REQUEST_TYPE", "Unsupported requestType.", &e);
@@ -506,7 +520,8 @@ static int authenticate(dm_invoke *inv, dm_req *req, invocation *iv, dm_resp *re
     if (!iv->x) {
         if (dm_installation_revoked(inv->installs, ctx))
             dm_resp_error(resp, 401, "SECURITY_CONTEXT_REVOKED",
-                          "This securityContext belonged to an extension that was uninstalled.", NULL);
+                          "This securityContext belonged to an extension that was uninstalled.",
+                          NULL);
         else
             dm_resp_error(resp, 401, "INVALID_SECURITY_CONTEXT",
                           "No installed extension has this securityContext.", NULL);
@@ -595,8 +610,10 @@ static void prepare(dm_invoke *inv, const dm_call *call, invocation *iv)
 /* Journals the invoke record with its statusCode (-1: not known yet). */
 static void journal_invoke(dm_invoke *inv, invocation *iv, long status)
 {
-    if (status >= 0) cJSON_AddNumberToObject(iv->rec, "statusCode", (double)status);
-    else cJSON_AddNullToObject(iv->rec, "statusCode");
+    if (status >= 0)
+        cJSON_AddNumberToObject(iv->rec, "statusCode", (double)status);
+    else
+        cJSON_AddNullToObject(iv->rec, "statusCode");
     dm_journal_add_at(inv->journal, iv->seq, "invoke", iv->cause, iv->rec);
     iv->rec = NULL;
 }
@@ -663,8 +680,8 @@ static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm
             cJSON_AddStringToObject(iv->rec, "target", "stub");
             cJSON_AddNumberToObject(iv->rec, "stubId", (double)s->id);
             char *b = cJSON_IsString(s->body) ? dm_xstrdup(s->body->valuestring)
-                      : s->body                ? dm_json_print(s->body)
-                                               : dm_xstrdup("");
+                      : s->body               ? dm_json_print(s->body)
+                                              : dm_xstrdup("");
             dm_resp_raw(&inner, s->status, b, strlen(b));
             free(b);
         } else if (inv->opts.passthrough && dm_url_is_loopback(iv->url)) {
@@ -698,7 +715,8 @@ static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm
         /* no transport to wait on: answer now, without the network */
         if (l->forward) {
             l->status = 502;
-            dm_buf_puts(&l->body, "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
+            dm_buf_puts(&l->body,
+                        "{\"errorCode\":\"PASSTHROUGH_FAILED\",\"message\":\"no transport\"}");
         }
         answer(resp, l->status, l->body.data ? l->body.data : "", l->body.len);
         later_free(l);
@@ -724,7 +742,8 @@ static void h_invoke(void *self, dm_call *call, dm_req *req, dm_resp *resp)
         } else {
             /* a refused call's record says what it asked for */
             dm_buf_puts(&resp->journal_note, ",\"requestURL\":");
-            const char *url = dm_kvs_get(&iv.form, "requestURL"), *type = dm_kvs_get(&iv.form, "requestType");
+            const char *url = dm_kvs_get(&iv.form, "requestURL"),
+                       *type = dm_kvs_get(&iv.form, "requestType");
             dm_buf_json_str(&resp->journal_note, url ? url : "");
             dm_buf_puts(&resp->journal_note, ",\"requestType\":");
             dm_buf_json_str(&resp->journal_note, type ? type : "");
@@ -765,7 +784,8 @@ static void h_stubs(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     (void)req;
     cJSON *o = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < inv->stubs.n; i++) cJSON_AddItemToArray(data, stub_json(inv->stubs.items[i]));
+    for (size_t i = 0; i < inv->stubs.n; i++)
+        cJSON_AddItemToArray(data, stub_json(inv->stubs.items[i]));
     dm_resp_json(resp, 200, o);
     cJSON_Delete(o);
 }
@@ -776,7 +796,8 @@ static void h_stub_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     (void)call;
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
     static const dm_field_spec fields[] = {
-        {"method", DM_F_ENUM, 1, 0, methods}, {"url", DM_F_STR, 0, 4096, NULL},
+        {"method", DM_F_ENUM, 1, 0, methods},
+        {"url", DM_F_STR, 0, 4096, NULL},
         {"urlPrefix", DM_F_STR, 0, 4096, NULL},
     };
     cJSON *body = dm_api_body(req, resp);
@@ -787,8 +808,10 @@ static void h_stub_create(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     cJSON *delay = cJSON_DetachItemFromObjectCaseSensitive(body, "delayMs");
     dm_api_validate(body, fields, sizeof fields / sizeof fields[0], &e);
     const char *url = dm_json_str(body, "url"), *prefix = dm_json_str(body, "urlPrefix");
-    if (!url == !prefix) dm_field_errs_add(&e, "/url", "missing", "give exactly one of url and urlPrefix");
-    if (status && (!cJSON_IsNumber(status) || status->valuedouble < 100 || status->valuedouble > 599))
+    if (!url == !prefix)
+        dm_field_errs_add(&e, "/url", "missing", "give exactly one of url and urlPrefix");
+    if (status &&
+        (!cJSON_IsNumber(status) || status->valuedouble < 100 || status->valuedouble > 599))
         dm_field_errs_add(&e, "/status", "invalid", "expected an HTTP status from 100 to 599");
     if (delay && (!cJSON_IsNumber(delay) || delay->valuedouble < 0 || delay->valuedouble > 600000))
         dm_field_errs_add(&e, "/delayMs", "invalid", "expected 0 to 600000");
@@ -821,7 +844,8 @@ static void h_stubs_clear(void *self, dm_call *call, dm_req *req, dm_resp *resp)
     dm_invoke *inv = self;
     (void)call;
     (void)req;
-    for (size_t i = 0; i < inv->stubs.n; i++) stub_free(inv->stubs.items[i]);
+    for (size_t i = 0; i < inv->stubs.n; i++)
+        stub_free(inv->stubs.items[i]);
     inv->stubs.n = 0;
     resp->status = 204;
 }
@@ -851,8 +875,10 @@ static void faults_drop(dm_invoke *inv, int scope)
     size_t kept = 0;
     for (size_t i = 0; i < inv->faults.n; i++) {
         fault *f = inv->faults.items[i];
-        if (scope < 0 || f->rest == scope) fault_free(f);
-        else inv->faults.items[kept++] = f;
+        if (scope < 0 || f->rest == scope)
+            fault_free(f);
+        else
+            inv->faults.items[kept++] = f;
     }
     inv->faults.n = kept;
 }
@@ -864,7 +890,8 @@ static void faults_clear(dm_invoke *inv)
 
 void dm_invoke_clear(dm_invoke *inv)
 {
-    for (size_t i = 0; i < inv->stubs.n; i++) stub_free(inv->stubs.items[i]);
+    for (size_t i = 0; i < inv->stubs.n; i++)
+        stub_free(inv->stubs.items[i]);
     inv->stubs.n = 0;
     faults_clear(inv);
 }
@@ -890,8 +917,8 @@ static void check_rule(const cJSON *r, int rest, const char *ptr, dm_field_errs 
         dm_field_errs_add(errs, ptr, "invalid", "pathPrefix must be a string");
     else if (rest && m && !cJSON_IsString(m))
         dm_field_errs_add(errs, ptr, "invalid", "method must be a string");
-    else if (st && (!cJSON_IsNumber(st) ||
-                    !(st->valuedouble == 429 || (st->valuedouble >= 500 && st->valuedouble <= 599))))
+    else if (st && (!cJSON_IsNumber(st) || !(st->valuedouble == 429 ||
+                                             (st->valuedouble >= 500 && st->valuedouble <= 599))))
         dm_field_errs_add(errs, ptr, "invalid", "status must be 429 or 5xx");
     else if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000))
         dm_field_errs_add(errs, ptr, "invalid", "latencyMs must be 0 to 600000");
@@ -900,7 +927,8 @@ static void check_rule(const cJSON *r, int rest, const char *ptr, dm_field_errs 
     else if (n && (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 1e7))
         dm_field_errs_add(errs, ptr, "invalid", "count must be 0 (no end) to 10000000");
     else if (rest ? !st : !st && !lat)
-        dm_field_errs_add(errs, ptr, "missing", rest ? "give status" : "give status, latencyMs or both");
+        dm_field_errs_add(errs, ptr, "missing",
+                          rest ? "give status" : "give status, latencyMs or both");
 }
 
 static fault *make_rule(const cJSON *r, int rest)
@@ -953,7 +981,8 @@ void dm_invoke_set_faults(dm_invoke *inv, const cJSON *invoke, const cJSON *rest
         if (!arrays[k]) continue;
         faults_drop(inv, k);
         const cJSON *r;
-        cJSON_ArrayForEach(r, arrays[k]) dm_vec_push(&inv->faults, make_rule(r, k));
+        cJSON_ArrayForEach(r, arrays[k])
+            dm_vec_push(&inv->faults, make_rule(r, k));
     }
 }
 
@@ -1002,7 +1031,8 @@ int dm_invoke_rest_fault(dm_invoke *inv, const char *method, const char *path, u
 const dm_route dm_invoke_desk_routes[] = {
     {"POST", "/api/v1/invoke", h_invoke, NULL, DM_ROUTE_NO_AUTH},
 };
-const size_t dm_invoke_desk_nroutes = sizeof dm_invoke_desk_routes / sizeof dm_invoke_desk_routes[0];
+const size_t dm_invoke_desk_nroutes =
+    sizeof dm_invoke_desk_routes / sizeof dm_invoke_desk_routes[0];
 
 const dm_route dm_invoke_control_routes[] = {
     {"GET", "/mock/v1/invoke-stubs", h_stubs, NULL, 0},

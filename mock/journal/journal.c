@@ -14,9 +14,10 @@ typedef struct record {
     uint64_t seq;
     uint64_t cause;
     char *kind;
-    char *text; /* the whole record as one JSON object */
-    size_t size; /* what it counts against limit_bytes: text and kind */
-    int file_only; /* held by a request when the journal was cleared: the file gets it, memory not */
+    char *text;    /* the whole record as one JSON object */
+    size_t size;   /* what it counts against limit_bytes: text and kind */
+    int file_only; /* held by a request when the journal was cleared: the file gets it, memory not
+                    */
 } record;
 
 typedef struct waiter {
@@ -69,8 +70,10 @@ static void record_free(record *r)
 void dm_journal_clear(dm_journal *j)
 {
     /* what the open request caused before the clear still reaches the file */
-    for (size_t i = 0; i < j->nheld; i++) j->held[i].file_only = 1;
-    for (size_t i = 0; i < j->n; i++) record_free(&j->recs[j->head + i]);
+    for (size_t i = 0; i < j->nheld; i++)
+        j->held[i].file_only = 1;
+    for (size_t i = 0; i < j->n; i++)
+        record_free(&j->recs[j->head + i]);
     j->head = j->n = 0;
     j->bytes = 0;
     j->evicted = 0;
@@ -80,7 +83,8 @@ void dm_journal_free(dm_journal *j)
 {
     if (!j) return;
     dm_journal_clear(j);
-    for (size_t i = 0; i < j->nheld; i++) record_free(&j->held[i]);
+    for (size_t i = 0; i < j->nheld; i++)
+        record_free(&j->held[i]);
     free(j->held);
     free(j->recs);
     while (j->waiters) {
@@ -177,8 +181,12 @@ static record finish(dm_buf *b, uint64_t seq, const char *kind, uint64_t cause)
 {
     dm_buf_utf8_scrub(b);
     size_t len = b->len;
-    record r = {seq, cause, dm_xstrdup(kind), dm_xrealloc(dm_buf_steal(b), len + 1),
-                len + 1 + strlen(kind) + 1, 0};
+    record r = {seq,
+                cause,
+                dm_xstrdup(kind),
+                dm_xrealloc(dm_buf_steal(b), len + 1),
+                len + 1 + strlen(kind) + 1,
+                0};
     return r;
 }
 
@@ -270,8 +278,7 @@ uint64_t dm_journal_reserve(dm_journal *j)
     return j->next_seq++;
 }
 
-void dm_journal_add_at(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
-                       cJSON *fields)
+void dm_journal_add_at(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause, cJSON *fields)
 {
     record r = make(j, seq, kind, cause, fields);
     if (j->open_seq) {
@@ -309,15 +316,16 @@ uint64_t dm_journal_begin(dm_journal *j)
 static void commit(dm_journal *j, uint64_t seq, record r)
 {
     store(j, r);
-    if (j->nheld > 1) qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
-    for (size_t i = 0; i < j->nheld; i++) store(j, j->held[i]);
+    if (j->nheld > 1)
+        qsort(j->held, j->nheld, sizeof *j->held, by_seq); /* reserved records in place */
+    for (size_t i = 0; i < j->nheld; i++)
+        store(j, j->held[i]);
     j->nheld = 0;
     j->open_seq = 0;
     wake(j, seq);
 }
 
-void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause,
-                       cJSON *fields)
+void dm_journal_commit(dm_journal *j, uint64_t seq, const char *kind, uint64_t cause, cJSON *fields)
 {
     commit(j, seq, make(j, seq, kind, cause, fields));
 }

@@ -100,8 +100,7 @@ void dm_journal_visit_held(const dm_journal *j, const dm_journal_filter *f, dm_j
 /* Calls fn(ud) once, when a record matching f (limit ignored) is published.
  * The filter's kinds string is copied. Returns a handle for dm_journal_unwait. */
 typedef void (*dm_journal_wake_fn)(void *ud);
-void *dm_journal_wait(dm_journal *j, const dm_journal_filter *f, dm_journal_wake_fn fn,
-                      void *ud);
+void *dm_journal_wait(dm_journal *j, const dm_journal_filter *f, dm_journal_wake_fn fn, void *ud);
 /* Cancels a wait that has not fired. */
 void dm_journal_unwait(dm_journal *j, void *handle);
 

@@ -239,8 +239,10 @@ void dm_loop_cancel_transfer(dm_loop *l, void *easy)
     for (transfer *t = l->transfers; t; t = t->next) {
         if (t->easy != easy) continue;
         curl_multi_remove_handle(l->multi, easy);
-        if (t->prev) t->prev->next = t->next;
-        else l->transfers = t->next;
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            l->transfers = t->next;
         if (t->next) t->next->prev = t->prev;
         l->running--;
         free(t);
@@ -265,8 +267,10 @@ static int reap(dm_loop *l)
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
         curl_multi_remove_handle(l->multi, easy);
         if (!t) continue;
-        if (t->prev) t->prev->next = t->next;
-        else l->transfers = t->next;
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            l->transfers = t->next;
         if (t->next) t->next->prev = t->prev;
         l->running--;
         t->done(t->ud, easy, (int)rc);
@@ -323,7 +327,8 @@ void dm_loop_progress(dm_loop *l)
     curl_multi_perform(l->multi, &running);
     /* a finished transfer may have started its successor: send it now, not
      * after the next round of HTTP work; bounded so HTTP is not starved */
-    for (int i = 0; i < 8 && reap(l); i++) curl_multi_perform(l->multi, &running);
+    for (int i = 0; i < 8 && reap(l); i++)
+        curl_multi_perform(l->multi, &running);
     reap(l);
 }
 
@@ -357,6 +362,7 @@ void dm_loop_once(dm_loop *l, int max_wait_ms)
 
 int dm_loop_run(dm_loop *l)
 {
-    while (!atomic_load(&l->stop)) dm_loop_once(l, 1000);
+    while (!atomic_load(&l->stop))
+        dm_loop_once(l, 1000);
     return 0;
 }

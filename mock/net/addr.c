@@ -97,8 +97,7 @@ int dm_url_check(const char *url, char *why, size_t whylen)
 }
 
 int dm_addr_resolve_bind(const char *bind, int port, struct sockaddr_storage *out,
-                         socklen_t *outlen, char *numeric, size_t numlen, char *err,
-                         size_t errlen)
+                         socklen_t *outlen, char *numeric, size_t numlen, char *err, size_t errlen)
 {
     if (port < 0 || port > 65535) {
         snprintf(err, errlen, "port %d: expected 0 to 65535", port);
@@ -125,9 +124,11 @@ int dm_addr_resolve_bind(const char *bind, int port, struct sockaddr_storage *ou
     } else {
         memcpy(out, pick->ai_addr, pick->ai_addrlen);
         *outlen = pick->ai_addrlen;
-        const void *raw = pick->ai_family == AF_INET
-                              ? (const void *)&((const struct sockaddr_in *)(const void *)pick->ai_addr)->sin_addr
-                              : (const void *)&((const struct sockaddr_in6 *)(const void *)pick->ai_addr)->sin6_addr;
+        const void *raw =
+            pick->ai_family == AF_INET
+                ? (const void *)&((const struct sockaddr_in *)(const void *)pick->ai_addr)->sin_addr
+                : (const void *)&((const struct sockaddr_in6 *)(const void *)pick->ai_addr)
+                      ->sin6_addr;
         if (!inet_ntop(pick->ai_family, raw, numeric, (socklen_t)numlen))
             snprintf(err, errlen, "bind address %s: cannot print it", bind);
         else

@@ -31,7 +31,6 @@ int dm_url_check(const char *url, char *why, size_t whylen);
  * numeric (for URLs; IPv6 without brackets). 0, or -1 with the reason in
  * err. */
 int dm_addr_resolve_bind(const char *bind, int port, struct sockaddr_storage *out,
-                         socklen_t *outlen, char *numeric, size_t numlen, char *err,
-                         size_t errlen);
+                         socklen_t *outlen, char *numeric, size_t numlen, char *err, size_t errlen);
 
 #endif

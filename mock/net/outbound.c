@@ -54,8 +54,10 @@ dm_outbound *dm_outbound_new(dm_loop *loop)
 
 static void unlink_call(dm_outbound *o, call *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else o->calls = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        o->calls = c->next;
     if (c->next) c->next->prev = c->prev;
     o->n--;
 }
@@ -63,8 +65,10 @@ static void unlink_call(dm_outbound *o, call *c)
 static void release_easy(dm_outbound *o, CURL *easy)
 {
     if (!easy) return;
-    if (o->npool < POOL_MAX) o->pool[o->npool++] = easy;
-    else curl_easy_cleanup(easy);
+    if (o->npool < POOL_MAX)
+        o->pool[o->npool++] = easy;
+    else
+        curl_easy_cleanup(easy);
 }
 
 static void call_free(call *c)
@@ -79,8 +83,8 @@ static void call_free(call *c)
 
 static void report(call *c, long status, const char *error, double secs, int refused)
 {
-    dm_out_res res = {status, error, secs, c->answer.data ? c->answer.data : "", c->answer.len,
-                      refused};
+    dm_out_res res = {status,        error,  secs, c->answer.data ? c->answer.data : "",
+                      c->answer.len, refused};
     c->fn(c->ud, &res);
 }
 
@@ -90,10 +94,13 @@ static void describe(const struct sockaddr *sa, char *out, size_t len)
 {
     char ip[INET6_ADDRSTRLEN] = "?";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, sizeof ip);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
+                  sizeof ip);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, sizeof ip);
-    snprintf(out, len, "refused to connect to %s: deskmock only calls this machine (127.0.0.0/8, ::1)", ip);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
+                  sizeof ip);
+    snprintf(out, len,
+             "refused to connect to %s: deskmock only calls this machine (127.0.0.0/8, ::1)", ip);
 }
 
 /* libcurl's CURLOPT_OPENSOCKETFUNCTION: every connection it makes opens its
@@ -133,7 +140,8 @@ static void transfer_done(void *ud, void *easy, int result)
     c->easy = NULL;
     release_easy(o, easy);
     const char *error = NULL;
-    if (result != CURLE_OK) error = c->blocked[0] ? c->blocked : curl_easy_strerror((CURLcode)result);
+    if (result != CURLE_OK)
+        error = c->blocked[0] ? c->blocked : curl_easy_strerror((CURLcode)result);
     report(c, result == CURLE_OK ? status : 0, error, secs, result != CURLE_OK && c->blocked[0]);
     call_free(c);
 }
@@ -195,7 +203,8 @@ uint64_t dm_out_send(dm_outbound *o, const dm_out_req *r, dm_out_fn fn, void *ud
         c->body[r->body_len] = '\0';
         c->body_len = r->body_len;
     }
-    for (const char *const *h = r->headers; h && *h; h++) c->headers = curl_slist_append(c->headers, *h);
+    for (const char *const *h = r->headers; h && *h; h++)
+        c->headers = curl_slist_append(c->headers, *h);
     c->headers = curl_slist_append(c->headers, "Expect:");
     c->next = o->calls;
     if (c->next) c->next->prev = c;
@@ -249,7 +258,9 @@ size_t dm_out_in_flight(const dm_outbound *o)
 void dm_outbound_free(dm_outbound *o)
 {
     if (!o) return;
-    while (o->calls) dm_out_cancel(o, o->calls->id);
-    for (size_t i = 0; i < o->npool; i++) curl_easy_cleanup(o->pool[i]);
+    while (o->calls)
+        dm_out_cancel(o, o->calls->id);
+    for (size_t i = 0; i < o->npool; i++)
+        curl_easy_cleanup(o->pool[i]);
     free(o);
 }

@@ -21,8 +21,8 @@ typedef struct dm_out_req {
     const char *const *headers; /* "Name: value" lines, NULL-terminated, copied; may be NULL */
     const char *body;           /* copied; NULL: no body */
     size_t body_len;
-    int64_t timeout_ms;         /* no answer within it: status 0, error set */
-    size_t keep;                /* bytes of the answer kept for the callback (0: none) */
+    int64_t timeout_ms; /* no answer within it: status 0, error set */
+    size_t keep;        /* bytes of the answer kept for the callback (0: none) */
 } dm_out_req;
 
 typedef struct dm_out_res {
@@ -31,7 +31,7 @@ typedef struct dm_out_res {
     double secs;       /* from the start of the request to its end */
     const char *body;  /* the answer's first `keep` bytes, NUL-terminated; never NULL */
     size_t body_len;
-    int refused;       /* 1 when the mock refused to send it (not this machine) */
+    int refused; /* 1 when the mock refused to send it (not this machine) */
 } dm_out_res;
 
 /* Called exactly once per request that was not cancelled, on the loop thread,

@@ -39,7 +39,8 @@ static int value(char c)
 
 long dm_base64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 {
-    while (len && in[len - 1] == '=') len--;
+    while (len && in[len - 1] == '=')
+        len--;
     if (len % 4 == 1) return -1; /* no whole byte in the last character */
     size_t n = 0;
     unsigned long acc = 0;

@@ -51,7 +51,8 @@ static void reserve(dm_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     b->data = dm_xrealloc(b->data, cap);
     b->cap = cap;
 }
@@ -121,11 +122,21 @@ void dm_buf_json_str(dm_buf *b, const char *s)
         dm_buf_append(b, run, (size_t)(p - run)); /* the plain characters before, at once */
         run = p + 1;
         switch (*p) {
-        case '"': dm_buf_puts(b, "\\\""); break;
-        case '\\': dm_buf_puts(b, "\\\\"); break;
-        case '\n': dm_buf_puts(b, "\\n"); break;
-        case '\r': dm_buf_puts(b, "\\r"); break;
-        case '\t': dm_buf_puts(b, "\\t"); break;
+        case '"':
+            dm_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            dm_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            dm_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            dm_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            dm_buf_puts(b, "\\t");
+            break;
         default: {
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             dm_buf_append(b, esc, sizeof esc);
@@ -183,7 +194,8 @@ size_t dm_buf_utf8_scrub(dm_buf *b)
     while (i < b->len) {
         /* ASCII eight bytes at a time: most of a record */
         uint64_t w;
-        while (i + 8 <= b->len && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL))) i += 8;
+        while (i + 8 <= b->len && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL)))
+            i += 8;
         if (i >= b->len) break;
         size_t k = dm_utf8_seq(s + i, b->len - i);
         if (!k) break;

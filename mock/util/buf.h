@@ -21,8 +21,7 @@ void dm_buf_puts(dm_buf *b, const char *s);
 void dm_buf_putc(dm_buf *b, char c);
 void dm_buf_printf(dm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dm_buf_printf with a va_list; ap is used up, as vsnprintf uses it. */
-void dm_buf_vprintf(dm_buf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+void dm_buf_vprintf(dm_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal, quotes included. */
 void dm_buf_json_str(dm_buf *b, const char *s);
 /* The same, for messages: cut after max characters (UTF-8 code points), with

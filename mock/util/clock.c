@@ -152,10 +152,14 @@ int dm_parse_durations(const char *s, int64_t *out, size_t max, size_t *n)
         long long v = strtoll(p, &end, 10);
         if (errno || end == p || v < 0 || *p == '-' || *p == '+' || *p == ' ') return -1;
         long long mult = 1;
-        if (strncmp(end, "ms", 2) == 0) end += 2;
-        else if (*end == 's') mult = 1000, end++;
-        else if (*end == 'm') mult = 60000, end++;
-        else if (*end == 'h') mult = 3600000, end++;
+        if (strncmp(end, "ms", 2) == 0)
+            end += 2;
+        else if (*end == 's')
+            mult = 1000, end++;
+        else if (*end == 'm')
+            mult = 60000, end++;
+        else if (*end == 'h')
+            mult = 3600000, end++;
         if (v > 7LL * 24 * 3600000 / mult) return -1; /* at most a week */
         out[(*n)++] = v * mult;
         if (*end == '\0') return 0;

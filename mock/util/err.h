@@ -3,16 +3,16 @@
 #ifndef DM_ERR_H
 #define DM_ERR_H
 
-#define DM_ERRORS(X)                                                   \
-    X(NOMEM, "out of memory")                                          \
-    X(INVAL, "invalid argument")                                       \
-    X(IO, "input/output error")                                        \
-    X(PARSE, "malformed input")                                        \
-    X(NOTFOUND, "not found")                                           \
-    X(EXISTS, "already exists")                                        \
-    X(LIMIT, "limit exceeded")                                         \
-    X(BIND, "cannot bind the listening socket")                        \
-    X(HTTP, "the HTTP server failed")                                  \
+#define DM_ERRORS(X)                                                                               \
+    X(NOMEM, "out of memory")                                                                      \
+    X(INVAL, "invalid argument")                                                                   \
+    X(IO, "input/output error")                                                                    \
+    X(PARSE, "malformed input")                                                                    \
+    X(NOTFOUND, "not found")                                                                       \
+    X(EXISTS, "already exists")                                                                    \
+    X(LIMIT, "limit exceeded")                                                                     \
+    X(BIND, "cannot bind the listening socket")                                                    \
+    X(HTTP, "the HTTP server failed")                                                              \
     X(CURL, "libcurl failed")
 
 enum {

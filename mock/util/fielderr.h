@@ -20,8 +20,8 @@ typedef struct dm_field_errs {
     size_t n;
 } dm_field_errs;
 
-void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
+void dm_field_errs_add(dm_field_errs *e, const char *field, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Writes prefix + "/" + key as a JSON pointer (RFC 6901: "~" -> "~0",
  * "/" -> "~1"), at most max bytes of key, truncated to fit len. */

@@ -48,10 +48,15 @@ char *dm_read_file(const char *path, size_t *len)
 char *dm_path_join(char *out, size_t len, const char *dir, const char *name)
 {
     size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--;
-    while (*name == '/' && n) name++;
-    if (!n) snprintf(out, len, "%s", name);
-    else if (n == 1 && dir[0] == '/') snprintf(out, len, "/%s", name);
-    else snprintf(out, len, "%.*s/%s", (int)n, dir, name);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    while (*name == '/' && n)
+        name++;
+    if (!n)
+        snprintf(out, len, "%s", name);
+    else if (n == 1 && dir[0] == '/')
+        snprintf(out, len, "/%s", name);
+    else
+        snprintf(out, len, "%.*s/%s", (int)n, dir, name);
     return out;
 }

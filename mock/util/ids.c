@@ -59,6 +59,7 @@ int dm_secret_equal(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     unsigned char diff = (unsigned char)(la != lb);
     /* always walk the expected secret's length: no early exit on a mismatch */
-    for (size_t i = 0; i < lb; i++) diff |= (unsigned char)((i < la ? a[i] : 0) ^ b[i]);
+    for (size_t i = 0; i < lb; i++)
+        diff |= (unsigned char)((i < la ? a[i] : 0) ^ b[i]);
     return diff == 0;
 }

@@ -101,7 +101,8 @@ cJSON *dm_jpath_get(const cJSON *root, const char *path)
     char why[8];
     if (parse(path, steps, &n, why, sizeof why)) return NULL;
     const cJSON *node = root;
-    for (int i = 0; i < n && node; i++) node = child(node, &steps[i]);
+    for (int i = 0; i < n && node; i++)
+        node = child(node, &steps[i]);
     return (cJSON *)node;
 }
 
@@ -126,8 +127,10 @@ int dm_jpath_set(cJSON *root, const char *path, cJSON *value, char *why, size_t 
                 return DM_EINVAL;
             }
             if (last) {
-                if (s->index == size) cJSON_AddItemToArray(node, value);
-                else cJSON_ReplaceItemInArray(node, (int)s->index, value);
+                if (s->index == size)
+                    cJSON_AddItemToArray(node, value);
+                else
+                    cJSON_ReplaceItemInArray(node, (int)s->index, value);
                 return 0;
             }
             if (s->index == size) {
@@ -164,7 +167,8 @@ int dm_jpath_unset(cJSON *root, const char *path, char *why, size_t whylen)
     int n;
     if (parse(path, steps, &n, why, whylen)) return DM_EINVAL;
     cJSON *node = root;
-    for (int i = 0; i < n - 1 && node; i++) node = child(node, &steps[i]);
+    for (int i = 0; i < n - 1 && node; i++)
+        node = child(node, &steps[i]);
     const step *s = &steps[n - 1];
     cJSON *gone = NULL;
     if (node && s->is_index && cJSON_IsArray(node))

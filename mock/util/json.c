@@ -32,7 +32,8 @@ const cJSON **dm_json_repeats(const cJSON *obj)
     size_t n = 0, i = 0;
     const cJSON *c;
     if (!cJSON_IsObject(obj)) return NULL;
-    cJSON_ArrayForEach(c, obj) n++;
+    cJSON_ArrayForEach(c, obj)
+        n++;
     if (n < 2) return NULL;
     const char **names = dm_xmalloc(n * sizeof *names);
     const cJSON **members = dm_xmalloc(n * sizeof *members);
@@ -118,11 +119,14 @@ int dm_json_parse(const char *text, size_t len, cJSON **out, char *msg, size_t m
     const cJSON *bad = refused(*out, &what);
     if (bad) {
         int line = 0, col = 0;
-        if (strcmp(what, "duplicate key") == 0) dm_jpos_key(pos, bad, &line, &col);
-        else dm_jpos_value(pos, bad, &line, &col);
+        if (strcmp(what, "duplicate key") == 0)
+            dm_jpos_key(pos, bad, &line, &col);
+        else
+            dm_jpos_value(pos, bad, &line, &col);
         if (msg) {
             if (bad->string && strcmp(what, "duplicate key") == 0)
-                snprintf(msg, msglen, "line %d, column %d: duplicate key \"%.60s\"", line, col, bad->string);
+                snprintf(msg, msglen, "line %d, column %d: duplicate key \"%.60s\"", line, col,
+                         bad->string);
             else
                 snprintf(msg, msglen, "line %d, column %d: %s", line, col, what);
         }

@@ -54,7 +54,8 @@ static void adv(parser *p)
 static void ws(parser *p)
 {
     int c;
-    while ((c = peek(p)) == ' ' || c == '\t' || c == '\n' || c == '\r') adv(p);
+    while ((c = peek(p)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+        adv(p);
 }
 
 static int is_digit(int c)
@@ -122,7 +123,8 @@ static void put_utf8(dm_buf *b, unsigned long cp)
     static const unsigned char lead[] = {0, 0xC0, 0xE0, 0xF0};
     char u[4];
     size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    for (size_t k = n - 1; k > 0; k--, cp >>= 6) u[k] = (char)(0x80 | (cp & 0x3F));
+    for (size_t k = n - 1; k > 0; k--, cp >>= 6)
+        u[k] = (char)(0x80 | (cp & 0x3F));
     u[0] = (char)(lead[n - 1] | cp);
     dm_buf_append(b, u, n);
 }
@@ -134,9 +136,12 @@ static long hex4(parser *p)
     char gb[16];
     for (int k = 0; k < 4; k++) {
         int c = peek(p), d;
-        if (is_digit(c)) d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+        if (is_digit(c))
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
         else {
             fail(p, "expected 4 hex digits after \\u, got %s", got(p, gb, sizeof gb));
             return -1;
@@ -212,8 +217,10 @@ static char *parse_string(parser *p)
         if (c == '\\') {
             if (escape(p, &b)) break;
         } else if (c < 0x20) {
-            if (c == 0) fail(p, "NUL byte in a string");
-            else fail(p, "unescaped control character U+%04X in a string", (unsigned)c);
+            if (c == 0)
+                fail(p, "NUL byte in a string");
+            else
+                fail(p, "unescaped control character U+%04X in a string", (unsigned)c);
             break;
         } else if (c < 0x80) {
             dm_buf_putc(&b, (char)c);
@@ -225,7 +232,8 @@ static char *parse_string(parser *p)
                 break;
             }
             dm_buf_append(&b, p->s + p->i, n);
-            while (n--) adv(p);
+            while (n--)
+                adv(p);
         }
     }
     dm_buf_free(&b);
@@ -244,7 +252,8 @@ static int digits(parser *p, const char *where)
         fail(p, "expected a digit %s, got %s", where, got(p, gb, sizeof gb));
         return -1;
     }
-    while (is_digit(peek(p))) adv(p);
+    while (is_digit(peek(p)))
+        adv(p);
     return 0;
 }
 
@@ -449,7 +458,11 @@ int dm_jpos_parse(const char *text, size_t len, cJSON **out, dm_jpos **pos, char
                   size_t msglen)
 {
     char gb[16];
-    parser p = {.s = (const unsigned char *)text, .len = len, .line = 1, .col = 1, .msg = msg,
+    parser p = {.s = (const unsigned char *)text,
+                .len = len,
+                .line = 1,
+                .col = 1,
+                .msg = msg,
                 .msglen = msglen};
     *out = NULL;
     if (pos) {

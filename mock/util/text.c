@@ -13,7 +13,8 @@ size_t dm_edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > DM_EDIT_MAX || lb > DM_EDIT_MAX) return SIZE_MAX;
     size_t row[DM_EDIT_MAX + 1];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
     for (size_t i = 1; i <= la; i++) {
         size_t diag = row[0];
         row[0] = i;
@@ -117,7 +118,8 @@ int dm_all_digits(const char *s)
 size_t dm_utf8_chars(const char *s)
 {
     size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
     return n;
 }
 

@@ -36,7 +36,8 @@ static void entry_free(entry *e)
 void dm_waits_free(dm_waits *w)
 {
     if (!w) return;
-    for (size_t i = 0; i < w->n; i++) entry_free(&w->items[i]);
+    for (size_t i = 0; i < w->n; i++)
+        entry_free(&w->items[i]);
     free(w->items);
     free(w);
 }
@@ -89,7 +90,8 @@ size_t dm_waits_end(dm_waits *w, dm_wait_end how, const char *owner, const char 
     size_t ended = 0;
     for (;;) {
         size_t i = 0;
-        while (i < w->n && !ended_by(&w->items[i], how, owner)) i++;
+        while (i < w->n && !ended_by(&w->items[i], how, owner))
+            i++;
         if (i == w->n) return ended;
         entry e = take(w, i);
         e.end(e.ud, how, why);

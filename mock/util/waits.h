@@ -27,7 +27,8 @@ typedef enum dm_wait_end {
 typedef void (*dm_wait_end_fn)(void *ud, dm_wait_end how, const char *why);
 
 dm_waits *dm_waits_new(void);
-void dm_waits_free(dm_waits *w); /* entries still there are forgotten, not ended; NULL does nothing */
+void dm_waits_free(
+    dm_waits *w); /* entries still there are forgotten, not ended; NULL does nothing */
 
 /* Registers a wait: what it is waiting for (a short phrase, copied: "the URL
  * check of http://..."), its owner ("webhook:ID", "installation:ID", copied;

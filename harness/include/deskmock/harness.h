@@ -32,19 +32,19 @@ typedef struct dh_mock dh_mock;
 
 /* Options for an embedded mock; zero means the default of `deskmock serve`. */
 typedef struct dh_options {
-    const char *org_file;            /* NULL: the built-in default org */
-    uint64_t seed;                   /* id generator seed; 0: 1 */
-    int virtual_clock;               /* 1: --clock virtual */
-    const char *prev_state;          /* "full" (default) or "changed" */
-    int64_t delivery_timeout_ms;     /* 0: 5000 */
-    const char *retry_schedule;      /* e.g. "0,1s,30s" or "none"; NULL: default */
-    int batch_max;                   /* 0: 1 */
+    const char *org_file;        /* NULL: the built-in default org */
+    uint64_t seed;               /* id generator seed; 0: 1 */
+    int virtual_clock;           /* 1: --clock virtual */
+    const char *prev_state;      /* "full" (default) or "changed" */
+    int64_t delivery_timeout_ms; /* 0: 5000 */
+    const char *retry_schedule;  /* e.g. "0,1s,30s" or "none"; NULL: default */
+    int batch_max;               /* 0: 1 */
     int64_t batch_window_ms;
     const char *journal_file;        /* also write the journal here */
     const char *const *fixture_dirs; /* NULL-terminated user fixture folders */
     int invoke_passthrough;
-    int port;                        /* 0: any free port */
-    const char *ready_file;          /* write {url, orgId, tokens} here once ready */
+    int port;               /* 0: any free port */
+    const char *ready_file; /* write {url, orgId, tokens} here once ready */
 } dh_options;
 
 /* Starts an embedded mock on 127.0.0.1 (port opts->port, 0 = any free one).
@@ -58,7 +58,7 @@ dh_mock *dh_attach(const char *url, char *err, size_t errlen);
  * went wrong is printed to stderr). NULL: 0. */
 int dh_stop(dh_mock *m);
 
-const char *dh_url(const dh_mock *m);    /* "http://127.0.0.1:PORT" */
+const char *dh_url(const dh_mock *m); /* "http://127.0.0.1:PORT" */
 const char *dh_org_id(const dh_mock *m);
 /* A role's token ("admin", "agent", "viewer"), or NULL. */
 const char *dh_token(const dh_mock *m, const char *role);
@@ -69,26 +69,26 @@ const char *dh_report(const dh_mock *m);
 
 typedef struct dh_response {
     long status;
-    char *body; /* NUL-terminated; owned */
+    char *body;  /* NUL-terminated; owned */
     cJSON *json; /* parsed body or NULL; owned */
 } dh_response;
 
 /* method path on the mock. as: NULL for none (the control API), a role
  * ("admin", "agent", ...), or a token. A JSON body may be NULL. Returns 0
  * when an answer came (look at out->status), -1 when none did. */
-int dh_call(dh_mock *m, const char *method, const char *path, const char *as,
-            const char *json_body, dh_response *out);
+int dh_call(dh_mock *m, const char *method, const char *path, const char *as, const char *json_body,
+            dh_response *out);
 void dh_response_free(dh_response *r);
 
 /* ==== Extensions ==== */
 
 typedef struct dh_install_options {
-    const char *extension_dir;       /* a folder with plugin-manifest.json, resources.json;
-                                        NULL: the built-in conformance extension */
-    const char *webhook_url;         /* where deliveries go: the receiver */
-    const char *authorise_url;       /* gets {orgId, securityContext, installationId}; may be NULL */
-    const char *uninstall_url;       /* likewise on uninstall; may be NULL */
-    const char *const *departments;  /* NULL-terminated chosen departments; NULL: all */
+    const char *extension_dir;      /* a folder with plugin-manifest.json, resources.json;
+                                       NULL: the built-in conformance extension */
+    const char *webhook_url;        /* where deliveries go: the receiver */
+    const char *authorise_url;      /* gets {orgId, securityContext, installationId}; may be NULL */
+    const char *uninstall_url;      /* likewise on uninstall; may be NULL */
+    const char *const *departments; /* NULL-terminated chosen departments; NULL: all */
 } dh_install_options;
 
 typedef struct dh_installation {
@@ -127,9 +127,9 @@ int dh_reset(dh_mock *m);                      /* POST /mock/v1/reset */
 /* Sends webhook_id's receiver a delivery with a chosen defect: jwt is
  * "valid", "none", "expired", "not-yet-valid", "bad-signature",
  * "wrong-audience", "wrong-issuer", "alg-none", "hs256-public-key" or
- * "unknown-kid" (docs/harness.md says what each is); query_json ({"securityContext": "x"}) overrides URL
- * parameters; events_json is a JSON array of events, or raw_body a raw body.
- * *status gets the receiver's answer (0: none), *forged the record's seq. */
+ * "unknown-kid" (docs/harness.md says what each is); query_json ({"securityContext": "x"})
+ * overrides URL parameters; events_json is a JSON array of events, or raw_body a raw body. *status
+ * gets the receiver's answer (0: none), *forged the record's seq. */
 int dh_forge(dh_mock *m, const char *webhook_id, const char *jwt, const char *query_json,
              const char *events_json, const char *raw_body, long *status, uint64_t *forged);
 
@@ -203,8 +203,8 @@ const char *dh_builtin_json(size_t i);
  * a receiver that stops answering is reported on the case where it stopped. */
 typedef enum dh_attach_mode {
     DH_ATTACH_EXTENSION, /* install the extension (env.extension_dir) at env.receiver_url */
-    DH_ATTACH_PLAIN,     /* a plain webhook: the receiver's own (waited for), or made from subscribe */
-    DH_ATTACH_WEBHOOK    /* an existing webhook, webhook_id */
+    DH_ATTACH_PLAIN,  /* a plain webhook: the receiver's own (waited for), or made from subscribe */
+    DH_ATTACH_WEBHOOK /* an existing webhook, webhook_id */
 } dh_attach_mode;
 
 typedef struct dh_suite_options {
@@ -245,7 +245,8 @@ void dh_suite_free(dh_suite *s);
 #define dh_assert_no_call(m, after, method, glob, quiet_ms)                                        \
     dh_assert_ok(m, dh_expect_no_call(m, after, method, glob, quiet_ms))
 #define dh_assert_no_loop(m, after, quiet_ms) dh_assert_ok(m, dh_expect_no_loop(m, after, quiet_ms))
-#define dh_assert_refused(m, forged, quiet_ms) dh_assert_ok(m, dh_expect_refused(m, forged, quiet_ms))
+#define dh_assert_refused(m, forged, quiet_ms)                                                     \
+    dh_assert_ok(m, dh_expect_refused(m, forged, quiet_ms))
 #endif
 
 #ifdef __cplusplus
