@@ -36,7 +36,6 @@
 #define DEFAULT_SECRET    "conformance-secret-0001"
 #define DEFAULT_SOURCE_ID "7d1f2b7e-3c4a-4e1b-9a3f-5b6c7d8e9f01"
 
-#define BODY_MAX (10u * 1024 * 1024) /* larger requests get 413 */
 #define SEEN_MAX 4096                /* events remembered for de-duplication */
 #define ID_MAX   40                  /* Desk ids are 19 digits */
 
@@ -45,12 +44,15 @@
 typedef struct rx_server {
     rx_behaviour b;
     const char *mock, *secret, *source_id; /* from argv */
+    const char *token;                     /* --register: our OAuth token */
+    bool plain;                            /* --register: a plain webhook, no extension */
     desk_keys *keys;                       /* the JWKS cache; has its own lock */
     pthread_t worker;                      /* makes the write-backs */
 
     pthread_mutex_t lock; /* guards everything below */
     bool authorised;
     char org_id[64], security_context[256], installation_id[64];
+    char webhook_id[ID_MAX]; /* the aud our deliveries carry; "" until known */
     char *seen[SEEN_MAX]; /* ring of de-duplication keys */
     size_t seen_next;
     struct job *head, *tail; /* write-backs waiting for the worker */
@@ -59,12 +61,13 @@ typedef struct rx_server {
     bool poisoned; /* only the fragile receiver sets it */
 } rx_server;
 
-/* One write-back: a private comment on a ticket, made as the installation
- * that received the event. */
+/* One write-back: a call to Desk, made as the installation that received
+ * the event. */
 typedef struct job {
     struct job *next;
-    char ticket_id[ID_MAX];
-    char content[160];
+    char method[8];
+    char path[128];
+    char *body; /* JSON */
     char org_id[64], security_context[256];
     char *key; /* the event's de-duplication key, forgotten if the write fails; may be NULL */
 } job;
@@ -177,6 +180,33 @@ static const char *field_text(const cJSON *obj, const char *name, char *buf, siz
     return NULL;
 }
 
+static job *new_job(const char *method, const char *path, cJSON *body, const char *org,
+                    const char *ctx)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        cJSON_Delete(body);
+        return NULL;
+    }
+    snprintf(j->method, sizeof j->method, "%s", method);
+    snprintf(j->path, sizeof j->path, "%s", path);
+    j->body = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    snprintf(j->org_id, sizeof j->org_id, "%s", org);
+    snprintf(j->security_context, sizeof j->security_context, "%s", ctx);
+    return j;
+}
+
+static job *comment_job(const char *ticket, const char *text, const char *org, const char *ctx)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/tickets/%s/comments", ticket);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "content", text);
+    cJSON_AddBoolToObject(b, "isPublic", 0);
+    return new_job("POST", path, b, org, ctx);
+}
+
 /* The write-back an event calls for, or NULL when it calls for none: one
  * comment on each new ticket. Other and unknown event types need nothing,
  * and that is fine. org and ctx are the authorisation it arrived under. */
@@ -191,21 +221,42 @@ static job *job_for(const rx_server *rx, const cJSON *ev, const char *org, const
         ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
         const char *number = field_text(payload, "ticketNumber", num, sizeof num);
         if (!is_id(ticket)) return NULL;
+        if (rx->b.crash_on_unassigned) {
+            /* the bug: every ticket is assumed to have an assignee */
+            const cJSON *who = cJSON_GetObjectItemCaseSensitive(payload, "assigneeId");
+            if (!cJSON_IsString(who)) {
+                log_line(rx, "ticket %s has no assignee: giving up", ticket);
+                abort();
+            }
+        }
         snprintf(text, sizeof text, "Thanks, we got ticket %s", number ? number : ticket);
-    } else if (rx->b.reply_to_comments && strcmp(type, "Ticket_Comment_Add") == 0) {
+        return comment_job(ticket, text, org, ctx);
+    }
+    if (rx->b.reply_to_comments && strcmp(type, "Ticket_Comment_Add") == 0) {
         ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "ticketId"));
         if (!is_id(ticket)) return NULL;
         snprintf(text, sizeof text, "Thanks, we got your comment on ticket %s", ticket);
-    } else {
-        return NULL;
+        return comment_job(ticket, text, org, ctx);
     }
-    job *j = calloc(1, sizeof *j);
-    if (!j) return NULL;
-    snprintf(j->ticket_id, sizeof j->ticket_id, "%s", ticket);
-    snprintf(j->content, sizeof j->content, "%s", text);
-    snprintf(j->org_id, sizeof j->org_id, "%s", org);
-    snprintf(j->security_context, sizeof j->security_context, "%s", ctx);
-    return j;
+    if (rx->b.thread_id_as_ticket && strcmp(type, "Ticket_Thread_Add") == 0) {
+        /* the bug: payload.id is the thread's own id; the ticket's is payload.ticketId */
+        ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
+        if (!is_id(ticket)) return NULL;
+        return comment_job(ticket, "We got your email", org, ctx);
+    }
+    if (rx->b.update_on_update && strcmp(type, "Ticket_Update") == 0) {
+        /* stamps each updated ticket with a sync time: a change, so another event */
+        ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload, "id"));
+        if (!is_id(ticket)) return NULL;
+        static unsigned long stamp;
+        char path[96], subject[96];
+        snprintf(path, sizeof path, "/api/v1/tickets/%s", ticket);
+        snprintf(subject, sizeof subject, "synced #%lu", ++stamp);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "subject", subject);
+        return new_job("PATCH", path, b, org, ctx);
+    }
+    return NULL;
 }
 
 /* Makes the write-back, logs how it went, and frees j. When it failed, the
@@ -216,16 +267,20 @@ static void run_job(rx_server *rx, job *j)
         .desk_url = rx->mock,
         .secret = rx->secret,
         .org_id = j->org_id,
-        .security_context = j->security_context,
+        .security_context = rx->plain ? NULL : j->security_context,
+        .token = rx->token,
         .source_id = rx->b.send_source_id ? rx->source_id : NULL,
+        .retries = rx->b.retry_write_backs ? 4 : 0,
+        .bad_hash = rx->b.bad_hash,
     };
     char why[300];
-    if (desk_add_comment(&inv, j->ticket_id, j->content, why, sizeof why) == 0) {
-        log_line(rx, "wrote a comment on ticket %s", j->ticket_id);
+    if (desk_call(&inv, j->method, j->path, j->body, why, sizeof why) == 0) {
+        log_line(rx, "%s %s done", j->method, j->path);
     } else {
-        log_line(rx, "write-back on ticket %s failed: %s", j->ticket_id, why);
+        log_line(rx, "write-back failed: %s", why);
         if (j->key) seen_release(rx, j->key);
     }
+    cJSON_free(j->body);
     free(j->key);
     free(j);
 }
@@ -308,7 +363,15 @@ static outcome on_authorise(rx_server *rx, const char *body, size_t len)
         o = refuse(400, "expected {\"orgId\",\"securityContext\",\"installationId\"}");
     } else {
         pthread_mutex_lock(&rx->lock);
-        if (!rx->authorised || strcmp(rx->security_context, ctx) != 0) seen_clear(rx);
+        if (rx->authorised && rx->b.first_context_only) { /* the bug: the first one forever */
+            pthread_mutex_unlock(&rx->lock);
+            cJSON_Delete(j);
+            return o;
+        }
+        if (!rx->authorised || strcmp(rx->security_context, ctx) != 0) {
+            seen_clear(rx);
+            rx->webhook_id[0] = '\0'; /* a new installation has a new webhook */
+        }
         snprintf(rx->org_id, sizeof rx->org_id, "%s", org);
         snprintf(rx->security_context, sizeof rx->security_context, "%s", ctx);
         snprintf(rx->installation_id, sizeof rx->installation_id, "%s", inst ? inst : "");
@@ -326,27 +389,43 @@ static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const cha
 {
     /* A copy of the authorisation, so no lock is held while we work. */
     char our_org[sizeof rx->org_id], our_ctx[sizeof rx->security_context];
+    char our_hook[sizeof rx->webhook_id];
     pthread_mutex_lock(&rx->lock);
     bool authorised = rx->authorised;
     memcpy(our_org, rx->org_id, sizeof our_org);
     memcpy(our_ctx, rx->security_context, sizeof our_ctx);
+    memcpy(our_hook, rx->webhook_id, sizeof our_hook);
     pthread_mutex_unlock(&rx->lock);
     if (!authorised) return refuse(401, "not authorised yet: no onDeskAuthorise call received");
 
-    /* 1. Who sent it: Desk, for this org (X-ZDesk-JWT). */
+    /* 1. Who sent it: Desk, for this org and our webhook (X-ZDesk-JWT). An
+     * extension learns its webhook's id from the first genuine delivery
+     * after the authorise callback (Desk makes the webhook then), and
+     * refuses any other from then on; a plain webhook knows it from the
+     * answer to its creation. */
+    char aud[ID_MAX] = "";
     if (rx->b.verify_jwt) {
         char why[200];
-        const char *jwt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ZDesk-JWT");
-        if (desk_verify_jwt(rx->keys, jwt, our_org, why, sizeof why) != 0)
+        const char *jwt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, rx->b.jwt_header);
+        if (desk_verify_jwt(rx->keys, jwt, our_org, *our_hook ? our_hook : NULL, rx->b.jwt_skip,
+                            aud, sizeof aud, why, sizeof why) != 0)
             return refuse(401, "%s", why);
     }
 
-    /* 2. To whom: the URL Desk was given carries our org and securityContext. */
-    const char *org = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "orgId");
-    const char *ctx = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "securityContext");
-    if (!org || strcmp(org, our_org) != 0) return refuse(401, "orgId in the URL is not ours");
-    if (!ctx || strlen(ctx) != strlen(our_ctx) || CRYPTO_memcmp(ctx, our_ctx, strlen(ctx)) != 0)
-        return refuse(401, "securityContext in the URL is not ours");
+    /* 2. To whom: an extension's URL carries our org and securityContext. */
+    if (!rx->plain) {
+        const char *org = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "orgId");
+        const char *ctx = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "securityContext");
+        if (!org || strcmp(org, our_org) != 0) return refuse(401, "orgId in the URL is not ours");
+        if (!ctx || strlen(ctx) != strlen(our_ctx) || CRYPTO_memcmp(ctx, our_ctx, strlen(ctx)) != 0)
+            return refuse(401, "securityContext in the URL is not ours");
+    }
+    if (!*our_hook && *aud) {
+        pthread_mutex_lock(&rx->lock);
+        if (!rx->webhook_id[0] && strcmp(rx->security_context, our_ctx) == 0)
+            snprintf(rx->webhook_id, sizeof rx->webhook_id, "%s", aud);
+        pthread_mutex_unlock(&rx->lock);
+    }
 
     /* 3. What: a JSON array of event objects. */
     cJSON *events = cJSON_ParseWithLength(body, len);
@@ -372,8 +451,9 @@ static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const cha
     /* 4. Each event once: queue the work for new ones, skip the repeats.
      * The worker writes back after we have answered: Desk waits 5 s at
      * most, and our own calls to Desk may be slower than that. */
-    int fresh = 0, repeats = 0;
+    int fresh = 0, repeats = 0, seen = 0;
     cJSON_ArrayForEach(ev, events) {
+        if (rx->b.first_only && seen++) break; /* the bug: the rest of the array is lost */
         char *key = rx->b.deduplicate ? event_key(ev) : NULL;
         if (key && !seen_claim(rx, key)) {
             repeats++;
@@ -425,12 +505,12 @@ static enum MHD_Result reply(struct MHD_Connection *conn, const outcome *o)
     return ret;
 }
 
-/* Appends a chunk of the request body, up to BODY_MAX; past it the rest is
+/* Appends a chunk of the request body, up to max bytes; past it the rest is
  * read and dropped, and the request is answered 413. */
-static void take_chunk(request *r, const char *data, size_t n)
+static void take_chunk(request *r, const char *data, size_t n, size_t max)
 {
     if (r->too_big) return;
-    if (r->len + n > BODY_MAX) {
+    if (r->len + n > max) {
         r->too_big = true;
         return;
     }
@@ -450,6 +530,24 @@ static void take_chunk(request *r, const char *data, size_t n)
     r->len += n;
 }
 
+static bool ascii(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] > 0x7f) return false;
+    return true;
+}
+
+/* The URL check's POST: an unsigned body of {} (whitespace aside). */
+static bool is_url_check(struct MHD_Connection *conn, const request *r)
+{
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ZDesk-JWT")) return false;
+    size_t i = 0, n = r->len;
+    const char *b = r->body ? r->body : "";
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+    while (n > i && (b[n - 1] == ' ' || b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == '\t')) n--;
+    return n - i == 2 && b[i] == '{' && b[i + 1] == '}';
+}
+
 /* libmicrohttpd calls this once with no data (we only set up), once per
  * chunk of body, and once more with *upload_data_size == 0: then we answer. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -466,14 +564,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        take_chunk(r, upload_data, *upload_data_size);
+        take_chunk(r, upload_data, *upload_data_size, rx->b.body_max);
         *upload_data_size = 0;
         return MHD_YES;
     }
 
     outcome o;
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
-        o = accepted; /* Desk's unsigned URL check, or anyone asking if we are up */
+        /* Desk's unsigned URL check, or anyone asking if we are up */
+        o = rx->b.get_status == 200 ? accepted : refuse(rx->b.get_status, "POST only");
     } else if (strcmp(method, "POST") != 0) {
         o = refuse(405, "only GET and POST");
     } else {
@@ -483,7 +582,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (poisoned)
             o = refuse(500, "broken since a malformed delivery");
         else if (r->too_big)
-            o = refuse(413, "the body is larger than 10 MB");
+            o = refuse(413, "the body is larger than %u bytes", rx->b.body_max);
+        else if (rx->b.ascii_only && !ascii(r->body, r->len))
+            o = refuse(500, "unexpected characters in the body"); /* the bug */
+        else if (is_url_check(conn, r))
+            o = accepted; /* Desk's check POSTs {} when its GET was not answered 200 */
         else if (strcmp(url, "/authorise") == 0)
             o = on_authorise(rx, r->body ? r->body : "", r->len);
         else
@@ -511,6 +614,7 @@ static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s --port N --mock URL [--secret S] [--source-id UUID]\n"
+            "          [--register --token T --org-id ID]\n"
             "\n"
             "A Zoho Desk extension webhook receiver (deskmock example).\n"
             "  --port N          port on 127.0.0.1 (0 = any free port)\n"
@@ -518,7 +622,10 @@ static void usage(FILE *out, const char *prog)
             "  --secret S        the manifest secret that keys the invoke HASH\n"
             "                    (default " DEFAULT_SECRET ")\n"
             "  --source-id UUID  the webhook's ignoreSourceId, sent on write-backs\n"
-            "                    (default " DEFAULT_SOURCE_ID ")\n",
+            "                    (default " DEFAULT_SOURCE_ID ")\n"
+            "  --register        a plain webhook: create our own (POST /api/v1/webhooks\n"
+            "                    with --token, org --org-id) and write back with the\n"
+            "                    REST API instead of invoke\n",
             prog);
 }
 
@@ -531,6 +638,10 @@ static int parse_args(int argc, char **argv, rx_server *rx, unsigned *port)
         if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
             usage(stdout, argv[0]);
             exit(0);
+        }
+        if (strcmp(opt, "--register") == 0) {
+            rx->plain = true;
+            continue;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "%s: %s needs a value\n", argv[0], opt);
@@ -553,15 +664,38 @@ static int parse_args(int argc, char **argv, rx_server *rx, unsigned *port)
             rx->secret = val;
         } else if (strcmp(opt, "--source-id") == 0) {
             rx->source_id = val;
+        } else if (strcmp(opt, "--token") == 0) {
+            rx->token = val;
+        } else if (strcmp(opt, "--org-id") == 0) {
+            snprintf(rx->org_id, sizeof rx->org_id, "%s", val);
         } else {
             fprintf(stderr, "%s: unknown option %s\n", argv[0], opt);
             return -1;
         }
     }
-    if (!have_port || !rx->mock) {
+    if (!have_port || !rx->mock || (rx->plain && (!rx->token || !rx->org_id[0]))) {
         usage(stderr, argv[0]);
         return -1;
     }
+    return 0;
+}
+
+/* --register: our own plain webhook at http://127.0.0.1:port/hook. */
+static int register_webhook(rx_server *rx, unsigned port)
+{
+    char url[64], id[ID_MAX], why[300];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", port);
+    const desk_invoke inv = {.desk_url = rx->mock, .org_id = rx->org_id, .token = rx->token,
+                             .source_id = rx->source_id};
+    if (desk_create_webhook(&inv, url, id, sizeof id, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: cannot create our webhook: %s\n", rx->b.name, why);
+        return -1;
+    }
+    pthread_mutex_lock(&rx->lock);
+    snprintf(rx->webhook_id, sizeof rx->webhook_id, "%s", id);
+    rx->authorised = true;
+    pthread_mutex_unlock(&rx->lock);
+    printf("registered webhook %s\n", id);
     return 0;
 }
 
@@ -620,7 +754,9 @@ int rx_main(int argc, char **argv, const rx_behaviour *b)
         goto done;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on http://127.0.0.1:%u\n", info ? (unsigned)info->port : port);
+    unsigned bound = info ? (unsigned)info->port : port;
+    if (rx.plain && register_webhook(&rx, bound) != 0) goto done;
+    printf("listening on http://127.0.0.1:%u\n", bound);
     fflush(stdout);
 
     int sig = 0;

@@ -61,6 +61,7 @@ typedef struct dh_run {
     int writes_back; /* -1: unknown; 0: the receiver has made no Desk call; 1: it has */
     cJSON
         *single_writes; /* eventType -> Desk calls one single delivery of it caused; may be NULL */
+    const char *failed_kind; /* the kind of the expectation that failed ("call", ...), or NULL */
 } dh_run;
 
 /* Why the scenario cannot run here (its "requires"), or NULL. */

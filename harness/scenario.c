@@ -296,7 +296,7 @@ static int expect(run *r, const cJSON *ex)
         return dh_expect_no_duplicate_writes(m, r->start, num_or(x, "quietMs", 400));
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "refused")))
         return dh_expect_refused(m, seq_var(r, cJSON_IsString(x) ? x->valuestring : ""),
-                                 num_or(ex, "quietMs", 100));
+                                 num_or(ex, "quietMs", 75));
     if ((x = cJSON_GetObjectItemCaseSensitive(ex, "answered"))) {
         uint64_t f = seq_var(r, dm_json_str(x, "forged") ? dm_json_str(x, "forged") : "");
         int want = num_or(x, "status", 200);
@@ -566,8 +566,17 @@ const char *dh_run_unmet(const run *r, const cJSON *sc)
     return NULL;
 }
 
+/* The expectation kind named k, as a string that outlives the scenario. */
+static const char *listed_kind(const char *k)
+{
+    for (const char *const *e = expect_kinds; *e; e++)
+        if (strcmp(*e, k) == 0) return *e;
+    return NULL;
+}
+
 int dh_run_body(run *r, const cJSON *sc)
 {
+    r->failed_kind = NULL;
     dh_mock *m = r->m;
     char tm[32];
     snprintf(tm, sizeof tm, "%lld", (long long)m->timeout_ms);
@@ -592,7 +601,10 @@ int dh_run_body(run *r, const cJSON *sc)
         expand_tree(r, copy);
         int rc = expect(r, copy);
         cJSON_Delete(copy);
-        if (rc) return -1;
+        if (rc) {
+            r->failed_kind = ex->child ? listed_kind(ex->child->string) : NULL;
+            return -1;
+        }
     }
     return 0;
 }
@@ -607,7 +619,7 @@ dh_outcome dh_run_scenario(dh_mock *m, const char *json, const dh_scenario_env *
         return DH_FAIL;
     }
     dm_json_parse(json, strlen(json), &sc, NULL, 0);
-    run r = {m, env, cJSON_CreateObject(), 0, 1, -1, NULL};
+    run r = {m, env, cJSON_CreateObject(), 0, 1, -1, NULL, NULL};
     dh_outcome out = DH_FAIL;
     const char *unmet = dh_run_unmet(&r, sc);
     if (unmet) {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define MAX_CAUSES 64
-#define QUIET_MS   100  /* this quiet, and the calls expected came: write-backs have landed */
+#define QUIET_MS   75   /* this quiet, and the calls expected came: write-backs have landed */
 #define EXPECT_MS  3000 /* how long to wait for a call the receiver was seen to make */
 #define QUIET_CAP  2000 /* a receiver in a loop never goes quiet */
 
@@ -127,7 +127,7 @@ static void learn_owner(dh_suite *s, uint64_t after, const char *webhook_id)
     cJSON *recs = dh_journal(s->m, after, "webhook,request");
     const cJSON *w, *r;
     cJSON_ArrayForEach(w, recs) {
-        if (strcmp(str(w, "kind"), "webhook") || strcmp(str(w, "webhookId"), webhook_id)) continue;
+        if (strcmp(str(w, "kind"), "webhook") || strcmp(str(w, "id"), webhook_id)) continue;
         cJSON_ArrayForEach(r, recs)
             if (!strcmp(str(r, "kind"), "request") && num(r, "seq") == num(w, "cause"))
                 snprintf(s->m->receiver_actor, sizeof s->m->receiver_actor, "%s", str(r, "actor"));
@@ -647,9 +647,9 @@ dh_outcome dh_suite_preflight(dh_suite *s)
     const cJSON *a = cJSON_GetArrayItem(atts, cJSON_GetArraySize(atts) - 1);
     int st = a ? (int)num(a, "status") : -1;
     if (!a)
-        dh_reportf(m, "preflight: the receiver was never reached with a Ticket_Add\n");
+        dh_reportf(m, "the receiver was never reached with a genuine Ticket_Add\n");
     else if (st < 0)
-        dh_reportf(m, "preflight: nothing answered a genuine Ticket_Add at %s (%s)\n",
+        dh_reportf(m, "nothing answered a genuine Ticket_Add at %s (%s)\n",
                    s->o.env.receiver_url, str(a, "error"));
     else
         dh_reportf(
@@ -774,6 +774,14 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
         }
     } else if (fs.n) {
         out = DH_SKIP;
+    }
+    if (out == DH_FAIL && rc && s->run.failed_kind && !strcmp(s->run.failed_kind, "call") && fs.n &&
+        !fresh) {
+        /* the call it waited for was refused for a cause already reported */
+        out = DH_SKIP;
+        dm_buf_reset(&rep);
+    }
+    if (out == DH_SKIP) {
         dm_buf_printf(&rep, "not judged again: the same root cause (%s) was reported by %s\n",
                       fs.f[0].key, cause_seen(s, fs.f[0].key));
     }
