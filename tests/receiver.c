@@ -66,7 +66,8 @@ static void keep_body(const dmt_recv *r, req_ctx *ctx, const char *data, size_t 
     if (r->o.body_keep && size > r->o.body_keep - ctx->len) size = r->o.body_keep - ctx->len;
     if (ctx->len + size + 1 > ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap : 256;
-        while (cap < ctx->len + size + 1) cap *= 2;
+        while (cap < ctx->len + size + 1)
+            cap *= 2;
         char *b = realloc(ctx->body, cap);
         if (!b) {
             fputs("receiver: out of memory\n", stderr);
@@ -237,8 +238,9 @@ dmt_recv *dmt_recv_open(const dmt_recv_opts *opts)
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = r->o.one_thread ? MHD_USE_EPOLL_INTERNAL_THREAD
-                                     : MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+    unsigned flags = r->o.one_thread
+                         ? MHD_USE_EPOLL_INTERNAL_THREAD
+                         : MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
     struct MHD_OptionItem more[3];
     size_t k = 0;
     if (r->o.max_connections)

@@ -17,12 +17,12 @@
 
 typedef struct dmt_hit {
     char method[16];
-    char *url;     /* path and query, as sent (count-only: the path alone) */
-    char *jwt;     /* X-ZDesk-JWT header, or NULL */
+    char *url; /* path and query, as sent (count-only: the path alone) */
+    char *jwt; /* X-ZDesk-JWT header, or NULL */
     char *content_type;
-    char *body;    /* NUL-terminated; at most opts.body_keep bytes when set */
+    char *body; /* NUL-terminated; at most opts.body_keep bytes when set */
     size_t len;
-    cJSON *json;   /* parsed body, or NULL (always NULL when counting only) */
+    cJSON *json; /* parsed body, or NULL (always NULL when counting only) */
 } dmt_hit;
 
 typedef struct dmt_recv dmt_recv;
