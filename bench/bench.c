@@ -1,14 +1,10 @@
-/* sink.c -- the benchmarks' webhook receiver: answers 200 (empty body) to every
- * request as fast as libmicrohttpd can, counts POSTs and timestamps the arrival
- * of each "bench-N" sequence. It keeps only the first bytes of each body and
- * judges nothing: the drivers compare what it recorded. Runs on libmicrohttpd's
- * own epoll thread, bound to 127.0.0.1 only. */
-#include "sink.h"
+/* bench.c -- see bench.h. The receiver is the shared test receiver
+ * (tests/receiver.c) counting only, keeping the first bytes of each body for
+ * a hook that timestamps the arrival of each "bench-N" sequence; it judges
+ * nothing: the drivers compare what it recorded. Bound to 127.0.0.1 only. */
+#include "bench.h"
+#include "receiver.h"
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,23 +13,13 @@
 
 #define HEAD_KEEP 1024 /* body bytes searched for the sequence */
 
-struct sink {
-    struct MHD_Daemon *daemon;
-    struct MHD_Response *ok;
+struct bench_rx {
+    dmt_recv *r;
     size_t max_seq;
     _Atomic int64_t *arrival;
-    atomic_uint_fast64_t posts, signed_posts;
+    atomic_uint_fast64_t signed_posts;
     _Atomic int64_t last;
-    atomic_int waiting;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
 };
-
-typedef struct req_ctx {
-    int is_post;
-    size_t len;
-    char head[HEAD_KEEP + 1];
-} req_ctx;
 
 /* ==== Timing helpers ==== */
 
@@ -85,177 +71,110 @@ static long long find_seq(const char *head)
     return digits ? n : -1;
 }
 
-static void arrived(sink *s, struct MHD_Connection *conn, req_ctx *ctx)
+/* The receiver's hook, for each complete request, before it is counted. */
+static int arrived(void *ud, const dmt_hit *h, int status)
 {
+    bench_rx *x = ud;
+    if (strcmp(h->method, "POST") != 0) return status;
     int64_t now = bench_now_ns();
-    ctx->head[ctx->len] = '\0';
-    long long n = find_seq(ctx->head);
-    if (n >= 0 && (size_t)n < s->max_seq) atomic_store(&s->arrival[n], now);
-    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ZDesk-JWT"))
-        atomic_fetch_add(&s->signed_posts, 1);
-    atomic_store(&s->last, now);
-    atomic_fetch_add(&s->posts, 1);
-    if (atomic_load(&s->waiting)) {
-        pthread_mutex_lock(&s->mu);
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-    }
+    long long n = find_seq(h->body);
+    if (n >= 0 && (size_t)n < x->max_seq) atomic_store(&x->arrival[n], now);
+    if (h->jwt) atomic_fetch_add(&x->signed_posts, 1);
+    atomic_store(&x->last, now);
+    return status;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+bench_rx *rx_start(size_t max_seq, char *url, size_t urllen)
 {
-    sink *s = cls;
-    req_ctx *ctx = *con_cls;
-    (void)url;
-    (void)version;
-    if (!ctx) {
-        /* First call: headers only. Answering now would cost keep-alive. */
-        ctx = calloc(1, sizeof *ctx);
-        if (!ctx) return MHD_NO;
-        ctx->is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-        *con_cls = ctx;
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        size_t room = HEAD_KEEP - ctx->len;
-        size_t take = *upload_data_size < room ? *upload_data_size : room;
-        memcpy(ctx->head + ctx->len, upload_data, take);
-        ctx->len += take;
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (ctx->is_post) arrived(s, conn, ctx);
-    return MHD_queue_response(conn, MHD_HTTP_OK, s->ok);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)conn;
-    (void)toe;
-    free(*con_cls);
-    *con_cls = NULL;
-}
-
-sink *sink_start(size_t max_seq, char *url, size_t urllen)
-{
-    sink *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
-    s->max_seq = max_seq;
-    s->arrival = calloc(max_seq ? max_seq : 1, sizeof *s->arrival);
-    s->ok = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!s->arrival || !s->ok) goto fail;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-    if (!s->daemon) {
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
-        goto fail;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(url, urllen, "http://127.0.0.1:%d/hook", info ? info->port : 0);
-    return s;
+    bench_rx *x = calloc(1, sizeof *x);
+    if (!x) return NULL;
+    x->max_seq = max_seq;
+    x->arrival = calloc(max_seq ? max_seq : 1, sizeof *x->arrival);
+    if (!x->arrival) goto fail;
+    dmt_recv_opts o = {.count_only = 1,
+                       .one_thread = 1,
+                       .connection_timeout_s = 30,
+                       .body_keep = HEAD_KEEP,
+                       .answer = "",
+                       .hook = arrived,
+                       .hook_ud = x};
+    x->r = dmt_recv_open(&o);
+    if (!x->r) goto fail;
+    snprintf(url, urllen, "%s/hook", dmt_recv_url(x->r));
+    return x;
 fail:
-    if (s->ok) MHD_destroy_response(s->ok);
-    free((void *)s->arrival);
-    free(s);
+    free((void *)x->arrival);
+    free(x);
     return NULL;
 }
 
-void sink_stop(sink *s)
+void rx_stop(bench_rx *x)
 {
-    if (!s) return;
-    MHD_stop_daemon(s->daemon);
-    MHD_destroy_response(s->ok);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
-    free((void *)s->arrival);
-    free(s);
+    if (!x) return;
+    dmt_recv_stop(x->r);
+    free((void *)x->arrival);
+    free(x);
 }
 
-void sink_reset(sink *s)
+void rx_reset(bench_rx *x)
 {
-    for (size_t i = 0; i < s->max_seq; i++) atomic_store(&s->arrival[i], 0);
-    atomic_store(&s->posts, 0);
-    atomic_store(&s->signed_posts, 0);
-    atomic_store(&s->last, 0);
+    dmt_recv_reset(x->r);
+    for (size_t i = 0; i < x->max_seq; i++)
+        atomic_store(&x->arrival[i], 0);
+    atomic_store(&x->signed_posts, 0);
+    atomic_store(&x->last, 0);
 }
 
-uint64_t sink_posts(const sink *s)
+uint64_t rx_posts(bench_rx *x)
 {
-    return atomic_load(&((sink *)s)->posts);
+    return dmt_recv_count(x->r, "POST");
 }
 
-uint64_t sink_signed(const sink *s)
+uint64_t rx_signed(const bench_rx *x)
 {
-    return atomic_load(&((sink *)s)->signed_posts);
+    return atomic_load(&((bench_rx *)x)->signed_posts);
 }
 
-int64_t sink_arrival(const sink *s, size_t n)
+int64_t rx_arrival(const bench_rx *x, size_t n)
 {
-    return n < s->max_seq ? atomic_load(&s->arrival[n]) : 0;
+    return n < x->max_seq ? atomic_load(&x->arrival[n]) : 0;
 }
 
-int64_t sink_last(const sink *s)
+int64_t rx_last(const bench_rx *x)
 {
-    return atomic_load(&((sink *)s)->last);
+    return atomic_load(&((bench_rx *)x)->last);
 }
 
-/* Waits on the condition variable until done(s, arg) or the deadline. */
-static void wait_until(sink *s, int (*done)(sink *, uint64_t), uint64_t arg, int64_t deadline_ns)
+/* Milliseconds until deadline_ns, rounded up; 0 once it passed. */
+static int ms_until(int64_t deadline_ns)
 {
-    if (done(s, arg)) return;
-    pthread_mutex_lock(&s->mu);
-    atomic_fetch_add(&s->waiting, 1);
-    while (!done(s, arg)) {
-        int64_t now = bench_now_ns();
-        if (now >= deadline_ns) break;
-        /* wake at least every 10 ms: the condition is re-read either way */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t step = deadline_ns - now < 10000000 ? deadline_ns - now : 10000000;
-        ts.tv_nsec += (long)step;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-    }
-    atomic_fetch_sub(&s->waiting, 1);
-    pthread_mutex_unlock(&s->mu);
+    int64_t left = deadline_ns - bench_now_ns();
+    if (left <= 0) return 0;
+    int64_t ms = (left + 999999) / 1000000;
+    return ms > 1000000000 ? 1000000000 : (int)ms;
 }
 
-static int seq_done(sink *s, uint64_t n)
+typedef struct seq_wait {
+    bench_rx *x;
+    size_t n;
+} seq_wait;
+
+static int seq_done(void *ud)
 {
-    return sink_arrival(s, (size_t)n) != 0;
+    seq_wait *w = ud;
+    return rx_arrival(w->x, w->n) != 0;
 }
 
-static int posts_done(sink *s, uint64_t n)
+int64_t rx_wait_seq(bench_rx *x, size_t n, int64_t deadline_ns)
 {
-    return sink_posts(s) >= n;
+    seq_wait w = {x, n};
+    dmt_recv_wait_for(x->r, seq_done, &w, ms_until(deadline_ns));
+    return rx_arrival(x, n);
 }
 
-int64_t sink_wait_seq(sink *s, size_t n, int64_t deadline_ns)
+uint64_t rx_wait_posts(bench_rx *x, uint64_t posts, int64_t deadline_ns)
 {
-    wait_until(s, seq_done, n, deadline_ns);
-    return sink_arrival(s, n);
-}
-
-uint64_t sink_wait_posts(sink *s, uint64_t posts, int64_t deadline_ns)
-{
-    wait_until(s, posts_done, posts, deadline_ns);
-    return sink_posts(s);
+    return dmt_recv_wait(x->r, "POST", (size_t)posts, ms_until(deadline_ns));
 }
 
 int bench_number(const char *s, long long lo, long long hi, long long *out)
