@@ -1,16 +1,16 @@
 /* delivery.c -- the delivery benchmark driver: against a running `deskmock
  * serve` (read from its ready file) it creates a REST webhook for
- * Ticket_Update (includePrevState) pointing at the in-process sink, then
+ * Ticket_Update (includePrevState) pointing at the in-process receiver, then
  * PATCHes ticket 18920000000000401 with subject "bench-N" and alternating
  * priority, so every PATCH is a real change and each delivery names its N.
- *   latency:    one PATCH at a time, each waited for at the sink; change ->
- *               delivered is sink arrival minus PATCH send (one clock,
+ *   latency:    one PATCH at a time, each waited for at the receiver; change ->
+ *               delivered is receiver arrival minus PATCH send (one clock,
  *               CLOCK_MONOTONIC, one process);
  *   throughput: N PATCHes as fast as --concurrency keep-alive connections
  *               allow; events/s is N over first PATCH send -> last arrival.
  * Bounded in count and time; prints key=value lines for bench/run. It only
  * talks to 127.0.0.1. */
-#include "sink.h"
+#include "bench.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -100,14 +100,14 @@ static struct curl_slist *desk_headers(const target *t)
 }
 
 /* POST /api/v1/webhooks; 0 when deskmock answered 200. */
-static int create_webhook(const target *t, const char *sink_url)
+static int create_webhook(const target *t, const char *rx_url)
 {
     char url[320], body[512], answer[512] = "";
     snprintf(url, sizeof url, "%s/api/v1/webhooks", t->url);
     snprintf(body, sizeof body,
              "{\"name\":\"bench\",\"url\":\"%s\",\"subscriptions\":"
              "{\"Ticket_Update\":{\"includePrevState\":true}}}",
-             sink_url);
+             rx_url);
     struct curl_slist *h = desk_headers(t);
     CURL *e = curl_easy_init();
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -158,7 +158,7 @@ static int ok(CURL *e, CURLcode rc)
 }
 
 /* Sequential PATCHes; change -> delivered latencies in ms into lat. */
-static size_t latency(sink *k, const target *t, size_t n, double *lat, int64_t budget_ns,
+static size_t latency(bench_rx *k, const target *t, size_t n, double *lat, int64_t budget_ns,
                       size_t *failed)
 {
     struct curl_slist *h = desk_headers(t);
@@ -174,7 +174,7 @@ static size_t latency(sink *k, const target *t, size_t n, double *lat, int64_t b
             (*failed)++;
             continue;
         }
-        int64_t t1 = sink_wait_seq(k, i, t0 + 2000000000);
+        int64_t t1 = rx_wait_seq(k, i, t0 + 2000000000);
         if (t1) lat[got++] = (double)(t1 - t0) / 1e6;
     }
     curl_easy_cleanup(p.easy);
@@ -188,7 +188,7 @@ typedef struct rate {
 } rate;
 
 /* N PATCHes over conc connections; waits for N deliveries. */
-static rate throughput(sink *k, const target *t, size_t n, int conc, int64_t budget_ns,
+static rate throughput(bench_rx *k, const target *t, size_t n, int conc, int64_t budget_ns,
                        size_t *failed)
 {
     rate r = {0, 0, 0, 0, 0};
@@ -222,9 +222,9 @@ static rate throughput(sink *k, const target *t, size_t n, int conc, int64_t bud
         if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     int64_t t_patched = bench_now_ns();
-    r.backlog = n - sink_posts(k);
-    r.delivered = sink_wait_posts(k, n, deadline);
-    int64_t t1 = sink_last(k);
+    r.backlog = n - rx_posts(k);
+    r.delivered = rx_wait_posts(k, n, deadline);
+    int64_t t1 = rx_last(k);
     for (int i = 0; i < conc; i++)
         if (ps[i].easy) {
             curl_multi_remove_handle(m, ps[i].easy);
@@ -287,15 +287,15 @@ int main(int argc, char **argv)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char sink_url[128];
+    char rx_url[128];
     size_t max_seq = (size_t)(n > lat_n ? n : lat_n) + 1;
-    sink *k = sink_start(max_seq, sink_url, sizeof sink_url);
+    bench_rx *k = rx_start(max_seq, rx_url, sizeof rx_url);
     if (!k) {
-        fprintf(stderr, "delivery: cannot start the sink\n");
+        fprintf(stderr, "delivery: cannot start the receiver\n");
         return 1;
     }
-    if (create_webhook(&t, sink_url)) {
-        sink_stop(k);
+    if (create_webhook(&t, rx_url)) {
+        rx_stop(k);
         return 1;
     }
     int64_t budget = budget_s * 1000000000LL;
@@ -308,24 +308,24 @@ int main(int argc, char **argv)
 
     /* warm-up, then latency while nothing else is queued */
     latency(k, &t, 50, lat, budget, &failed);
-    sink_reset(k);
+    rx_reset(k);
     size_t got = latency(k, &t, (size_t)lat_n, lat, budget, &failed);
     double p50 = bench_percentile(lat, got, 50), p99 = bench_percentile(lat, got, 99);
     double pmax = got ? lat[got - 1] : 0;
-    uint64_t signed_posts = sink_signed(k), posts = sink_posts(k);
+    uint64_t signed_posts = rx_signed(k), posts = rx_posts(k);
 
     uint64_t backlog = 0, short_runs = 0;
     for (long long r = 0; r < reps; r++) {
         if (journal && truncate(journal, 0) != 0) perror("delivery: emptying the journal file");
-        sink_reset(k);
+        rx_reset(k);
         rate x = throughput(k, &t, (size_t)n, (int)conc, budget, &failed);
         rates[r] = x.events_per_s;
         prates[r] = x.patches_per_s;
         if (x.drain_per_s > 0) drates[ndrain++] = x.drain_per_s;
         if (x.backlog > backlog) backlog = x.backlog;
         if (x.delivered < (uint64_t)n) short_runs++;
-        signed_posts += sink_signed(k);
-        posts += sink_posts(k);
+        signed_posts += rx_signed(k);
+        posts += rx_posts(k);
         char drain[64] = "(too few to time)";
         if (x.drain_per_s > 0) snprintf(drain, sizeof drain, "drained at %.0f/s", x.drain_per_s);
         fprintf(stderr,
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
     free(rates);
     free(prates);
     free(drates);
-    sink_stop(k);
+    rx_stop(k);
     curl_global_cleanup();
     return 0;
 }

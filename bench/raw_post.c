@@ -1,11 +1,11 @@
 /* raw_post.c -- the delivery baseline: a bare libcurl-multi loop POSTing 2 KB
- * JSON bodies to the in-process sink, with none of deskmock's work (no state,
+ * JSON bodies to the in-process receiver, with none of deskmock's work (no state,
  * no events, no JWT, no journal). Like deskmock's delivery engine for one
  * webhook it keeps --concurrency POSTs in flight (default 1) on keep-alive
- * connections. Measures POSTs/s (first send to last arrival at the sink) and
+ * connections. Measures POSTs/s (first send to last arrival at the receiver) and
  * send -> arrival latency of sequential POSTs. Bounded in count and time.
  * Prints key=value lines for bench/run. */
-#include "sink.h"
+#include "bench.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -82,7 +82,7 @@ static CURL *make_easy(const char *url, struct curl_slist *h, slot *s)
 }
 
 /* N POSTs, `conc` in flight; returns POSTs/s measured to the last arrival. */
-static double throughput(sink *k, const char *url, size_t n, int conc, int64_t budget_ns,
+static double throughput(bench_rx *k, const char *url, size_t n, int conc, int64_t budget_ns,
                          size_t *failed)
 {
     struct curl_slist *h = headers();
@@ -117,8 +117,8 @@ static double throughput(sink *k, const char *url, size_t n, int conc, int64_t b
         }
         if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
-    uint64_t got = sink_wait_posts(k, n, deadline);
-    int64_t t1 = sink_last(k);
+    uint64_t got = rx_wait_posts(k, n, deadline);
+    int64_t t1 = rx_last(k);
     for (int i = 0; i < conc; i++)
         if (slots[i].easy) {
             curl_multi_remove_handle(m, slots[i].easy);
@@ -132,7 +132,7 @@ static double throughput(sink *k, const char *url, size_t n, int conc, int64_t b
 }
 
 /* Sequential POSTs: latency of each from send to arrival, in ms, into lat. */
-static size_t latency(sink *k, const char *url, size_t first, size_t n, double *lat,
+static size_t latency(bench_rx *k, const char *url, size_t first, size_t n, double *lat,
                       int64_t budget_ns)
 {
     struct curl_slist *h = headers();
@@ -145,7 +145,7 @@ static size_t latency(sink *k, const char *url, size_t first, size_t n, double *
         set_seq(&s, first + i);
         int64_t t0 = bench_now_ns();
         if (curl_easy_perform(e) != CURLE_OK) continue;
-        int64_t t1 = sink_wait_seq(k, first + i, t0 + 1000000000);
+        int64_t t1 = rx_wait_seq(k, first + i, t0 + 1000000000);
         if (t1) lat[got++] = (double)(t1 - t0) / 1e6;
     }
     curl_easy_cleanup(e);
@@ -177,9 +177,9 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char url[128];
     size_t max_seq = (size_t)(n > lat_n ? n : lat_n) + 1;
-    sink *k = sink_start(max_seq, url, sizeof url);
+    bench_rx *k = rx_start(max_seq, url, sizeof url);
     if (!k) {
-        fprintf(stderr, "raw_post: cannot start the sink\n");
+        fprintf(stderr, "raw_post: cannot start the receiver\n");
         return 1;
     }
     int64_t budget = budget_s * 1000000000LL;
@@ -188,13 +188,13 @@ int main(int argc, char **argv)
 
     /* warm-up, then latency on an otherwise idle pair */
     latency(k, url, 0, 50, lat, budget);
-    sink_reset(k);
+    rx_reset(k);
     size_t got = latency(k, url, 0, (size_t)lat_n, lat, budget);
     double p50 = bench_percentile(lat, got, 50), p99 = bench_percentile(lat, got, 99);
 
     size_t failed = 0;
     for (long long r = 0; r < reps; r++) {
-        sink_reset(k);
+        rx_reset(k);
         rates[r] = throughput(k, url, (size_t)n, (int)conc, budget, &failed);
         fprintf(stderr, "raw_post: run %lld: %.0f POSTs/s\n", r + 1, rates[r]);
     }
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
     printf("raw_body_bytes=%d\n", BODY_LEN);
     free(lat);
     free(rates);
-    sink_stop(k);
+    rx_stop(k);
     curl_global_cleanup();
     return 0;
 }

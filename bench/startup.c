@@ -9,7 +9,7 @@
  * must write the ready file by rename or close,
  * as `deskmock serve --ready-file` and baseline_server do. */
 #define _GNU_SOURCE
-#include "sink.h"
+#include "bench.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "receiver.h"
 #include "invoke/invoke.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -236,4 +237,29 @@ dmt_resp dmt_invoke_get(dmt_mock *m, const char *secret, const char *ctx, const 
     dmt_resp r;
     assert_int_equal(dmt_http("POST", target, h, body, strlen(body), &r), 0);
     return r;
+}
+
+/* ==== The shared receiver, failing the test when it cannot listen ==== */
+
+/* Bodies parse as deskmock parses JSON: strictly (no duplicate keys). */
+static cJSON *parse_strict(const char *body, size_t len)
+{
+    cJSON *j = NULL;
+    dm_json_parse(body, len, &j, NULL, 0);
+    return j;
+}
+
+dmt_recv *dmt_recv_start_with(const dmt_recv_opts *opts)
+{
+    dmt_recv_opts o = {0};
+    if (opts) o = *opts;
+    if (!o.parse) o.parse = parse_strict;
+    dmt_recv *r = dmt_recv_open(&o);
+    if (!r) fail_msg("receiver: cannot listen");
+    return r;
+}
+
+dmt_recv *dmt_recv_start(void)
+{
+    return dmt_recv_start_with(NULL);
 }

@@ -11,12 +11,8 @@
 #include "net/outbound.h"
 #include "util/clock.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <time.h>
 
 #define T401  "/api/v1/tickets/" DMT_TICKET
 #define NRECV 2
@@ -26,26 +22,19 @@
 
 /* ==== A receiver that keeps counts, not bodies ==== */
 
-/* Answers POSTs with scripted statuses after delay_ms, keeping only counts:
- * requests in flight at once, POSTs, events, whether the events' payloads
- * came in order (subject or content "<prefix><n>" for n = 0, 1, ...), and
- * the first payload subject of the first 32 POSTs. The load test's
- * receivers would otherwise hold every body they were sent. */
+/* The shared receiver counting only (the load test's receivers would
+ * otherwise hold every body they were sent), answering POSTs with scripted
+ * statuses after a delay, with a hook that counts the events it accepted
+ * (200) and whether their payloads came in order (subject or content
+ * "<prefix><n>" for n = 0, 1, ...). Requests in flight at once and POSTs are
+ * the receiver's own counts. */
 typedef struct tally {
-    struct MHD_Daemon *d;
-    char url[64];
+    dmt_recv *r;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int delay_ms, inflight, max_inflight, posts;
-    long events, next; /* next: the n expected next; -1 once out of order */
+    int max_inflight, posts; /* filled in by tally_snapshot */
+    long events, next;       /* next: the n expected next; -1 once out of order */
     const char *order_key;
-    int script[16], nscript, iscript, status;
-    char subjects[32][64];
 } tally;
-
-typedef struct tally_req {
-    dm_buf body;
-} tally_req;
 
 /* Checks one POST's events against the expected order; under t->mu. */
 static void tally_events(tally *t, const cJSON *batch)
@@ -61,109 +50,42 @@ static void tally_events(tally *t, const cJSON *batch)
     }
 }
 
-static enum MHD_Result tally_on_req(void *cls, struct MHD_Connection *c, const char *url,
-                                    const char *method, const char *version, const char *data,
-                                    size_t *size, void **con_cls)
+static int tally_hook(void *ud, const dmt_hit *h, int status)
 {
-    (void)url;
-    (void)version;
-    tally *t = cls;
-    tally_req *rq = *con_cls;
-    if (!rq) {
-        *con_cls = calloc(1, sizeof *rq);
-        return MHD_YES;
-    }
-    if (*size) {
-        dm_buf_append(&rq->body, data, *size);
-        *size = 0;
-        return MHD_YES;
-    }
-    int status = 200;
-    if (strcmp(method, "POST") == 0) {
-        cJSON *j = cJSON_ParseWithLength(rq->body.data ? rq->body.data : "", rq->body.len);
-        const char *s = dmt_str(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "payload"), "subject");
-        pthread_mutex_lock(&t->mu);
-        if (++t->inflight > t->max_inflight) t->max_inflight = t->inflight;
-        if (t->posts < 32) snprintf(t->subjects[t->posts], sizeof t->subjects[0], "%s", s ? s : "");
-        status = t->iscript < t->nscript ? t->script[t->iscript++] : t->status;
-        if (status == 200) tally_events(t, j);
-        pthread_mutex_unlock(&t->mu);
-        cJSON_Delete(j);
-        if (t->delay_ms) {
-            struct timespec ts = {0, (long)t->delay_ms * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        pthread_mutex_lock(&t->mu);
-        t->inflight--; /* before answering: the mock cannot have the answer yet */
-        t->posts++;
-        pthread_cond_broadcast(&t->cv);
-        pthread_mutex_unlock(&t->mu);
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    tally *t = ud;
+    if (strcmp(h->method, "POST") != 0 || status != 200) return status;
+    cJSON *j = cJSON_ParseWithLength(h->body, h->len);
+    pthread_mutex_lock(&t->mu);
+    tally_events(t, j);
+    pthread_mutex_unlock(&t->mu);
+    cJSON_Delete(j);
+    return status;
 }
 
-static void tally_on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                          enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    tally_req *rq = *con_cls;
-    if (!rq) return;
-    dm_buf_free(&rq->body);
-    free(rq);
-    *con_cls = NULL;
-}
-
-/* A tally answering 200 after delay_ms; order_key names the payload member
- * whose values must run v0, v1, ... ("subject" or "content"). */
-static tally *tally_start(int delay_ms, const char *order_key)
+/* A tally answering 200; order_key names the payload member whose values
+ * must run v0, v1, ... ("subject" or "content"). */
+static tally *tally_start(const char *order_key)
 {
     tally *t = calloc(1, sizeof *t);
     assert_non_null(t);
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
-    t->delay_ms = delay_ms;
     t->order_key = order_key;
-    t->status = 200;
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    t->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-                            NULL, NULL, tally_on_req, t, MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, tally_on_done, t, MHD_OPTION_END);
-    if (!t->d) fail_msg("tally: cannot listen");
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(t->d, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(t->url, sizeof t->url, "http://127.0.0.1:%u", (unsigned)info->port);
+    dmt_recv_opts o = {.count_only = 1, .answer = "", .hook = tally_hook, .hook_ud = t};
+    t->r = dmt_recv_start_with(&o);
     return t;
 }
 
 /* Sets the answers (before any POST arrives): the script, then status. */
 static void tally_answers(tally *t, const int *script, int n, int status)
 {
-    pthread_mutex_lock(&t->mu);
-    if (n) memcpy(t->script, script, (size_t)n * sizeof *script);
-    t->nscript = n;
-    t->status = status;
-    pthread_mutex_unlock(&t->mu);
+    dmt_recv_script(t->r, script, (size_t)n);
+    dmt_recv_set_status(t->r, status);
 }
 
 /* Waits (real time, at most 10 s) for n POSTs; returns how many came. */
 static int tally_wait(tally *t, int n)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
-    pthread_mutex_lock(&t->mu);
-    while (t->posts < n && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0) {
-    }
-    int got = t->posts;
-    pthread_mutex_unlock(&t->mu);
-    return got;
+    return (int)dmt_recv_wait(t->r, "POST", (size_t)n, 10000);
 }
 
 /* A consistent copy of t's counts. */
@@ -172,15 +94,16 @@ static tally tally_snapshot(tally *t)
     pthread_mutex_lock(&t->mu);
     tally copy = *t;
     pthread_mutex_unlock(&t->mu);
+    copy.posts = (int)dmt_recv_count(t->r, "POST");
+    copy.max_inflight = dmt_recv_max_inflight(t->r);
     return copy;
 }
 
 static void tally_stop(tally *t)
 {
     if (!t) return;
-    MHD_stop_daemon(t->d);
+    dmt_recv_stop(t->r);
     pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
     free(t);
 }
 
@@ -448,9 +371,10 @@ static void one_request_in_flight_per_webhook_and_order_kept(void **state)
     fx *f = *state;
     dm_app_opts o = dmh_virtual_opts();
     dmt_mock *m = f->m = dmt_mock_start(&o);
-    tally *t = f->t[0] = tally_start(20, "subject");
+    tally *t = f->t[0] = tally_start("subject");
     char id[32];
-    dmh_create(m, t->url, "{\"Ticket_Update\":null}", "", id);
+    dmh_create(m, dmt_recv_url(t->r), "{\"Ticket_Update\":null}", "", id);
+    dmt_recv_set_delay(t->r, 20); /* after the URL check: POSTs only */
     for (int i = 0; i < 8; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"subject\":\"v%d\"}", i);
@@ -921,8 +845,9 @@ static void ten_thousand_events_to_ten_webhooks_every_fate_accounted(void **stat
         const char *extra = i == W_IGNORE ? ",\"ignoreSourceId\":\"" DMH_UUID_A "\""
                             : i == W_OFF  ? ",\"isEnabled\":false"
                                           : "";
-        f->t[i] = tally_start(2, "content"); /* slower than the writes: batches fill */
-        dmh_create(m, f->t[i]->url, subs, extra, l->ids[i]);
+        f->t[i] = tally_start("content");
+        dmh_create(m, dmt_recv_url(f->t[i]->r), subs, extra, l->ids[i]);
+        dmt_recv_set_delay(f->t[i]->r, 2); /* slower than the writes: batches fill */
     }
     tally_answers(f->t[W_FAIL], NULL, 0, 500);
     static const int flaky[] = {500, 200, 500, 500, 200, 503, 200, 500};

@@ -4,120 +4,28 @@
  * create and on a URL change; scopes; a deleted webhook gets nothing more. */
 #include "hooks.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <time.h>
 
 #define SUBS "{\"Ticket_Update\":{\"includePrevState\":true}}"
 
 /* ==== A receiver that holds URL checks until released ==== */
 
-/* Every request with the held method waits until the test opens the latch,
- * so two creates can be caught with both URL checks in flight, or a
- * delivery while it is in flight. Others are answered 200 at once. */
-typedef struct latch {
-    struct MHD_Daemon *d;
-    char url[64];
-    const char *hold; /* "GET" or "POST" */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int arrived, open;
-} latch;
-
-static enum MHD_Result latch_on_req(void *cls, struct MHD_Connection *c, const char *url,
-                                    const char *method, const char *version, const char *data,
-                                    size_t *size, void **con_cls)
+/* The shared receiver, counting only: every request with the held method
+ * waits until the test releases it, so two creates can be caught with both
+ * URL checks in flight, or a delivery while it is in flight. Others are
+ * answered 200 at once. */
+static dmt_recv *latch_start(const char *hold)
 {
-    static int marker;
-    (void)url;
-    (void)version;
-    (void)data;
-    latch *l = cls;
-    if (!*con_cls) {
-        *con_cls = &marker;
-        return MHD_YES;
-    }
-    *size = 0;
-    if (strcmp(method, l->hold) == 0) {
-        pthread_mutex_lock(&l->mu);
-        l->arrived++;
-        pthread_cond_broadcast(&l->cv);
-        while (!l->open)
-            pthread_cond_wait(&l->cv, &l->mu);
-        pthread_mutex_unlock(&l->mu);
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result rc = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-static latch *latch_start(const char *hold)
-{
-    latch *l = calloc(1, sizeof *l);
-    assert_non_null(l);
-    l->hold = hold;
-    pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->cv, NULL);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    l->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-                            NULL, NULL, latch_on_req, l, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
-    if (!l->d) fail_msg("latch: cannot listen");
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(l->url, sizeof l->url, "http://127.0.0.1:%u", (unsigned)info->port);
+    dmt_recv_opts o = {.count_only = 1, .answer = ""};
+    dmt_recv *l = dmt_recv_start_with(&o);
+    dmt_recv_hold(l, hold);
     return l;
-}
-
-static void latch_set(latch *l, int open)
-{
-    pthread_mutex_lock(&l->mu);
-    l->open = open;
-    if (!open) l->arrived = 0;
-    pthread_cond_broadcast(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-}
-
-static int latch_arrived(latch *l)
-{
-    pthread_mutex_lock(&l->mu);
-    int n = l->arrived;
-    pthread_mutex_unlock(&l->mu);
-    return n;
-}
-
-/* Waits (real time, at most 10 s) until n held requests arrived. */
-static int latch_wait(latch *l, int n)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
-    pthread_mutex_lock(&l->mu);
-    while (l->arrived < n && pthread_cond_timedwait(&l->cv, &l->mu, &until) == 0) {
-    }
-    int got = l->arrived;
-    pthread_mutex_unlock(&l->mu);
-    return got;
-}
-
-static void latch_stop(latch *l)
-{
-    if (!l) return;
-    latch_set(l, 1);
-    MHD_stop_daemon(l->d);
-    pthread_mutex_destroy(&l->mu);
-    pthread_cond_destroy(&l->cv);
-    free(l);
 }
 
 typedef struct fx {
     dmt_mock *m;
     dmt_recv *r[3];
-    latch *l;
+    dmt_recv *l;
 } fx;
 
 static int setup(void **state)
@@ -140,7 +48,7 @@ static int teardown(void **state)
     dmt_mock_stop(f->m);
     for (int i = 0; i < 3; i++)
         dmt_recv_stop(f->r[i]);
-    latch_stop(f->l);
+    dmt_recv_stop(f->l);
     free(f);
     return 0;
 }
@@ -585,12 +493,12 @@ static void two_creates_in_flight(fx *f, const char *body, long status[2])
         curl_multi_add_handle(mh, e[i]);
     }
     int running = 2;
-    for (int spins = 0; latch_arrived(f->l) < 2; spins++) {
+    for (int spins = 0; dmt_recv_held(f->l) < 2; spins++) {
         if (spins > 400) fail_msg("the two URL checks never both arrived");
         curl_multi_perform(mh, &running);
         curl_multi_poll(mh, NULL, 0, 25, NULL);
     }
-    latch_set(f->l, 1);
+    dmt_recv_release(f->l);
     while (running) {
         curl_multi_perform(mh, &running);
         if (running) curl_multi_poll(mh, NULL, 0, 100, NULL);
@@ -626,7 +534,7 @@ static void creates_racing_their_url_checks_still_respect_the_limits(void **stat
     char id[32], body[512];
     for (int i = 0; i < 9; i++)
         dmh_create(f->m, dmt_recv_url(f->r[0]), SUBS, "", id);
-    body_for(body, sizeof body, f->l->url, "");
+    body_for(body, sizeof body, dmt_recv_url(f->l), "");
     long st[2];
     two_creates_in_flight(f, body, st);
     assert_int_equal(st[0] + st[1], 200 + 422);
@@ -635,8 +543,8 @@ static void creates_racing_their_url_checks_still_respect_the_limits(void **stat
     for (int i = 0; i < 9; i++)
         dmh_create(f->m, dmt_recv_url(f->r[0]), SUBS, ",\"isEnabled\":false", id);
     assert_int_equal(list_size(f), 19);
-    latch_set(f->l, 0);
-    body_for(body, sizeof body, f->l->url, ",\"isEnabled\":false");
+    dmt_recv_hold(f->l, "GET");
+    body_for(body, sizeof body, dmt_recv_url(f->l), ",\"isEnabled\":false");
     two_creates_in_flight(f, body, st);
     assert_int_equal(st[0] + st[1], 200 + 422);
     assert_int_equal(list_size(f), 20);
@@ -714,17 +622,17 @@ static void delete_during_a_delivery_drops_the_event_in_flight(void **state)
     fx *f = *state;
     f->l = latch_start("POST");
     char id[32];
-    dmh_create(f->m, f->l->url, SUBS, "", id);
+    dmh_create(f->m, dmt_recv_url(f->l), SUBS, "", id);
     uint64_t s0 = dmh_last_seq(f->m);
     dmt_resp r =
         dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
     dmh_status(&r, 200);
     dmt_resp_free(&r);
-    assert_int_equal(latch_wait(f->l, 1), 1);
+    assert_int_equal(dmt_recv_wait(f->l, "POST", 1, 10000), 1);
     r = on_webhook(f, "DELETE", id, DMT_ADMIN, NULL);
     dmh_status(&r, 204);
     dmt_resp_free(&r);
-    latch_set(f->l, 1);
+    dmt_recv_release(f->l);
     cJSON *fates = dmh_wait_fates(f->m, s0, 1);
     assert_int_equal(cJSON_GetArraySize(fates), 1);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(fates, 0), "fate"), "dropped");

@@ -28,15 +28,13 @@
  * usage: load [--changes N] [--writers N] [--batch-max N] [--journal-limit N]
  *             [--max-rss-mb N] [--keep] */
 #include "app.h"
+#include "receiver.h"
 #include "util/buf.h"
 #include "util/json.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <malloc.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -126,11 +124,11 @@ static long heap_in_use_kb(void)
     return (long)((mi.uordblks + mi.hblkhd) / 1024);
 }
 
-/* ==== Receivers: one libmicrohttpd thread per mock, paths /h0 .. /h9 ==== */
+/* ==== Receivers: the shared test receiver, one epoll thread per mock,
+ * counting only, paths /h0 .. /h9 ==== */
 
 typedef struct sink {
-    struct MHD_Daemon *d;
-    int port;
+    dmt_recv *r;
     long per_writer;
     int writers;
     pthread_mutex_t mu;
@@ -138,10 +136,6 @@ typedef struct sink {
     long posts[HOOKS];
     long unknown; /* POSTs with no subject of ours */
 } sink;
-
-typedef struct sink_req {
-    dm_buf body;
-} sink_req;
 
 /* Counts every "subject":"load-W-I" in body at webhook h. */
 static void sink_count(sink *s, int h, const char *body)
@@ -161,49 +155,21 @@ static void sink_count(sink *s, int h, const char *body)
     if (!found) s->unknown++;
 }
 
-static enum MHD_Result sink_on_req(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version, const char *data,
-                                   size_t *size, void **con_cls)
+/* The receiver's hook: counts a POST at /hN and answers as webhook N does
+ * (the dead one 500, the flaky one 503 to every FLAKY_EVERYth). */
+static int sink_hook(void *ud, const dmt_hit *hit, int status)
 {
-    (void)version;
-    sink *s = cls;
-    sink_req *rq = *con_cls;
-    if (!rq) {
-        *con_cls = dm_xcalloc(1, sizeof *rq);
-        return MHD_YES;
-    }
-    if (*size) {
-        dm_buf_append(&rq->body, data, *size);
-        *size = 0;
-        return MHD_YES;
-    }
-    unsigned status = 200;
+    sink *s = ud;
+    const char *url = hit->url;
     int h = url[0] == '/' && url[1] == 'h' ? atoi(url + 2) : -1;
-    if (strcmp(method, "POST") == 0 && h >= 0 && h < HOOKS) {
-        pthread_mutex_lock(&s->mu);
-        long n = s->posts[h]++;
-        sink_count(s, h, rq->body.data);
-        pthread_mutex_unlock(&s->mu);
-        if (h == H_DEAD) status = 500;
-        if (h == H_FLAKY && n % FLAKY_EVERY == FLAKY_EVERY - 1) status = 503;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result rc = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-static void sink_on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    sink_req *rq = *con_cls;
-    if (!rq) return;
-    dm_buf_free(&rq->body);
-    free(rq);
-    *con_cls = NULL;
+    if (strcmp(hit->method, "POST") != 0 || h < 0 || h >= HOOKS) return status;
+    pthread_mutex_lock(&s->mu);
+    long n = s->posts[h]++;
+    sink_count(s, h, hit->body);
+    pthread_mutex_unlock(&s->mu);
+    if (h == H_DEAD) return 500;
+    if (h == H_FLAKY && n % FLAKY_EVERY == FLAKY_EVERY - 1) return 503;
+    return 200;
 }
 
 static sink *sink_start(int writers, long per_writer)
@@ -214,21 +180,21 @@ static sink *sink_start(int writers, long per_writer)
     pthread_mutex_init(&s->mu, NULL);
     for (int h = 0; h < HOOKS; h++)
         s->got[h] = dm_xcalloc((size_t)(writers * per_writer), 1);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-                            sink_on_req, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-                            sink_on_done, s, MHD_OPTION_CONNECTION_LIMIT, 100u, MHD_OPTION_END);
-    if (!s->d) die("receiver: cannot listen");
-    s->port = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    dmt_recv_opts ro = {.count_only = 1,
+                        .one_thread = 1,
+                        .max_connections = 100,
+                        .answer = "",
+                        .hook = sink_hook,
+                        .hook_ud = s};
+    s->r = dmt_recv_open(&ro);
+    if (!s->r) die("receiver: cannot listen");
     return s;
 }
 
 static void sink_stop(sink *s)
 {
     if (!s) return;
-    MHD_stop_daemon(s->d);
+    dmt_recv_stop(s->r);
     for (int h = 0; h < HOOKS; h++)
         free(s->got[h]);
     pthread_mutex_destroy(&s->mu);
@@ -326,9 +292,9 @@ static void create_webhooks(mock *m)
     snprintf(url, sizeof url, "%s/api/v1/webhooks", m->url);
     for (int h = 0; h < HOOKS; h++) {
         snprintf(body, sizeof body,
-                 "{\"name\":\"load%d\",\"url\":\"http://127.0.0.1:%d/h%d\","
+                 "{\"name\":\"load%d\",\"url\":\"%s/h%d\","
                  "\"subscriptions\":{\"Ticket_Update\":null}}",
-                 h, m->sink->port, h);
+                 h, dmt_recv_url(m->sink->r), h);
         dm_buf out = {0};
         long st = http(c, "POST", url, body, &out);
         cJSON *j = NULL;

@@ -1,40 +1,42 @@
-/* sink.h -- the trivial webhook receiver the delivery benchmarks post to,
- * run inside the driver process on libmicrohttpd's own epoll thread, plus the
- * timing helpers both drivers share. Not thread-safe beyond what is stated:
- * the sink's thread writes, the driver's thread reads. */
-#ifndef BENCH_SINK_H
-#define BENCH_SINK_H
+/* bench.h -- what the benchmark drivers share: the arrivals of "bench-N"
+ * deliveries at the shared test receiver (tests/receiver.c, counting only,
+ * on libmicrohttpd's own epoll thread, in the driver process), and timing
+ * helpers. Not thread-safe beyond what is stated: the receiver's thread
+ * writes, the driver's thread reads. */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct sink sink;
+typedef struct bench_rx bench_rx;
 
 /* Starts a receiver on 127.0.0.1, a free port; its URL (with path /hook) is
  * written to url. It answers 200 with an empty body to every request. For a
  * POST it counts the request, and when the body's first `"subject":"bench-N"`
- * has N < max_seq, records the arrival time (CLOCK_MONOTONIC, taken when the
- * whole body has arrived) under N. NULL when it cannot listen. */
-sink *sink_start(size_t max_seq, char *url, size_t urllen);
+ * (in its first 1024 bytes) has N < max_seq, records the arrival time
+ * (CLOCK_MONOTONIC, taken when the whole body has arrived) under N. NULL
+ * when it cannot listen. */
+bench_rx *rx_start(size_t max_seq, char *url, size_t urllen);
 /* Stops the receiver and frees it; NULL does nothing. */
-void sink_stop(sink *s);
+void rx_stop(bench_rx *x);
 
 /* Forgets arrivals and zeroes the counters (call while nothing is in flight). */
-void sink_reset(sink *s);
+void rx_reset(bench_rx *x);
 /* POSTs received since the last reset. */
-uint64_t sink_posts(const sink *s);
+uint64_t rx_posts(bench_rx *x);
 /* POSTs received since the last reset that carried an X-ZDesk-JWT header. */
-uint64_t sink_signed(const sink *s);
+uint64_t rx_signed(const bench_rx *x);
 /* Arrival time of sequence n in ns, or 0 when it has not arrived. */
-int64_t sink_arrival(const sink *s, size_t n);
+int64_t rx_arrival(const bench_rx *x, size_t n);
 /* Arrival time of the latest POST in ns, 0 when none. */
-int64_t sink_last(const sink *s);
+int64_t rx_last(const bench_rx *x);
 /* Waits until sequence n has arrived or deadline_ns (monotonic) passes.
  * Returns its arrival time, or 0 on timeout. */
-int64_t sink_wait_seq(sink *s, size_t n, int64_t deadline_ns);
+int64_t rx_wait_seq(bench_rx *x, size_t n, int64_t deadline_ns);
 /* Waits until at least posts POSTs have arrived or deadline_ns passes.
  * Returns the number received. */
-uint64_t sink_wait_posts(sink *s, uint64_t posts, int64_t deadline_ns);
+uint64_t rx_wait_posts(bench_rx *x, uint64_t posts, int64_t deadline_ns);
 
 /* CLOCK_MONOTONIC in ns. */
 int64_t bench_now_ns(void);
