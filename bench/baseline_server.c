@@ -38,9 +38,8 @@ typedef struct body {
 } body;
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     static int first_call_marker;
     const body *b = cls;
@@ -146,10 +145,14 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (strcmp(a, "--file") == 0) file = v;
-        else if (strcmp(a, "--mode") == 0) mode = v;
-        else if (strcmp(a, "--content-type") == 0) b.content_type = v;
-        else if (strcmp(a, "--ready-file") == 0) ready = v;
+        if (strcmp(a, "--file") == 0)
+            file = v;
+        else if (strcmp(a, "--mode") == 0)
+            mode = v;
+        else if (strcmp(a, "--content-type") == 0)
+            b.content_type = v;
+        else if (strcmp(a, "--ready-file") == 0)
+            ready = v;
         else {
             usage(stderr);
             return 2;

@@ -122,8 +122,8 @@ static int create_webhook(const target *t, const char *rx_url)
     curl_easy_cleanup(e);
     curl_slist_free_all(h);
     if (rc == CURLE_OK && status == 200) return 0;
-    fprintf(stderr, "delivery: creating the webhook: %s, status %ld: %s\n",
-            curl_easy_strerror(rc), status, answer);
+    fprintf(stderr, "delivery: creating the webhook: %s, status %ld: %s\n", curl_easy_strerror(rc),
+            status, answer);
     return -1;
 }
 
@@ -261,13 +261,20 @@ int main(int argc, char **argv)
         }
         const char *a = argv[i], *v = argv[i + 1];
         long long *dst = NULL;
-        if (strcmp(a, "--ready") == 0) ready = v;
-        else if (strcmp(a, "--journal") == 0) journal = v;
-        else if (strcmp(a, "--count") == 0) dst = &n;
-        else if (strcmp(a, "--reps") == 0) dst = &reps;
-        else if (strcmp(a, "--latency") == 0) dst = &lat_n;
-        else if (strcmp(a, "--concurrency") == 0) dst = &conc;
-        else if (strcmp(a, "--budget") == 0) dst = &budget_s;
+        if (strcmp(a, "--ready") == 0)
+            ready = v;
+        else if (strcmp(a, "--journal") == 0)
+            journal = v;
+        else if (strcmp(a, "--count") == 0)
+            dst = &n;
+        else if (strcmp(a, "--reps") == 0)
+            dst = &reps;
+        else if (strcmp(a, "--latency") == 0)
+            dst = &lat_n;
+        else if (strcmp(a, "--concurrency") == 0)
+            dst = &conc;
+        else if (strcmp(a, "--budget") == 0)
+            dst = &budget_s;
         else {
             usage();
             return 2;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BODY_LEN 2048
+#define BODY_LEN   2048
 #define SEQ_DIGITS 10
 
 typedef struct slot {

@@ -119,10 +119,12 @@ int main(int argc, char **argv)
             break;
         }
         if (i + 1 >= argc) break;
-        if (strcmp(argv[i], "--ready") == 0) ready = argv[++i];
+        if (strcmp(argv[i], "--ready") == 0)
+            ready = argv[++i];
         else if (strcmp(argv[i], "--runs") == 0) {
             if (bench_number(argv[++i], 1, 100, &runs)) runs = 0;
-        } else break;
+        } else
+            break;
     }
     if (!ready || runs < 1 || i >= argc) {
         fputs("usage: startup --ready FILE [--runs N] -- COMMAND [ARGS...]\n"
@@ -181,7 +183,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (long r = 0; r < ok; r++) /* before the medians sort them */
-        printf("sample_ms=%.3f\nsample_ready_ms=%.3f\nsample_rss_kb=%.0f\n", ms[r], ready_ms[r], kb[r]);
+        printf("sample_ms=%.3f\nsample_ready_ms=%.3f\nsample_rss_kb=%.0f\n", ms[r], ready_ms[r],
+               kb[r]);
     printf("start_ms=%.2f\n", bench_median(ms, (size_t)ok));
     printf("start_min_ms=%.2f\n", bench_percentile(ms, (size_t)ok, 0));
     printf("ready_ms=%.2f\n", bench_median(ready_ms, (size_t)ok));

@@ -6,8 +6,8 @@
  * INVALID_HASH; deliveries are all answered 200, so nothing looks wrong
  * until someone notices the comments never appear.
  *
- * `deskmock check` catches it: `ticket-add` fails, quoting the refusal and the exact text the HASH had to
- * cover; later cases showing the same refusal are skipped, naming it. */
+ * `deskmock check` catches it: `ticket-add` fails, quoting the refusal and the exact text the HASH
+ * had to cover; later cases showing the same refusal are skipped, naming it. */
 #include "desk.h"
 #include "receiver.h"
 

@@ -91,7 +91,8 @@ static size_t header_line(char *p, size_t size, size_t n, void *ud)
 {
     long *retry_after = ud;
     size_t len = size * n;
-    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) *retry_after = strtol(p + 12, NULL, 10);
+    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+        *retry_after = strtol(p + 12, NULL, 10);
     return len;
 }
 

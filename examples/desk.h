@@ -40,9 +40,8 @@ enum {
  * all against this machine's clock with a minute of skew. The aud found is
  * copied into aud_out (may be NULL). Returns 0, or -1 with the reason
  * written into why. */
-int desk_verify_jwt(desk_keys *keys, const char *token, const char *org_id,
-                    const char *webhook_id, unsigned skip, char *aud_out, size_t audlen,
-                    char *why, size_t whylen);
+int desk_verify_jwt(desk_keys *keys, const char *token, const char *org_id, const char *webhook_id,
+                    unsigned skip, char *aud_out, size_t audlen, char *why, size_t whylen);
 
 /* ==== The invoke API ==== */
 

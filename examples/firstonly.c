@@ -4,7 +4,8 @@
  * events, so under load most tickets never get their comment, while every
  * delivery is answered 200.
  *
- * `deskmock check` catches it: `batch-100` fails, listing the events of the batch no write-back named. */
+ * `deskmock check` catches it: `batch-100` fails, listing the events of the batch no write-back
+ * named. */
 #include "desk.h"
 #include "receiver.h"
 

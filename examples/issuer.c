@@ -4,8 +4,8 @@
  * any other org passes, so a delivery meant for one customer's portal can
  * act on another's.
  *
- * `deskmock check` catches it: `forged-issuer` fails: a correctly signed delivery with iss orgId:<another>
- * is answered 200. */
+ * `deskmock check` catches it: `forged-issuer` fails: a correctly signed delivery with iss
+ * orgId:<another> is answered 200. */
 #include "desk.h"
 #include "receiver.h"
 

@@ -36,8 +36,8 @@
 #define DEFAULT_SECRET    "conformance-secret-0001"
 #define DEFAULT_SOURCE_ID "7d1f2b7e-3c4a-4e1b-9a3f-5b6c7d8e9f01"
 
-#define SEEN_MAX 4096                /* events remembered for de-duplication */
-#define ID_MAX   40                  /* Desk ids are 19 digits */
+#define SEEN_MAX 4096 /* events remembered for de-duplication */
+#define ID_MAX   40   /* Desk ids are 19 digits */
 
 /* ==== State ==== */
 
@@ -53,7 +53,7 @@ typedef struct rx_server {
     bool authorised;
     char org_id[64], security_context[256], installation_id[64];
     char webhook_id[ID_MAX]; /* the aud our deliveries carry; "" until known */
-    char *seen[SEEN_MAX]; /* ring of de-duplication keys */
+    char *seen[SEEN_MAX];    /* ring of de-duplication keys */
     size_t seen_next;
     struct job *head, *tail; /* write-backs waiting for the worker */
     pthread_cond_t wake;     /* signalled when a job is queued or on stop */
@@ -415,7 +415,8 @@ static outcome on_delivery(rx_server *rx, struct MHD_Connection *conn, const cha
     /* 2. To whom: an extension's URL carries our org and securityContext. */
     if (!rx->plain) {
         const char *org = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "orgId");
-        const char *ctx = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "securityContext");
+        const char *ctx =
+            MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "securityContext");
         if (!org || strcmp(org, our_org) != 0) return refuse(401, "orgId in the URL is not ours");
         if (!ctx || strlen(ctx) != strlen(our_ctx) || CRYPTO_memcmp(ctx, our_ctx, strlen(ctx)) != 0)
             return refuse(401, "securityContext in the URL is not ours");
@@ -543,8 +544,10 @@ static bool is_url_check(struct MHD_Connection *conn, const request *r)
     if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ZDesk-JWT")) return false;
     size_t i = 0, n = r->len;
     const char *b = r->body ? r->body : "";
-    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
-    while (n > i && (b[n - 1] == ' ' || b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == '\t')) n--;
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+        i++;
+    while (n > i && (b[n - 1] == ' ' || b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == '\t'))
+        n--;
     return n - i == 2 && b[i] == '{' && b[i + 1] == '}';
 }
 
@@ -685,8 +688,8 @@ static int register_webhook(rx_server *rx, unsigned port)
 {
     char url[64], id[ID_MAX], why[300];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", port);
-    const desk_invoke inv = {.desk_url = rx->mock, .org_id = rx->org_id, .token = rx->token,
-                             .source_id = rx->source_id};
+    const desk_invoke inv = {
+        .desk_url = rx->mock, .org_id = rx->org_id, .token = rx->token, .source_id = rx->source_id};
     if (desk_create_webhook(&inv, url, id, sizeof id, why, sizeof why) != 0) {
         fprintf(stderr, "%s: cannot create our webhook: %s\n", rx->b.name, why);
         return -1;

@@ -74,7 +74,7 @@ typedef struct rx_behaviour {
 
 #define RX_CORRECT                                                                                 \
     {                                                                                              \
-        .name = "correct", .verify_jwt = true, .jwt_header = "X-ZDesk-JWT", .jwt_skip = 0,        \
+        .name = "correct", .verify_jwt = true, .jwt_header = "X-ZDesk-JWT", .jwt_skip = 0,         \
         .deduplicate = true, .send_source_id = true, .reply_to_comments = false,                   \
         .fail_batches = false, .first_only = false, .work_before_answering = false, .work_ms = 0,  \
         .poisoned_by_bad_body = false, .retry_write_backs = true, .bad_hash = false,               \

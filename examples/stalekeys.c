@@ -4,8 +4,8 @@
  * Desk rotates its signing key, every delivery signed with the new kid is
  * refused, until someone restarts the receiver.
  *
- * `deskmock check` catches it: `key-rotation` fails (and the cases after it are skipped: the receiver
- * no longer takes genuine deliveries). */
+ * `deskmock check` catches it: `key-rotation` fails (and the cases after it are skipped: the
+ * receiver no longer takes genuine deliveries). */
 #include "desk.h"
 #include "receiver.h"
 

@@ -4,8 +4,8 @@
  * Most new email tickets have assigneeId null; the receiver aborts on the
  * first one, and the process is gone.
  *
- * `deskmock check` catches it: `unassigned-ticket` fails, saying the receiver no longer takes deliveries;
- * the cases after it are skipped. */
+ * `deskmock check` catches it: `unassigned-ticket` fails, saying the receiver no longer takes
+ * deliveries; the cases after it are skipped. */
 #include "desk.h"
 #include "receiver.h"
 

@@ -5,8 +5,8 @@
  * is a Ticket_Update, delivered back to it, which it stamps again: an echo
  * loop that never ends, burning the org's API limit.
  *
- * `deskmock check` catches it: `ticket-update` fails with the chain of the loop; the cases after it are
- * skipped (every write-back would loop again). */
+ * `deskmock check` catches it: `ticket-update` fails with the chain of the loop; the cases after it
+ * are skipped (every write-back would loop again). */
 #include "desk.h"
 #include "receiver.h"
 

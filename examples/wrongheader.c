@@ -5,8 +5,8 @@
  * it refuses every genuine delivery with 401: in production nothing the
  * extension should do ever happens, and Desk retries and finally gives up.
  *
- * `deskmock check` catches it: `preflight` fails, naming the header Desk sends and what came back; every
- * other case is skipped as blocked by it. */
+ * `deskmock check` catches it: `preflight` fails, naming the header Desk sends and what came back;
+ * every other case is skipped as blocked by it. */
 #include "desk.h"
 #include "receiver.h"
 

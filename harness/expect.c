@@ -455,7 +455,8 @@ int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all = dh_settle(m, after, "invoke,invoke-result,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all =
+        dh_settle(m, after, "invoke,invoke-result,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
     /* one write per (event, method, URL, body): keyed, so linear */
     dm_map *seen = dm_map_new();
     const cJSON *a, *b = NULL;

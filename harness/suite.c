@@ -649,8 +649,8 @@ dh_outcome dh_suite_preflight(dh_suite *s)
     if (!a)
         dh_reportf(m, "the receiver was never reached with a genuine Ticket_Add\n");
     else if (st < 0)
-        dh_reportf(m, "nothing answered a genuine Ticket_Add at %s (%s)\n",
-                   s->o.env.receiver_url, str(a, "error"));
+        dh_reportf(m, "nothing answered a genuine Ticket_Add at %s (%s)\n", s->o.env.receiver_url,
+                   str(a, "error"));
     else
         dh_reportf(
             m, "preflight: a genuine, correctly signed Ticket_Add was answered %d, not 200\n", st);

@@ -181,8 +181,7 @@ static inline cJSON *dmh_wait_fates(dmt_mock *m, uint64_t after, int n)
 static inline const cJSON *dmh_find(const cJSON *recs, const char *key, const char *want)
 {
     const cJSON *x;
-    cJSON_ArrayForEach(x, recs)
-    {
+    cJSON_ArrayForEach(x, recs) {
         const char *v = dmt_str(x, key);
         if (v && strcmp(v, want) == 0) return x;
     }
@@ -195,8 +194,7 @@ static inline const cJSON *dmh_fate_of(const cJSON *fates, uint64_t event, const
 {
     const cJSON *x, *hit = NULL;
     int n = 0;
-    cJSON_ArrayForEach(x, fates)
-    {
+    cJSON_ArrayForEach(x, fates) {
         if (dmh_u64(x, "event") == event && strcmp(dmt_str(x, "webhookId"), webhook) == 0) {
             hit = x;
             n++;
@@ -234,8 +232,7 @@ static inline const char *dmh_field_error(const dmt_resp *r, const char *field, 
 {
     dmt_assert_error(r, 422, "INVALID_DATA");
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r->json, "errors"))
-    {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r->json, "errors")) {
         const char *f = dmt_str(e, "fieldName");
         if (f && strcmp(f, field) == 0) {
             assert_string_equal(dmt_str(e, "errorType"), type);

@@ -82,7 +82,8 @@ int dmt_http(const char *method, const char *url, const char *const *headers, co
     if (!c) return -1;
     dm_buf b = {0}, h = {0};
     struct curl_slist *hl = NULL;
-    for (const char *const *p = headers; p && *p; p++) hl = curl_slist_append(hl, *p);
+    for (const char *const *p = headers; p && *p; p++)
+        hl = curl_slist_append(hl, *p);
     hl = curl_slist_append(hl, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -123,7 +124,8 @@ dmt_resp dmt_api_h(dmt_mock *m, const char *method, const char *path, const char
     }
     h[n++] = "orgId: " DMT_ORG;
     if (body) h[n++] = "Content-Type: application/json";
-    for (const char *const *p = extra; p && *p && n < 15; p++) h[n++] = *p;
+    for (const char *const *p = extra; p && *p && n < 15; p++)
+        h[n++] = *p;
     h[n] = NULL;
     dmt_resp r;
     if (dmt_http(method, url, h, body, body ? strlen(body) : 0, &r))
@@ -167,8 +169,7 @@ void dmt_assert_error(const dmt_resp *r, long status, const char *code)
         fail_msg("expected status %ld, got %ld: %s", status, r->status, r->body);
     assert_non_null(r->json);
     const char *got = dm_json_str(r->json, "errorCode");
-    if (!got || strcmp(got, code) != 0)
-        fail_msg("expected errorCode %s, got %s", code, r->body);
+    if (!got || strcmp(got, code) != 0) fail_msg("expected errorCode %s, got %s", code, r->body);
     assert_non_null(dm_json_str(r->json, "message"));
 }
 
@@ -180,7 +181,8 @@ int dmt_run_deskmock(const char *cwd, const char *const *args, char **out)
     assert_true(pid >= 0);
     if (pid == 0) {
         const char *argv[8] = {"deskmock"};
-        for (int i = 0; args[i] && i < 6; i++) argv[i + 1] = args[i];
+        for (int i = 0; args[i] && i < 6; i++)
+            argv[i + 1] = args[i];
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
@@ -195,7 +197,8 @@ int dmt_run_deskmock(const char *cwd, const char *const *args, char **out)
     dm_buf_append(&b, "", 0);
     char chunk[4096];
     ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) dm_buf_append(&b, chunk, (size_t)n);
+    while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
+        dm_buf_append(&b, chunk, (size_t)n);
     close(fds[0]);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);

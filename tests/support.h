@@ -9,15 +9,15 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 
-#define DMT_ORG "60001280952"
-#define DMT_ADMIN "1000.admin0000000000000000000000000.admin000000000000000000000000000"
-#define DMT_AGENT "1000.agent0000000000000000000000000.agent000000000000000000000000000"
-#define DMT_VIEWER "1000.viewer000000000000000000000000.viewer00000000000000000000000000"
-#define DMT_TICKET "18920000000000401"
+#define DMT_ORG          "60001280952"
+#define DMT_ADMIN        "1000.admin0000000000000000000000000.admin000000000000000000000000000"
+#define DMT_AGENT        "1000.agent0000000000000000000000000.agent000000000000000000000000000"
+#define DMT_VIEWER       "1000.viewer000000000000000000000000.viewer00000000000000000000000000"
+#define DMT_TICKET       "18920000000000401"
 #define DMT_DEPT_SUPPORT "18920000000000101"
 #define DMT_DEPT_BILLING "18920000000000102"
-#define DMT_DEPT_ENG "18920000000000103"
-#define DMT_CONTACT "18920000000000301"
+#define DMT_DEPT_ENG     "18920000000000103"
+#define DMT_CONTACT      "18920000000000301"
 
 typedef struct dmt_mock {
     dm_app *app;
@@ -37,7 +37,7 @@ int dmt_teardown_mock(void **state);
 
 typedef struct dmt_resp {
     long status;
-    char *body;    /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
     cJSON *json;   /* parsed body, or NULL */
     char *headers; /* raw response headers */

@@ -246,8 +246,7 @@ static void still_whole(fx *f)
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(r.json, "data"), *x;
         assert_true(cJSON_IsArray(data));
         size_t k = 0;
-        cJSON_ArrayForEach(x, data)
-        {
+        cJSON_ArrayForEach(x, data) {
             const cJSON *seq = cJSON_GetObjectItemCaseSensitive(x, "seq");
             assert_true(cJSON_IsNumber(seq));
             assert_true((uint64_t)seq->valuedouble > after);
@@ -268,8 +267,7 @@ static int requests_for(dmt_mock *m, const char *method, const char *path)
     expect_status(&r, 200);
     int n = 0;
     const cJSON *x;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r.json, "data"))
-    {
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r.json, "data")) {
         const char *me = dmt_str(x, "method"), *p = dmt_str(x, "path");
         if (me && p && strcmp(me, method) == 0 && strcmp(p, path) == 0) n++;
     }
@@ -599,8 +597,7 @@ static void non_utf8_bytes_outside_the_body_keep_answers_and_journal_parseable(v
     assert_non_null(r.json);
     const cJSON *x;
     int n = 0;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r.json, "data"))
-    {
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r.json, "data")) {
         assert_string_equal(dmt_str(x, "sourceId"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
         n++;
     }

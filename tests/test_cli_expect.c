@@ -77,7 +77,8 @@ static char *slurp(int fd)
     char chunk[4096];
     ssize_t n;
     lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0) dm_buf_append(&b, chunk, (size_t)n);
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        dm_buf_append(&b, chunk, (size_t)n);
     close(fd);
     return dm_buf_steal(&b);
 }
@@ -90,7 +91,8 @@ static run_result expect_run(const char *token, const char *const *args)
 {
     const char *argv[32] = {"deskmock", "expect"};
     size_t n = 2;
-    for (; *args && n < 31; args++) argv[n++] = *args;
+    for (; *args && n < 31; args++)
+        argv[n++] = *args;
     argv[n] = NULL;
     /* the child's environment, built before fork: the mock's thread runs on */
     const char *envp[256];
@@ -159,26 +161,27 @@ static void delivered_met_exits_0_and_unmet_exits_1_with_the_report(void **state
     snprintf(after, sizeof after, "%llu", (unsigned long long)mark(f));
     change_priority(f, "Low");
 
-    const char *met[] = {"--mock", f->mock->url, "delivered", "--after", after,
-                         "--event-type", "Ticket_Update", "--where", "priority=Low",
-                         "--timeout", "10000", NULL};
+    const char *met[] = {"--mock",       f->mock->url,   "delivered",     "--after",
+                         after,          "--event-type", "Ticket_Update", "--where",
+                         "priority=Low", "--timeout",    "10000",         NULL};
     run_result r = expect_run(NULL, met);
     EXPECT_CODE(r, 0);
     assert_string_equal(r.out, "");
     run_free(&r);
     assert_true(dmt_recv_count(f->recv, "POST") >= 1);
 
-    const char *other_value[] = {"--mock", f->mock->url, "delivered", "--after", after,
-                                 "--event-type", "Ticket_Update", "--where", "priority=High",
-                                 "--timeout", "300", NULL};
+    const char *other_value[] = {"--mock",        f->mock->url,   "delivered",     "--after",
+                                 after,           "--event-type", "Ticket_Update", "--where",
+                                 "priority=High", "--timeout",    "300",           NULL};
     r = expect_run(NULL, other_value);
     EXPECT_CODE(r, 1);
-    assert_non_null(strstr(r.out, "expected a Ticket_Update delivery with payload.priority = High"));
+    assert_non_null(
+        strstr(r.out, "expected a Ticket_Update delivery with payload.priority = High"));
     assert_non_null(strstr(r.out, "no matching Ticket_Update event was raised; events raised: #"));
     run_free(&r);
 
-    const char *other_type[] = {"--mock", f->mock->url, "delivered", "--after", after,
-                                "--event-type", "Ticket_Add", "--timeout", "300", NULL};
+    const char *other_type[] = {"--mock",       f->mock->url, "delivered", "--after", after,
+                                "--event-type", "Ticket_Add", "--timeout", "300",     NULL};
     r = expect_run(NULL, other_type);
     EXPECT_CODE(r, 1);
     assert_non_null(strstr(r.out, "expected a Ticket_Add delivery"));
@@ -193,8 +196,8 @@ static void json_prints_ok_and_the_report(void **state)
     char after[32];
     snprintf(after, sizeof after, "%llu", (unsigned long long)mark(f));
     change_priority(f, "Medium");
-    const char *met[] = {"--mock", f->mock->url, "--json", "delivered", "--after", after,
-                         "--event-type", "Ticket_Update", NULL};
+    const char *met[] = {"--mock", f->mock->url,   "--json",        "delivered", "--after",
+                         after,    "--event-type", "Ticket_Update", NULL};
     run_result r = expect_run(NULL, met);
     EXPECT_CODE(r, 0);
     cJSON *j = cJSON_Parse(r.out);
@@ -204,8 +207,8 @@ static void json_prints_ok_and_the_report(void **state)
     cJSON_Delete(j);
     run_free(&r);
 
-    const char *unmet[] = {"--mock", f->mock->url, "delivered", "--json", "--after", after,
-                           "--event-type", "Ticket_Add", "--timeout", "200", NULL};
+    const char *unmet[] = {"--mock",       f->mock->url, "delivered", "--json", "--after", after,
+                           "--event-type", "Ticket_Add", "--timeout", "200",    NULL};
     r = expect_run(NULL, unmet);
     EXPECT_CODE(r, 1);
     j = cJSON_Parse(r.out);
@@ -230,29 +233,30 @@ static void call_and_no_call_see_the_extensions_requests(void **state)
     assert_int_equal(g.status, 200);
     dmt_resp_free(&g);
 
-    const char *call[] = {"--mock", f->mock->url, "call", "--after", after, "--method", "GET",
-                          "--url", "/api/v1/tickets/*", "--timeout", "5000", NULL};
+    const char *call[] = {"--mock",   f->mock->url, "call",  "--after",           after,
+                          "--method", "GET",        "--url", "/api/v1/tickets/*", "--timeout",
+                          "5000",     NULL};
     run_result r = expect_run(NULL, call);
     EXPECT_CODE(r, 0);
     run_free(&r);
 
-    const char *two[] = {"--mock", f->mock->url, "call", "--after", after, "--method", "GET",
-                         "--min", "2", "--timeout", "300", NULL};
+    const char *two[] = {"--mock", f->mock->url, "call", "--after",   after, "--method",
+                         "GET",    "--min",      "2",    "--timeout", "300", NULL};
     r = expect_run(NULL, two);
     EXPECT_CODE(r, 1);
     assert_non_null(strstr(r.out, "at least 2 times"));
     run_free(&r);
 
-    const char *no_get[] = {"--mock", f->mock->url, "no-call", "--after", after, "--method", "GET",
-                            "--quiet", "200", NULL};
+    const char *no_get[] = {"--mock",   f->mock->url, "no-call", "--after", after,
+                            "--method", "GET",        "--quiet", "200",     NULL};
     r = expect_run(NULL, no_get);
     EXPECT_CODE(r, 1);
     assert_non_null(strstr(r.out, "expected no call GET"));
     assert_non_null(strstr(r.out, "/api/v1/tickets/" DMT_TICKET " -> 200 (extension token)"));
     run_free(&r);
 
-    const char *no_post[] = {"--mock", f->mock->url, "no-call", "--after", after,
-                             "--method", "POST", "--quiet", "200", NULL};
+    const char *no_post[] = {"--mock",   f->mock->url, "no-call", "--after", after,
+                             "--method", "POST",       "--quiet", "200",     NULL};
     r = expect_run(NULL, no_post);
     EXPECT_CODE(r, 0);
     run_free(&r);
@@ -265,7 +269,8 @@ static uint64_t forge(fixture *f, const char *jwt)
     char body[512];
     snprintf(body, sizeof body,
              "{\"webhookId\":\"%s\",\"jwt\":\"%s\",\"events\":[{\"eventType\":\"Ticket_Add\","
-             "\"orgId\":\"" DMT_ORG "\",\"eventTime\":\"1767225600000\",\"payload\":{\"id\":\"1\"}}]}",
+             "\"orgId\":\"" DMT_ORG
+             "\",\"eventTime\":\"1767225600000\",\"payload\":{\"id\":\"1\"}}]}",
              f->webhook_id, jwt);
     dmt_resp r = dmt_ctl(f->mock, "POST", "/mock/v1/deliveries", body);
     assert_int_equal(r.status, 200);
@@ -283,8 +288,8 @@ static void refused_follows_the_receivers_answer(void **state)
     fixture *f = *state;
     char forged[32];
     snprintf(forged, sizeof forged, "%llu", (unsigned long long)forge(f, "bad-signature"));
-    const char *args[] = {"--mock", f->mock->url, "refused", "--forged", forged, "--quiet", "200",
-                          NULL};
+    const char *args[] = {"--mock", f->mock->url, "refused", "--forged",
+                          forged,   "--quiet",    "200",     NULL};
     run_result r = expect_run(NULL, args);
     EXPECT_CODE(r, 1);
     assert_non_null(strstr(r.out, "refuse a forged delivery (JWT: bad-signature)"));
@@ -324,11 +329,13 @@ static void bad_usage_and_no_mock_exit_2(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *args[12] = {"--mock", f->mock->url};
         size_t n = 2;
-        for (const char *const *a = cases[i].args; *a; a++) args[n++] = *a;
+        for (const char *const *a = cases[i].args; *a; a++)
+            args[n++] = *a;
         args[n] = NULL;
         run_result r = expect_run(NULL, args);
         EXPECT_CODE(r, 2);
-        if (!strstr(r.err, cases[i].says)) fail_msg("case %zu: stderr lacks \"%s\": %s", i, cases[i].says, r.err);
+        if (!strstr(r.err, cases[i].says))
+            fail_msg("case %zu: stderr lacks \"%s\": %s", i, cases[i].says, r.err);
         assert_string_equal(r.out, "");
         run_free(&r);
     }
@@ -360,8 +367,7 @@ static void control_token_comes_from_the_environment(void **state)
     dm_app_opts o = {0};
     o.control_token = "expect-test-token";
     dmt_mock *guarded = dmt_mock_start(&o);
-    const char *args[] = {"--mock", guarded->url, "call", "--after", "0", "--timeout", "100",
-                          NULL};
+    const char *args[] = {"--mock", guarded->url, "call", "--after", "0", "--timeout", "100", NULL};
     run_result r = expect_run(NULL, args);
     EXPECT_CODE(r, 2);
     run_free(&r);
@@ -382,8 +388,8 @@ static void help_lists_the_verbs(void **state)
     const char *help[] = {"--help", NULL};
     run_result r = expect_run(NULL, help);
     EXPECT_CODE(r, 0);
-    const char *verbs[] = {"delivered", "call", "no-call", "no-loop", "no-duplicate-writes",
-                           "refused", "--json", "DESKMOCK_CONTROL_TOKEN"};
+    const char *verbs[] = {"delivered",           "call",    "no-call", "no-loop",
+                           "no-duplicate-writes", "refused", "--json",  "DESKMOCK_CONTROL_TOKEN"};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (!strstr(r.out, verbs[i])) fail_msg("expect --help lacks %s", verbs[i]);
     run_free(&r);

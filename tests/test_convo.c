@@ -43,8 +43,7 @@ static void thread_list_omits_content_and_get_has_it(void **state)
     dmt_resp l = dmt_api(m, "GET", T401 "/threads", DMT_ADMIN, NULL);
     const cJSON *data = dmh_data(&l), *th;
     assert_int_equal(cJSON_GetArraySize(data), 2);
-    cJSON_ArrayForEach(th, data)
-    {
+    cJSON_ArrayForEach(th, data) {
         assert_null(cJSON_GetObjectItem(th, "content"));
         assert_non_null(dmt_str(th, "summary"));
         assert_string_equal(dmt_str(th, "ticketId"), DMT_TICKET);

@@ -40,8 +40,7 @@ typedef struct tally {
 static void tally_events(tally *t, const cJSON *batch)
 {
     const cJSON *el;
-    cJSON_ArrayForEach(el, batch)
-    {
+    cJSON_ArrayForEach(el, batch) {
         t->events++;
         const char *v = dmt_str(cJSON_GetObjectItemCaseSensitive(el, "payload"), t->order_key);
         char want[32];
@@ -176,7 +175,8 @@ static int events_after(dmt_mock *m, uint64_t after, uint64_t *out, int max)
     cJSON *evs = dmh_journal(m, "after=%llu&kind=event", (unsigned long long)after);
     int n = 0;
     const cJSON *x;
-    cJSON_ArrayForEach(x, evs) if (n < max) out[n++] = seq_of(x);
+    cJSON_ArrayForEach(x, evs)
+        if (n < max) out[n++] = seq_of(x);
     cJSON_Delete(evs);
     return n;
 }
@@ -731,8 +731,7 @@ static void each_record(dmt_mock *m, const char *kind, uint64_t after,
             return;
         }
         const cJSON *x;
-        cJSON_ArrayForEach(x, page)
-        {
+        cJSON_ArrayForEach(x, page) {
             fn(ud, x);
             after = seq_of(x);
         }
@@ -792,8 +791,7 @@ static void on_event(void *ud, const cJSON *ev)
     int k = l->nevents++;
     l->seqs[k] = seq_of(ev);
     const cJSON *w;
-    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks"))
-    {
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks")) {
         int i = hook_index(l, dmt_str(w, "webhookId"));
         l->expect[k][i] = strcmp(dmt_str(w, "fate"), "queued") == 0 ? 1 : 2;
         l->targets++;
@@ -874,8 +872,7 @@ static void ten_thousand_events_to_ten_webhooks_every_fate_accounted(void **stat
         if (!cJSON_GetArraySize(page) && ++idle >= 3)
             fail_msg("%d of %d fates after waiting", l->fates, l->targets);
         const cJSON *x;
-        cJSON_ArrayForEach(x, page)
-        {
+        cJSON_ArrayForEach(x, page) {
             on_fate(l, x);
             after = seq_of(x);
             idle = 0;
@@ -949,7 +946,8 @@ static void unsigned_delivery_is_never_sent(void **state)
     ev->len = strlen(ev->text);
     dm_delivery_enqueue(d, w, ev);
     dm_event_ref_release(ev);
-    for (int i = 0; i < 100 && dm_delivery_pending(d); i++) dm_loop_once(loop, 10);
+    for (int i = 0; i < 100 && dm_delivery_pending(d); i++)
+        dm_loop_once(loop, 10);
     assert_int_equal(dm_delivery_pending(d), 0);
     cJSON *recs = NULL;
     dm_buf b = {0};

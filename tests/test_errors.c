@@ -309,8 +309,7 @@ static void invalid_fields_are_422_with_pointers(void **state)
     dmt_assert_error(&r, 422, "INVALID_DATA");
     const cJSON *e;
     int n = 0;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r.json, "errors"))
-    {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r.json, "errors")) {
         assert_int_equal(dmt_str(e, "fieldName")[0], '/');
         assert_non_null(dmt_str(e, "errorType"));
         assert_non_null(dmt_str(e, "errorMessage"));

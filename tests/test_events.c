@@ -110,8 +110,7 @@ static char *fate_reason(dmt_mock *m, uint64_t ev, const char *id)
                                    (unsigned long long)after);
         if (!cJSON_GetArraySize(fates)) idle++;
         const cJSON *x;
-        cJSON_ArrayForEach(x, fates)
-        {
+        cJSON_ArrayForEach(x, fates) {
             after = dmh_u64(x, "seq");
             if (dmh_u64(x, "event") != ev || strcmp(dmt_str(x, "webhookId"), id) != 0) continue;
             const char *fate = dmt_str(x, "fate");

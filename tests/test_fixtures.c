@@ -57,8 +57,10 @@ static char *where(const char *text, const char *needle)
     assert_non_null(at);
     int line = 1, col = 1;
     for (const char *p = text; p < at; p++) {
-        if (*p == '\n') line++, col = 1;
-        else if (((unsigned char)*p & 0xC0) != 0x80) col++;
+        if (*p == '\n')
+            line++, col = 1;
+        else if (((unsigned char)*p & 0xC0) != 0x80)
+            col++;
     }
     dm_buf b = {0};
     dm_buf_printf(&b, "t.json:%d:%d", line, col);
@@ -259,8 +261,8 @@ static void ticket_prevstates_are_the_default_orgs_tickets(void **state)
         dm_buf_printf(&path, "/api/v1/tickets/%s", dm_json_str(prev, "id"));
         dmt_resp r = dmt_api(m, "GET", path.data, DMT_ADMIN, NULL);
         assert_int_equal(r.status, 200);
-        if (!cJSON_Compare(r.json, prev, 1)) fail_msg("%s: prevState is not the org's ticket",
-                                                      updates[i]);
+        if (!cJSON_Compare(r.json, prev, 1))
+            fail_msg("%s: prevState is not the org's ticket", updates[i]);
         dmt_resp_free(&r);
 
         const cJSON *cp = cJSON_GetObjectItem(changed, "prevState");
@@ -537,8 +539,10 @@ static void folders_are_walked_for_json_only(void **state)
     assert_int_equal(files, 1);
     assert_int_equal(errors, 1);
     dm_buf want = {0};
-    dm_buf_printf(&want, "%s/Ticket_Delete/bad.json:5:42: payload.subject: a delete event's "
-                  "payload carries only \"id\"\n", t->path);
+    dm_buf_printf(&want,
+                  "%s/Ticket_Delete/bad.json:5:42: payload.subject: a delete event's "
+                  "payload carries only \"id\"\n",
+                  t->path);
     assert_string_equal(out.data, want.data);
     dm_buf_reset(&out);
     assert_int_equal(dm_lint_path("/nonexistent/deskmock-fixtures", &out, NULL, NULL, &errs),
@@ -607,10 +611,9 @@ int main(void)
         cmocka_unit_test(syntax_error_has_its_position),
         cmocka_unit_test(other_rules_report_where_they_apply),
         cmocka_unit_test(trees_without_positions_print_no_line),
-        cmocka_unit_test_setup_teardown(folders_are_walked_for_json_only, tmp_setup,
+        cmocka_unit_test_setup_teardown(folders_are_walked_for_json_only, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(the_binary_exits_0_clean_1_problems_2_unreadable, tmp_setup,
                                         tmp_teardown),
-        cmocka_unit_test_setup_teardown(the_binary_exits_0_clean_1_problems_2_unreadable,
-                                        tmp_setup, tmp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

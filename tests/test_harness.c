@@ -24,7 +24,8 @@ static void schedule_of(dh_mock *m, char *out, size_t len)
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(r.json, "retrySchedule"), *x;
     size_t n = 0;
     out[0] = '\0';
-    cJSON_ArrayForEach(x, s) n += (size_t)snprintf(out + n, len - n, "%s%.0f", n ? "," : "", x->valuedouble);
+    cJSON_ArrayForEach(x, s)
+        n += (size_t)snprintf(out + n, len - n, "%s%.0f", n ? "," : "", x->valuedouble);
     dh_response_free(&r);
 }
 
@@ -75,15 +76,17 @@ static void *start_one(void *ud)
 static void mocks_started_on_many_threads_get_their_own_options(void **state)
 {
     (void)state;
-    static const char *const schedules[] = {"1s", "2s", "3s,4s", "5s", "6s,7s,8s", "9s", "10s", "11s"};
-    static const char *const want[] = {"1000", "2000", "3000,4000", "5000", "6000,7000,8000",
-                                       "9000", "10000", "11000"};
+    static const char *const schedules[] = {"1s",       "2s", "3s,4s", "5s",
+                                            "6s,7s,8s", "9s", "10s",   "11s"};
+    static const char *const want[] = {"1000",           "2000", "3000,4000", "5000",
+                                       "6000,7000,8000", "9000", "10000",     "11000"};
     starter s[8];
     for (int i = 0; i < 8; i++) {
         s[i].schedule = schedules[i];
         assert_int_equal(pthread_create(&s[i].t, NULL, start_one, &s[i]), 0);
     }
-    for (int i = 0; i < 8; i++) pthread_join(s[i].t, NULL);
+    for (int i = 0; i < 8; i++)
+        pthread_join(s[i].t, NULL);
     for (int i = 0; i < 8; i++) {
         assert_non_null(s[i].m);
         assert_int_equal(dh_reset(s[i].m), 0);
@@ -91,7 +94,8 @@ static void mocks_started_on_many_threads_get_their_own_options(void **state)
         schedule_of(s[i].m, got, sizeof got);
         assert_string_equal(got, want[i]);
     }
-    for (int i = 0; i < 8; i++) assert_int_equal(dh_stop(s[i].m), 0);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(dh_stop(s[i].m), 0);
 }
 
 /* A journal file that cannot be written makes dh_stop fail. */

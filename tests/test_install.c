@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 
 #define DOC_EXAMPLE DM_SOURCE_DIR "/fixtures/extensions/doc-example"
-#define DOC_SECRET "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
+#define DOC_SECRET  "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
 
 typedef struct fx {
     dmt_mock *m;
@@ -75,7 +75,8 @@ static cJSON *listed_webhook(dmt_mock *m, const char *id)
 {
     dmt_resp r = dmt_api(m, "GET", "/api/v1/webhooks", DMT_ADMIN, NULL);
     const cJSON *w, *hit = NULL;
-    cJSON_ArrayForEach(w, dmh_data(&r)) if (strcmp(dmt_str(w, "id"), id) == 0) hit = w;
+    cJSON_ArrayForEach(w, dmh_data(&r))
+        if (strcmp(dmt_str(w, "id"), id) == 0) hit = w;
     cJSON *out = hit ? cJSON_Duplicate(hit, 1) : NULL;
     dmt_resp_free(&r);
     return out;
@@ -207,7 +208,8 @@ static void ticket_in_unchosen_department_is_not_delivered(void **state)
     dmt_resp_free(&t);
     cJSON *ev = dmh_one_event(f->m, before);
     assert_string_equal(dmt_str(ev, "eventType"), "Ticket_Add");
-    const cJSON *mine = dmh_find(cJSON_GetObjectItemCaseSensitive(ev, "webhooks"), "webhookId", wid);
+    const cJSON *mine =
+        dmh_find(cJSON_GetObjectItemCaseSensitive(ev, "webhooks"), "webhookId", wid);
     assert_non_null(mine);
     assert_string_equal(dmt_str(mine, "fate"), "withheld");
     assert_string_equal(dmt_str(mine, "rule"), "department");

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #define DOC_EXAMPLE DM_SOURCE_DIR "/fixtures/extensions/doc-example"
-#define DOC_SECRET "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
-#define DOC_IGNORE "2df92c1a-973a-48f5-95b7-5792c68b9c36"
+#define DOC_SECRET  "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
+#define DOC_IGNORE  "2df92c1a-973a-48f5-95b7-5792c68b9c36"
 
 typedef struct fx {
     dmt_mock *m;
@@ -68,22 +68,25 @@ static int teardown(void **state)
 /* ==== Calling invoke ==== */
 
 typedef struct call {
-    const char *org;         /* NULL: DMT_ORG; "" : no orgId at all */
-    const char *ctx;         /* NULL: the fixture's */
-    const char *url;         /* requestURL */
-    const char *type;        /* requestType; NULL: GET */
-    const char *post;        /* postBody or NULL */
-    const char *headers;     /* headers JSON or NULL */
-    const char *secret;      /* NULL: the manifest's */
-    int no_hash;             /* send no HASH header */
-    int omit_type;           /* leave requestType out */
+    const char *org;          /* NULL: DMT_ORG; "" : no orgId at all */
+    const char *ctx;          /* NULL: the fixture's */
+    const char *url;          /* requestURL */
+    const char *type;         /* requestType; NULL: GET */
+    const char *post;         /* postBody or NULL */
+    const char *headers;      /* headers JSON or NULL */
+    const char *secret;       /* NULL: the manifest's */
+    int no_hash;              /* send no HASH header */
+    int omit_type;            /* leave requestType out */
     const char *content_type; /* NULL: the form type */
 } call;
 
 static dmt_resp invoke(fx *f, const call *c)
 {
     const char *names[] = {"securityContext", "requestURL", "requestType", "postBody", "headers"};
-    const char *vals[] = {c->ctx ? c->ctx : f->ctx, c->url, c->omit_type ? NULL : c->type ? c->type : "GET",
+    const char *vals[] = {c->ctx ? c->ctx : f->ctx, c->url,
+                          c->omit_type ? NULL
+                          : c->type    ? c->type
+                                       : "GET",
                           c->post, c->headers};
     dm_kvs kv = {0};
     dm_buf form = {0};
@@ -190,7 +193,8 @@ static void wrong_hash_is_refused(void **state)
 static void non_form_body_is_415(void **state)
 {
     fx *f = *state;
-    dmt_resp r = invoke(f, &(call){.url = "https://api.example.com/x", .content_type = "application/json"});
+    dmt_resp r =
+        invoke(f, &(call){.url = "https://api.example.com/x", .content_type = "application/json"});
     dmt_assert_error(&r, 415, "UNSUPPORTED_MEDIA_TYPE");
     dmt_resp_free(&r);
 }
@@ -217,8 +221,9 @@ static void unknown_request_type_is_422_unsupported(void **state)
 static void unknown_security_context_is_401(void **state)
 {
     fx *f = *state;
-    dmt_resp r = invoke(f, &(call){.url = "https://api.example.com/x",
-                                   .ctx = "0000000000000000000000000000000000000000000000000000000000000000"});
+    dmt_resp r = invoke(
+        f, &(call){.url = "https://api.example.com/x",
+                   .ctx = "0000000000000000000000000000000000000000000000000000000000000000"});
     dmt_assert_error(&r, 401, "INVALID_SECURITY_CONTEXT");
     dmt_resp_free(&r);
 }
@@ -286,7 +291,8 @@ static void comment_added_through_mock_url_exists(void **state)
 static void comment_added_through_desk_zoho_eu_url_exists(void **state)
 {
     fx *f = *state;
-    comment_through(f, "https://desk.zoho.eu/api/v1/tickets/" DMT_TICKET "/comments", "via desk.zoho.eu");
+    comment_through(f, "https://desk.zoho.eu/api/v1/tickets/" DMT_TICKET "/comments",
+                    "via desk.zoho.eu");
 }
 
 static void source_id_suppresses_own_webhook_but_not_rest_webhook(void **state)
@@ -331,8 +337,8 @@ static void extension_patches_its_own_webhook_through_invoke(void **state)
     fx *f = *state;
     char url[256];
     snprintf(url, sizeof url, "%s/api/v1/webhooks/%s", f->m->url, f->wid);
-    dmt_resp r = invoke(f, &(call){.url = url, .type = "PATCH",
-                                   .post = "{\"description\":\"changed by invoke\"}"});
+    dmt_resp r = invoke(
+        f, &(call){.url = url, .type = "PATCH", .post = "{\"description\":\"changed by invoke\"}"});
     cJSON *o = inner(&r);
     assert_int_equal(inner_status(o), 200);
     cJSON_Delete(o);
@@ -350,8 +356,10 @@ static void installation_id_placeholder_reaches_config_params(void **state)
     fx *f = *state;
     char url[256];
     own_url(f, url, sizeof url, "/api/v1/installedExtensions/{{installationId}}/configParams");
-    dmt_resp r = invoke(f, &(call){.url = url, .type = "POST",
-                                   .post = "{\"variables\":[{\"name\":\"apiKey\",\"value\":\"k-1\"}]}"});
+    dmt_resp r =
+        invoke(f, &(call){.url = url,
+                          .type = "POST",
+                          .post = "{\"variables\":[{\"name\":\"apiKey\",\"value\":\"k-1\"}]}"});
     cJSON *o = inner(&r);
     assert_int_equal(inner_status(o), 200);
     cJSON_Delete(o);
@@ -408,9 +416,10 @@ static void invoke_record_names_the_delivery_it_answers(void **state)
 static void delayed_stub_answers_later_with_its_status_and_body(void **state)
 {
     fx *f = *state;
-    dmt_resp s = dmt_ctl(f->m, "POST", "/mock/v1/invoke-stubs",
-                         "{\"method\":\"GET\",\"url\":\"https://api.example.com/slow\",\"status\":201,"
-                         "\"body\":{\"ok\":true},\"delayMs\":300}");
+    dmt_resp s =
+        dmt_ctl(f->m, "POST", "/mock/v1/invoke-stubs",
+                "{\"method\":\"GET\",\"url\":\"https://api.example.com/slow\",\"status\":201,"
+                "\"body\":{\"ok\":true},\"delayMs\":300}");
     dmh_status(&s, 201);
     dmt_resp_free(&s);
     int64_t t0 = now_ms();
@@ -439,7 +448,9 @@ static void passthrough_forwards_loopback_url(void **state)
     dmt_recv_set_status(f->r2, 202);
     char url[256];
     snprintf(url, sizeof url, "%s/third-party", dmt_recv_url(f->r2));
-    dmt_resp r = invoke(f, &(call){.url = url, .type = "POST", .post = "{\"n\":1}",
+    dmt_resp r = invoke(f, &(call){.url = url,
+                                   .type = "POST",
+                                   .post = "{\"n\":1}",
                                    .headers = "{\"Content-Type\":\"application/json\"}"});
     cJSON *o = inner(&r);
     assert_int_equal(inner_status(o), 202);
@@ -503,7 +514,8 @@ static void rest_fault_answers_matching_rest_calls_once(void **state)
     g = dmt_api(f->m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
     assert_string_not_equal(dmt_str(g.json, "priority"), "Urgent"); /* refused: not applied */
     dmt_resp_free(&g);
-    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Urgent\"}");
+    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
+                "{\"priority\":\"Urgent\"}");
     dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "priority"), "Urgent");
     dmt_resp_free(&r);

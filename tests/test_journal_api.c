@@ -31,8 +31,7 @@ static void assert_records_well_formed(const cJSON *recs)
 {
     uint64_t prev = 0;
     const cJSON *r;
-    cJSON_ArrayForEach(r, recs)
-    {
+    cJSON_ArrayForEach(r, recs) {
         uint64_t seq = dmh_u64(r, "seq");
         assert_true(seq > prev);
         prev = seq;
@@ -149,8 +148,10 @@ static void kind_filter_takes_comma_list(void **state)
     assert_int_equal(cJSON_GetArraySize(ab), 4);
     assert_int_equal(cJSON_GetArraySize(none), 0);
     const cJSON *x;
-    cJSON_ArrayForEach(x, a) assert_string_equal(dmt_str(x, "kind"), "request");
-    cJSON_ArrayForEach(x, b) assert_string_equal(dmt_str(x, "kind"), "change");
+    cJSON_ArrayForEach(x, a)
+        assert_string_equal(dmt_str(x, "kind"), "request");
+    cJSON_ArrayForEach(x, b)
+        assert_string_equal(dmt_str(x, "kind"), "change");
     assert_records_well_formed(ab);
     cJSON_Delete(a);
     cJSON_Delete(b);
@@ -170,7 +171,8 @@ static void after_returns_only_later_records(void **state)
     cJSON *recs = dmh_journal(m, "after=%llu", (unsigned long long)mark);
     assert_true(cJSON_GetArraySize(recs) >= 2);
     const cJSON *x;
-    cJSON_ArrayForEach(x, recs) assert_true(dmh_u64(x, "seq") > mark);
+    cJSON_ArrayForEach(x, recs)
+        assert_true(dmh_u64(x, "seq") > mark);
     assert_string_equal(dmt_str(cJSON_GetArrayItem(recs, 0), "method"), "PATCH");
     cJSON_Delete(recs);
     recs = dmh_journal(m, "after=%llu", (unsigned long long)dmh_last_seq(m));

@@ -50,8 +50,7 @@ static void set_str(cJSON *root, const char *path, const char *s)
 static void set_fails(cJSON *root, const char *path, const char *message)
 {
     char why[200] = "";
-    assert_int_equal(dm_jpath_set(root, path, cJSON_CreateString("x"), why, sizeof why),
-                     DM_EINVAL);
+    assert_int_equal(dm_jpath_set(root, path, cJSON_CreateString("x"), why, sizeof why), DM_EINVAL);
     assert_string_equal(why, message);
 }
 
@@ -64,7 +63,8 @@ static void set_and_get_in_nested_objects(void **state)
     cJSON *root = parse("{\"cf\":{\"cf_tier\":\"gold\"},\"subject\":\"Hi\"}");
     set_str(root, "cf.cf_region", "EU");
     set_str(root, "subject", "Changed");
-    assert_json(root, "{\"cf\":{\"cf_tier\":\"gold\",\"cf_region\":\"EU\"},\"subject\":\"Changed\"}");
+    assert_json(root,
+                "{\"cf\":{\"cf_tier\":\"gold\",\"cf_region\":\"EU\"},\"subject\":\"Changed\"}");
     assert_string_equal(cJSON_GetStringValue(dm_jpath_get(root, "cf.cf_region")), "EU");
     assert_string_equal(cJSON_GetStringValue(dm_jpath_get(root, "cf.cf_tier")), "gold");
     assert_ptr_equal(dm_jpath_get(root, "cf"), cJSON_GetObjectItemCaseSensitive(root, "cf"));
@@ -225,8 +225,8 @@ static void set_takes_a_json_value(void **state)
     (void)state;
     cJSON *root = cJSON_CreateObject();
     char why[200];
-    assert_int_equal(dm_jpath_set(root, "cf", dm_jpath_value("{\"cf_region\":\"EU\"}"), why,
-                                  sizeof why), 0);
+    assert_int_equal(
+        dm_jpath_set(root, "cf", dm_jpath_value("{\"cf_region\":\"EU\"}"), why, sizeof why), 0);
     assert_int_equal(dm_jpath_set(root, "isSpam", dm_jpath_value("false"), why, sizeof why), 0);
     assert_int_equal(dm_jpath_set(root, "count", dm_jpath_value("5"), why, sizeof why), 0);
     assert_json(root, "{\"cf\":{\"cf_region\":\"EU\"},\"isSpam\":false,\"count\":\"5\"}");
@@ -267,7 +267,8 @@ static void too_many_steps_and_too_long_keys_are_refused(void **state)
 {
     (void)state;
     char path[200] = "";
-    for (int i = 0; i < 32; i++) strcat(path, i ? ".k" : "k");
+    for (int i = 0; i < 32; i++)
+        strcat(path, i ? ".k" : "k");
     cJSON *root = cJSON_CreateObject();
     set_str(root, path, "deep");
     assert_string_equal(cJSON_GetStringValue(dm_jpath_get(root, path)), "deep");

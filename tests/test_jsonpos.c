@@ -229,8 +229,7 @@ static void syntax_errors_point_at_the_offending_character(void **state)
     assert_error("[-]", "line 1, column 3: expected a digit after '-', got ']'");
     assert_error("[1e+]", "line 1, column 5: expected a digit in the exponent, got ']'");
     assert_error("[\"abc", "line 1, column 2: unterminated string");
-    assert_error("[\"a\nb\"]",
-                 "line 1, column 4: unescaped control character U+000A in a string");
+    assert_error("[\"a\nb\"]", "line 1, column 4: unescaped control character U+000A in a string");
     assert_error("[\"\\x\"]", "line 1, column 3: invalid escape: '\\' followed by 'x'");
     assert_error("[\"\\u12G4\"]", "line 1, column 7: expected 4 hex digits after \\u, got 'G'");
     assert_error("[\"\\ud83d\"]", "line 1, column 3: unpaired UTF-16 surrogate \\uD83D");
@@ -258,8 +257,10 @@ static void nul_bytes_and_invalid_utf8_are_rejected(void **state)
 static char *nested(int depth)
 {
     dm_buf b = {0};
-    for (int i = 0; i < depth; i++) dm_buf_putc(&b, '[');
-    for (int i = 0; i < depth; i++) dm_buf_putc(&b, ']');
+    for (int i = 0; i < depth; i++)
+        dm_buf_putc(&b, '[');
+    for (int i = 0; i < depth; i++)
+        dm_buf_putc(&b, ']');
     return dm_buf_steal(&b);
 }
 

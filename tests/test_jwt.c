@@ -339,7 +339,8 @@ static void built_in_key_signs_and_publishes_its_kid(void **state)
 static void bad_key_fails_at_once(void **state)
 {
     (void)state;
-    static const char junk[] = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+    static const char junk[] =
+        "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
     char err[160] = "";
     assert_null(dm_jwt_new(junk, sizeof junk - 1, err, sizeof err));
     assert_string_equal(err, "expected an RSA private key in PEM");
@@ -431,7 +432,8 @@ static char *forged(fx *f, const char *id, const char *kind, size_t nth, cJSON *
     const dmt_hit *h = dmt_recv_hit(f->r[0], "POST", nth);
     cJSON *recs = dmh_journal(f->m, "kind=forged");
     const cJSON *rec, *mine = NULL;
-    cJSON_ArrayForEach(rec, recs) if (dmh_u64(rec, "seq") == seq) mine = rec;
+    cJSON_ArrayForEach(rec, recs)
+        if (dmh_u64(rec, "seq") == seq) mine = rec;
     assert_non_null(mine);
     assert_string_equal(dmt_str(mine, "jwt"), kind);
     *claims = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)mine, "claims");
@@ -475,8 +477,8 @@ static void forged_tokens_are_the_attacks_they_name(void **state)
     assert_null(t);
     assert_null(cl);
 
-    static const char *const rs256_kinds[] = {"valid", "expired", "bad-signature", "wrong-audience",
-                                              "wrong-issuer", "not-yet-valid"};
+    static const char *const rs256_kinds[] = {"valid",          "expired",      "bad-signature",
+                                              "wrong-audience", "wrong-issuer", "not-yet-valid"};
     for (size_t i = 0; i < sizeof rs256_kinds / sizeof *rs256_kinds; i++) {
         const char *kind = rs256_kinds[i];
         t = forged(f, id, kind, nth++, &cl);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define DOC_EXAMPLE DM_SOURCE_DIR "/fixtures/extensions/doc-example"
-#define DOC_SECRET "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
+#define DOC_SECRET  "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
 
 /* ==== A call made on another thread, so the test can act while it waits ==== */
 
@@ -23,7 +23,7 @@ typedef struct bg {
     dmt_mock *m;
     const char *method, *path, *token;
     char *body;
-    int control;   /* the control API (no auth) */
+    int control;           /* the control API (no auth) */
     const char *ctx, *url; /* an invoke GET of url as ctx */
     dmt_resp resp;
 } bg;
@@ -71,7 +71,8 @@ static char *webhook_body(const char *url)
 {
     char *b = malloc(512);
     assert_non_null(b);
-    snprintf(b, 512, "{\"name\":\"h\",\"url\":\"%s/hook\",\"subscriptions\":{\"Ticket_Update\":null}}",
+    snprintf(b, 512,
+             "{\"name\":\"h\",\"url\":\"%s/hook\",\"subscriptions\":{\"Ticket_Update\":null}}",
              url);
     return b;
 }
@@ -114,8 +115,9 @@ static int count_fates(const cJSON *fates, const char *fate, const char *reason)
 {
     int n = 0;
     const cJSON *f;
-    cJSON_ArrayForEach(f, fates) n += strcmp(dmt_str(f, "fate"), fate) == 0 &&
-                                      strcmp(dmt_str(f, "reason") ? dmt_str(f, "reason") : "", reason) == 0;
+    cJSON_ArrayForEach(f, fates)
+        n += strcmp(dmt_str(f, "fate"), fate) == 0 &&
+             strcmp(dmt_str(f, "reason") ? dmt_str(f, "reason") : "", reason) == 0;
     return n;
 }
 
@@ -130,7 +132,10 @@ static void reset_answers_a_webhook_create_waiting_on_its_url_check(void **state
     dmt_mock *m = dmt_mock_start(NULL);
     dmt_recv *slow = dmt_recv_start();
     dmt_recv_set_delay(slow, 1500);
-    bg *c = bg_start(&(bg){.m = m, .method = "POST", .path = "/api/v1/webhooks", .token = DMT_ADMIN,
+    bg *c = bg_start(&(bg){.m = m,
+                           .method = "POST",
+                           .path = "/api/v1/webhooks",
+                           .token = DMT_ADMIN,
                            .body = webhook_body(dmt_recv_url(slow))});
     assert_int_equal(dmt_recv_wait(slow, "GET", 1, 5000), 1);
     dmt_resp reset = dmt_ctl(m, "POST", "/mock/v1/reset", "{}");
@@ -160,7 +165,10 @@ static void reset_answers_an_install_waiting_on_its_url_check(void **state)
     dmt_mock *m = dmt_mock_start(NULL);
     dmt_recv *slow = dmt_recv_start();
     dmt_recv_set_delay(slow, 1500);
-    bg *c = bg_start(&(bg){.m = m, .method = "POST", .path = "/mock/v1/installations", .control = 1,
+    bg *c = bg_start(&(bg){.m = m,
+                           .method = "POST",
+                           .path = "/mock/v1/installations",
+                           .control = 1,
                            .body = install_body(dmt_recv_url(slow))});
     assert_int_equal(dmt_recv_wait(slow, "GET", 1, 5000), 1);
     dmt_resp reset = dmt_ctl(m, "POST", "/mock/v1/reset", "{}");
@@ -197,9 +205,10 @@ static void install(dmt_mock *m, const char *url, installed *out)
 
 static bg *slow_invoke(dmt_mock *m, const installed *x)
 {
-    dmt_resp s = dmt_ctl(m, "POST", "/mock/v1/invoke-stubs",
-                         "{\"method\":\"GET\",\"url\":\"https://api.example.com/slow\",\"status\":200,"
-                         "\"body\":{},\"delayMs\":20000}");
+    dmt_resp s =
+        dmt_ctl(m, "POST", "/mock/v1/invoke-stubs",
+                "{\"method\":\"GET\",\"url\":\"https://api.example.com/slow\",\"status\":200,"
+                "\"body\":{},\"delayMs\":20000}");
     dmh_status(&s, 201);
     dmt_resp_free(&s);
     uint64_t before = dmh_last_seq(m);
@@ -262,8 +271,8 @@ static void deleting_a_webhook_answers_its_shaped_delivery(void **state)
     char *body = malloc(256);
     assert_non_null(body);
     snprintf(body, 256, "{\"webhookId\":\"%s\",\"events\":[]}", id);
-    bg *c = bg_start(&(bg){.m = m, .method = "POST", .path = "/mock/v1/deliveries", .control = 1,
-                           .body = body});
+    bg *c = bg_start(
+        &(bg){.m = m, .method = "POST", .path = "/mock/v1/deliveries", .control = 1, .body = body});
     assert_int_equal(dmt_recv_wait(slow, "POST", 1, 5000), 1);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/webhooks/%s", id);
@@ -328,12 +337,16 @@ static void shutdown_answers_what_waits_and_gives_every_event_a_fate(void **stat
     char id[32];
     dmh_create(m, dmt_recv_url(slow), "{\"Ticket_Update\":null}", "", id);
     dmt_recv_set_delay(slow, 1500);
-    dmt_resp p = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"Low\"}");
+    dmt_resp p =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"Low\"}");
     dmt_resp_free(&p);
     p = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"High\"}");
     dmt_resp_free(&p);
     assert_int_equal(dmt_recv_wait(slow, "POST", 1, 5000), 1);
-    bg *c = bg_start(&(bg){.m = m, .method = "POST", .path = "/api/v1/webhooks", .token = DMT_ADMIN,
+    bg *c = bg_start(&(bg){.m = m,
+                           .method = "POST",
+                           .path = "/api/v1/webhooks",
+                           .token = DMT_ADMIN,
                            .body = webhook_body(dmt_recv_url(slow))});
     /* the first GET was dmh_create's own check */
     assert_int_equal(dmt_recv_wait(slow, "GET", 2, 5000), 2);
@@ -364,7 +377,8 @@ static void journal_write_errors_surface(void **state)
     dm_app_opts o = {0};
     o.journal_file = "/dev/full";
     dmt_mock *m = dmt_mock_start(&o);
-    dmt_resp p = dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"Low\"}");
+    dmt_resp p =
+        dmt_api(m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"priority\":\"Low\"}");
     dmh_status(&p, 200);
     dmt_resp_free(&p);
     dmt_resp h = dmt_ctl(m, "GET", "/mock/v1/health", NULL);

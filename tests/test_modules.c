@@ -83,7 +83,8 @@ static const cJSON *delivered_after(fx *f, const char *type, size_t from)
         size_t n = dmt_recv_count(f->r, "POST");
         for (size_t i = from; i < n; i++) {
             const cJSON *batch = dmt_recv_hit(f->r, "POST", i)->json, *el;
-            cJSON_ArrayForEach(el, batch) if (strcmp(dmt_str(el, "eventType"), type) == 0) return el;
+            cJSON_ArrayForEach(el, batch)
+                if (strcmp(dmt_str(el, "eventType"), type) == 0) return el;
         }
         dmt_recv_wait(f->r, "POST", n + 1, 50);
     }
@@ -184,8 +185,9 @@ static void email_tickets_carry_their_first_thread(void **state)
     char id[32];
     subscribe_all(f, id);
     f->from = dmt_recv_count(f->r, "POST");
-    dmt_resp r = dmt_ctl(f->m, "POST", "/mock/v1/actions/email",
-                         "{\"subject\":\"Printer on fire\",\"content\":\"<div>It is on fire.</div>\"}");
+    dmt_resp r =
+        dmt_ctl(f->m, "POST", "/mock/v1/actions/email",
+                "{\"subject\":\"Printer on fire\",\"content\":\"<div>It is on fire.</div>\"}");
     dmh_status(&r, 200);
     const char *tid = dmt_str(r.json, "id");
     const cJSON *el = delivered(f, "Ticket_Add");
@@ -196,12 +198,14 @@ static void email_tickets_carry_their_first_thread(void **state)
     assert_string_equal(dmt_str(first, "direction"), "in");
     assert_string_equal(dmt_str(first, "content"), "<div>It is on fire.</div>");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "isDescriptionThread")));
-    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(first, "author"), "type"), "END_USER");
+    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(first, "author"), "type"),
+                        "END_USER");
     assert_string_equal(dmt_str(p, "threadCount"), "1");
     assert_shape(el);
     cJSON *ev = dmh_journal(f->m, "kind=event");
     const cJSON *e;
-    cJSON_ArrayForEach(e, ev) assert_string_not_equal(dmt_str(e, "eventType"), "Ticket_Thread_Add");
+    cJSON_ArrayForEach(e, ev)
+        assert_string_not_equal(dmt_str(e, "eventType"), "Ticket_Thread_Add");
     cJSON_Delete(ev);
     /* GET has no firstThread: it belongs to the event */
     char path[96];
@@ -212,9 +216,10 @@ static void email_tickets_carry_their_first_thread(void **state)
     dmt_resp_free(&r);
 
     f->from = dmt_recv_count(f->r, "POST");
-    r = dmt_api(f->m, "POST", "/api/v1/tickets", DMT_ADMIN,
-                "{\"subject\":\"Call me\",\"description\":\"<div>Phoned in</div>\",\"channel\":\"Phone\","
-                "\"departmentId\":\"" DMT_DEPT_SUPPORT "\",\"contactId\":\"" DMT_CONTACT "\"}");
+    r = dmt_api(
+        f->m, "POST", "/api/v1/tickets", DMT_ADMIN,
+        "{\"subject\":\"Call me\",\"description\":\"<div>Phoned in</div>\",\"channel\":\"Phone\","
+        "\"departmentId\":\"" DMT_DEPT_SUPPORT "\",\"contactId\":\"" DMT_CONTACT "\"}");
     dmh_status(&r, 200);
     dmt_resp_free(&r);
     p = cJSON_GetObjectItemCaseSensitive(delivered(f, "Ticket_Add"), "payload");
@@ -232,9 +237,11 @@ static void threads_carry_department_and_attachments(void **state)
     char id[32];
     subscribe_all(f, id);
     f->from = dmt_recv_count(f->r, "POST");
-    dmt_resp r = dmt_api(f->m, "POST", "/api/v1/tickets/" DMT_TICKET "/sendReply", DMT_ADMIN,
-                         "{\"channel\":\"EMAIL\",\"to\":\"maria.lopez@example.com\",\"fromEmailAddress\":"
-                         "\"support@zylker.zohodesk.com\",\"content\":\"<div>Done</div>\",\"contentType\":\"html\"}");
+    dmt_resp r =
+        dmt_api(f->m, "POST", "/api/v1/tickets/" DMT_TICKET "/sendReply", DMT_ADMIN,
+                "{\"channel\":\"EMAIL\",\"to\":\"maria.lopez@example.com\",\"fromEmailAddress\":"
+                "\"support@zylker.zohodesk.com\",\"content\":\"<div>Done</"
+                "div>\",\"contentType\":\"html\"}");
     dmh_status(&r, 200);
     dmt_resp_free(&r);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(delivered(f, "Ticket_Thread_Add"), "payload");
@@ -288,12 +295,15 @@ static void layouts_have_their_own_ids(void **state)
     const char *layout = dmt_str(a, "layoutId");
     assert_non_null(layout);
     assert_string_not_equal(layout, DMT_DEPT_SUPPORT);
-    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(a, "layoutDetails"), "layoutName"), "Support");
+    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(a, "layoutDetails"), "layoutName"),
+                        "Support");
     dmt_resp r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
                          "{\"departmentId\":\"" DMT_DEPT_BILLING "\"}");
     dmh_status(&r, 200);
     assert_string_not_equal(dmt_str(r.json, "layoutId"), layout);
-    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(r.json, "layoutDetails"), "layoutName"), "Billing");
+    assert_string_equal(
+        dmt_str(cJSON_GetObjectItemCaseSensitive(r.json, "layoutDetails"), "layoutName"),
+        "Billing");
     dmt_resp_free(&r);
     cJSON_Delete(a);
 }
@@ -326,24 +336,64 @@ static void article_payload_is_the_real_key_set(void **state)
     cJSON_Delete(trigger(f->m, "Article_Update", NULL));
     const cJSON *el = delivered(f, "Article_Update");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(el, "payload");
-    static const char *const real[] = {
-        "attachmentCount", "attachments", "author", "authorId", "availableLocaleTranslations",
-        "category", "categoryId", "commentCount", "createdBy", "createdTime", "creatorId",
-        "departmentId", "dislikeCount", "expiryDate", "feedbackCount", "id", "isLocked",
-        "isTrashed", "latestPublishedVersion", "latestVersion", "latestVersionStatus",
-        "likeCount", "locale", "metrics", "modifiedBy", "modifiedTime", "modifierId", "owner",
-        "ownerId", "permalink", "permission", "portalUrl", "position", "reviewedBy",
-        "reviewedTime", "rootCategoryId", "seo", "sourceLocale", "status", "summary", "tags",
-        "title", "translationId", "translationSource", "translationState", "usageCount",
-        "viewCount", "webUrl"};
+    static const char *const real[] = {"attachmentCount",
+                                       "attachments",
+                                       "author",
+                                       "authorId",
+                                       "availableLocaleTranslations",
+                                       "category",
+                                       "categoryId",
+                                       "commentCount",
+                                       "createdBy",
+                                       "createdTime",
+                                       "creatorId",
+                                       "departmentId",
+                                       "dislikeCount",
+                                       "expiryDate",
+                                       "feedbackCount",
+                                       "id",
+                                       "isLocked",
+                                       "isTrashed",
+                                       "latestPublishedVersion",
+                                       "latestVersion",
+                                       "latestVersionStatus",
+                                       "likeCount",
+                                       "locale",
+                                       "metrics",
+                                       "modifiedBy",
+                                       "modifiedTime",
+                                       "modifierId",
+                                       "owner",
+                                       "ownerId",
+                                       "permalink",
+                                       "permission",
+                                       "portalUrl",
+                                       "position",
+                                       "reviewedBy",
+                                       "reviewedTime",
+                                       "rootCategoryId",
+                                       "seo",
+                                       "sourceLocale",
+                                       "status",
+                                       "summary",
+                                       "tags",
+                                       "title",
+                                       "translationId",
+                                       "translationSource",
+                                       "translationState",
+                                       "usageCount",
+                                       "viewCount",
+                                       "webUrl"};
     size_t n = sizeof real / sizeof *real;
     assert_int_equal((size_t)cJSON_GetArraySize(p), n);
     for (size_t i = 0; i < n; i++)
-        if (!cJSON_GetObjectItemCaseSensitive(p, real[i])) fail_msg("no %s in the article", real[i]);
+        if (!cJSON_GetObjectItemCaseSensitive(p, real[i]))
+            fail_msg("no %s in the article", real[i]);
     const cJSON *author = cJSON_GetObjectItemCaseSensitive(p, "author"), *k;
     static const char *const person[] = {"id", "name", "photoURL", "status", "zuid"};
     assert_int_equal(cJSON_GetArraySize(author), 5);
-    for (size_t i = 0; i < 5; i++) assert_non_null(cJSON_GetObjectItemCaseSensitive(author, person[i]));
+    for (size_t i = 0; i < 5; i++)
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(author, person[i]));
     (void)k;
     assert_non_null(strstr(dmt_str(p, "webUrl"), "#Solutions/dv/"));
     assert_shape(el);
@@ -357,8 +407,7 @@ static void unknown_query_parameters_are_refused(void **state)
 {
     fx *f = *state;
     f->m = dmt_mock_start(NULL);
-    static const char *const paths[] = {"/api/v1/tickets?sortOrder=asc",
-                                        "/api/v1/tasks?colour=red",
+    static const char *const paths[] = {"/api/v1/tickets?sortOrder=asc", "/api/v1/tasks?colour=red",
                                         ("/api/v1/tickets/" DMT_TICKET "?expand=all"),
                                         ("/api/v1/contacts?departmentIds=" DMT_DEPT_SUPPORT)};
     static const char *const names[] = {"sortOrder", "colour", "expand", "departmentIds"};
@@ -378,7 +427,8 @@ static void list_filters_work(void **state)
     fx *f = *state;
     f->m = dmt_mock_start(NULL);
     cJSON *all = dmh_get_json(f->m, "/api/v1/tickets?limit=100");
-    cJSON *two = dmh_get_json(f->m, "/api/v1/tickets?departmentIds=" DMT_DEPT_BILLING "," DMT_DEPT_ENG);
+    cJSON *two =
+        dmh_get_json(f->m, "/api/v1/tickets?departmentIds=" DMT_DEPT_BILLING "," DMT_DEPT_ENG);
     const cJSON *t;
     int expect = 0;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(all, "data"))
@@ -411,7 +461,8 @@ static void ids_of_the_wrong_kind_are_named(void **state)
     fx *f = *state;
     f->m = dmt_mock_start(NULL);
     cJSON *cs = dmh_get_json(f->m, "/api/v1/tickets/" DMT_TICKET "/comments");
-    const char *cid = dmt_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cs, "data"), 0), "id");
+    const char *cid =
+        dmt_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cs, "data"), 0), "id");
     char path[128];
     snprintf(path, sizeof path, "/api/v1/tickets/%s", cid);
     dmt_resp r = dmt_api(f->m, "PATCH", path, DMT_ADMIN, "{\"priority\":\"Low\"}");

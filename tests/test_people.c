@@ -96,8 +96,7 @@ static void agents_list_and_get_never_show_tokens_or_scopes(void **state)
     dmt_resp r = dmt_api(m, "GET", "/api/v1/agents", DMT_ADMIN, NULL);
     const cJSON *d = dmh_data(&r), *a;
     assert_int_equal(cJSON_GetArraySize(d), 3);
-    cJSON_ArrayForEach(a, d)
-    {
+    cJSON_ArrayForEach(a, d) {
         assert_null(cJSON_GetObjectItem(a, "token"));
         assert_null(cJSON_GetObjectItem(a, "scopes"));
         assert_null(cJSON_GetObjectItem(a, "role"));
@@ -219,8 +218,7 @@ static void contact_update_changes_only_given_fields(void **state)
     dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "mobile"), "+1 555 0999");
     const cJSON *v;
-    cJSON_ArrayForEach(v, before.json)
-    {
+    cJSON_ArrayForEach(v, before.json) {
         if (strcmp(v->string, "mobile") == 0 || strcmp(v->string, "modifiedTime") == 0 ||
             strcmp(v->string, "modifiedBy") == 0)
             continue;

@@ -85,8 +85,7 @@ static void keys_add_body(keys *s, const char *body, size_t len)
         return;
     }
     const cJSON *el;
-    cJSON_ArrayForEach(el, arr)
-    {
+    cJSON_ArrayForEach(el, arr) {
         char k[160];
         event_key(el, cJSON_GetObjectItemCaseSensitive(el, "payload"), k, sizeof k);
         keys_add(s, k);
@@ -505,14 +504,12 @@ static void ledger_load(fx *f, ledger *l, uint64_t s0)
     l->evs = calloc((size_t)l->n + 1, sizeof *l->evs);
     int k = 0;
     const cJSON *e;
-    cJSON_ArrayForEach(e, events)
-    {
+    cJSON_ArrayForEach(e, events) {
         ev *x = &l->evs[k++];
         x->seq = dmh_u64(e, "seq");
         event_key(e, cJSON_GetObjectItemCaseSensitive(e, "payload"), x->key, sizeof x->key);
         const cJSON *t;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "webhooks"))
-        {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "webhooks")) {
             int h = hook_of(f, dmt_str(t, "webhookId"));
             x->target[h] = strcmp(dmt_str(t, "fate"), "queued") == 0 ? 1 : 2;
             l->targets++;
@@ -525,8 +522,7 @@ static void ledger_load(fx *f, ledger *l, uint64_t s0)
     assert_int_equal(cJSON_GetArraySize(late), l->targets); /* and no more */
     cJSON_Delete(late);
     const cJSON *x;
-    cJSON_ArrayForEach(x, l->fates)
-    {
+    cJSON_ArrayForEach(x, l->fates) {
         ev *v = ev_of(l, dmh_u64(x, "event"));
         int h = hook_of(f, dmt_str(x, "webhookId"));
         if (!v->target[h])
@@ -574,8 +570,7 @@ static int attempts_to(fx *f, ledger *l, int h, keys *carried)
 {
     int n = 0;
     const cJSON *a;
-    cJSON_ArrayForEach(a, l->attempts)
-    {
+    cJSON_ArrayForEach(a, l->attempts) {
         if (strcmp(dmt_str(a, "webhookId"), f->ids[h]) != 0) continue;
         n++;
         const cJSON *s;
@@ -608,8 +603,7 @@ static void attempts_failed_without_status(fx *f, ledger *l, int h, const char *
 {
     const cJSON *a;
     int n = 0;
-    cJSON_ArrayForEach(a, l->attempts)
-    {
+    cJSON_ArrayForEach(a, l->attempts) {
         if (strcmp(dmt_str(a, "webhookId"), f->ids[h]) != 0) continue;
         n++;
         assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(a, "status")));
@@ -756,8 +750,9 @@ static void every_receiver_fault_at_once_every_event_accounted_for(void **state)
     receiver_saw_the_attempts(f, l, H_500, posts, &got);
     assert_int_equal(got.n, (size_t)l->n * 3);
     const cJSON *a;
-    cJSON_ArrayForEach(a, l->attempts) if (strcmp(dmt_str(a, "webhookId"), f->ids[H_500]) == 0)
-        assert_int_equal(dmh_u64(a, "status"), 500);
+    cJSON_ArrayForEach(a, l->attempts)
+        if (strcmp(dmt_str(a, "webhookId"), f->ids[H_500]) == 0)
+            assert_int_equal(dmh_u64(a, "status"), 500);
     keys_free(&got);
 
     /* 410: one POST; what it carried is dropped as gone, what queued behind
@@ -832,8 +827,7 @@ static void every_receiver_fault_at_once_every_event_accounted_for(void **state)
     receiver_saw_the_attempts(f, l, H_HUGE, hg->posts, &hg->got);
     assert_int_equal(hg->got.n, (size_t)l->n);
     pthread_mutex_unlock(&hg->mu);
-    cJSON_ArrayForEach(a, l->attempts)
-    {
+    cJSON_ArrayForEach(a, l->attempts) {
         if (strcmp(dmt_str(a, "webhookId"), f->ids[H_HUGE]) != 0) continue;
         assert_int_equal(dmh_u64(a, "status"), 200);
         assert_string_equal(dmt_str(a, "outcome"), "delivered");
@@ -851,7 +845,8 @@ static void every_receiver_fault_at_once_every_event_accounted_for(void **state)
         static const char *const names[] = {"delivered", "dead-lettered", "withheld", "dropped"};
         for (int i = 0; i < l->n; i++) {
             const char *fs = l->evs[i].fate[h] ? dmt_str(l->evs[i].fate[h], "fate") : NULL;
-            for (int k = 0; fs && k < 4; k++) kinds[k] += strcmp(fs, names[k]) == 0;
+            for (int k = 0; fs && k < 4; k++)
+                kinds[k] += strcmp(fs, names[k]) == 0;
         }
         print_message("%-8s attempts %3d carrying %4zu events; delivered %3d, dead-lettered %3d, "
                       "withheld %3d, dropped %3d\n",

@@ -40,12 +40,14 @@ static void assert_clean(const cJSON *n)
         size_t off = 0, len;
         while (texts[i] && dm_scrub_next(texts[i], &off, &len)) {
             if (!placeholder(texts[i] + off, len))
-                fail_msg("personal data left: \"%.*s\" in \"%s\"", (int)len, texts[i] + off, texts[i]);
+                fail_msg("personal data left: \"%.*s\" in \"%s\"", (int)len, texts[i] + off,
+                         texts[i]);
             off += len;
         }
     }
     const cJSON *c;
-    cJSON_ArrayForEach(c, n) assert_clean(c);
+    cJSON_ArrayForEach(c, n)
+        assert_clean(c);
 }
 
 static cJSON *scrubbed(dm_scrub *s, const char *json)
@@ -65,14 +67,16 @@ static void scrub_leaves_no_email_or_phone_behind(void **state)
         "\"payload\":{\"id\":\"18920000000000401\",\"subject\":\"Call +1 (415) 555-2671\","
         "\"email\":\"jane.doe@corp.example\",\"phone\":\"020 7946 0958\",\"cf\":{\"cf_backup\":"
         "\"reach me at j.doe+desk@mail.example or +44 20 7946 0958\"},\"contact\":{\"firstName\":"
-        "\"Jane\",\"lastName\":\"Doe\",\"email\":\"jane.doe@corp.example\",\"mobile\":\"+91 98765 43210\"},"
+        "\"Jane\",\"lastName\":\"Doe\",\"email\":\"jane.doe@corp.example\",\"mobile\":\"+91 98765 "
+        "43210\"},"
         "\"webUrl\":\"https://desk.zoho.com/support/acme/ShowHomePage.do#Cases/dv/1\","
         "\"secondaryContacts\":[\"ops@corp.example\",\"+1 212 555 0199\"]}}",
         /* found by fuzz_scrub: personal data in keys and in keyless strings */
         "{\"eventType\":\"X\",\"payload\":{\"note ann@x.example\":1},\"tags\":[\"bob@y.example\"]}",
         "\"ada.admin@zylker.example\"",
         /* found by fuzz_scrub: a URL field, and text next to a placeholder */
-        "{\"portalURL\":\")i@zslker.co;&ticket 182mpTi@zslker.example\",\"x\":\"1000+1 415 555 2671\"}",
+        "{\"portalURL\":\")i@zslker.co;&ticket 182mpTi@zslker.example\",\"x\":\"1000+1 415 555 "
+        "2671\"}",
         "{\"x\":\"ravi@a.example%0000eacravi.agent@zyeker.example\"}",
         "{\"x\":\"+++/++++1++++++++15812++++1920++1 555 0109\"}",
     };
@@ -81,9 +85,10 @@ static void scrub_leaves_no_email_or_phone_behind(void **state)
         cJSON *ev = scrubbed(s, corpus[i]);
         assert_clean(ev);
         char *out = dm_json_print(ev);
-        static const char *const originals[] = {"jane.doe@corp.example", "555-2671", "7946 0958",
-                                                "98765 43210", "ops@corp.example", "acme", "Jane",
-                                                "ann@x.example", "bob@y.example", "ada.admin"};
+        static const char *const originals[] = {
+            "jane.doe@corp.example", "555-2671", "7946 0958", "98765 43210",
+            "ops@corp.example",      "acme",     "Jane",      "ann@x.example",
+            "bob@y.example",         "ada.admin"};
         for (size_t k = 0; k < sizeof originals / sizeof originals[0]; k++)
             if (strstr(out, originals[k])) fail_msg("\"%s\" survived in %s", originals[k], out);
         free(out);
@@ -97,7 +102,8 @@ static void scrub_is_stable_across_fields_and_events(void **state)
 {
     (void)state;
     dm_scrub *s = dm_scrub_new();
-    cJSON *a = scrubbed(s, "{\"payload\":{\"email\":\"Jane@Corp.example\",\"contact\":{\"email\":\"jane@corp.example\"}}}");
+    cJSON *a = scrubbed(s, "{\"payload\":{\"email\":\"Jane@Corp.example\",\"contact\":{\"email\":"
+                           "\"jane@corp.example\"}}}");
     cJSON *b = scrubbed(s, "{\"payload\":{\"to\":\"jane@corp.example\"}}");
     const cJSON *pa = cJSON_GetObjectItemCaseSensitive(a, "payload");
     const char *e1 = dmt_str(pa, "email");
@@ -116,15 +122,18 @@ static void scrub_keeps_ids_times_counts_and_departments(void **state)
 {
     (void)state;
     dm_scrub *s = dm_scrub_new();
-    cJSON *ev = scrubbed(s, "{\"payload\":{\"id\":\"18920000000000401\",\"createdTime\":\"2026-01-05T09:15:00.000Z\","
-                            "\"threadCount\":\"2\",\"isSpam\":false,\"department\":{\"id\":\"1\",\"name\":\"Support\"},"
-                            "\"note\":\"189200000000004 follows\"}}");
+    cJSON *ev = scrubbed(
+        s,
+        "{\"payload\":{\"id\":\"18920000000000401\",\"createdTime\":\"2026-01-05T09:15:00.000Z\","
+        "\"threadCount\":\"2\",\"isSpam\":false,\"department\":{\"id\":\"1\",\"name\":\"Support\"},"
+        "\"note\":\"189200000000004 follows\"}}");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev, "payload");
     assert_string_equal(dmt_str(p, "id"), "18920000000000401");
     assert_string_equal(dmt_str(p, "createdTime"), "2026-01-05T09:15:00.000Z");
     assert_string_equal(dmt_str(p, "threadCount"), "2");
     assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(p, "isSpam")));
-    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(p, "department"), "name"), "Support");
+    assert_string_equal(dmt_str(cJSON_GetObjectItemCaseSensitive(p, "department"), "name"),
+                        "Support");
     /* an id followed by a space is not a phone (fuzz_scrub found this) */
     assert_string_equal(dmt_str(p, "note"), "189200000000004 follows");
     cJSON_Delete(ev);
@@ -210,7 +219,8 @@ static void record_then_trigger_round_trip(void **state)
     pid_t rec = start_record(dir, 2, url, sizeof url);
     dmt_mock *a = dmt_mock_start(NULL);
     make_webhook(a, url);
-    dmt_resp r = dmt_api(a, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"status\":\"Closed\"}");
+    dmt_resp r =
+        dmt_api(a, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_AGENT, "{\"status\":\"Closed\"}");
     dmt_resp_free(&r);
     r = dmt_api(a, "POST", "/api/v1/tickets/" DMT_TICKET "/comments", DMT_AGENT,
                 "{\"content\":\"Ring Maria on +1 555 0101 or maria.lopez@example.com\"}");
@@ -236,7 +246,8 @@ static void record_then_trigger_round_trip(void **state)
         dm_buf_free(&errs);
         /* no personal data from the source */
         char *text = dmt_read_file(paths[i], NULL);
-        if (strstr(text, "maria.lopez@example.com") || strstr(text, "Maria") || strstr(text, "ravi.agent"))
+        if (strstr(text, "maria.lopez@example.com") || strstr(text, "Maria") ||
+            strstr(text, "ravi.agent"))
             fail_msg("%s kept personal data:\n%s", paths[i], text);
         /* triggers again, with the recorded payload */
         cJSON *fx = cJSON_Parse(text);
@@ -251,7 +262,8 @@ static void record_then_trigger_round_trip(void **state)
         cJSON_Delete(req);
         assert_int_equal(dmt_recv_wait(rx, "POST", i + 1, 10000), i + 1);
         const dmt_hit *h = dmt_recv_hit(rx, "POST", i);
-        const cJSON *got = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(h->json, 0), "payload");
+        const cJSON *got =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(h->json, 0), "payload");
         if (!cJSON_Compare(got, cJSON_GetObjectItemCaseSensitive(fx, "payload"), 1))
             fail_msg("%s: the triggered payload differs from the recorded one", paths[i]);
         cJSON_Delete(fx);

@@ -17,16 +17,16 @@
 #include <unistd.h>
 
 #define DOC_EXAMPLE DM_SOURCE_DIR "/fixtures/extensions/doc-example"
-#define DOC_SECRET "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
-#define NOSCOPE "1000.noscope"
+#define DOC_SECRET  "d3m0-s3cr3t-5a7c1e9b2f4d6a8c"
+#define NOSCOPE     "1000.noscope"
 
 typedef struct fx {
-    dm_app *app;       /* an app driven directly (bind tests), or NULL */
-    dmt_mock *m;       /* a running mock, or NULL */
-    dmt_mock *m2;      /* a second one, or NULL */
-    dmt_recv *r;       /* a webhook receiver, or NULL */
-    char dir[64];      /* a temp dir, or "" */
-    char org[128];     /* the org file in dir, or "" */
+    dm_app *app;   /* an app driven directly (bind tests), or NULL */
+    dmt_mock *m;   /* a running mock, or NULL */
+    dmt_mock *m2;  /* a second one, or NULL */
+    dmt_recv *r;   /* a webhook receiver, or NULL */
+    char dir[64];  /* a temp dir, or "" */
+    char org[128]; /* the org file in dir, or "" */
 } fx;
 
 static int setup(void **state)
@@ -132,27 +132,44 @@ static void loopback_is_decided_on_the_address(void **state)
         const char *host;
         int loopback;
     } hosts[] = {
-        {"127.0.0.1", 1},          {"127.255.0.9", 1},        {"[::1]", 1},
-        {"::1", 1},                {"[::ffff:127.0.0.1]", 1}, {"localhost", 1},
-        {"LOCALHOST", 1},          {"127.attacker.example", 0}, {"127.0.0.1.nip.io", 0},
-        {"10.0.0.1", 0},           {"0.0.0.0", 0},            {"128.0.0.1", 0},
-        {"[::]", 0},               {"[::ffff:10.0.0.1]", 0},  {"[::2]", 0},
-        {"localhost.example", 0},  {"", 0},
+        {"127.0.0.1", 1},
+        {"127.255.0.9", 1},
+        {"[::1]", 1},
+        {"::1", 1},
+        {"[::ffff:127.0.0.1]", 1},
+        {"localhost", 1},
+        {"LOCALHOST", 1},
+        {"127.attacker.example", 0},
+        {"127.0.0.1.nip.io", 0},
+        {"10.0.0.1", 0},
+        {"0.0.0.0", 0},
+        {"128.0.0.1", 0},
+        {"[::]", 0},
+        {"[::ffff:10.0.0.1]", 0},
+        {"[::2]", 0},
+        {"localhost.example", 0},
+        {"", 0},
     };
     for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++)
         if (dm_addr_host_is_loopback(hosts[i].host) != hosts[i].loopback)
-            fail_msg("%s: expected %s", hosts[i].host, hosts[i].loopback ? "loopback" : "not loopback");
+            fail_msg("%s: expected %s", hosts[i].host,
+                     hosts[i].loopback ? "loopback" : "not loopback");
     static const struct {
         const char *url;
         int loopback;
     } urls[] = {
-        {"http://127.0.0.1:8080/hook", 1}, {"https://[::1]/x", 1},     {"http://localhost/x", 1},
+        {"http://127.0.0.1:8080/hook", 1},
+        {"https://[::1]/x", 1},
+        {"http://localhost/x", 1},
         {"http://127.1/x", 1}, /* libcurl reads 127.1 as 127.0.0.1 */
-        {"http://127.attacker.example/", 0}, {"http://user@10.0.0.1/", 0}, {"not a url", 0},
+        {"http://127.attacker.example/", 0},
+        {"http://user@10.0.0.1/", 0},
+        {"not a url", 0},
     };
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++)
         if (dm_url_is_loopback(urls[i].url) != urls[i].loopback)
-            fail_msg("%s: expected %s", urls[i].url, urls[i].loopback ? "loopback" : "not loopback");
+            fail_msg("%s: expected %s", urls[i].url,
+                     urls[i].loopback ? "loopback" : "not loopback");
     /* the address check libcurl's socket opener applies */
     struct sockaddr_in v4 = {0};
     v4.sin_family = AF_INET;
@@ -181,7 +198,8 @@ static void webhooks_and_installs_elsewhere_are_refused_unsent(void **state)
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
         char body[512];
         snprintf(body, sizeof body,
-                 "{\"name\":\"h\",\"url\":\"%s\",\"subscriptions\":{\"Ticket_Add\":null}}", urls[i]);
+                 "{\"name\":\"h\",\"url\":\"%s\",\"subscriptions\":{\"Ticket_Add\":null}}",
+                 urls[i]);
         dmt_resp r = dmt_api(f->m, "POST", "/api/v1/webhooks", DMT_ADMIN, body);
         const char *msg = dmh_field_error(&r, "/url", "invalid");
         if (!strstr(msg, "not this machine")) fail_msg("%s: %s", urls[i], msg);
@@ -197,7 +215,8 @@ static void webhooks_and_installs_elsewhere_are_refused_unsent(void **state)
     cJSON *checks = dmh_journal(f->m, "kind=check");
     assert_int_equal(cJSON_GetArraySize(checks), 16);
     const cJSON *c;
-    cJSON_ArrayForEach(c, checks) assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "status")));
+    cJSON_ArrayForEach(c, checks)
+        assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "status")));
     cJSON_Delete(checks);
 }
 
@@ -363,12 +382,18 @@ static void every_scoped_route_enforces_its_scope(void **state)
         while (*p && n < sizeof path - 32) {
             if (p[0] == '{' && p[1] == '}') {
                 const char *id = "18920000000000999";
-                if (ends_with(path, "/comments/")) id = "18920000000000601";
-                else if (ends_with(path, "/threads/")) id = "18920000000000501";
-                else if (ends_with(path, "/tickets/")) id = DMT_TICKET;
-                else if (ends_with(path, "/contacts/")) id = DMT_CONTACT;
-                else if (ends_with(path, "/departments/")) id = DMT_DEPT_SUPPORT;
-                else if (ends_with(path, "/agents/")) id = "18920000000000201";
+                if (ends_with(path, "/comments/"))
+                    id = "18920000000000601";
+                else if (ends_with(path, "/threads/"))
+                    id = "18920000000000501";
+                else if (ends_with(path, "/tickets/"))
+                    id = DMT_TICKET;
+                else if (ends_with(path, "/contacts/"))
+                    id = DMT_CONTACT;
+                else if (ends_with(path, "/departments/"))
+                    id = DMT_DEPT_SUPPORT;
+                else if (ends_with(path, "/agents/"))
+                    id = "18920000000000201";
                 n += (size_t)snprintf(path + n, sizeof path - n, "%s", id);
                 p += 2;
             } else {
@@ -376,14 +401,13 @@ static void every_scoped_route_enforces_its_scope(void **state)
                 path[n] = '\0';
             }
         }
-        const char *body = strcmp(rt->method, "GET") == 0 || strcmp(rt->method, "DELETE") == 0
-                               ? NULL
-                               : "{}";
+        const char *body =
+            strcmp(rt->method, "GET") == 0 || strcmp(rt->method, "DELETE") == 0 ? NULL : "{}";
         r = dmt_api(f->m, rt->method, path, NOSCOPE, body);
         const char *code = dmt_str(r.json, "errorCode");
         if (r.status != 403 || !code || strcmp(code, "SCOPE_MISMATCH") != 0)
-            fail_msg("%s %s (scope %s): expected 403 SCOPE_MISMATCH, got %ld: %s", rt->method,
-                     path, rt->scope, r.status, r.body);
+            fail_msg("%s %s (scope %s): expected 403 SCOPE_MISMATCH, got %ld: %s", rt->method, path,
+                     rt->scope, r.status, r.body);
         if (!strstr(dmt_str(r.json, "message"), rt->scope))
             fail_msg("%s %s: message does not name %s: %s", rt->method, path, rt->scope, r.body);
         dmt_resp_free(&r);
@@ -440,7 +464,8 @@ static void passthrough_never_leaves_loopback(void **state)
                           "http://10.0.0.1/x", "http://127.attacker.example/x",
                           "http://[::ffff:10.0.0.1]/x"};
     for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-        dmt_resp r = dmt_invoke_get(f->m, DOC_SECRET, dmt_str(in, "securityContext"), urls[i], NULL);
+        dmt_resp r =
+            dmt_invoke_get(f->m, DOC_SECRET, dmt_str(in, "securityContext"), urls[i], NULL);
         dmt_assert_error(&r, 502, "NO_INVOKE_STUB");
         if (!strstr(r.body, urls[i])) fail_msg("502 does not name %s: %s", urls[i], r.body);
         dmt_resp_free(&r);
@@ -461,12 +486,11 @@ static void jwks_has_no_private_key_material(void **state)
     assert_true(cJSON_IsArray(keys));
     assert_true(cJSON_GetArraySize(keys) >= 1);
     static const char *const allowed[] = {"kty", "use", "alg", "kid", "n", "e"};
-    cJSON_ArrayForEach(k, keys)
-    {
-        cJSON_ArrayForEach(m, k)
-        {
+    cJSON_ArrayForEach(k, keys) {
+        cJSON_ArrayForEach(m, k) {
             int ok = 0;
-            for (size_t i = 0; i < 6; i++) ok |= strcmp(m->string, allowed[i]) == 0;
+            for (size_t i = 0; i < 6; i++)
+                ok |= strcmp(m->string, allowed[i]) == 0;
             if (!ok) fail_msg("JWKS key has member \"%s\": %s", m->string, r.body);
         }
         assert_string_equal(dmt_str(k, "kty"), "RSA");
@@ -488,7 +512,8 @@ static void near_miss_hash_is_refused_like_a_wrong_one(void **state)
     snprintf(url, sizeof url, "%s/api/v1/tickets/%s", f->m->url, DMT_TICKET);
     dmt_invoke_get_hash(DOC_SECRET, ctx, url, near);
     near[63] = near[63] == '0' ? '1' : '0';
-    for (int i = 0; i < 64; i++) wrong[i] = near[i] == 'a' ? 'b' : 'a';
+    for (int i = 0; i < 64; i++)
+        wrong[i] = near[i] == 'a' ? 'b' : 'a';
     wrong[64] = '\0';
 
     dmt_resp a = dmt_invoke_get(f->m, DOC_SECRET, ctx, url, near);

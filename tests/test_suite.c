@@ -164,9 +164,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_failed_preflight_blocks_every_case, setup, teardown),
         cmocka_unit_test_setup_teardown(a_case_built_on_a_failed_one_is_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_receiver_that_stops_answering_is_reported_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(write_back_cases_are_skipped_without_write_backs, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_plain_webhook_is_driven_through_its_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_receiver_that_stops_answering_is_reported_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(write_back_cases_are_skipped_without_write_backs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_plain_webhook_is_driven_through_its_config, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,8 +229,7 @@ static const cJSON *field_error(const dmt_resp *r, const char *field, const char
 {
     dmt_assert_error(r, 422, "INVALID_DATA");
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r->json, "errors"))
-    {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r->json, "errors")) {
         const char *f = dmt_str(e, "fieldName");
         if (f && strcmp(f, field) == 0) {
             assert_string_equal(dmt_str(e, "errorType"), type);
@@ -263,8 +262,7 @@ static void list_ids(const dmt_resp *r, char *out, size_t len)
     const cJSON *data = cJSON_GetObjectItem(r->json, "data"), *t;
     assert_true(cJSON_IsArray(data));
     out[0] = '\0';
-    cJSON_ArrayForEach(t, data)
-    {
+    cJSON_ArrayForEach(t, data) {
         size_t used = strlen(out);
         snprintf(out + used, len - used, "%s%s", used ? "," : "", dmt_str(t, "id"));
     }
@@ -403,7 +401,8 @@ static void fixture_ticket_has_full_shape_and_true_counts(void **state)
     dmt_resp l = dmt_api(m, "GET", "/api/v1/tickets", DMT_ADMIN, NULL);
     dmh_status(&l, 200);
     const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(l.json, "data")) assert_ticket_shape(t);
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(l.json, "data"))
+        assert_ticket_shape(t);
     dmt_resp_free(&l);
 }
 
@@ -431,8 +430,7 @@ static void patch_changes_only_given_fields_and_bumps_modifiedTime(void **state)
     assert_string_not_equal(dmt_str(r.json, "modifiedTime"), dmt_str(before.json, "modifiedTime"));
 
     const cJSON *v;
-    cJSON_ArrayForEach(v, before.json)
-    {
+    cJSON_ArrayForEach(v, before.json) {
         static const char *const moved[] = {"priority",     "cf",         "customFields",
                                             "modifiedTime", "modifiedBy", NULL};
         int expected = 0;

@@ -25,7 +25,8 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    for (int i = 0; i < 2; i++) f->r[i] = dmt_recv_start();
+    for (int i = 0; i < 2; i++)
+        f->r[i] = dmt_recv_start();
     *state = f;
     return 0;
 }
@@ -41,8 +42,10 @@ static void remove_tree(const char *dir)
         char p[512];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p);
-        else unlink(p);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
     }
     closedir(d);
     rmdir(dir);
@@ -52,7 +55,8 @@ static int teardown(void **state)
 {
     fx *f = *state;
     dmt_mock_stop(f->m);
-    for (int i = 0; i < 2; i++) dmt_recv_stop(f->r[i]);
+    for (int i = 0; i < 2; i++)
+        dmt_recv_stop(f->r[i]);
     if (f->dir[0]) remove_tree(f->dir);
     free(f);
     return 0;
@@ -89,7 +93,8 @@ static cJSON *trigger_ok(dmt_mock *m, const char *body, const char *type)
     const cJSON *evs = cJSON_GetObjectItemCaseSensitive(r.json, "events");
     if (cJSON_GetArraySize(evs) < 1) fail_msg("%s raised no event: %s", body, r.body);
     const char *got = dmt_str(cJSON_GetArrayItem(evs, 0), "eventType");
-    if (!got || strcmp(got, type) != 0) fail_msg("%s: expected a %s event, got %s", body, type, r.body);
+    if (!got || strcmp(got, type) != 0)
+        fail_msg("%s: expected a %s event, got %s", body, type, r.body);
     return dmh_take(&r);
 }
 
@@ -116,8 +121,7 @@ static const cJSON *fate_of(const cJSON *s, const char *id)
 {
     const cJSON *x, *hit = NULL;
     int n = 0;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(s, "fates"))
-    {
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(s, "fates")) {
         const char *w = dmt_str(x, "webhookId");
         if (w && strcmp(w, id) == 0) hit = x, n++;
     }
@@ -164,10 +168,11 @@ static void ticket_add_by_type_carries_the_set_data(void **state)
     fx *f = *state;
     char id[32];
     dmt_mock *m = start_core(f, id);
-    cJSON *ans = trigger_ok(m,
-                            "{\"eventType\":\"Ticket_Add\",\"set\":{\"subject\":\"Printer on fire\","
-                            "\"priority\":\"High\",\"cf.cf_region\":\"APAC\"}}",
-                            "Ticket_Add");
+    cJSON *ans =
+        trigger_ok(m,
+                   "{\"eventType\":\"Ticket_Add\",\"set\":{\"subject\":\"Printer on fire\","
+                   "\"priority\":\"High\",\"cf.cf_region\":\"APAC\"}}",
+                   "Ticket_Add");
     const cJSON *el = nth_element(f->r[0], 0);
     assert_string_equal(dmt_str(el, "eventType"), "Ticket_Add");
     const cJSON *p = member(el, "payload");
@@ -213,10 +218,11 @@ static void ticket_thread_add_in_by_type_carries_the_content(void **state)
     fx *f = *state;
     char id[32];
     dmt_mock *m = start_core(f, id);
-    cJSON_Delete(trigger_ok(m,
-                            "{\"eventType\":\"Ticket_Thread_Add\",\"ticketId\":\"" DMT_TICKET "\","
-                            "\"direction\":\"in\",\"set\":{\"content\":\"<div>Still broken</div>\"}}",
-                            "Ticket_Thread_Add"));
+    cJSON_Delete(
+        trigger_ok(m,
+                   "{\"eventType\":\"Ticket_Thread_Add\",\"ticketId\":\"" DMT_TICKET "\","
+                   "\"direction\":\"in\",\"set\":{\"content\":\"<div>Still broken</div>\"}}",
+                   "Ticket_Thread_Add"));
     const cJSON *p = member(nth_element(f->r[0], 0), "payload");
     assert_str_at(p, "ticketId", NULL, DMT_TICKET);
     assert_str_at(p, "direction", NULL, "in");
@@ -376,8 +382,7 @@ static void every_shipped_fixture_triggers_an_event_of_its_type(void **state)
     const cJSON *data = dmh_data(&list);
     int n = 0;
     const cJSON *x;
-    cJSON_ArrayForEach(x, data)
-    {
+    cJSON_ArrayForEach(x, data) {
         const char *name = dmt_str(x, "name");
         assert_non_null(name);
         assert_string_equal(dmt_str(x, "source"), "shipped");
@@ -424,7 +429,8 @@ static void fixture_with_set_and_unset_delivers_the_edited_event(void **state)
     assert_str_at(prev, "status", NULL, "Escalated");
 
     /* a bad path is refused, naming it */
-    dmt_resp r = trigger(m, "{\"fixture\":\"Ticket_Update/status-closed\",\"set\":{\"cf.\":\"x\"}}");
+    dmt_resp r =
+        trigger(m, "{\"fixture\":\"Ticket_Update/status-closed\",\"set\":{\"cf.\":\"x\"}}");
     const char *msg = dmh_field_error(&r, "/set/cf.", "invalid");
     assert_string_equal(msg, "path \"payload.cf.\" ends with '.'");
     dmt_resp_free(&r);
@@ -448,8 +454,8 @@ static void write_user_email_fixture(fx *f)
     cJSON *j = cJSON_Parse(text);
     free(text);
     assert_non_null(j);
-    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "payload"), "subject",
-                                           cJSON_CreateString(USER_SUBJECT));
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "payload"),
+                                           "subject", cJSON_CreateString(USER_SUBJECT));
     char *out = cJSON_Print(j);
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/Ticket_Add/email.json", f->dir);
@@ -620,8 +626,9 @@ static void cli_says_why_nothing_was_raised_and_json_stays_json(void **state)
     free(out);
     char mock[200];
     snprintf(mock, sizeof mock, "--mock=%s", m->url);
-    const char *again[] = {"trigger", mock, "--json", "Ticket_Update", "--ticket=" DMT_TICKET,
-                           "--set=status=Closed", NULL};
+    const char *again[] = {
+        "trigger", mock, "--json", "Ticket_Update", "--ticket=" DMT_TICKET, "--set=status=Closed",
+        NULL};
     assert_int_equal(dmt_run_deskmock(NULL, again, &out), 1);
     cJSON *j = cJSON_Parse(out);
     if (!j) fail_msg("--json printed no JSON: %s", out);
@@ -629,8 +636,8 @@ static void cli_says_why_nothing_was_raised_and_json_stays_json(void **state)
     assert_non_null(strstr(dmt_str(j, "reason"), "nothing changed"));
     cJSON_Delete(j);
     free(out);
-    const char *refused[] = {"trigger", mock, "--json", "Ticket_Update", "--ticket=1",
-                             "--set=status=Closed", NULL};
+    const char *refused[] = {
+        "trigger", mock, "--json", "Ticket_Update", "--ticket=1", "--set=status=Closed", NULL};
     assert_int_equal(dmt_run_deskmock(NULL, refused, &out), 1);
     j = cJSON_Parse(out);
     if (!j) fail_msg("--json printed no JSON on a refusal: %s", out);

@@ -271,7 +271,8 @@ static void iso_time_agrees_with_gmtime(void **state)
 {
     (void)state;
     char iso[DM_ISO_LEN], want[DM_ISO_LEN];
-    const int64_t first = -62167219200000LL, last = 253402300799999LL; /* 0000-01-01 .. 9999-12-31 */
+    const int64_t first = -62167219200000LL,
+                  last = 253402300799999LL; /* 0000-01-01 .. 9999-12-31 */
     int64_t checked = 0;
     for (int64_t ms = first; ms <= last; ms += 3600000LL * 24 * 31 + 3600000LL + 61001) {
         for (int64_t edge = -1; edge <= 1; edge++) {
@@ -380,8 +381,9 @@ static void json_parse_errors_carry_positions(void **state)
     assert_parse_error("", 0, "line 1, column 1: no JSON value (the input is empty)");
     assert_parse_error("  \n ", 4, "line 2, column 2: no JSON value (the input is empty)");
     const char *t3 = "{\"a\": 1} x";
-    assert_parse_error(t3, strlen(t3),
-                       "line 1, column 10: expected the end of input after the JSON value, got 'x'");
+    assert_parse_error(
+        t3, strlen(t3),
+        "line 1, column 10: expected the end of input after the JSON value, got 'x'");
     /* a trailing comma is named at the comma */
     const char *t5 = "{\n  \"subject\": \"x\",\n}";
     assert_parse_error(t5, strlen(t5), "line 2, column 17: trailing comma before '}'");
@@ -963,9 +965,12 @@ static void path_join_never_doubles_a_slash(void **state)
 {
     (void)state;
     char out[64];
-    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures/", "Ticket_Add"), "my-fixtures/Ticket_Add");
-    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures//", "Ticket_Add"), "my-fixtures/Ticket_Add");
-    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures", "Ticket_Add"), "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures/", "Ticket_Add"),
+                        "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures//", "Ticket_Add"),
+                        "my-fixtures/Ticket_Add");
+    assert_string_equal(dm_path_join(out, sizeof out, "my-fixtures", "Ticket_Add"),
+                        "my-fixtures/Ticket_Add");
     assert_string_equal(dm_path_join(out, sizeof out, "a", "/b"), "a/b");
     assert_string_equal(dm_path_join(out, sizeof out, "/", "etc"), "/etc");
     assert_string_equal(dm_path_join(out, sizeof out, "", "x.json"), "x.json");
@@ -979,7 +984,8 @@ static void base64url_round_trips_and_refuses_junk(void **state)
     unsigned char in[64] = {0}, back[64];
     char enc[DM_BASE64URL_LEN(64) + 1];
     for (size_t len = 0; len <= sizeof in; len++) {
-        for (size_t i = 0; i < len; i++) in[i] = (unsigned char)(i * 37 + len * 11 + 250);
+        for (size_t i = 0; i < len; i++)
+            in[i] = (unsigned char)(i * 37 + len * 11 + 250);
         size_t n = dm_base64url_encode(in, len, enc);
         assert_int_equal(n, DM_BASE64URL_LEN(len));
         assert_int_equal(strlen(enc), n);
@@ -988,16 +994,19 @@ static void base64url_round_trips_and_refuses_junk(void **state)
     }
     static const struct {
         const char *raw, *enc;
-    } rfc[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-               {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+    } rfc[] = {
+        {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
     for (size_t i = 0; i < sizeof rfc / sizeof *rfc; i++) {
         dm_base64url_encode((const unsigned char *)rfc[i].raw, strlen(rfc[i].raw), enc);
         assert_string_equal(enc, rfc[i].enc);
     }
     assert_int_equal(dm_base64url_decode("Zm9v==", 6, back, sizeof back), 3);
-    assert_int_equal(dm_base64url_decode("Zm+v", 4, back, sizeof back), -1);   /* not the URL alphabet */
-    assert_int_equal(dm_base64url_decode("Zm9vY", 5, back, sizeof back), -1); /* a dangling character */
-    assert_int_equal(dm_base64url_decode("Zm9vYmFy", 8, back, 5), -1);        /* does not fit */
+    assert_int_equal(dm_base64url_decode("Zm+v", 4, back, sizeof back),
+                     -1); /* not the URL alphabet */
+    assert_int_equal(dm_base64url_decode("Zm9vY", 5, back, sizeof back),
+                     -1);                                              /* a dangling character */
+    assert_int_equal(dm_base64url_decode("Zm9vYmFy", 8, back, 5), -1); /* does not fit */
 }
 
 int main(void)

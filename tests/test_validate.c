@@ -26,7 +26,7 @@
 
 /* A manifest that satisfies every webhook rule. */
 #define GOOD_MANIFEST                                                                              \
-    "{\"type\": \"org\", \"secret\": \"s3cret\", \"zohoAuthorisation\": {\"type\": "             \
+    "{\"type\": \"org\", \"secret\": \"s3cret\", \"zohoAuthorisation\": {\"type\": "               \
     "\"connectors\", \"connectionLinkName\": \"desk\", \"serviceName\": \"zlabs_integration\", "   \
     "\"scope\": [\"Desk.events.ALL\"]}}"
 

@@ -519,8 +519,8 @@ static int enabled_count(fx *f)
     dmh_status(&r, 200);
     int n = 0;
     const cJSON *w;
-    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r.json, "data")) n +=
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "isEnabled"));
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r.json, "data"))
+        n += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "isEnabled"));
     dmt_resp_free(&r);
     return n;
 }

@@ -69,8 +69,10 @@ static int start_receiver(fixture *f)
     FILE *r = fdopen(out[0], "r");
     const char *prefix = "listening on ";
     int ok = r && fgets(line, sizeof line, r) && strncmp(line, prefix, strlen(prefix)) == 0;
-    if (r) fclose(r); /* the receiver's later output goes nowhere */
-    else close(out[0]);
+    if (r)
+        fclose(r); /* the receiver's later output goes nowhere */
+    else
+        close(out[0]);
     if (!ok) {
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
@@ -183,8 +185,8 @@ static void status_change_is_delivered(void **state)
     uint64_t mark = dh_mark(f->mock);
     dh_assert_ok(f->mock, dh_ticket_update(f->mock, "agent", "18920000000000401",
                                            "{\"status\":\"On Hold\"}"));
-    dh_assert_ok(f->mock, dh_expect_delivered(f->mock, mark, "Ticket_Update", "status", "On Hold",
-                                              0, 8000));
+    dh_assert_ok(f->mock,
+                 dh_expect_delivered(f->mock, mark, "Ticket_Update", "status", "On Hold", 0, 8000));
     /* the receiver writes back on Ticket_Add only */
     dh_assert_no_call(f->mock, mark, "POST", "*", 300);
 }
@@ -201,8 +203,8 @@ static void forged_delivery_is_refused(void **state)
              dh_org_id(f->mock));
     long status = 0;
     uint64_t forged = 0;
-    dh_assert_ok(f->mock, dh_forge(f->mock, f->inst.webhook_id, "bad-signature", NULL, events,
-                                   NULL, &status, &forged));
+    dh_assert_ok(f->mock, dh_forge(f->mock, f->inst.webhook_id, "bad-signature", NULL, events, NULL,
+                                   &status, &forged));
     dh_assert_refused(f->mock, forged, 300);
 }
 

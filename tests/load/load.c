@@ -448,8 +448,7 @@ static void on_event(check *k, uint64_t seq, const cJSON *rec)
     k->seq_e[k->nseq++] = e;
     const cJSON *t;
     int n = 0;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(rec, "webhooks"))
-    {
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(rec, "webhooks")) {
         const char *fate = dm_json_str(t, "fate");
         if (hook_of(k, dm_json_str(t, "webhookId")) < 0 || !fate || strcmp(fate, "queued") != 0)
             failf("%s: event %llu not queued to a webhook of ours", k->m->journal,
@@ -469,8 +468,7 @@ static void on_attempt(check *k, uint64_t seq, const cJSON *rec)
         return;
     }
     const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(rec, "events"))
-    {
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(rec, "events")) {
         long e = cJSON_IsNumber(s) ? event_of(k, (uint64_t)s->valuedouble) : -1;
         if (e < 0)
             failf("%s: attempt %llu carries an unknown event", k->m->journal,
@@ -491,10 +489,10 @@ static void on_fate(check *k, uint64_t seq, const cJSON *rec)
               (unsigned long long)seq);
         return;
     }
-    int c = strcmp(fate, "delivered") == 0       ? 0
-            : strcmp(fate, "dead-lettered") == 0 ? 1
+    int c = strcmp(fate, "delivered") == 0                                  ? 0
+            : strcmp(fate, "dead-lettered") == 0                            ? 1
             : strcmp(fate, "dropped") == 0 || strcmp(fate, "withheld") == 0 ? 2
-                                                 : 3;
+                                                                            : 3;
     k->fate_kinds[c]++;
     k->fates_total++;
     if (k->fates[h][e]++)
@@ -781,8 +779,8 @@ int main(int argc, char **argv)
            "end\n",
            fk[0] + fk[1] + fk[2] + fk[3], el, (double)(fk[0] + fk[1] + fk[2] + fk[3]) / el,
            (long)((double)(per_mock * MOCKS) / el));
-    printf("load: fates: delivered %ld, dead-lettered %ld, dropped or withheld %ld, other %ld\n", fk[0], fk[1],
-           fk[2], fk[3]);
+    printf("load: fates: delivered %ld, dead-lettered %ld, dropped or withheld %ld, other %ld\n",
+           fk[0], fk[1], fk[2], fk[3]);
     printf("load: attempts: %ld journaled, %ld POSTs received (healthy %ld, flaky %ld, dead %ld "
            "over both mocks)\n",
            attempts, posts,

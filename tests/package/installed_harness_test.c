@@ -40,8 +40,8 @@ static void ticket_add_is_delivered(void **state)
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, ok, NULL,
-                                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, ok,
+                                            NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
     assert_non_null(d);
     char url[64], err[256], body[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/hook",
@@ -58,10 +58,11 @@ static void ticket_add_is_delivered(void **state)
 
     uint64_t mark = dh_mark(m);
     char id[32];
-    dh_assert_ok(m, dh_ticket_create(m, "admin",
-                                     "{\"subject\":\"Installed\",\"departmentId\":\"18920000000000101\","
-                                     "\"contactId\":\"18920000000000301\"}",
-                                     id));
+    dh_assert_ok(
+        m, dh_ticket_create(m, "admin",
+                            "{\"subject\":\"Installed\",\"departmentId\":\"18920000000000101\","
+                            "\"contactId\":\"18920000000000301\"}",
+                            id));
     dh_assert_delivered(m, mark, "Ticket_Add", 5000);
     assert_int_equal(dh_stop(m), 0);
     MHD_stop_daemon(d);
