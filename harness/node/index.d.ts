@@ -179,7 +179,7 @@ export interface ConformanceCase {
   source: string;
   outcome: 'pass' | 'fail' | 'skip';
   seconds: number;
-  /** The report's first line: why it failed or was skipped. */
+  /** The report's first line: why it failed or was skipped ('' for a pass). */
   message: string;
   report: string;
 }
@@ -247,7 +247,8 @@ export class Deskmock {
   expectNoDuplicateWrites(options: Since & QuietOptions): Promise<void>;
   expectRefused(forged: number, options?: QuietOptions): Promise<void>;
 
-  /** Runs `deskmock check` on this mock (each scenario resets it); failed
-   * cases are in the result, not thrown. */
+  /** Runs `deskmock check` on this mock (reset once, the extension installed
+   * once); `cases[0]` is `preflight`; failed cases are in the result, not
+   * thrown. */
   runConformance(options: ConformanceOptions): Promise<ConformanceResult>;
 }

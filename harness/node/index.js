@@ -362,9 +362,10 @@ export class Deskmock {
 
   // ==== Conformance: `deskmock check` ====
 
-  /** Runs the conformance scenarios against `receiver` on this mock (which
-   * each scenario resets) and resolves `deskmock check --json`'s results;
-   * failed cases are results, not exceptions. */
+  /** Runs the conformance scenarios against `receiver` on this mock (reset
+   * once, the extension installed once) and resolves `deskmock check
+   * --json`'s results, the first case being `preflight`; failed cases are
+   * results, not exceptions. */
   async runConformance({ receiver, authoriseUrl, extensionDir, scenarios = [], only = [], noVerification = false } = {}) {
     if (!receiver) throw new TypeError('runConformance: give receiver (the webhook URL)');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'deskmock-check-'));

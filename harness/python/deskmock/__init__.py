@@ -450,10 +450,11 @@ class Deskmock:
                         extension_dir: Optional[str] = None, scenarios: Iterable[str] = (),
                         only: Iterable[str] = (), no_verification: bool = False) -> dict:
         """Runs the conformance scenarios against ``receiver`` on this mock
-        (each scenario resets it) and returns ``deskmock check --json``'s
-        results: {"passed", "failed", "skipped", "cases": [{"name",
-        "outcome", "message", "report", ...}]}. Failed cases are results,
-        not exceptions."""
+        (reset once, the extension installed once) and returns ``deskmock
+        check --json``'s results: {"passed", "failed", "skipped", "cases":
+        [{"name", "outcome", "message", "report", ...}]}, the first case
+        being ``preflight``; a skipped case's message says why. Failed cases
+        are results, not exceptions."""
         tmp = tempfile.mkdtemp(prefix="deskmock-check-")
         out = os.path.join(tmp, "results.json")
         args = [self._bin, "check", "--mock", self.url, "--receiver", receiver, "--json", out]
