@@ -75,8 +75,8 @@ static void scrub_leaves_no_email_or_phone_behind(void **state)
         "{\"eventType\":\"X\",\"payload\":{\"note ann@x.example\":1},\"tags\":[\"bob@y.example\"]}",
         "\"ada.admin@zylker.example\"",
         /* found by fuzz_scrub: a URL field, and text next to a placeholder */
-        "{\"portalURL\":\")i@zslker.co;&ticket 182mpTi@zslker.example\",\"x\":\"1000+1 415 555 "
-        "2671\"}",
+        ("{\"portalURL\":\")i@zslker.co;&ticket 182mpTi@zslker.example\",\"x\":\"1000+1 415 555 "
+         "2671\"}"),
         "{\"x\":\"ravi@a.example%0000eacravi.agent@zyeker.example\"}",
         "{\"x\":\"+++/++++1++++++++15812++++1920++1 555 0109\"}",
     };
