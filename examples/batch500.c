@@ -7,8 +7,8 @@
  * events are handled correctly, so it passes every test that sends one event
  * at a time.
  *
- * `deskmock check` fails it in `batch`: three Ticket_Update events arrive in
- * one POST (batchMax 3) and get 500, so none is delivered. */
+ * `deskmock check` fails it in `batch` (three Ticket_Update events in one
+ * POST get 500, so none is delivered) and in `batch-100`. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

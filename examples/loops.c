@@ -9,10 +9,11 @@
  * JWT, URL parameters, 400 on malformed bodies, de-duplication (which cannot
  * help: every echoed comment is a new comment).
  *
- * `deskmock check` fails it in `no-echo-loop`: the journal shows the chain
- * invoke (no sourceId) -> comment -> Ticket_Comment_Add delivered to the
- * same webhook -> invoke -> ..., growing without end. The loop starts with
- * the first ticket of any case, so check it alone: --only no-echo-loop. */
+ * `deskmock check` fails it in `ticket-add`, the first case whose write-back
+ * starts the loop: the report shows the chain invoke (no sourceId) ->
+ * comment -> Ticket_Comment_Add delivered to the same webhook -> invoke ->
+ * ..., which would grow without end. Check breaks the loop (turning the
+ * webhook off and on) and skips the cases after it. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

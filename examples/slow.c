@@ -11,9 +11,9 @@
  * (Its GET and /authorise still answer at once while a delivery is slow: a
  * thread per connection.)
  *
- * `deskmock check` fails it in `timeout`: with Desk's API 2 s slow and a
- * delivery timeout of 1 s, the Ticket_Add is not answered in time. (A batch
- * of 20 events, batchMax 20, fails it at the default 5 s as well.) */
+ * `deskmock check` fails it in `timeout`: with Desk's API 1.2 s slow and a
+ * delivery timeout of 1 s, the Ticket_Add is not answered in time; and in
+ * `batch-100`, whose 100 events take it 30 s, past the default 5 s. */
 #include "receiver.h"
 
 int main(int argc, char **argv)

@@ -7,10 +7,11 @@
  * the orgId and securityContext in the URL, which is why it is dangerous: it
  * looks careful. Everything else is right.
  *
- * `deskmock check` fails it in `forged-jwt`: deliveries forged with no JWT,
- * an expired one or a bad signature (POST /mock/v1/deliveries "jwt": "none",
- * "expired", "bad-signature") get 200 instead of 401, and a forged
- * Ticket_Add even makes it write a comment. It passes `forged-url`. */
+ * `deskmock check` fails it in `forged-no-token`: a delivery forged with no
+ * JWT (POST /mock/v1/deliveries "jwt": "none") gets 200 instead of 401, and
+ * a forged Ticket_Add even makes it write a comment. The other forgeries
+ * are skipped as built on that one; it passes `forged-security-context`
+ * and `forged-org-id`. */
 #include "receiver.h"
 
 int main(int argc, char **argv)
