@@ -172,6 +172,19 @@ export interface ConformanceOptions {
   only?: string | string[];
   /** The receiver does not verify deliveries: skip the forged-delivery cases. */
   noVerification?: boolean;
+  /** Attach through a plain webhook instead of an extension: the one at
+   * `receiver` that exists, or the one the receiver creates (POST
+   * /api/v1/webhooks with `tokens.admin`) within `waitSeconds`. */
+  plain?: boolean;
+  /** With `plain`: check creates the webhook for these event types. */
+  subscribe?: string | string[];
+  /** Drive this existing webhook of the mock (by id). */
+  webhook?: string;
+  /** How long `plain` waits for the receiver's webhook (30). */
+  waitSeconds?: number;
+  /** Write what the receiver must be configured with (orgId, webhookId,
+   * jwksUrl, token, ...) to this file as JSON, before the first case. */
+  configOut?: string;
 }
 
 export interface ConformanceCase {

@@ -366,12 +366,23 @@ export class Deskmock {
    * once, the extension installed once) and resolves `deskmock check
    * --json`'s results, the first case being `preflight`; failed cases are
    * results, not exceptions. */
-  async runConformance({ receiver, authoriseUrl, extensionDir, scenarios = [], only = [], noVerification = false } = {}) {
+  async runConformance({
+    receiver, authoriseUrl, extensionDir, scenarios = [], only = [], noVerification = false,
+    plain = false, subscribe = [], webhook, waitSeconds, configOut,
+  } = {}) {
     if (!receiver) throw new TypeError('runConformance: give receiver (the webhook URL)');
+    const types = [].concat(subscribe);
+    if (types.length && !plain) throw new TypeError('runConformance: subscribe goes with plain: true');
+    if (webhook && plain) throw new TypeError('runConformance: give plain or webhook, not both');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'deskmock-check-'));
     const out = path.join(dir, 'results.json');
     const args = ['check', '--mock', this.url, '--receiver', receiver, '--json', out];
     if (authoriseUrl) args.push('--authorise-url', authoriseUrl);
+    if (plain) args.push('--plain');
+    if (types.length) args.push('--subscribe', types.join(','));
+    if (webhook) args.push('--webhook', String(webhook));
+    if (waitSeconds !== undefined) args.push('--wait', String(waitSeconds));
+    if (configOut) args.push('--config-out', path.resolve(configOut));
     if (extensionDir) args.push('--extension', path.resolve(extensionDir));
     for (const s of [].concat(scenarios)) args.push('--scenarios', path.resolve(s));
     for (const name of [].concat(only)) args.push('--only', name);

@@ -55,7 +55,8 @@ static void usage(FILE *out)
           "  --wait SECONDS       how long --plain waits for the receiver's webhook (30)\n"
           "  --config-out FILE    write what the receiver must be configured with (mock,\n"
           "                       orgId, webhookId, jwksUrl, token, securityContext, ...)\n"
-          "                       to FILE as JSON, before the first case\n"
+          "                       to FILE as JSON, before the first case (with\n"
+          "                       --plain also before the wait, without webhookId)\n"
           "  --extension DIR      install this extension instead of the built-in one\n"
           "                       (fixtures/extensions/conformance: secret\n"
           "                       conformance-secret-0001, ignoreSourceId\n"
@@ -483,12 +484,13 @@ static size_t run_all(dh_mock *m, const check_opts *o, scenario *s, size_t n)
     else
         printf("deskmock check: %zu case%s against %s (mock %s)\n", n, n == 1 ? "" : "s",
                o->suite.env.receiver_url ? o->suite.env.receiver_url : "webhook", dh_url(m));
+    int written = 1; /* the --config-out file, where it is due before the wait */
     if (o->suite.attach == DH_ATTACH_PLAIN && !o->suite.subscribe) {
         printf("%swaiting for the receiver's webhook; configure it with:\n", o->tap ? "# " : "");
-        show_config(suite, NULL, o->tap);
+        written = show_config(suite, o->config_out, o->tap) == 0;
     }
-    int attached = dh_suite_attach(suite) == 0;
-    char *attach_err = attached ? NULL : dm_xstrdup(dh_report(m));
+    int attached = written && dh_suite_attach(suite) == 0;
+    char *attach_err = attached || !written ? NULL : dm_xstrdup(dh_report(m));
     if (attached) {
         printf("%sthe receiver is configured with:\n", o->tap ? "# " : "");
         if (show_config(suite, o->config_out, o->tap)) attached = 0;

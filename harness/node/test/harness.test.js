@@ -6,6 +6,10 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startDeskmock, attachDeskmock, DeskmockExpectationError } from 'deskmock';
 import { startReceiver } from '../examples/receiver.js';
@@ -193,6 +197,62 @@ describe('a receiver that writes back without sourceId', () => {
     assert.deepEqual(result.cases.map((c) => c.outcome), ['pass', 'fail', 'skip']);
     assert.equal(result.skipped, 1);
     assert.match(result.cases[2].message, /echo loop \(reported by ticket-add\)/);
+  });
+});
+
+// A receiver that answers 200 to everything and verifies nothing: enough to
+// show how runConformance attaches to plain webhooks.
+async function acceptAll() {
+  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('{}')); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('a receiver with a plain webhook', () => {
+  test('plain takes the webhook the receiver made; webhook drives it by id', async () => {
+    const desk = await startDeskmock();
+    const receiver = await acceptAll();
+    try {
+      // the receiver registers itself, as most integrations do, with the admin token
+      const made = await desk.api('POST', '/api/v1/webhooks',
+        { name: 'my integration', url: `${receiver.url}/hook`, subscriptions: { Ticket_Add: null } }, { as: 'admin' });
+      assert.equal(made.status, 200);
+      const opts = { receiver: `${receiver.url}/hook`, noVerification: true, only: 'ticket-add' };
+      for (const how of [{ plain: true }, { webhook: made.json.id }]) {
+        const result = await desk.runConformance({ ...opts, ...how });
+        assert.deepEqual(result.cases.map((c) => c.name), ['preflight', 'ticket-add']);
+        assert.equal(result.failed, 0, JSON.stringify(result.cases));
+      }
+    } finally {
+      await receiver.close();
+      await desk.stop();
+    }
+  });
+
+  test('subscribe has check make the webhook; configOut says which', async () => {
+    const desk = await startDeskmock();
+    const receiver = await acceptAll();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'deskmock-test-'));
+    try {
+      const configOut = path.join(dir, 'receiver.json');
+      const result = await desk.runConformance({
+        receiver: `${receiver.url}/hook`, plain: true, subscribe: ['Ticket_Add', 'Ticket_Update'],
+        noVerification: true, only: 'ticket-add', configOut,
+      });
+      assert.equal(result.cases[0].outcome, 'pass', result.cases[0].report);
+      const config = JSON.parse(await readFile(configOut, 'utf8'));
+      const hooks = (await desk.api('GET', '/api/v1/webhooks', undefined, { as: 'admin' })).json.data;
+      assert.deepEqual(hooks.map((h) => h.id), [config.webhookId]);
+      assert.equal(config.attach, 'plain');
+      assert.equal(config.token, desk.tokens.admin);
+      assert.deepEqual(Object.keys(hooks[0].subscriptions).sort(), ['Ticket_Add', 'Ticket_Update']);
+      await rejection(desk.runConformance({ receiver: `${receiver.url}/hook`, subscribe: 'Ticket_Add' }))
+        .then((e) => assert.match(e.message, /subscribe goes with plain/));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await receiver.close();
+      await desk.stop();
+    }
   });
 });
 

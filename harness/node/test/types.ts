@@ -24,6 +24,8 @@ export async function usage(): Promise<void> {
   const { forged } = await desk.forge({ webhookId: inst.webhookId, jwt: 'expired' });
   await desk.expectRefused(forged);
   const result: ConformanceResult = await desk.runConformance({ receiver: 'http://127.0.0.1:1/hook', only: 'duplicate' });
+  await desk.runConformance({ receiver: 'http://127.0.0.1:1/hook', plain: true, subscribe: ['Ticket_Add'], waitSeconds: 5, configOut: 'receiver.json' });
+  await desk.runConformance({ receiver: 'http://127.0.0.1:1/hook', webhook: '1' });
   const outcome: 'pass' | 'fail' | 'skip' = result.cases[0].outcome;
   try {
     await desk.expectNoLoop({ after: mark });

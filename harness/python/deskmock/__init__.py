@@ -448,17 +448,40 @@ class Deskmock:
 
     def run_conformance(self, *, receiver: str, authorise_url: Optional[str] = None,
                         extension_dir: Optional[str] = None, scenarios: Iterable[str] = (),
-                        only: Iterable[str] = (), no_verification: bool = False) -> dict:
+                        only: Iterable[str] = (), no_verification: bool = False,
+                        plain: bool = False, subscribe: Iterable[str] = (),
+                        webhook: Optional[str] = None, wait_seconds: Optional[int] = None,
+                        config_out: Optional[str] = None) -> dict:
         """Runs the conformance scenarios against ``receiver`` on this mock
-        (reset once, the extension installed once) and returns ``deskmock
-        check --json``'s results: {"passed", "failed", "skipped", "cases":
-        [{"name", "outcome", "message", "report", ...}]}, the first case
-        being ``preflight``; a skipped case's message says why. Failed cases
-        are results, not exceptions."""
+        and returns ``deskmock check --json``'s results: {"passed",
+        "failed", "skipped", "cases": [{"name", "outcome", "message",
+        "report", ...}]}, the first case being ``preflight``; a skipped
+        case's message says why. Failed cases are results, not exceptions.
+
+        By default the mock is reset once and the extension installed once.
+        ``plain=True`` attaches through a plain webhook instead: the one at
+        ``receiver`` that exists, or the one the receiver creates (POST
+        /api/v1/webhooks with ``tokens["admin"]``) within ``wait_seconds``
+        (30); with ``subscribe`` (event types) check creates it.
+        ``webhook`` drives an existing webhook by id. ``config_out`` names a
+        file that receives, as JSON before the first case, what the receiver
+        must be configured with (orgId, webhookId, jwksUrl, token, ...)."""
+        types = [subscribe] if isinstance(subscribe, str) else list(subscribe)
+        if types and not plain:
+            raise TypeError("run_conformance: subscribe goes with plain=True")
+        if webhook and plain:
+            raise TypeError("run_conformance: give plain or webhook, not both")
         tmp = tempfile.mkdtemp(prefix="deskmock-check-")
         out = os.path.join(tmp, "results.json")
         args = [self._bin, "check", "--mock", self.url, "--receiver", receiver, "--json", out]
         args += _opt("--authorise-url", authorise_url)
+        if plain:
+            args.append("--plain")
+        if types:
+            args += ["--subscribe", ",".join(types)]
+        args += _opt("--webhook", webhook) + _opt("--wait", wait_seconds)
+        if config_out:
+            args += ["--config-out", os.path.abspath(config_out)]
         if extension_dir:
             args += ["--extension", os.path.abspath(extension_dir)]
         for s in ([scenarios] if isinstance(scenarios, str) else scenarios):

@@ -165,6 +165,74 @@ def test_run_conformance_says_why_it_skips(deskmock, receiver):
     assert "echo loop (reported by ticket-add)" in result["cases"][2]["message"]
 
 
+# ==== A receiver with a plain webhook ====
+
+class _AcceptAll:
+    """A receiver that answers 200 to everything and verifies nothing:
+    enough to show how run_conformance attaches to plain webhooks."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = _any
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def accept_all():
+    r = _AcceptAll()
+    yield r
+    r.close()
+
+
+def test_run_conformance_plain_takes_the_receivers_own_webhook(deskmock, accept_all):
+    # the receiver registers itself, as most integrations do, with the admin token
+    made = deskmock.api("POST", "/api/v1/webhooks",
+                        {"name": "my integration", "url": accept_all.url + "/hook",
+                         "subscriptions": {"Ticket_Add": None}}, as_="admin")
+    assert made.status == 200
+    for how in ({"plain": True}, {"webhook": made.json["id"]}):
+        result = deskmock.run_conformance(receiver=accept_all.url + "/hook", no_verification=True,
+                                          only="ticket-add", **how)
+        assert [c["name"] for c in result["cases"]] == ["preflight", "ticket-add"]
+        assert result["failed"] == 0, result["cases"]
+
+
+def test_run_conformance_subscribe_and_config_out(deskmock, accept_all, tmp_path):
+    config_out = tmp_path / "receiver.json"
+    result = deskmock.run_conformance(receiver=accept_all.url + "/hook", plain=True,
+                                      subscribe=["Ticket_Add", "Ticket_Update"],
+                                      no_verification=True, only="ticket-add",
+                                      config_out=str(config_out))
+    assert result["cases"][0]["outcome"] == "pass", result["cases"][0]["report"]
+    config = json.loads(config_out.read_text())
+    hooks = deskmock.api("GET", "/api/v1/webhooks", as_="admin").json["data"]
+    assert [h["id"] for h in hooks] == [config["webhookId"]]
+    assert (config["attach"], config["token"]) == ("plain", deskmock.tokens["admin"])
+    assert sorted(hooks[0]["subscriptions"]) == ["Ticket_Add", "Ticket_Update"]
+    with pytest.raises(TypeError, match="subscribe goes with plain"):
+        deskmock.run_conformance(receiver=accept_all.url + "/hook", subscribe="Ticket_Add")
+
+
 # ==== The mock itself ====
 
 @pytest.mark.deskmock(delivery_timeout_ms=1234, prev_state="changed", batch_max=3)
