@@ -146,18 +146,11 @@ const char *dm_json_str(const cJSON *obj, const char *key)
 
 void dm_json_print_buf(dm_buf *b, const cJSON *item)
 {
-    size_t room = 4096;
-    for (;;) {
-        if (b->cap < b->len + room + 1) {
-            b->cap = b->len + room + 1;
-            b->data = dm_xrealloc(b->data, b->cap);
-        }
-        if (cJSON_PrintPreallocated((cJSON *)item, b->data + b->len, (int)(b->cap - b->len), 0)) {
-            b->len += strlen(b->data + b->len);
-            return;
-        }
-        room *= 2;
-    }
+    /* One print: cJSON grows its own buffer. Printing into ours and doubling
+     * on failure printed a 10 KB payload three times. */
+    char *s = dm_json_print(item);
+    dm_buf_puts(b, s);
+    cJSON_free(s);
 }
 
 char *dm_json_print(const cJSON *item)
