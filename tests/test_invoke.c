@@ -514,22 +514,56 @@ static void rest_fault_answers_matching_rest_calls_once(void **state)
     g = dmt_api(f->m, "GET", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, NULL);
     assert_string_not_equal(dmt_str(g.json, "priority"), "Urgent"); /* refused: not applied */
     dmt_resp_free(&g);
+    /* the rule is spent, but the limit it set holds until Retry-After passes:
+     * a retry that does not wait is refused again, saying how long is left */
+    p = dmt_ctl(f->m, "GET", "/mock/v1/faults", NULL);
+    const cJSON *lim = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p.json, "rest"), 0);
+    assert_non_null(lim);
+    assert_null(cJSON_GetObjectItemCaseSensitive(lim, "count"));
+    assert_true(cJSON_GetObjectItemCaseSensitive(lim, "limitedForMs")->valuedouble > 2000);
+    dmt_resp_free(&p);
+    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
+                "{\"priority\":\"Urgent\"}");
+    dmt_assert_error(&r, 429, "TOO_MANY_REQUESTS");
+    if (!has_header(r.headers, "Retry-After: 3")) fail_msg("no Retry-After: 3 in %s", r.headers);
+    dmt_resp_free(&r);
+    cJSON *faults = dmh_journal(f->m, "after=%llu&kind=fault", (unsigned long long)s0);
+    assert_int_equal(cJSON_GetArraySize(faults), 2);
+    const cJSON *fl = cJSON_GetArrayItem(faults, 0);
+    assert_string_equal(dmt_str(fl, "fault"), "rest-429");
+    assert_string_equal(dmt_str(fl, "method"), "PATCH");
+    assert_string_equal(dmt_str(fl, "path"), "/api/v1/tickets/" DMT_TICKET);
+    assert_null(cJSON_GetObjectItemCaseSensitive(fl, "retryAfterLeftMs"));
+    const cJSON *early =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(faults, 1), "retryAfterLeftMs");
+    assert_true(cJSON_IsNumber(early) && early->valuedouble > 2000);
+    cJSON_Delete(faults);
+    /* clearing the faults lifts the limit */
+    p = dmt_ctl(f->m, "DELETE", "/mock/v1/faults", NULL);
+    dmt_resp_free(&p);
     r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN,
                 "{\"priority\":\"Urgent\"}");
     dmh_status(&r, 200);
     assert_string_equal(dmt_str(r.json, "priority"), "Urgent");
     dmt_resp_free(&r);
-
-    cJSON *faults = dmh_journal(f->m, "after=%llu&kind=fault", (unsigned long long)s0);
-    assert_int_equal(cJSON_GetArraySize(faults), 1);
-    const cJSON *fl = cJSON_GetArrayItem(faults, 0);
-    assert_string_equal(dmt_str(fl, "fault"), "rest-429");
-    assert_string_equal(dmt_str(fl, "method"), "PATCH");
-    assert_string_equal(dmt_str(fl, "path"), "/api/v1/tickets/" DMT_TICKET);
-    cJSON_Delete(faults);
     p = dmt_ctl(f->m, "GET", "/mock/v1/faults", NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p.json, "rest")), 0);
     dmt_resp_free(&p);
+
+    /* a limit runs out by itself once its Retry-After has passed */
+    p = dmt_ctl(f->m, "PUT", "/mock/v1/faults",
+                "{\"rest\":[{\"pathPrefix\":\"/api/v1/tickets\",\"method\":\"PATCH\","
+                "\"status\":429,\"retryAfter\":1,\"count\":1}]}");
+    dmh_status(&p, 200);
+    dmt_resp_free(&p);
+    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmt_assert_error(&r, 429, "TOO_MANY_REQUESTS");
+    dmt_resp_free(&r);
+    struct timespec second = {1, 0};
+    nanosleep(&second, NULL); /* Retry-After is real seconds, as the receiver's wait is */
+    r = dmt_api(f->m, "PATCH", "/api/v1/tickets/" DMT_TICKET, DMT_ADMIN, "{\"priority\":\"Low\"}");
+    dmh_status(&r, 200);
+    dmt_resp_free(&r);
 
     /* a rule without a count stays; invoke's Desk calls do not meet it */
     p = dmt_ctl(f->m, "PUT", "/mock/v1/faults", "{\"rest\":[{\"status\":503}]}");

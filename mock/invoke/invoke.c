@@ -43,8 +43,15 @@ typedef struct fault {
     int64_t latency_ms;
     int status; /* 0 = none */
     int retry_after;
-    int remaining; /* 0 = unlimited */
+    int remaining;    /* 0 = unlimited */
+    int64_t until_ms; /* a rate limit in force (dm_mono_ms): every call it
+                       * matches is refused 429 until then; 0 = a rule */
 } fault;
+
+/* A 429 with Retry-After means the limit is spent: Desk refuses every call
+ * until that time has passed. Calls that come sooner (less this grace, for
+ * timers that fire a hair early) meet the limit, not the rule that set it. */
+#define RATE_LIMIT_GRACE_MS 100
 
 struct dm_invoke {
     dm_installs *installs;
@@ -298,9 +305,62 @@ static void fault_free(fault *f)
     free(f);
 }
 
+static int same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* After a 429 with Retry-After: the limit that refuses what that rule
+ * matches until the time has passed (one per rule's matcher). */
+static void limit_until(dm_invoke *inv, const fault *ft)
+{
+    if (ft->status != 429 || ft->retry_after <= 0 || ft->until_ms) return;
+    int64_t until = dm_mono_ms() + (int64_t)ft->retry_after * 1000 - RATE_LIMIT_GRACE_MS;
+    for (size_t i = 0; i < inv->faults.n; i++) {
+        fault *f = inv->faults.items[i];
+        if (f->until_ms && f->rest == ft->rest && f->desk == ft->desk &&
+            same(f->prefix, ft->prefix) && same(f->method, ft->method)) {
+            f->until_ms = until;
+            return;
+        }
+    }
+    fault *f = dm_xcalloc(1, sizeof *f);
+    *f = *ft;
+    f->prefix = ft->prefix ? dm_xstrdup(ft->prefix) : NULL;
+    f->method = ft->method ? dm_xstrdup(ft->method) : NULL;
+    f->latency_ms = 0;
+    f->remaining = 0;
+    f->until_ms = until;
+    dm_vec_push(&inv->faults, f);
+}
+
+/* A limit still in force answers with the seconds left; one that has run
+ * out is forgotten. Returns the fault to answer with, or NULL to go on. */
+static fault *in_force(dm_invoke *inv, fault *f, size_t *i)
+{
+    int64_t left = f->until_ms - dm_mono_ms();
+    if (left > 0) {
+        f->retry_after = (int)((left + RATE_LIMIT_GRACE_MS + 999) / 1000);
+        return f;
+    }
+    dm_vec_remove(&inv->faults, f);
+    fault_free(f);
+    --*i;
+    return NULL;
+}
+
+/* Journals how early a call came that met a limit still in force. */
+static void note_limit(const fault *ft, cJSON *rec)
+{
+    if (ft->until_ms)
+        cJSON_AddNumberToObject(rec, "retryAfterLeftMs",
+                                (double)(ft->until_ms + RATE_LIMIT_GRACE_MS - dm_mono_ms()));
+}
+
 /* Counts one use of f; returns what to answer with. */
 static fault *use_fault(dm_invoke *inv, fault *f)
 {
+    limit_until(inv, f);
     if (f->remaining > 0 && --f->remaining == 0) {
         /* used up: answer with it once more, then forget it */
         inv->spent = *f;
@@ -332,7 +392,12 @@ static fault *find_fault(dm_invoke *inv, const char *url, int is_desk)
         fault *f = inv->faults.items[i];
         int hit = !f->rest && ((f->desk && is_desk) ||
                                (f->prefix && strncmp(f->prefix, url, strlen(f->prefix)) == 0));
-        if (hit) return use_fault(inv, f);
+        if (!hit) continue;
+        if (f->until_ms) {
+            if ((f = in_force(inv, f, &i))) return f;
+            continue;
+        }
+        return use_fault(inv, f);
     }
     return NULL;
 }
@@ -668,6 +733,7 @@ static void route(dm_invoke *inv, dm_call *call, dm_req *req, invocation *iv, dm
     int64_t delay = ft ? ft->latency_ms : 0;
     if (ft && ft->status) {
         cJSON_AddStringToObject(iv->rec, "target", "fault");
+        note_limit(ft, iv->rec);
         fault_answer(ft, &inner, resp);
     } else if (iv->path) {
         cJSON_AddStringToObject(iv->rec, "target", "desk");
@@ -1000,6 +1066,9 @@ cJSON *dm_invoke_faults_json(const dm_invoke *inv, int rest)
         if (f->status) cJSON_AddNumberToObject(o, "status", f->status);
         if (f->retry_after) cJSON_AddNumberToObject(o, "retryAfter", f->retry_after);
         if (f->remaining) cJSON_AddNumberToObject(o, "count", f->remaining);
+        if (f->until_ms) /* a limit a 429 set, not a rule that was given */
+            cJSON_AddNumberToObject(o, "limitedForMs",
+                                    (double)(f->until_ms + RATE_LIMIT_GRACE_MS - dm_mono_ms()));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -1013,7 +1082,8 @@ int dm_invoke_rest_fault(dm_invoke *inv, const char *method, const char *path, u
         if (!f->rest || (f->method && strcasecmp(f->method, method) != 0) ||
             (f->prefix && strncmp(f->prefix, path, strlen(f->prefix)) != 0))
             continue;
-        const fault *ft = use_fault(inv, f);
+        const fault *ft = f->until_ms ? in_force(inv, f, &i) : use_fault(inv, f);
+        if (!ft) continue;
         cJSON *rec = cJSON_CreateObject();
         char what[32];
         snprintf(what, sizeof what, "rest-%d", ft->status);
@@ -1021,6 +1091,7 @@ int dm_invoke_rest_fault(dm_invoke *inv, const char *method, const char *path, u
         cJSON_AddStringToObject(rec, "method", method);
         cJSON_AddStringToObject(rec, "path", path);
         if (ft->retry_after) cJSON_AddNumberToObject(rec, "retryAfter", ft->retry_after);
+        note_limit(ft, rec);
         dm_journal_add(inv->journal, "fault", cause, rec);
         fault_answer(ft, resp, resp);
         return 1;
