@@ -198,8 +198,11 @@ static void describe_call(dh_mock *m, const cJSON *r, const cJSON *all)
         if (*str(r, "sourceId")) dh_reportf(m, ", sourceId %s", str(r, "sourceId"));
         dh_reportf(m, "\n");
     } else {
-        dh_reportf(m, "  request #%.0f %s %s -> %.0f (extension token)\n", num(r, "seq"),
-                   str(r, "method"), str(r, "path"), num(r, "status"));
+        dh_reportf(m, "  request #%.0f %s %s -> %.0f (%s token)", num(r, "seq"), str(r, "method"),
+                   str(r, "path"), num(r, "status"),
+                   !strcmp(str(r, "as"), "extension") ? "the extension's" : "the receiver's");
+        if (*str(r, "sourceId")) dh_reportf(m, ", sourceId %s", str(r, "sourceId"));
+        dh_reportf(m, "\n");
     }
 }
 
@@ -405,41 +408,114 @@ static const cJSON *by(dm_map *m, double value)
     return dm_map_get(m, key);
 }
 
+/* The ticket an event concerns ("" when none: not a ticket's event). */
+static const char *ticket_of(const cJSON *ev)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+    if (strncmp(str(ev, "eventType"), "Ticket_", 7) != 0 || !cJSON_IsObject(p)) return "";
+    return dm_json_str(p, "ticketId") ? str(p, "ticketId") : str(p, "id");
+}
+
+/* The ticket an invoke call's URL names, into out ("" when none). */
+static void ticket_in(const cJSON *call, char *out, size_t len)
+{
+    const char *t = strstr(str(call, "requestURL"), "/tickets/");
+    size_t n = t ? strspn(t + strlen("/tickets/"), "0123456789") : 0;
+    snprintf(out, len, "%.*s", (int)n, t ? t + strlen("/tickets/") : "");
+}
+
+/* Which event each invoke call answers, indexed by event seq (the first call
+ * for each). The mock ties a call to the event delivered last to its webhook,
+ * which for a receiver that answers first and writes later is often the next
+ * one; a call that names a ticket answers, here, the latest event about that
+ * ticket raised for its webhook before the call. */
+static dm_map *answers_to(const cJSON *all, dm_map *event_for)
+{
+    dm_map *latest = dm_map_new(), *out = dm_map_new();
+    const cJSON *r, *w;
+    char key[160], ticket[32];
+    cJSON_ArrayForEach(r, all) {
+        if (!strcmp(str(r, "kind"), "event") && *ticket_of(r)) {
+            cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r, "webhooks")) {
+                snprintf(key, sizeof key, "%s|%s", str(w, "webhookId"), ticket_of(r));
+                dm_map_put(latest, key, (void *)r);
+            }
+        } else if (!strcmp(str(r, "kind"), "invoke") && num(r, "event") > 0) {
+            ticket_in(r, ticket, sizeof ticket);
+            snprintf(key, sizeof key, "%s|%s", str(r, "webhookId"), ticket);
+            const cJSON *ev = *ticket ? dm_map_get(latest, key) : NULL;
+            snprintf(key, sizeof key, "%.0f", ev ? num(ev, "seq") : num(r, "event"));
+            if (!dm_map_get(out, key)) dm_map_put(out, key, (void *)r);
+            snprintf(key, sizeof key, "%.0f", num(r, "seq"));
+            if (ev) dm_map_put(event_for, key, (void *)ev);
+        }
+    }
+    dm_map_free(latest);
+    return out;
+}
+
+typedef struct hop {
+    const cJSON *call, *change, *event; /* the call, what it changed, the event it raised */
+} hop;
+
+/* The call the receiver made again because its own write came back: call's
+ * change raised an event delivered to its own webhook, and a call answers
+ * that event. NULL when the chain stops. */
+static const cJSON *echo(const cJSON *call, dm_map *change_of, dm_map *event_of, dm_map *invoke_for,
+                         hop *h)
+{
+    h->call = call;
+    h->change = by(change_of, num(call, "seq"));
+    h->event = h->change ? by(event_of, num(h->change, "seq")) : NULL;
+    if (!h->event || !went_to(h->event, str(call, "webhookId"))) return NULL;
+    return by(invoke_for, num(h->event, "seq"));
+}
+
 int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
     cJSON *all = dh_settle(m, after, "invoke,change,event", quiet_ms, quiet_ms * 10 + 2000);
     /* invoke -> its change -> the event that raised -> the invoke answering
-     * that event: linear, through indexes (a loop can be thousands deep) */
+     * that event: linear, through indexes (a loop can be thousands deep). A
+     * loop feeds itself: three writes in a chain, each answering the echo of
+     * the one before, so one call tied to the wrong event is not a loop. */
     dm_map *change_of = index_by(all, "change", "cause");
     dm_map *event_of = index_by(all, "event", "cause");
-    dm_map *invoke_for = index_by(all, "invoke", "event");
+    dm_map *event_for = dm_map_new(); /* invoke seq -> the event it answers */
+    dm_map *invoke_for = answers_to(all, event_for);
     const cJSON *i1;
     int loops = 0;
     cJSON_ArrayForEach(i1, all) {
         if (strcmp(str(i1, "kind"), "invoke") || num(i1, "event") <= 0) continue;
+        hop h[2];
+        const cJSON *i2 = echo(i1, change_of, event_of, invoke_for, &h[0]);
+        const cJSON *i3 = i2 ? echo(i2, change_of, event_of, invoke_for, &h[1]) : NULL;
+        if (!i3) continue;
         const char *w = str(i1, "webhookId");
-        const cJSON *c = by(change_of, num(i1, "seq"));
-        const cJSON *e2 = c ? by(event_of, num(c, "seq")) : NULL;
-        const cJSON *i2 = e2 && went_to(e2, w) ? by(invoke_for, num(e2, "seq")) : NULL;
-        if (!i2) continue;
-        const cJSON *e1 = find_seq(all, (uint64_t)num(i1, "event"));
+        const cJSON *e1 = by(event_for, num(i1, "seq"));
+        char ticket[32];
+        ticket_in(i1, ticket, sizeof ticket);
+        if (!e1) e1 = find_seq(all, (uint64_t)num(i1, "event"));
+        if (e1 && *ticket && *ticket_of(e1) && strcmp(ticket, ticket_of(e1))) e1 = NULL;
         dh_reportf(m, "echo loop: the receiver's own write came back to its own webhook "
-                      "and it wrote again:\n");
+                      "and it wrote again, and again:\n");
         if (e1)
             dh_reportf(m, "  event #%.0f %s delivered to webhook %s\n", num(e1, "seq"),
                        str(e1, "eventType"), w);
         else
-            dh_reportf(m, "  a delivery (#%.0f) to webhook %s\n", num(i1, "event"), w);
-        dh_reportf(m, "  -> invoke #%.0f %s %s (sourceId %s)\n", num(i1, "seq"),
-                   str(i1, "requestType"), str(i1, "requestURL"),
-                   *str(i1, "sourceId") ? str(i1, "sourceId") : "none");
-        dh_reportf(m, "  -> change #%.0f: %s %s %s\n", num(c, "seq"), str(c, "resource"),
-                   str(c, "action"), str(c, "id"));
-        dh_reportf(m, "  -> event #%.0f %s delivered to the same webhook %s\n", num(e2, "seq"),
-                   str(e2, "eventType"), w);
-        dh_reportf(m, "  -> invoke #%.0f %s %s again\n", num(i2, "seq"), str(i2, "requestType"),
-                   str(i2, "requestURL"));
+            dh_reportf(m, "  a delivery to webhook %s (before this case's first record)\n", w);
+        for (int k = 0; k < 2; k++) {
+            dh_reportf(m, "  -> invoke #%.0f %s %s (sourceId %s)\n", num(h[k].call, "seq"),
+                       str(h[k].call, "requestType"), str(h[k].call, "requestURL"),
+                       *str(h[k].call, "sourceId") ? str(h[k].call, "sourceId") : "none");
+            dh_reportf(m, "  -> change #%.0f: %s %s %s\n", num(h[k].change, "seq"),
+                       str(h[k].change, "resource"), str(h[k].change, "action"),
+                       str(h[k].change, "id"));
+            dh_reportf(m, "  -> event #%.0f %s delivered to the same webhook %s\n",
+                       num(h[k].event, "seq"), str(h[k].event, "eventType"), w);
+        }
+        dh_reportf(m, "  -> invoke #%.0f %s %s again\n", num(i3, "seq"), str(i3, "requestType"),
+                   str(i3, "requestURL"));
         dh_reportf(m, "fix: send the webhook's ignoreSourceId as the sourceId header of "
                       "write-backs (invoke's headers), or skip events you caused\n");
         loops = 1;
@@ -448,15 +524,67 @@ int dh_expect_no_loop(dh_mock *m, uint64_t after, int quiet_ms)
     dm_map_free(change_of);
     dm_map_free(event_of);
     dm_map_free(invoke_for);
+    dm_map_free(event_for);
     cJSON_Delete(all);
     return loops ? -1 : 0;
+}
+
+/* The payload ids an event's writes may name: its own, and its ticket's. */
+static int names_event(const cJSON *r, const char *url, const cJSON *ev)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+    return dh_call_names(r, url, str(p, "id")) || dh_call_names(r, url, str(p, "ticketId"));
+}
+
+/* A plain webhook's REST calls name no event. Among events delivered twice
+ * (a duplicate, or a retry after a lost answer), the same write (method, path
+ * and body) made twice for one of them. Sets *first, *second and *event. */
+static int plain_duplicate(const dh_mock *m, const cJSON *all, const cJSON **first,
+                           const cJSON **second, uint64_t *event)
+{
+    const cJSON *ev, *a, *r;
+    const char *url;
+    cJSON_ArrayForEach(ev, all) {
+        if (strcmp(str(ev, "kind"), "event")) continue;
+        int answered = 0;
+        cJSON_ArrayForEach(a, all)
+            answered += !strcmp(str(a, "kind"), "attempt") && carries(a, seq_of(ev)) &&
+                        num(a, "status") == 200;
+        if (answered < 2) continue;
+        dm_map *seen = dm_map_new();
+        int dup = 0;
+        cJSON_ArrayForEach(r, all) {
+            int st = (int)num(r, "status");
+            if (strcmp(str(r, "kind"), "request") || !dh_is_call(m, r, NULL, NULL, &url) ||
+                !strcmp(str(r, "method"), "GET") || st < 200 || st >= 300 ||
+                num(r, "seq") < num(ev, "seq") || !names_event(r, url, ev))
+                continue;
+            char *body = cJSON_GetObjectItemCaseSensitive(r, "body")
+                             ? dm_json_print(cJSON_GetObjectItemCaseSensitive(r, "body"))
+                             : dm_xstrdup("");
+            dm_buf key = {0};
+            dm_buf_printf(&key, "%s|%s|%s", str(r, "method"), url, body);
+            free(body);
+            const cJSON *before = dm_map_get(seen, key.data);
+            if (!before) dm_map_put(seen, key.data, (void *)r);
+            dm_buf_free(&key);
+            if (before) {
+                *first = before, *second = r, *event = seq_of(ev);
+                dup = 1;
+                break;
+            }
+        }
+        dm_map_free(seen);
+        if (dup) return 1;
+    }
+    return 0;
 }
 
 int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 {
     dh_report_reset(m);
-    cJSON *all =
-        dh_settle(m, after, "invoke,invoke-result,event,attempt", quiet_ms, quiet_ms * 10 + 2000);
+    cJSON *all = dh_settle(m, after, "invoke,invoke-result,event,attempt,request", quiet_ms,
+                           quiet_ms * 10 + 2000);
     /* one write per (event, method, URL, body): keyed, so linear */
     dm_map *seen = dm_map_new();
     const cJSON *a, *b = NULL;
@@ -479,14 +607,15 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
             break;
         }
     }
+    uint64_t event = dup ? (uint64_t)num(a, "event") : 0;
+    if (!dup && m->receiver_actor[0]) dup = plain_duplicate(m, all, &b, &a, &event);
     if (dup) {
-        const cJSON *ev = find_seq(all, (uint64_t)num(a, "event"));
+        const cJSON *ev = find_seq(all, event);
         dh_reportf(m, "the same write was made twice for one event (a redelivered event was "
                       "processed again):\n");
         if (ev) describe_event(m, ev);
         cJSON_ArrayForEach(ev, all)
-            if (!strcmp(str(ev, "kind"), "attempt") && carries(ev, (uint64_t)num(a, "event")))
-                describe_attempt(m, ev);
+            if (!strcmp(str(ev, "kind"), "attempt") && carries(ev, event)) describe_attempt(m, ev);
         describe_call(m, b, all);
         describe_call(m, a, all);
         dh_reportf(m, "fix: remember the events you processed (eventType, payload id and "
@@ -498,8 +627,6 @@ int dh_expect_no_duplicate_writes(dh_mock *m, uint64_t after, int quiet_ms)
 }
 
 /* ==== Forged deliveries ==== */
-
-static int call_names(const cJSON *r, const char *url, const char *id);
 
 /* The payload ids of a forged delivery's events, from the request that asked
  * for it (an empty array when unknown). Owned. */
@@ -523,7 +650,7 @@ static int names_any(const cJSON *r, const char *url, const cJSON *ids)
     if (!cJSON_GetArraySize(ids)) return 1;
     const cJSON *id;
     cJSON_ArrayForEach(id, ids)
-        if (call_names(r, url, id->valuestring)) return 1;
+        if (dh_call_names(r, url, id->valuestring)) return 1;
     return 0;
 }
 
@@ -576,7 +703,7 @@ int dh_expect_refused(dh_mock *m, uint64_t forged, int quiet_ms)
 /* ==== Batches ==== */
 
 /* Does this call name id, in its URL or its body? */
-static int call_names(const cJSON *r, const char *url, const char *id)
+int dh_call_names(const cJSON *r, const char *url, const char *id)
 {
     if (!*id) return 0;
     if (strstr(url, id)) return 1;
@@ -615,7 +742,7 @@ int dh_expect_batch_like_singles(dh_mock *m, uint64_t after, const char *event_t
         int calls = 0;
         const char *url;
         cJSON_ArrayForEach(r, all)
-            calls += dh_is_call(m, r, NULL, NULL, &url) && call_names(r, url, id);
+            calls += dh_is_call(m, r, NULL, NULL, &url) && dh_call_names(r, url, id);
         if (calls) continue;
         if (!missed++)
             dh_reportf(m,

@@ -85,6 +85,8 @@ int dh_expect_batch_like_singles(dh_mock *m, uint64_t after, const char *event_t
                                  const cJSON *single_writes);
 /* A receiver's call to Desk: an invoke record, a request with an extension's
  * token, or a request by the plain webhook's owner; *url gets its URL. */
+/* Whether a call (invoke or REST request record) names id in its URL or body. */
+int dh_call_names(const cJSON *r, const char *url, const char *id);
 int dh_is_call(const dh_mock *m, const cJSON *r, const char *method, const char *url_glob,
                const char **url);
 /* The records after `after` of kinds once the journal has been quiet for

@@ -10,6 +10,8 @@
 #include "util/json.h"
 #include "util/map.h"
 
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct dh_suite {
     char *blocked;   /* preflight's cause, once it failed */
     char *dead;      /* why later cases cannot run: the receiver stopped answering */
     char *baseline;  /* the settings every case starts from */
+    cJSON *subs;     /* a plain webhook's subscriptions (NULL: an extension's) */
     struct {
         char key[96];   /* the root cause, e.g. "refused:INVALID_HASH" */
         char where[64]; /* the case that reported it */
@@ -76,6 +79,7 @@ void dh_suite_free(dh_suite *s)
     free(s->blocked);
     free(s->dead);
     free(s->baseline);
+    cJSON_Delete(s->subs);
     free(s);
 }
 
@@ -148,6 +152,8 @@ static int read_webhook(dh_suite *s, const char *id)
     dh_run_var(&s->run, "webhookId", cJSON_GetObjectItemCaseSensitive(r.json, "id"));
     const cJSON *ign = cJSON_GetObjectItemCaseSensitive(r.json, "ignoreSourceId");
     if (cJSON_IsString(ign)) dh_run_var(&s->run, "ignoreSourceId", ign);
+    cJSON_Delete(s->subs);
+    s->subs = cJSON_DetachItemFromObjectCaseSensitive(r.json, "subscriptions");
     dh_response_free(&r);
     return 0;
 }
@@ -186,14 +192,64 @@ static int subscribe(dh_suite *s, uint64_t mark)
     return read_webhook(s, copy);
 }
 
+/* The receiver's own POST /api/v1/webhooks that Desk refused, among the
+ * records read while waiting (a parked create answers in a later `response`
+ * record): says why, with the URL check's attempts, and returns 1. */
+static int refused_create(dh_suite *s, const cJSON *seen)
+{
+    const cJSON *r, *q, *req = NULL, *answer = NULL;
+    cJSON_ArrayForEach(r, seen) {
+        int post = !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "method"), "POST") &&
+                   !strcmp(str(r, "path"), "/api/v1/webhooks");
+        if (post && num(r, "status") >= 400) req = answer = r;
+        if (!strcmp(str(r, "kind"), "response") && num(r, "status") >= 400)
+            cJSON_ArrayForEach(q, seen)
+                if (num(q, "seq") == num(r, "cause") &&
+                    !strcmp(str(q, "path"), "/api/v1/webhooks") &&
+                    !strcmp(str(q, "method"), "POST"))
+                    req = q, answer = r;
+    }
+    if (!req) return 0;
+    dh_reportf(s->m,
+               "the receiver tried to create its webhook (journal #%.0f) and Desk refused it: "
+               "POST /api/v1/webhooks -> %.0f %s\n",
+               num(req, "seq"), num(answer, "status"), str(answer, "errorCode"));
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(answer, "error");
+    if (err) {
+        char *text = dm_json_print(err);
+        dh_reportf(s->m, "  Desk said: %s\n", text);
+        free(text);
+    }
+    cJSON_ArrayForEach(q, seen) {
+        if (strcmp(str(q, "kind"), "check") || num(q, "cause") != num(req, "seq")) continue;
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(q, "status")))
+            dh_reportf(s->m, "  URL check: %s %s -> %.0f\n", str(q, "method"), str(q, "url"),
+                       num(q, "status"));
+        else
+            dh_reportf(s->m, "  URL check: %s %s -> no answer: %s (after %.0f ms)\n",
+                       str(q, "method"), str(q, "url"), str(q, "error"), num(q, "latencyMs"));
+    }
+    dh_reportf(s->m, "fix: Desk creates a webhook only when its URL answers the unsigned GET (or "
+                     "the POST of {} after it) with 200 in time, a complete HTTP answer "
+                     "(Content-Length or chunked)\n");
+    return 1;
+}
+
 /* --plain without --subscribe: the receiver makes its own webhook through
  * the REST API; wait for it (or take the one that exists). */
 static int wait_for_webhook(dh_suite *s, uint64_t mark)
 {
     int64_t end = dm_mono_ms() + (s->o.wait_ms > 0 ? s->o.wait_ms : 30000);
+    cJSON *seen = cJSON_CreateArray();
+    int look = 1; /* list the webhooks: at first, then after each webhook record */
     for (;;) {
         dh_response r;
-        if (dh_ok(s->m, "GET", "/api/v1/webhooks", "admin", NULL, &r)) return -1;
+        if (!look) goto wait;
+        look = 0;
+        if (dh_ok(s->m, "GET", "/api/v1/webhooks", "admin", NULL, &r)) {
+            cJSON_Delete(seen);
+            return -1;
+        }
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(r.json, "data"), *w, *hit = NULL;
         cJSON_ArrayForEach(w, list)
             if (!s->o.env.receiver_url ||
@@ -203,16 +259,29 @@ static int wait_for_webhook(dh_suite *s, uint64_t mark)
         if (hit) snprintf(id, sizeof id, "%s", str(hit, "id"));
         dh_response_free(&r);
         if (*id) {
+            cJSON_Delete(seen);
             learn_owner(s, 0, id);
             return read_webhook(s, id);
         }
+    wait:
+        if (refused_create(s, seen)) {
+            cJSON_Delete(seen);
+            return -1;
+        }
         if (dm_mono_ms() >= end) break;
-        cJSON *got = dh_journal_wait(s->m, mark, "webhook", (int)(end - dm_mono_ms()));
+        cJSON *got = dh_journal_wait(s->m, mark, "webhook,request,response,check",
+                                     (int)(end - dm_mono_ms()));
         mark = cJSON_GetArraySize(got)
                    ? (uint64_t)num(cJSON_GetArrayItem(got, cJSON_GetArraySize(got) - 1), "seq")
                    : mark;
+        while (cJSON_GetArraySize(got)) {
+            cJSON *one = cJSON_DetachItemFromArray(got, 0);
+            look |= !strcmp(str(one, "kind"), "webhook");
+            cJSON_AddItemToArray(seen, one);
+        }
         cJSON_Delete(got);
     }
+    cJSON_Delete(seen);
     dh_reportf(s->m,
                "no webhook at %s appeared within %d s: the receiver must create it with "
                "POST %s/api/v1/webhooks (or give --subscribe TYPES and check creates it)\n",
@@ -411,6 +480,75 @@ static void judge_refusals(dh_suite *s, const cJSON *all, dm_map *idx, findings 
     }
 }
 
+/* Calls that came back before the Retry-After of Desk's 429 had passed: the
+ * mock journals how early each was (retryAfterLeftMs), on the invoke record
+ * or on the REST call's fault record. */
+static void judge_retry_after(const cJSON *all, findings *fs)
+{
+    const cJSON *r, *first = NULL;
+    int early = 0;
+    cJSON_ArrayForEach(r, all) {
+        if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "retryAfterLeftMs"))) continue;
+        if (!first) first = r;
+        early++;
+    }
+    if (!first) return;
+    finding *f = find_new(fs, "retry-after");
+    if (!f) return;
+    int invoke = !strcmp(str(first, "kind"), "invoke");
+    dm_buf_printf(
+        &f->text,
+        "the receiver called Desk again %.0f ms before the Retry-After of Desk's 429 had "
+        "passed (%s %s), %d time%s in all; Desk refuses every call until then\n",
+        num(first, "retryAfterLeftMs"), invoke ? str(first, "requestType") : str(first, "method"),
+        invoke ? str(first, "requestURL") : str(first, "path"), early, early == 1 ? "" : "s");
+    dm_buf_puts(&f->text, "fix: on 429, wait the seconds the Retry-After header gives before "
+                          "retrying (and back off on 5xx)\n");
+}
+
+/* Whether anything still accepts connections at the receiver's URL: a
+ * receiver that crashed while handling a delivery it had already answered
+ * 200 is found on the case that killed it, not on the next one. */
+static int listening(const char *url)
+{
+    /* only where the mock itself may deliver: a loopback address */
+    CURLU *u = curl_url();
+    char *host = NULL;
+    int loopback =
+        u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        (!strncmp(host, "127.", 4) || !strcmp(host, "[::1]") || !strcmp(host, "localhost"));
+    if (loopback && !strncmp(host, "127.", 4)) {
+        struct in_addr a;
+        loopback = inet_pton(AF_INET, host, &a) == 1; /* a number, not a name */
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    CURL *c = loopback ? curl_easy_init() : NULL;
+    if (!c) return 1; /* cannot tell */
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return rc != CURLE_COULDNT_CONNECT;
+}
+
+static void judge_gone(dh_suite *s, findings *fs)
+{
+    const char *url = s->o.env.receiver_url;
+    if (!url || listening(url)) return;
+    finding *f = find_new(fs, "receiver-gone");
+    if (!f) return;
+    dm_buf_printf(&f->text,
+                  "the receiver stopped listening during this case: %s refuses connections now. "
+                  "It crashed (or exited) handling one of this case's deliveries, after its "
+                  "answer; its own log says which\n",
+                  url);
+}
+
 /* Echo loops: through invoke's cause chain (dh_expect_no_loop); for a plain
  * webhook, the receiver's own writes raising events to its own webhook that
  * keep it writing. */
@@ -423,7 +561,10 @@ static void judge_loops(dh_suite *s, uint64_t after, const cJSON *all, dm_map *i
         return;
     }
     if (!s->m->receiver_actor[0]) return;
-    int echoes = 0;
+    /* a plain webhook's REST calls name no event: count instead. A loop feeds
+     * itself, so its echoes outgrow the deliveries from outside; a receiver
+     * that writes once or twice per event and ignores its echoes does not */
+    int echoes = 0, outside = 0;
     const cJSON *ev, *c, *r;
     cJSON_ArrayForEach(ev, all) {
         if (strcmp(str(ev, "kind"), "event")) continue;
@@ -432,21 +573,24 @@ static void judge_loops(dh_suite *s, uint64_t after, const cJSON *all, dm_map *i
         cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(ev, "webhooks"))
             to_us |= !strcmp(str(w, "webhookId"), var(s, "webhookId") ? var(s, "webhookId") : "") &&
                      !strcmp(str(w, "fate"), "queued");
-        if (!to_us || !(c = by_seq(idx, num(ev, "cause"))) || !(r = by_seq(idx, num(c, "cause"))))
-            continue;
-        echoes +=
-            !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "actor"), s->m->receiver_actor);
+        if (!to_us) continue;
+        int ours = (c = by_seq(idx, num(ev, "cause"))) && (r = by_seq(idx, num(c, "cause"))) &&
+                   !strcmp(str(r, "kind"), "request") &&
+                   !strcmp(str(r, "actor"), s->m->receiver_actor);
+        echoes += ours;
+        outside += !ours;
     }
-    if (echoes >= 3) {
+    if (echoes >= 3 && echoes > 2 * outside + 2) {
         finding *f = find_new(fs, "echo-loop");
         if (f)
             dm_buf_printf(
                 &f->text,
                 "echo loop: %d events caused by the receiver's own writes were delivered back "
-                "to its webhook %s, and it kept writing\nfix: send the webhook's "
+                "to its webhook %s, against %d from elsewhere, and it kept writing\nfix: send "
+                "the webhook's "
                 "ignoreSourceId (%s) as the sourceId header of your Desk calls, or skip "
                 "events you caused\n",
-                echoes, var(s, "webhookId") ? var(s, "webhookId") : "?",
+                echoes, var(s, "webhookId") ? var(s, "webhookId") : "?", outside,
                 var(s, "ignoreSourceId") ? var(s, "ignoreSourceId") : "none set");
     }
 }
@@ -466,6 +610,23 @@ static void break_loop(dh_suite *s)
 
 /* Learns from the records what the receiver does: whether it writes back at
  * all, and how many calls one single delivery of each type causes. */
+/* The one event delivered before a REST write whose payload id the write
+ * names; NULL when none or several do (a ticket's Ticket_Add and a
+ * Ticket_Update both name it; a comment's events name only its ticket):
+ * which one a write answers is then not known, and none is guessed. */
+static const cJSON *named_event(const cJSON *all, const cJSON *call, const char *url)
+{
+    const cJSON *ev, *hit = NULL;
+    int n = 0;
+    cJSON_ArrayForEach(ev, all) {
+        if (num(ev, "seq") > num(call, "seq")) break;
+        if (strcmp(str(ev, "kind"), "event")) continue;
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+        if (dh_call_names(call, url, str(p, "id"))) hit = ev, n++;
+    }
+    return n == 1 ? hit : NULL;
+}
+
 static void learn(dh_suite *s, const cJSON *all, dm_map *idx)
 {
     const cJSON *r, *a;
@@ -473,9 +634,13 @@ static void learn(dh_suite *s, const cJSON *all, dm_map *idx)
     cJSON_ArrayForEach(r, all) {
         int invoke_refused =
             !strcmp(str(r, "kind"), "request") && !strcmp(str(r, "path"), "/api/v1/invoke");
-        if (invoke_refused || dh_is_call(s->m, r, NULL, NULL, &url)) s->run.writes_back = 1;
-        if (strcmp(str(r, "kind"), "invoke") || num(r, "event") <= 0) continue;
-        const cJSON *ev = by_seq(idx, num(r, "event"));
+        int call = dh_is_call(s->m, r, NULL, NULL, &url);
+        if (invoke_refused || call) s->run.writes_back = 1;
+        const cJSON *ev = NULL;
+        if (!strcmp(str(r, "kind"), "invoke") && num(r, "event") > 0)
+            ev = by_seq(idx, num(r, "event"));
+        else if (call && !strcmp(str(r, "kind"), "request") && strcmp(str(r, "method"), "GET"))
+            ev = named_event(all, r, url); /* a plain webhook's REST write names no event */
         if (!ev || strcmp(str(ev, "kind"), "event")) continue;
         int single = 0;
         cJSON_ArrayForEach(a, all)
@@ -559,6 +724,8 @@ static void aftermath(dh_suite *s, uint64_t after, findings *fs)
     for (size_t i = 0; i < fs->n; i++)
         if (!strcmp(fs->f[i].key, "echo-loop")) break_loop(s);
     judge_refusals(s, all, idx, fs);
+    judge_retry_after(all, fs);
+    judge_gone(s, fs);
     dm_map_free(idx);
     if (dh_expect_no_duplicate_writes(s->m, after, 0) != 0) {
         finding *f = find_new(fs, "duplicate-write");
@@ -689,6 +856,39 @@ dh_outcome dh_suite_preflight(dh_suite *s)
 }
 
 /* Why a case is skipped before it runs, or NULL. Owned. */
+/* A plain webhook takes only the event types it subscribes to: a case that
+ * expects another type to be delivered is not run (owned reason, or NULL). */
+static char *unsubscribed(const dh_suite *s, const cJSON *sc)
+{
+    if (!s->subs) return NULL;
+    /* the expectations at the end, and those of `expect` steps */
+    cJSON *all = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(sc, "expect"), 1);
+    if (!all) all = cJSON_CreateArray();
+    const cJSON *st, *ex;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(sc, "steps")) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(st, "expect");
+        if (e) cJSON_AddItemToArray(all, cJSON_Duplicate(e, 1));
+    }
+    char *why = NULL;
+    cJSON_ArrayForEach(ex, all) {
+        const char *type = ex->child ? dm_json_str(ex->child, "eventType") : NULL;
+        if (why || !type ||
+            (strcmp(ex->child->string, "delivered") &&
+             strcmp(ex->child->string, "batchLikeSingles")) ||
+            cJSON_GetObjectItemCaseSensitive(s->subs, type))
+            continue;
+        dm_buf b = {0};
+        dm_buf_printf(&b, "not run: the webhook does not subscribe to %s (it takes", type);
+        const cJSON *t;
+        cJSON_ArrayForEach(t, s->subs)
+            dm_buf_printf(&b, " %s", t->string);
+        dm_buf_puts(&b, "); subscribe to it to have this case run");
+        why = dm_buf_steal(&b);
+    }
+    cJSON_Delete(all);
+    return why;
+}
+
 static char *skip_reason(dh_suite *s, const char *name, const cJSON *sc)
 {
     char buf[600];
@@ -719,7 +919,8 @@ static char *skip_reason(dh_suite *s, const char *name, const cJSON *sc)
         return dm_xstrdup(buf);
     }
     const char *unmet = dh_run_unmet(&s->run, sc);
-    return unmet ? dm_xstrdup(unmet) : NULL;
+    if (unmet) return dm_xstrdup(unmet);
+    return unsubscribed(s, sc);
 }
 
 dh_outcome dh_suite_run(dh_suite *s, const char *json)
@@ -763,21 +964,27 @@ dh_outcome dh_suite_run(dh_suite *s, const char *json)
         fresh += !cause_seen(s, fs.f[i].key);
     dh_outcome out = DH_PASS;
     dm_buf rep = {0};
+    /* an expectation of the receiver's write-backs fails when its calls were
+     * refused: the findings are then the cause, the expectation the evidence */
+    int writes =
+        rc && s->run.failed_kind &&
+        (!strcmp(s->run.failed_kind, "call") || !strcmp(s->run.failed_kind, "batchLikeSingles"));
     if (rc || fresh) {
         out = DH_FAIL;
-        if (rc) dm_buf_puts(&rep, own.data);
+        if (rc && !(writes && fresh)) dm_buf_puts(&rep, own.data);
         for (size_t i = 0; i < fs.n; i++) {
             if (cause_seen(s, fs.f[i].key)) continue;
             if (rep.len) dm_buf_putc(&rep, '\n');
             dm_buf_puts(&rep, fs.f[i].text.data ? fs.f[i].text.data : "");
             cause_add(s, fs.f[i].key, name);
         }
+        if (rc && writes && fresh)
+            dm_buf_printf(&rep, "\nso the case's expectation failed:\n%s", own.data);
     } else if (fs.n) {
         out = DH_SKIP;
     }
-    if (out == DH_FAIL && rc && s->run.failed_kind && !strcmp(s->run.failed_kind, "call") && fs.n &&
-        !fresh) {
-        /* the call it waited for was refused for a cause already reported */
+    if (out == DH_FAIL && writes && fs.n && !fresh) {
+        /* the calls it waited for were refused for a cause already reported */
         out = DH_SKIP;
         dm_buf_reset(&rep);
     }

@@ -252,7 +252,7 @@ static void call_and_no_call_see_the_extensions_requests(void **state)
     r = expect_run(NULL, no_get);
     EXPECT_CODE(r, 1);
     assert_non_null(strstr(r.out, "expected no call GET"));
-    assert_non_null(strstr(r.out, "/api/v1/tickets/" DMT_TICKET " -> 200 (extension token)"));
+    assert_non_null(strstr(r.out, "/api/v1/tickets/" DMT_TICKET " -> 200 (the extension's token)"));
     run_free(&r);
 
     const char *no_post[] = {"--mock",   f->mock->url, "no-call", "--after", after,
