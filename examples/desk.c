@@ -554,7 +554,7 @@ int desk_call(const desk_invoke *inv, const char *method, const char *path, cons
         /* Desk asks us to slow down, or had a moment: try again later */
         bool again = status == 429 || status >= 500 || status == 0;
         if (!again || attempt >= inv->retries) return -1;
-        if (status == 429) {
+        if (status == 429 && !inv->ignore_retry_after) {
             long wait = retry_after >= 0 ? retry_after * 1000 : 1000;
             sleep_ms(wait > 5000 ? 5000 : wait);
         } else {

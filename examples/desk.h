@@ -55,6 +55,7 @@ typedef struct desk_invoke {
     const char *source_id;        /* sent as the sourceId header; NULL sends none */
     int retries;                  /* tries after a 429 (honouring Retry-After) or a 5xx */
     int bad_hash;                 /* the HASH's fields in the wrong order (a bug) */
+    int ignore_retry_after;       /* retry a 429 after 200 ms whatever it says (a bug) */
 } desk_invoke;
 
 /* method path (e.g. "POST", "/api/v1/tickets/1/comments") with a JSON body

@@ -272,6 +272,7 @@ static void run_job(rx_server *rx, job *j)
         .source_id = rx->b.send_source_id ? rx->source_id : NULL,
         .retries = rx->b.retry_write_backs ? 4 : 0,
         .bad_hash = rx->b.bad_hash,
+        .ignore_retry_after = rx->b.ignore_retry_after,
     };
     char why[300];
     if (desk_call(&inv, j->method, j->path, j->body, why, sizeof why) == 0) {

@@ -62,6 +62,7 @@ typedef struct rx_behaviour {
     unsigned work_ms;           /* ...spending this long on each event first */
     bool poisoned_by_bad_body;  /* after one malformed body, 500 to every POST */
     bool retry_write_backs;     /* retry a write-back Desk answered 429 or 5xx */
+    bool ignore_retry_after;    /* ...after 200 ms, not after the 429's Retry-After */
     bool bad_hash;              /* sign invoke calls over the wrong text */
     bool first_context_only;    /* keep the first authorise callback's securityContext */
     bool crash_on_unassigned;   /* abort on a new ticket with no assignee */
@@ -77,10 +78,10 @@ typedef struct rx_behaviour {
         .name = "correct", .verify_jwt = true, .jwt_header = "X-ZDesk-JWT", .jwt_skip = 0,         \
         .deduplicate = true, .send_source_id = true, .reply_to_comments = false,                   \
         .fail_batches = false, .first_only = false, .work_before_answering = false, .work_ms = 0,  \
-        .poisoned_by_bad_body = false, .retry_write_backs = true, .bad_hash = false,               \
-        .first_context_only = false, .crash_on_unassigned = false, .ascii_only = false,            \
-        .body_max = 10u * 1024 * 1024, .thread_id_as_ticket = false, .update_on_update = false,    \
-        .get_status = 200                                                                          \
+        .poisoned_by_bad_body = false, .retry_write_backs = true, .ignore_retry_after = false,     \
+        .bad_hash = false, .first_context_only = false, .crash_on_unassigned = false,              \
+        .ascii_only = false, .body_max = 10u * 1024 * 1024, .thread_id_as_ticket = false,          \
+        .update_on_update = false, .get_status = 200                                               \
     }
 
 /* Parses the command line, serves until SIGINT or SIGTERM, and returns the

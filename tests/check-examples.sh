@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/check-examples.sh DESKMOCK EXAMPLES_DIR -- `deskmock check` against
 # every example receiver: the correct ones (an extension, a POST-only one,
-# and one that registers its own plain webhook) pass every case, and each
-# broken one fails exactly the cases of its bug and no other. A run also
+# one that registers its own plain webhook, one without sourceId that ignores
+# its echoes) pass every case, and each broken one fails exactly the cases
+# of its bug and no other, some also as plain webhooks. A run also
 # fails when check crashes, exits with the wrong status, or prints no TAP
 # plan or fewer results than it planned. Two receivers run at a time.
 # Prints a CTest-style summary; exits non-zero on any mismatch.
@@ -23,11 +24,13 @@ declare -A expect=(
   [stalekeys]="key-rotation" [badhash]="ticket-add" [oldcontext]="reinstall"
   [firstonly]="batch-100" [unassigned]="unassigned-ticket" [nonlatin]="non-latin large-thread"
   [smallbody]="large-thread batch-100" [giveup]="desk-429 desk-5xx"
-  [wrongid]="ticket-thread-add" [updateloop]="ticket-update"
+  [wrongid]="ticket-thread-add" [updateloop]="ticket-update" [hammer]="desk-429"
+  [nosourceid]="" [nosourceid:plain]="" [double:plain]="duplicate" [firstonly:plain]="batch-100"
 )
 order=(correct postonly correct:plain loops batch500 slow trusting double fragile wrongheader
        audience issuer algnone expiry stalekeys badhash oldcontext firstonly unassigned nonlatin
-       smallbody giveup wrongid updateloop)
+       smallbody giveup wrongid updateloop hammer nosourceid nosourceid:plain double:plain
+       firstonly:plain)
 
 # One receiver's run, in its own folder; writes "ok ..." or "FAIL ..." to verdict.
 run_one() {
