@@ -823,13 +823,17 @@ dh_outcome dh_suite_preflight(dh_suite *s)
             m, "preflight: a genuine, correctly signed Ticket_Add was answered %d, not 200\n", st);
     dh_reportf(m, "%s", why.data ? why.data : "");
     dm_buf_free(&why);
+    /* the URL as sent, its securityContext elided (it is a credential) */
+    char sent[600];
+    snprintf(sent, sizeof sent, "%s", a && *str(a, "url") ? str(a, "url") : s->o.env.receiver_url);
+    char *ctx = strstr(sent, "securityContext=");
+    if (ctx) snprintf(ctx + strlen("securityContext="), 4, "...");
     dh_reportf(
         m,
-        "what Desk sent: POST %s?orgId=%s%s with the header X-ZDesk-JWT: an RS256 token "
+        "what Desk sent: POST %s with the header X-ZDesk-JWT: an RS256 token "
         "(kid %s, from %s/.well-known/jwks.json) with iss \"orgId:%s\", aud \"webhookId:%s\", "
         "iat now, exp 10 minutes on\n",
-        s->o.env.receiver_url, dh_org_id(m), s->run.extension ? "&securityContext=..." : "",
-        a ? str(a, "kid") : "?", dh_url(m), dh_org_id(m),
+        sent, a ? str(a, "kid") : "?", dh_url(m), dh_org_id(m),
         var(s, "webhookId") ? var(s, "webhookId") : "?");
     if (st == 401 || st == 403)
         dh_reportf(
@@ -841,6 +845,9 @@ dh_outcome dh_suite_preflight(dh_suite *s)
         dh_reportf(
             m, "look at: the path and method; Desk POSTs to the webhook URL exactly as registered, "
                "with orgId and securityContext appended\n");
+    else if (st >= 500)
+        dh_reportf(m, "look at: the receiver's own log: it failed handling a genuine Ticket_Add "
+                      "(an exception or a crash on its data is the usual cause)\n");
     else if (st > 0)
         dh_reportf(m, "look at: only 200 counts as delivered; anything else is retried and counted "
                       "as a failure\n");
@@ -855,7 +862,6 @@ dh_outcome dh_suite_preflight(dh_suite *s)
     return record(s, "preflight", DH_FAIL);
 }
 
-/* Why a case is skipped before it runs, or NULL. Owned. */
 /* A plain webhook takes only the event types it subscribes to: a case that
  * expects another type to be delivered is not run (owned reason, or NULL). */
 static char *unsubscribed(const dh_suite *s, const cJSON *sc)
@@ -889,6 +895,7 @@ static char *unsubscribed(const dh_suite *s, const cJSON *sc)
     return why;
 }
 
+/* Why a case is skipped before it runs, or NULL. Owned. */
 static char *skip_reason(dh_suite *s, const char *name, const cJSON *sc)
 {
     char buf[600];
