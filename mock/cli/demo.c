@@ -462,7 +462,8 @@ static void report(dh_mock *m, uint64_t start, const char *ticket, int keep)
            "  the journal         curl '%s/mock/v1/journal?kind=event,attempt,fate,invoke'\n"
            "  trigger an event    deskmock trigger --mock %s Ticket_Update --ticket %s --set "
            "priority=Low\n"
-           "  check a receiver    deskmock check --mock %s --receiver URL   (docs/harness.md)\n",
+           "  check a receiver    deskmock check --mock %s --receiver HOOK_URL "
+           "--authorise-url AUTHORISE_URL   (docs/harness.md)\n",
            dh_url(m), dh_url(m), dh_url(m), ticket, dh_url(m));
     fflush(stdout);
     dm_cli_on_stop(on_signal);
